@@ -1,0 +1,114 @@
+"""The contract between core and province plugins.
+
+A province plugin is an object whose methods are marked with ``hookimpl`` and named after the
+hooks below. Core builds one plugin manager per province plugin (``core/plugins.py``): core's
+own defaults (``core/defaults.py``) are registered first and the province plugin last, so the
+province's answer wins for every ``firstresult`` hook and the defaults fill in what it leaves
+out. A plugin that builds on another (Gansu on the national OUC) subclasses it.
+
+Hooks are pure: they return data (``core/province.py``) and never touch the database, storage
+or network. Core calls them through ``core.plugins.ProvinceHooks``, which checks every value.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+from core.province import (
+    FrameworkLevel,
+    NotificationTemplate,
+    OrgLevel,
+    PasswordPolicy,
+    ProvinceInfo,
+    RegistrationPolicy,
+    ReviewChain,
+    Taxonomy,
+    TenantDefaults,
+    UsernameScheme,
+)
+
+PROJECT = "creditbank"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec(firstresult=True)
+def province_info() -> ProvinceInfo:
+    """Name, title and version of the province plugin, listed to platform administrators.
+
+    Called when plugins are discovered. First result wins; every plugin must implement it.
+    """
+
+
+@hookspec(firstresult=True)
+def tenant_defaults() -> TenantDefaults:
+    """About text, terms of service, FAQ and contact details a new tenant starts with.
+
+    Called when a tenant is loaded. First result wins. The tenant file's ``contact`` section,
+    where present, replaces the contact details returned here.
+    """
+
+
+@hookspec(firstresult=True)
+def achievement_taxonomy() -> Taxonomy:
+    """The achievement taxonomy: categories → sub-types → fields and evidence.
+
+    Called when a tenant is loaded and whenever an achievement is added or checked. First
+    result wins. Category and sub-type codes are stable identifiers stored with every
+    achievement: never rename one that is in use.
+    """
+
+
+@hookspec(firstresult=True)
+def org_levels() -> list[OrgLevel]:
+    """The levels of the organisation tree, top first (rank 0).
+
+    Called when units are created or seeded: a unit's level must be one of these, and ranked
+    below its parent's (levels may be skipped). First result wins.
+    """
+
+
+@hookspec(firstresult=True)
+def framework_levels() -> list[FrameworkLevel]:
+    """The tenant's qualifications framework levels (资历框架); empty if it has none.
+
+    First result wins.
+    """
+
+
+@hookspec(firstresult=True)
+def username_scheme() -> UsernameScheme:
+    """How usernames of imported and self-registered learners are formed, and what a learner
+    may log in with. First result wins."""
+
+
+@hookspec(firstresult=True)
+def registration_policy() -> RegistrationPolicy:
+    """How learners get accounts: activation of imported accounts, self-registration (its
+    form and checks), account review, opening at a service window. First result wins."""
+
+
+@hookspec(firstresult=True)
+def password_policy() -> PasswordPolicy:
+    """Length and character classes a password needs. First result wins."""
+
+
+@hookspec(firstresult=True)
+def review_chain(kind: str, category: str, subtype: str) -> ReviewChain | None:
+    """The review chain for an application.
+
+    ``kind`` is ``recognition``, ``conversion``, ``performance_conversion``, ``certificate`` or
+    ``store_review``; ``category``/``subtype`` are the achievement's taxonomy codes (empty for
+    a certificate). Called when an application is submitted; the chain is stored with it, so
+    later plugin changes do not alter applications in flight. First result wins; ``None``
+    means this province does not accept that kind of application for that sub-type.
+    """
+
+
+@hookspec
+def notification_templates() -> list[NotificationTemplate]:
+    """Templates (jinja2) for the events the platform raises, per channel.
+
+    Called when notifications are rendered. All results are collected; for one event and
+    channel the province's template wins over core's default (it is registered later).
+    """

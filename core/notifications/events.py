@@ -1,0 +1,22 @@
+"""The events the platform raises notifications for, with sample data to render templates.
+
+Templates (from plugins or tenant overrides) may use exactly the variables of their event's
+sample; the conformance kit renders every template with this sample under ``StrictUndefined``.
+"""
+
+from __future__ import annotations
+
+_PERSON = {"real_name": "张三", "username": "zhangsan", "tenant_name": "学分银行"}
+
+EVENTS: dict[str, dict] = {
+    "code.activation": {**_PERSON, "code": "123456", "minutes": 10},
+    "code.register": {**_PERSON, "code": "123456", "minutes": 10},
+    "code.reset": {**_PERSON, "code": "123456", "minutes": 10},
+    "staff.invited": {**_PERSON, "code": "123456", "minutes": 10, "unit_name": "某教学点", "login_url": "https://example.org/login"},
+    "account.reviewed": {**_PERSON, "approved": True, "opinion": "资料齐全"},
+    "recognition.decided": {**_PERSON, "achievement": "某成果", "approved": True, "opinion": "同意"},
+    "conversion.step_passed": {**_PERSON, "achievement": "某成果", "target": "某课程", "target_institution": "某大学", "step_label": "初审"},
+    "conversion.approved": {**_PERSON, "achievement": "某成果", "target": "某课程", "target_institution": "某大学", "login_url": "https://example.org/login"},
+    "conversion.rejected": {**_PERSON, "achievement": "某成果", "target": "某课程", "target_institution": "某大学", "opinion": "材料不全"},
+    "proof.issued": {**_PERSON, "proof_code": "ABCD-1234", "verify_url": "https://example.org/verify/ABCD-1234"},
+}

@@ -1,0 +1,232 @@
+"""What a province plugin describes: the plain data its hooks return.
+
+Plugins are pure data providers (see ``core/hookspecs.py``). Every hook returns one of the
+msgspec Structs below; core checks the value with ``msgspec.convert`` before using it, so a
+plugin that returns the wrong shape fails loudly with the hook's name in the message.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+# Roles a review step or a staff account can hold. Core owns this list: a plugin maps its
+# review steps onto these roles, it does not invent new ones.
+ROLES = ("tenant_admin", "unit_admin", "committee")
+
+FieldType = Literal["text", "textarea", "date", "integer", "number", "select"]
+FileType = Literal["jpg", "png", "gif", "pdf"]
+
+
+class Struct(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Base for plugin data: unknown fields are a plugin bug, so they are refused."""
+
+
+class ProvinceInfo(Struct):
+    """Who the plugin is. ``name`` is the entry-point name tenants refer to."""
+
+    name: str
+    title: str
+    version: str
+    description: str = ""
+
+
+class Field(Struct):
+    """One field of an achievement sub-type (table 2 of the Guangdong manual).
+
+    ``from_catalog`` fields are filled from the chosen catalog (名录) entry; the others are
+    typed in by the learner (certificate number, date obtained, score...).
+    """
+
+    name: str
+    label: str
+    type: FieldType = "text"
+    required: bool = True
+    from_catalog: bool = False
+    options: list[str] = []
+    help: str = ""
+
+
+class Evidence(Struct):
+    """One piece of supporting material a sub-type asks for (table 3)."""
+
+    name: str
+    label: str
+    required: bool = True
+    file_types: list[FileType] = ["jpg", "png", "gif"]
+
+
+# How an achievement of a sub-type gets recognized:
+#   catalog_auto    a catalog match is recognized on entry (名录成果); a hand-typed one waits
+#                   for the learner to apply;
+#   apply           stored as unapplied; the learner applies for recognition (业绩类);
+#   review_on_store every stored outcome goes to review at once (national OUC, 10 working days).
+Recognition = Literal["catalog_auto", "apply", "review_on_store"]
+# How it can be converted: by a published rule, by picking the target from the catalog with
+# no rule (Guangdong 业绩类), or not at all.
+Conversion = Literal["rule", "catalog_pick", "none"]
+
+
+class Subtype(Struct):
+    code: str
+    label: str
+    fields: list[Field]
+    evidence: list[Evidence] = []
+    recognition: Recognition = "catalog_auto"
+    conversion: Conversion = "rule"
+    review_days: int | None = None
+    description: str = ""
+
+
+class Category(Struct):
+    code: str
+    label: str
+    subtypes: list[Subtype]
+    description: str = ""
+
+
+class Taxonomy(Struct):
+    """Categories (成果大类) → sub-types (成果小类) → fields and evidence."""
+
+    categories: list[Category]
+
+    def subtype(self, category: str, subtype: str) -> Subtype | None:
+        for cat in self.categories:
+            if cat.code == category:
+                for sub in cat.subtypes:
+                    if sub.code == subtype:
+                        return sub
+        return None
+
+
+class OrgLevel(Struct):
+    """A level of the organisation tree; ``rank`` 0 is the top, children rank higher."""
+
+    code: str
+    label: str
+    rank: int
+    description: str = ""
+
+
+class FrameworkLevel(Struct):
+    """A level of the tenant's qualifications framework (资历框架)."""
+
+    level: int
+    name: str
+    description: str = ""
+
+
+LoginIdentifier = Literal["username", "id_number", "email", "phone"]
+
+
+class UsernameScheme(Struct):
+    """How usernames are formed.
+
+    ``imported`` is a template for learners imported by the bank, filled with
+    ``{id_number}`` (``"S{id_number}"`` for the national OUC). ``self_registered`` says whether
+    a self-registered learner chooses a username (matching ``pattern``) or uses their e-mail.
+    """
+
+    imported: str = "{id_number}"
+    self_registered: Literal["chosen", "email", "id_number"] = "chosen"
+    pattern: str = r"^[A-Za-z0-9]{4,32}$"
+    pattern_message: str = "用户名只能由英文字母与数字组成，长度 4–32 位"
+    login_by: list[LoginIdentifier] = ["username"]
+
+
+Channel = Literal["sms", "email"]
+
+
+class RegistrationPolicy(Struct):
+    """How learners get an account in this province.
+
+    ``fields`` are the self-registration form (empty when self-registration is off).
+    ``account_review`` means a new or activated account waits for staff review
+    (``reviewer_level``: which org level's admins review it).
+    """
+
+    self_registration: bool = True
+    terms_required: bool = True
+    fields: list[Field] = []
+    verify: list[Channel] = []
+    id_scan_required: bool = False
+    region_required: bool = False
+    account_review: bool = False
+    reviewer_level: str | None = None
+    review_days: int | None = None
+    activation: bool = True
+    activation_channels: list[Channel] = ["sms", "email"]
+    activation_review: bool = False
+    window_opening: bool = False
+
+
+class PasswordPolicy(Struct):
+    min_length: int = 8
+    max_length: int = 64
+    min_classes: int = 2  # of: letters, digits, symbols
+    strength_meter: bool = True
+    description: str = "密码由 8–64 位字母、数字或特殊符号组成，至少包含两类"
+
+
+class OpinionFormat(Struct):
+    """The shape a reviewer's opinion must take, e.g. ``教学点：X 审核人：X 意见：同意``."""
+
+    name: str
+    pattern: str  # a Python regular expression the whole opinion must match
+    example: str
+    description: str = ""
+
+
+class ReviewStep(Struct):
+    """One step of a review chain.
+
+    The reviewer is found from the learner's organisation unit: ``own_unit`` (the learner's
+    unit), ``ancestor_level`` (the nearest ancestor — or the unit itself — at ``level``), or
+    ``tenant`` (anyone with ``role`` in the tenant).
+    """
+
+    name: str
+    label: str
+    role: str
+    reviewer: Literal["own_unit", "ancestor_level", "tenant"] = "tenant"
+    level: str | None = None
+    opinion: OpinionFormat | None = None
+    materials: Literal["none", "optional", "required"] = "optional"
+    onsite_check: bool = False
+    days: int | None = None  # working days the step should take
+
+
+class ReviewChain(Struct):
+    steps: list[ReviewStep]
+
+
+class NotificationTemplate(Struct):
+    """A jinja2 text for one event on one channel; ``subject`` is for e-mail only."""
+
+    event: str
+    channel: Channel
+    body: str
+    subject: str = ""
+
+
+class FaqItem(Struct):
+    question: str
+    answer: str
+
+
+class Contact(Struct):
+    phones: list[str] = []
+    email: str = ""
+    address: str = ""
+    hours: str = ""
+    other: list[str] = []  # e.g. a QQ group
+
+
+class TenantDefaults(Struct):
+    """Content a tenant starts with; the tenant file may override contact details."""
+
+    about: str
+    terms: str
+    faq: list[FaqItem] = []
+    contact: Contact = Contact()

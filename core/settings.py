@@ -1,0 +1,81 @@
+"""Settings, read from the environment when asked (never at import).
+
+The embedded default needs no configuration: an SQLite file, an evidence folder and a secret
+key under ``var/`` in the project's home (the checkout, or ``CREDITBANK_HOME``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import msgspec
+
+PROJECT_HOME = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    pass
+
+
+class Settings(msgspec.Struct, kw_only=True, frozen=True):
+    home: Path
+    database_url: str
+    storage_url: str
+    secret_key: str
+    tenants_dir: Path
+    redis_url: str | None = None
+    smtp_url: str | None = None
+    token_hours: int = 12
+
+    @property
+    def var_dir(self) -> Path:
+        return self.home / "var"
+
+    @property
+    def database_kind(self) -> str:
+        """``sqlite`` or ``postgres``."""
+        return database_kind(self.database_url)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        home = Path(env.get("CREDITBANK_HOME") or PROJECT_HOME)
+        var = home / "var"
+        database_url = env.get("CREDITBANK_DATABASE_URL") or f"sqlite:///{var / 'creditbank.sqlite3'}"
+        database_kind(database_url)  # refuse an unknown scheme early, with a clear message
+        return cls(
+            home=home,
+            database_url=database_url,
+            storage_url=env.get("CREDITBANK_STORAGE_URL") or f"file://{var / 'evidence'}",
+            secret_key=env.get("CREDITBANK_SECRET_KEY") or _stored_secret_key(var),
+            tenants_dir=Path(env.get("CREDITBANK_TENANTS_DIR") or home / "tenants"),
+            redis_url=env.get("CREDITBANK_REDIS_URL") or None,
+            smtp_url=env.get("CREDITBANK_SMTP_URL") or None,
+        )
+
+
+def database_kind(url: str) -> str:
+    scheme = urlsplit(url).scheme
+    if scheme == "sqlite":
+        return "sqlite"
+    if scheme in ("postgres", "postgresql"):
+        return "postgres"
+    raise SettingsError(
+        f"CREDITBANK_DATABASE_URL 不受支持：{url!r}（应为 sqlite:///路径 或 postgresql://…）"
+    )
+
+
+def _stored_secret_key(var: Path) -> str:
+    """The key kept in ``var/secret_key``, generated on first start."""
+    path = var / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key + "\n")
+    path.chmod(0o600)
+    return key

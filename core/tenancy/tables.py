@@ -1,0 +1,17 @@
+from piccolo.columns import JSON, Timestamptz, Varchar
+from piccolo.table import Table
+
+
+class Tenant(Table, tablename="tenant"):
+    """A hosted credit bank. Every tenant-owned row elsewhere points here by ``tenant_id``."""
+
+    slug = Varchar(length=63, unique=True)
+    name = Varchar(length=200)
+    plugin = Varchar(length=63)
+    hosts = JSON(default=[])
+    branding = JSON(default={})
+    contact = JSON(default={})
+    status = Varchar(length=16, default="active")  # active | suspended
+    source = Varchar(length=16, default="api")  # file (tenants/) | api (platform admin)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
