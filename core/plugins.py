@@ -128,10 +128,11 @@ class ProvinceHooks:
     @functools.cached_property
     def notification_templates(self) -> dict[tuple[str, str], NotificationTemplate]:
         """(event, channel) → template; the province's template beats core's default."""
-        results = self.pm.hook.notification_templates()  # province first: registered last
+        # Province first: pluggy calls the last registered plugin first.
+        results = self._call("notification_templates", list[list[NotificationTemplate]])
         merged: dict[tuple[str, str], NotificationTemplate] = {}
         for batch in results:
-            for template in msgspec.convert(batch, list[NotificationTemplate], from_attributes=True):
+            for template in batch:
                 merged.setdefault((template.event, template.channel), template)
         return merged
 

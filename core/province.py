@@ -54,7 +54,7 @@ class Evidence(Struct):
     name: str
     label: str
     required: bool = True
-    file_types: list[FileType] = ["jpg", "png", "gif"]
+    file_types: list[FileType] = msgspec.field(default_factory=lambda: ["jpg", "png", "gif"])
 
 
 # How an achievement of a sub-type gets recognized:
@@ -132,7 +132,7 @@ class UsernameScheme(Struct):
     self_registered: Literal["chosen", "email", "id_number"] = "chosen"
     pattern: str = r"^[A-Za-z0-9]{4,32}$"
     pattern_message: str = "用户名只能由英文字母与数字组成，长度 4–32 位"
-    login_by: list[LoginIdentifier] = ["username"]
+    login_by: list[LoginIdentifier] = msgspec.field(default_factory=lambda: ["username"])
 
 
 Channel = Literal["sms", "email"]
@@ -156,7 +156,7 @@ class RegistrationPolicy(Struct):
     reviewer_level: str | None = None
     review_days: int | None = None
     activation: bool = True
-    activation_channels: list[Channel] = ["sms", "email"]
+    activation_channels: list[Channel] = msgspec.field(default_factory=lambda: ["sms", "email"])
     activation_review: bool = False
     window_opening: bool = False
 
@@ -229,4 +229,4 @@ class TenantDefaults(Struct):
     about: str
     terms: str
     faq: list[FaqItem] = []
-    contact: Contact = Contact()
+    contact: Contact = msgspec.field(default_factory=Contact)

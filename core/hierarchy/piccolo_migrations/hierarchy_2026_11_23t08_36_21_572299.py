@@ -18,6 +18,7 @@ async def forwards():
         # Subtree queries are `tenant_id = ? AND path LIKE 'prefix%'`; PostgreSQL needs the
         # pattern operator class to use an index for LIKE under a non-C collation.
         pattern_ops = " varchar_pattern_ops" if engine_finder().engine_type == "postgres" else ""
+        await Table.raw("CREATE INDEX org_unit_parent ON org_unit (parent_id)")
         await Table.raw(
             f"CREATE INDEX org_unit_tenant_path ON org_unit (tenant_id, path{pattern_ops})"
         )

@@ -1,0 +1,105 @@
+"""The Litestar application: ``create_app(settings)`` builds it; nothing happens at import."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from litestar import Litestar, Router, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.types import Receive, Scope, Send
+
+from core import db
+from core.errors import EXCEPTION_HANDLERS
+from core.hierarchy.api import OrgUnitController
+from core.platform.api import PlatformAuthController, PlatformController
+from core.plugins import PluginRegistry
+from core.settings import Settings
+from core.tenancy.api import resolve_tenant, tenant_meta
+from core.tenancy.service import TenantRegistry, sync_tenant_files
+
+log = logging.getLogger("creditbank")
+
+# Paths that belong to the platform, never rewritten to a tenant by host name.
+_PLATFORM_PREFIXES = ("/t/", "/schema", "/healthz")
+
+
+class CreditBankApp(Litestar):
+    """Litestar, plus tenant resolution by host name: on a tenant's own host the tenant paths
+    work without the ``/t/{tenant}`` prefix. The rewrite happens before routing."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and not scope["path"].startswith(_PLATFORM_PREFIXES):
+            slug = self.state.tenants.slug_for_host(_host(scope))
+            if slug:
+                scope = dict(scope)  # type: ignore[assignment]
+                scope["path"] = f"/t/{slug}{scope['path']}"
+                scope["raw_path"] = scope["path"].encode()
+        await super().__call__(scope, receive, send)
+
+
+def _host(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == b"host":
+            return value.decode("latin-1").lower()
+    return ""
+
+
+@get("/healthz", tags=["platform"], summary="存活检查（含数据库）")
+async def healthz() -> dict[str, str]:
+    from core.tenancy.tables import Tenant
+
+    await Tenant.count()
+    return {"status": "ok"}
+
+
+def create_app(
+    settings: Settings,
+    plugins: PluginRegistry | None = None,
+    *,
+    migrate: bool = True,
+    sync_tenants: bool = True,
+) -> Litestar:
+    """The platform for ``settings``. On start it connects, migrates (``migrate``), syncs the
+    ``tenants/`` folder (``sync_tenants``) and loads every tenant; a broken tenant is logged
+    and answers 503 while the others are served."""
+    plugins = plugins or PluginRegistry.discover()
+    engine = db.make_engine(settings)
+    db.bind(engine)
+    registry = TenantRegistry(plugins)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        async with db.connected(engine):
+            if migrate:
+                await db.migrate(engine)
+            if sync_tenants:
+                for result in await sync_tenant_files(settings.tenants_dir, plugins):
+                    if not result.ok:
+                        log.error("租户文件未加载：%s", result.message)
+            await registry.reload()
+            yield
+
+    tenant_api = Router(
+        path="/t/{tenant_slug:str}/api/v1",
+        route_handlers=[tenant_meta, OrgUnitController],
+        dependencies={"tenant": Provide(resolve_tenant)},
+    )
+    platform_api = Router(
+        path="/api/v1/platform", route_handlers=[PlatformAuthController, PlatformController]
+    )
+    return CreditBankApp(
+        route_handlers=[healthz, tenant_api, platform_api],
+        state=State({"settings": settings, "tenants": registry, "engine": engine}),
+        lifespan=[lifespan],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(title="学分银行平台 API", version="1", path="/schema"),
+    )
+
+
+def app_from_env() -> Litestar:
+    """The factory ``creditbank serve`` hands to uvicorn (one call per worker)."""
+    return create_app(Settings.from_env())

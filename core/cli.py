@@ -1,0 +1,119 @@
+"""The ``creditbank`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import sys
+from collections.abc import Awaitable, Callable
+
+import click
+
+from core import db
+from core.errors import DomainError
+from core.plugins import PluginRegistry
+from core.settings import Settings, SettingsError
+
+
+def _run(work: Callable[[Settings, PluginRegistry], Awaitable[int | None]]) -> None:
+    """Run ``work`` with a connected, migrated database; exit with its status."""
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+    async def main() -> int | None:
+        engine = db.make_engine(settings)
+        async with db.connected(engine):
+            await db.migrate(engine)
+            return await work(settings, PluginRegistry.discover())
+
+    try:
+        sys.exit(asyncio.run(main()) or 0)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def with_database(func):
+    @functools.wraps(func)
+    def wrapper(**kwargs):
+        _run(lambda settings, plugins: func(settings, plugins, **kwargs))
+
+    return wrapper
+
+
+@click.group(help="学分银行平台：多租户、省份插件。")
+def main() -> None:
+    pass
+
+
+@main.command(help="迁移数据库、加载 tenants/ 并启动服务（门户 + API）。")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    settings = Settings.from_env()
+    click.echo(f"学分银行平台 http://{host}:{port}/  数据库：{settings.database_kind}  租户目录：{settings.tenants_dir}")
+    uvicorn.run("core.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_level="info", access_log=False)
+
+
+@main.command(help="执行尚未执行的数据库迁移。")
+@with_database
+async def migrate(settings: Settings, plugins: PluginRegistry) -> None:
+    click.echo("数据库已是最新。")
+
+
+@main.group(help="租户（托管的学分银行）。")
+def tenants() -> None:
+    pass
+
+
+@tenants.command("sync", help="按 tenants/ 中的文件创建或更新租户，并导入组织机构。")
+@with_database
+async def tenants_sync(settings: Settings, plugins: PluginRegistry) -> int:
+    from core.tenancy.service import sync_tenant_files
+
+    failed = 0
+    for result in await sync_tenant_files(settings.tenants_dir, plugins):
+        if result.ok:
+            click.echo(f"✓ {result.slug}：{result.message}，新增单位 {result.units_added} 个")
+        else:
+            failed += 1
+            click.echo(f"✗ {result.message}", err=True)
+    return 1 if failed else 0
+
+
+@tenants.command("list", help="列出租户。")
+@with_database
+async def tenants_list(settings: Settings, plugins: PluginRegistry) -> None:
+    from core.hierarchy.service import unit_count
+    from core.tenancy.service import TenantRegistry, list_tenants
+
+    registry = TenantRegistry(plugins)
+    for tenant in await list_tenants(registry):
+        units = await unit_count(registry.by_slug[tenant.slug].id) if tenant.slug in registry.by_slug else 0
+        state = tenant.error or tenant.status
+        click.echo(f"{tenant.slug:<14} {tenant.plugin:<14} {state:<10} 单位 {units:>4}  {tenant.name}  {' '.join(tenant.hosts)}")
+
+
+@main.group("platform-admin", help="平台管理员（国家级管理员）。")
+def platform_admin() -> None:
+    pass
+
+
+@platform_admin.command("create", help="创建平台管理员。")
+@click.option("--username", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_database
+async def platform_admin_create(settings: Settings, plugins: PluginRegistry, username: str, password: str) -> None:
+    from core.platform.service import create_admin
+
+    await create_admin(username, password)
+    click.echo(f"已创建平台管理员 {username}")
+
+
+if __name__ == "__main__":
+    main()

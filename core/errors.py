@@ -1,0 +1,52 @@
+"""Errors services raise, and how they reach HTTP clients.
+
+Services raise ``DomainError`` subclasses carrying a Chinese message and the status they mean;
+the handlers here turn them, and Litestar's own validation errors, into Litestar's standard
+error body ``{status_code, detail, extra}``.
+"""
+
+from __future__ import annotations
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+
+class DomainError(ValueError):
+    status = 400
+
+    def __init__(self, message: str, status: int | None = None, extra: dict | None = None) -> None:
+        if status is not None:
+            self.status = status
+        self.extra = extra
+        super().__init__(message)
+
+
+def _body(status: int, detail: str, extra) -> Response:
+    return Response(
+        content={"status_code": status, "detail": detail, "extra": extra},
+        status_code=status,
+        media_type=MediaType.JSON,
+    )
+
+
+def domain_error_handler(_: Request, exc: DomainError) -> Response:
+    return _body(exc.status, str(exc), exc.extra)
+
+
+def validation_error_handler(_: Request, exc: ValidationException) -> Response:
+    return _body(400, "请求数据不符合要求：" + _first_problem(exc), exc.extra)
+
+
+def _first_problem(exc: HTTPException) -> str:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    for item in extra:
+        if isinstance(item, dict) and item.get("message"):
+            key = item.get("key")
+            return f"{key}：{item['message']}" if key else str(item["message"])
+    return str(exc.detail)
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: domain_error_handler,
+    ValidationException: validation_error_handler,
+}

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+UnitCode = Annotated[
+    str,
+    msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$", description="字母、数字、“-”或“.”，最长 64 位"),
+]
+
+
+class OrgUnitOut(msgspec.Struct, kw_only=True):
+    code: str
+    level: str
+    level_label: str
+    name: str
+    parent_code: str | None
+    host_institution: str
+    address: str
+    phone: str
+    children_count: int
+
+
+class OrgUnitDetail(OrgUnitOut, kw_only=True):
+    ancestors: list[OrgUnitOut]  # from the root down to the parent
+
+
+class OrgUnitPage(msgspec.Struct):
+    items: list[OrgUnitOut]
+    next_cursor: str | None

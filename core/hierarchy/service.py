@@ -1,0 +1,186 @@
+"""The organisation tree of a tenant: seeding, lookups, subtrees.
+
+Every function takes the tenant's id and scopes its queries by it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime, timezone
+
+from core.errors import DomainError
+from core.hierarchy.schemas import OrgUnitDetail, OrgUnitOut, OrgUnitPage
+from core.hierarchy.tables import OrgUnit
+from core.province import OrgLevel
+
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$")
+SEED_COLUMNS = ("code", "level", "name", "parent_code", "host_institution")
+
+
+class HierarchyError(DomainError):
+    """A unit that cannot exist as given (bad code, unknown level, missing parent...)."""
+
+
+_SELECT = """
+SELECT u.id, u.code, u.level, u.name, p.code AS parent_code, u.host_institution, u.address,
+       u.phone, u.path,
+       (SELECT COUNT(*) FROM org_unit c WHERE c.parent_id = u.id) AS children_count
+FROM org_unit u LEFT JOIN org_unit p ON p.id = u.parent_id
+WHERE u.tenant_id = {}
+"""
+
+
+def _out(row: dict, levels: dict[str, OrgLevel]) -> OrgUnitOut:
+    level = levels.get(row["level"])
+    return OrgUnitOut(
+        code=row["code"],
+        level=row["level"],
+        level_label=level.label if level else row["level"],
+        name=row["name"],
+        parent_code=row["parent_code"],
+        host_institution=row["host_institution"] or "",
+        address=row["address"] or "",
+        phone=row["phone"] or "",
+        children_count=int(row["children_count"]),
+    )
+
+
+async def list_units(
+    tenant_id: int,
+    levels: Sequence[OrgLevel],
+    *,
+    parent_code: str | None = None,
+    q: str | None = None,
+    level: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> OrgUnitPage | None:
+    """Units ordered by code, a page at a time (keyset on code).
+
+    Without ``parent_code`` or ``q`` the roots; with ``parent_code`` that unit's children
+    (None if it does not exist); with ``q`` every unit whose name or host institution
+    contains it, anywhere in the tree.
+    """
+    sql = _SELECT
+    args: list = [tenant_id]
+    if parent_code is not None:
+        parent = await _unit_row(tenant_id, parent_code)
+        if parent is None:
+            return None
+        sql += " AND u.parent_id = {}"
+        args.append(parent["id"])
+    elif q:
+        sql += " AND (u.name LIKE {} OR u.host_institution LIKE {})"
+        pattern = "%" + q.replace("%", "").replace("_", "") + "%"
+        args += [pattern, pattern]
+    else:
+        sql += " AND u.parent_id IS NULL"
+    if level:
+        sql += " AND u.level = {}"
+        args.append(level)
+    if cursor:
+        sql += " AND u.code > {}"
+        args.append(cursor)
+    sql += f" ORDER BY u.code LIMIT {int(limit) + 1}"
+    rows = await OrgUnit.raw(sql, *args)
+    by_code = {lvl.code: lvl for lvl in levels}
+    items = [_out(row, by_code) for row in rows[:limit]]
+    next_cursor = items[-1].code if len(rows) > limit else None
+    return OrgUnitPage(items=items, next_cursor=next_cursor)
+
+
+async def _unit_row(tenant_id: int, code: str) -> dict | None:
+    rows = await OrgUnit.raw(_SELECT + " AND u.code = {}", tenant_id, code)
+    return rows[0] if rows else None
+
+
+async def get_unit(tenant_id: int, code: str, levels: Sequence[OrgLevel]) -> OrgUnitDetail | None:
+    row = await _unit_row(tenant_id, code)
+    if row is None:
+        return None
+    by_code = {lvl.code: lvl for lvl in levels}
+    ancestor_codes = [c for c in row["path"].strip("/").split("/")[:-1]]
+    ancestors: list[OrgUnitOut] = []
+    if ancestor_codes:
+        placeholders = ", ".join("{}" for _ in ancestor_codes)
+        rows = await OrgUnit.raw(_SELECT + f" AND u.code IN ({placeholders})", tenant_id, *ancestor_codes)
+        found = {r["code"]: _out(r, by_code) for r in rows}
+        ancestors = [found[c] for c in ancestor_codes if c in found]
+    unit = _out(row, by_code)
+    return OrgUnitDetail(**{f: getattr(unit, f) for f in unit.__struct_fields__}, ancestors=ancestors)
+
+
+async def seed_units(tenant_id: int, rows: Sequence[dict[str, str]], levels: Sequence[OrgLevel]) -> int:
+    """Add the units of ``rows`` that the tenant lacks and update the ones it has.
+
+    Rows need ``code, level, name, parent_code`` (``host_institution`` optional), parents
+    before children. Everything is checked before anything is written; the caller runs this
+    in a transaction. Returns the number of units added. Units missing from ``rows`` are kept:
+    staff may have added them.
+    """
+    by_level = {lvl.code: lvl for lvl in levels}
+    existing = {
+        r["code"]: r
+        for r in await OrgUnit.select(OrgUnit.id, OrgUnit.code, OrgUnit.level, OrgUnit.path).where(
+            OrgUnit.tenant_id == tenant_id
+        )
+    }
+    planned: dict[str, tuple[str, str]] = {c: (r["level"], r["path"]) for c, r in existing.items()}
+    seen: set[str] = set()
+    for number, row in enumerate(rows, start=2):  # row 1 is the header
+        code, level, parent_code = row.get("code", ""), row.get("level", ""), row.get("parent_code", "")
+        where = f"第 {number} 行（{code or '无编码'}）"
+        if not CODE_RE.match(code):
+            raise HierarchyError(f"{where}：单位编码只能由字母、数字、“-”或“.”组成")
+        if code in seen:
+            raise HierarchyError(f"{where}：单位编码重复")
+        seen.add(code)
+        if not row.get("name"):
+            raise HierarchyError(f"{where}：缺少单位名称")
+        if level not in by_level:
+            raise HierarchyError(f"{where}：层级 {level!r} 不在本省的层级中（{'、'.join(by_level)}）")
+        if parent_code:
+            if parent_code not in planned:
+                raise HierarchyError(f"{where}：上级单位 {parent_code} 不存在（上级须列在下级之前）")
+            parent_level, parent_path = planned[parent_code]
+            if by_level[parent_level].rank >= by_level[level].rank:
+                raise HierarchyError(f"{where}：层级 {level} 不能隶属于同级或更低层级 {parent_level}")
+            path = f"{parent_path}{code}/"
+        else:
+            path = f"/{code}/"
+        if code in existing and existing[code]["path"] != path:
+            raise HierarchyError(f"{where}：不能通过种子文件移动已有单位（原位置 {existing[code]['path']}）")
+        planned[code] = (level, path)
+
+    added = 0
+    now = datetime.now(timezone.utc)
+    ids = {c: r["id"] for c, r in existing.items()}
+    for row in rows:
+        code = row["code"]
+        values = {
+            OrgUnit.level: row["level"],
+            OrgUnit.name: row["name"],
+            OrgUnit.host_institution: row.get("host_institution", ""),
+        }
+        if code in ids:
+            await OrgUnit.update(values).where(OrgUnit.id == ids[code])
+            continue
+        parent_code = row.get("parent_code") or None
+        unit = OrgUnit(
+            tenant_id=tenant_id,
+            code=code,
+            parent_id=ids[parent_code] if parent_code else None,
+            path=planned[code][1],
+            depth=planned[code][1].count("/") - 2,
+            created_at=now,
+            **{col._meta.name: value for col, value in values.items()},
+        )
+        await unit.save()
+        ids[code] = unit.id
+        added += 1
+    return added
+
+
+async def unit_count(tenant_id: int) -> int:
+    return await OrgUnit.count().where(OrgUnit.tenant_id == tenant_id)

@@ -1,0 +1,94 @@
+"""Platform administration for national administrators."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, Request, get, patch, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody
+from litestar.exceptions import NotAuthorizedException, NotFoundException
+
+from core.platform import service
+from core.security.tokens import resolve_token, revoke_token
+from core.tenancy import service as tenancy
+from core.tenancy.schemas import TenantCreate, TenantOut, TenantPatch
+
+
+class LoginIn(msgspec.Struct):
+    username: str
+    password: str
+
+
+class TokenOut(msgspec.Struct):
+    access_token: str
+    token_type: str = "bearer"
+
+
+class PluginOut(msgspec.Struct):
+    name: str
+    title: str
+    version: str
+    error: str = ""
+
+
+class TenantList(msgspec.Struct):
+    items: list[TenantOut]
+    next_cursor: str | None = None
+
+
+def bearer_token(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def require_platform_admin(request: Request) -> int:
+    token = bearer_token(request)
+    subject = await resolve_token(token) if token else None
+    if subject is None or subject.subject != "platform":
+        raise NotAuthorizedException("请先以平台管理员身份登录")
+    return subject.subject_id
+
+
+class PlatformAuthController(Controller):
+    path = "/auth"
+    tags = ["platform"]
+
+    @post("/login", status_code=200, summary="平台管理员登录")
+    async def login(self, request: Request, data: JSONBody[LoginIn]) -> TokenOut:
+        token = await service.login(data.username, data.password, request.app.state.settings.token_hours)
+        return TokenOut(access_token=token)
+
+    @post("/logout", status_code=204, dependencies={"admin_id": Provide(require_platform_admin)})
+    async def logout(self, request: Request, admin_id: NamedDependency[int]) -> None:
+        await revoke_token(bearer_token(request) or "")
+
+
+class PlatformController(Controller):
+    dependencies = {"admin_id": Provide(require_platform_admin)}
+    tags = ["platform"]
+
+    @get("/plugins", summary="已安装的省份插件")
+    async def plugins(self, request: Request, admin_id: NamedDependency[int]) -> list[PluginOut]:
+        return [PluginOut(**p) for p in request.app.state.tenants.plugins.describe()]
+
+    @get("/tenants", summary="全部租户")
+    async def list_tenants(self, request: Request, admin_id: NamedDependency[int]) -> TenantList:
+        return TenantList(items=await tenancy.list_tenants(request.app.state.tenants))
+
+    @post("/tenants", summary="新建租户：插件已安装即可立刻服务，无需重启")
+    async def create_tenant(self, request: Request, admin_id: NamedDependency[int], data: JSONBody[TenantCreate]) -> TenantOut:
+        return await tenancy.create_tenant(data, request.app.state.tenants)
+
+    @get("/tenants/{slug:str}")
+    async def get_tenant(self, request: Request, admin_id: NamedDependency[int], slug: FromPath[str]) -> TenantOut:
+        tenant = await tenancy.get_tenant(slug, request.app.state.tenants)
+        if tenant is None:
+            raise NotFoundException(f"未找到租户 {slug}")
+        return tenant
+
+    @patch("/tenants/{slug:str}", summary="修改名称、品牌、域名或状态（active / suspended）")
+    async def update_tenant(self, request: Request, admin_id: NamedDependency[int], slug: FromPath[str], data: JSONBody[TenantPatch]) -> TenantOut:
+        tenant = await tenancy.update_tenant(slug, data, request.app.state.tenants)
+        if tenant is None:
+            raise NotFoundException(f"未找到租户 {slug}")
+        return tenant

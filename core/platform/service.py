@@ -1,0 +1,46 @@
+"""National administrators: creation and login. No HTTP here."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from core.errors import DomainError
+from core.platform.tables import PlatformAdmin
+from core.security.passwords import hash_password_async, verify_password_async
+from core.security.tokens import issue_token
+
+# Verified against when the username is unknown, so both cases take the same time.
+_DUMMY_HASH = "$argon2id$v=19$m=19456,t=2,p=1$cZCASVfsR3LXMcjYE1dMVw$kaEfLFOZ6ylRMtU9Qf2oCxjrCaCWHFWqZQ2sDtDZKu4"
+
+
+class PlatformError(DomainError):
+    pass
+
+
+async def create_admin(username: str, password: str) -> None:
+    if not username or len(password) < 12:
+        raise PlatformError("平台管理员密码至少 12 位")
+    if await PlatformAdmin.exists().where(PlatformAdmin.username == username):
+        raise PlatformError(f"平台管理员 {username} 已存在", 409)
+    await PlatformAdmin.insert(
+        PlatformAdmin(
+            username=username,
+            password_hash=await hash_password_async(password),
+            created_at=datetime.now(timezone.utc),
+        )
+    )
+
+
+async def login(username: str, password: str, token_hours: int) -> str:
+    """A bearer token for the admin, or ``PlatformError`` (401) with one message for a wrong
+    name or a wrong password."""
+    row = await PlatformAdmin.select(PlatformAdmin.id, PlatformAdmin.password_hash).where(
+        PlatformAdmin.username == username
+    ).first()
+    ok = await verify_password_async(row["password_hash"] if row else _DUMMY_HASH, password)
+    if not (row and ok):
+        raise PlatformError("用户名或密码错误", 401)
+    await PlatformAdmin.update({PlatformAdmin.last_login_at: datetime.now(timezone.utc)}).where(
+        PlatformAdmin.id == row["id"]
+    )
+    return await issue_token("platform", row["id"], None, token_hours)

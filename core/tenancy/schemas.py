@@ -1,0 +1,68 @@
+"""Tenant data at the boundary: tenant files and the platform API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+from core.province import Contact
+
+Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{1,62}$", description="小写字母开头，由小写字母、数字和下划线组成")]
+Host = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9.-]+(:[0-9]+)?$", max_length=253)]
+Color = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
+Status = Literal["active", "suspended"]
+
+
+class Branding(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    short_name: str = ""
+    primary_color: Color = "#1f4e79"
+    accent_color: Color = "#c8102e"
+    logo_text: str = ""
+    logo_url: str = ""
+    footer: str = ""
+
+
+class Seed(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    org_units: str | None = None  # a CSV path relative to the tenants folder
+
+
+class TenantFile(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """One file of ``tenants/``: a hosted credit bank as the operator declares it."""
+
+    slug: Slug
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    plugin: str
+    hosts: list[Host] = []
+    branding: Branding = msgspec.field(default_factory=Branding)
+    contact: Contact | None = None
+    seed: Seed = msgspec.field(default_factory=Seed)
+
+
+class TenantCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    slug: Slug
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    plugin: str
+    hosts: list[Host] = []
+    branding: Branding = msgspec.field(default_factory=Branding)
+    contact: Contact | None = None
+
+
+class TenantPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    hosts: list[Host] | None = None
+    branding: Branding | None = None
+    contact: Contact | None = None
+    status: Status | None = None
+
+
+class TenantOut(msgspec.Struct, kw_only=True):
+    slug: str
+    name: str
+    plugin: str
+    hosts: list[str]
+    branding: Branding
+    contact: Contact
+    status: str
+    source: str
+    error: str | None = None  # set when the tenant cannot be served (broken plugin)

@@ -1,0 +1,263 @@
+"""Tenants: syncing ``tenants/`` files, creating and changing tenants, and the registry that
+resolves a request's tenant.
+
+No HTTP here. A tenant whose plugin is missing or broken is *broken*: it is kept out of the
+registry (its requests answer 503 with the reason) while every other tenant is served.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import msgspec
+
+from core.errors import DomainError
+from core.hierarchy import service as hierarchy
+from core.plugins import PluginError, PluginRegistry, ProvinceHooks
+from core.province import Contact
+from core.tenancy.files import TenantFileError, read_org_unit_rows, read_tenant_file, tenant_file_paths
+from core.tenancy.schemas import Branding, TenantCreate, TenantOut, TenantPatch
+from core.tenancy.tables import Tenant
+
+log = logging.getLogger("creditbank.tenancy")
+
+
+class TenantError(DomainError):
+    """A tenant request that cannot be honoured."""
+
+
+@dataclass(frozen=True)
+class TenantContext:
+    """A loaded, servable tenant: its row, its plugin's hooks, and its cached meta document."""
+
+    id: int
+    slug: str
+    name: str
+    plugin: str
+    hosts: tuple[str, ...]
+    branding: Branding
+    contact: Contact
+    status: str
+    hooks: ProvinceHooks
+    meta_json: bytes = field(repr=False)
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+
+def _decode(value, type_):
+    # Piccolo returns JSON columns as text on SQLite and on PostgreSQL.
+    if isinstance(value, (str, bytes)):
+        return msgspec.json.decode(value, type=type_)
+    return msgspec.convert(value, type_)
+
+
+def build_context(row: dict, hooks: ProvinceHooks) -> TenantContext:
+    """Load the plugin's data for a tenant row; raises ``PluginError`` if the plugin is broken."""
+    hooks.load_all()
+    branding = _decode(row["branding"], Branding)
+    contact = _decode(row["contact"], Contact | None) or hooks.tenant_defaults.contact
+    meta = {
+        "slug": row["slug"],
+        "name": row["name"],
+        "plugin": row["plugin"],
+        "branding": branding,
+        "contact": contact,
+        "taxonomy": hooks.taxonomy,
+        "registration": hooks.registration_policy,
+        "username": hooks.username_scheme,
+        "password_policy": hooks.password_policy,
+        "org_levels": hooks.org_levels,
+        "framework_levels": hooks.framework_levels,
+    }
+    return TenantContext(
+        id=row["id"],
+        slug=row["slug"],
+        name=row["name"],
+        plugin=row["plugin"],
+        hosts=tuple(_decode(row["hosts"], list[str])),
+        branding=branding,
+        contact=contact,
+        status=row["status"],
+        hooks=hooks,
+        meta_json=msgspec.json.encode(meta),
+    )
+
+
+class TenantRegistry:
+    """Every tenant of the database, by slug and by host name, rebuilt from the table.
+
+    A worker reloads when a slug or host it does not know is asked for, and at most every
+    ``ttl`` seconds otherwise, so a tenant created or suspended through another worker is
+    seen within that time.
+    """
+
+    def __init__(self, plugins: PluginRegistry, ttl: float = 5.0) -> None:
+        self.plugins = plugins
+        self.ttl = ttl
+        self.by_slug: dict[str, TenantContext] = {}
+        self.by_host: dict[str, str] = {}
+        self.broken: dict[str, str] = {}
+        self._loaded_at = float("-inf")
+
+    async def reload(self) -> None:
+        by_slug, by_host, broken = {}, {}, {}
+        for row in await Tenant.select().order_by(Tenant.slug):
+            try:
+                ctx = build_context(row, self.plugins.hooks(row["plugin"]))
+            except PluginError as exc:
+                broken[row["slug"]] = str(exc)
+                log.error("租户 %s 无法加载：%s", row["slug"], exc)
+                continue
+            by_slug[ctx.slug] = ctx
+            by_host.update({host: ctx.slug for host in ctx.hosts})
+        self.by_slug, self.by_host, self.broken = by_slug, by_host, broken
+        self._loaded_at = time.monotonic()
+
+    async def _refresh_if_stale(self, force: bool = False) -> None:
+        age = time.monotonic() - self._loaded_at
+        # A miss forces a reload, but not more than once a second (unknown slugs are cheap).
+        if age > self.ttl or (force and age > 1.0):
+            await self.reload()
+
+    async def get(self, slug: str) -> TenantContext | None:
+        await self._refresh_if_stale(force=slug not in self.by_slug)
+        return self.by_slug.get(slug)
+
+    def slug_for_host(self, host: str) -> str | None:
+        return self.by_host.get(host.lower())
+
+
+# ---------------------------------------------------------------------------------------------
+# Tenant files
+
+
+@dataclass
+class SyncResult:
+    file: Path
+    slug: str | None
+    ok: bool
+    message: str
+    units_added: int = 0
+
+
+async def sync_tenant_files(folder: Path, plugins: PluginRegistry) -> list[SyncResult]:
+    """Create or update one tenant per file of ``folder`` and seed its org units.
+
+    Each file is its own transaction: a broken file is reported and skipped, the others land.
+    The tenant's ``status`` is never touched by a sync (suspension is an operator's act).
+    """
+    results = []
+    for path in tenant_file_paths(folder):
+        try:
+            spec = read_tenant_file(path)
+            hooks = plugins.hooks(spec.plugin)
+            hooks.load_all()
+            rows = read_org_unit_rows(folder, spec)
+            async with Tenant._meta.db.transaction():
+                tenant_id = await _upsert_tenant(spec, source="file")
+                added = await hierarchy.seed_units(tenant_id, rows, hooks.org_levels)
+        except (TenantFileError, PluginError, TenantError, hierarchy.HierarchyError) as exc:
+            results.append(SyncResult(path, None, False, str(exc)))
+            log.error("%s", exc)
+            continue
+        results.append(SyncResult(path, spec.slug, True, "已同步", added))
+    return results
+
+
+async def _check_hosts_free(hosts: list[str], slug: str) -> None:
+    if not hosts:
+        return
+    for row in await Tenant.select(Tenant.slug, Tenant.hosts).where(Tenant.slug != slug):
+        taken = set(_decode(row["hosts"], list[str])) & set(hosts)
+        if taken:
+            raise TenantError(f"域名 {'、'.join(sorted(taken))} 已被租户 {row['slug']} 使用", 409)
+
+
+async def _upsert_tenant(spec, source: str) -> int:
+    await _check_hosts_free(spec.hosts, spec.slug)
+    now = datetime.now(timezone.utc)
+    values = {
+        Tenant.name: spec.name,
+        Tenant.plugin: spec.plugin,
+        Tenant.hosts: msgspec.json.encode(spec.hosts).decode(),
+        Tenant.branding: msgspec.json.encode(spec.branding).decode(),
+        Tenant.contact: msgspec.json.encode(spec.contact).decode(),
+        Tenant.updated_at: now,
+    }
+    row = await Tenant.select(Tenant.id).where(Tenant.slug == spec.slug).first()
+    if row:
+        await Tenant.update(values).where(Tenant.id == row["id"])
+        return row["id"]
+    tenant = Tenant(slug=spec.slug, source=source, status="active", created_at=now,
+                    **{col._meta.name: value for col, value in values.items()})
+    await tenant.save()
+    return tenant.id
+
+
+# ---------------------------------------------------------------------------------------------
+# Platform administration
+
+
+def _out(row: dict, broken: dict[str, str]) -> TenantOut:
+    return TenantOut(
+        slug=row["slug"],
+        name=row["name"],
+        plugin=row["plugin"],
+        hosts=_decode(row["hosts"], list[str]),
+        branding=_decode(row["branding"], Branding),
+        contact=_decode(row["contact"], Contact | None) or Contact(),
+        status=row["status"],
+        source=row["source"],
+        error=broken.get(row["slug"]),
+    )
+
+
+async def list_tenants(registry: TenantRegistry) -> list[TenantOut]:
+    await registry.reload()
+    return [_out(row, registry.broken) for row in await Tenant.select().order_by(Tenant.slug)]
+
+
+async def get_tenant(slug: str, registry: TenantRegistry) -> TenantOut | None:
+    row = await Tenant.select().where(Tenant.slug == slug).first()
+    return _out(row, registry.broken) if row else None
+
+
+async def create_tenant(data: TenantCreate, registry: TenantRegistry) -> TenantOut:
+    """A new tenant, served at once by this worker (and by others within the registry TTL)."""
+    try:
+        registry.plugins.hooks(data.plugin).load_all()
+    except PluginError as exc:
+        raise TenantError(str(exc), 400) from exc
+    async with Tenant._meta.db.transaction():
+        if await Tenant.exists().where(Tenant.slug == data.slug):
+            raise TenantError(f"租户 {data.slug} 已存在", 409)
+        await _upsert_tenant(data, source="api")
+    await registry.reload()
+    return await get_tenant(data.slug, registry)
+
+
+async def update_tenant(slug: str, patch: TenantPatch, registry: TenantRegistry) -> TenantOut | None:
+    row = await Tenant.select(Tenant.id).where(Tenant.slug == slug).first()
+    if row is None:
+        return None
+    values: dict = {Tenant.updated_at: datetime.now(timezone.utc)}
+    if patch.name is not None:
+        values[Tenant.name] = patch.name
+    if patch.hosts is not None:
+        await _check_hosts_free(patch.hosts, slug)
+        values[Tenant.hosts] = msgspec.json.encode(patch.hosts).decode()
+    if patch.branding is not None:
+        values[Tenant.branding] = msgspec.json.encode(patch.branding).decode()
+    if patch.contact is not None:
+        values[Tenant.contact] = msgspec.json.encode(patch.contact).decode()
+    if patch.status is not None:
+        values[Tenant.status] = patch.status
+    await Tenant.update(values).where(Tenant.id == row["id"])
+    await registry.reload()
+    return await get_tenant(slug, registry)

@@ -1,0 +1,102 @@
+"""Shared fixtures. The suite runs on SQLite by default and on PostgreSQL when
+``CREDITBANK_TEST_DATABASE_URL`` names a (throw-away) PostgreSQL database."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from core import db
+from core.app import create_app
+from core.plugins import PluginRegistry
+from core.settings import PROJECT_HOME, Settings
+
+TENANTS_DIR = PROJECT_HOME / "tenants"
+PLATFORM_PASSWORD = "平台管理员的长密码-2026"
+
+
+def pytest_report_header() -> str:
+    return f"creditbank database: {database_kind()}"
+
+
+def database_kind() -> str:
+    return "postgres" if os.environ.get("CREDITBANK_TEST_DATABASE_URL") else "sqlite"
+
+
+@pytest.fixture(scope="session")
+def home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("home")
+
+
+def make_settings(home: Path, tenants_dir: Path = TENANTS_DIR) -> Settings:
+    env = {
+        "CREDITBANK_HOME": str(home),
+        "CREDITBANK_TENANTS_DIR": str(tenants_dir),
+        "CREDITBANK_SECRET_KEY": "test-secret-key",
+    }
+    if url := os.environ.get("CREDITBANK_TEST_DATABASE_URL"):
+        env["CREDITBANK_DATABASE_URL"] = url
+    return Settings.from_env(env)
+
+
+@pytest.fixture
+def settings(home: Path) -> Settings:
+    return make_settings(home)
+
+
+@pytest.fixture(scope="session")
+async def migrated(home: Path) -> None:
+    engine = db.make_engine(make_settings(home))
+    async with db.connected(engine):
+        await db.migrate(engine)
+
+
+@pytest.fixture(autouse=True)
+async def clean_database(migrated, home: Path) -> None:
+    """Every test starts from empty tables (the schema stays)."""
+    engine = db.make_engine(make_settings(home))
+    db.bind(engine)
+    tables = [t._meta.tablename for t in db.all_tables()]
+    async with db.connected(engine):
+        if engine.engine_type == "postgres":
+            await engine.run_ddl(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        else:
+            for name in reversed(tables):
+                await engine.run_ddl(f"DELETE FROM {name}")
+
+
+@pytest.fixture
+def plugins() -> PluginRegistry:
+    return PluginRegistry.discover()
+
+
+@pytest.fixture
+def app(settings: Settings, plugins: PluginRegistry) -> Litestar:
+    return create_app(settings, plugins)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient]:
+    async with AsyncTestClient(app=app) as client:
+        yield client
+
+
+async def platform_token(client: AsyncTestClient, username: str = "national") -> str:
+    from core.platform.service import create_admin
+
+    await create_admin(username, PLATFORM_PASSWORD)
+    response = await client.post(
+        "/api/v1/platform/auth/login", json={"username": username, "password": PLATFORM_PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
+@pytest.fixture
+async def admin_headers(client: AsyncTestClient) -> dict[str, str]:
+    return {"Authorization": f"Bearer {await platform_token(client)}"}

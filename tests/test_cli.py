@@ -1,0 +1,60 @@
+"""The command line: migrate, tenants sync/list, platform-admin create."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+from click.testing import CliRunner
+
+from core.cli import main
+from tests.conftest import TENANTS_DIR
+
+
+def _env(home, tenants_dir=TENANTS_DIR) -> dict[str, str]:
+    env = {"CREDITBANK_HOME": str(home), "CREDITBANK_TENANTS_DIR": str(tenants_dir), "CREDITBANK_SECRET_KEY": "k"}
+    if url := os.environ.get("CREDITBANK_TEST_DATABASE_URL"):
+        env["CREDITBANK_DATABASE_URL"] = url
+    return env
+
+
+def test_migrate_sync_list(home):
+    runner = CliRunner()
+    assert runner.invoke(main, ["migrate"], env=_env(home)).exit_code == 0
+    synced = runner.invoke(main, ["tenants", "sync"], env=_env(home))
+    assert synced.exit_code == 0, synced.output
+    assert "zhejiang：已同步，新增单位 104 个" in synced.output
+    again = runner.invoke(main, ["tenants", "sync"], env=_env(home))
+    assert "zhejiang：已同步，新增单位 0 个" in again.output  # re-running creates nothing twice
+    listed = runner.invoke(main, ["tenants", "list"], env=_env(home))
+    assert listed.exit_code == 0
+    line = next(line for line in listed.output.splitlines() if line.startswith("zhejiang"))
+    assert "active" in line and "单位  104" in line
+
+
+def test_sync_reports_a_broken_file_by_name_and_lands_the_others(home, tmp_path):
+    folder = tmp_path / "tenants"
+    shutil.copytree(TENANTS_DIR, folder)
+    (folder / "atlantis.toml").write_text('slug = "atlantis"\nname = "亚特兰蒂斯"\nplugin = "atlantis"\n', encoding="utf-8")
+    (folder / "misnamed.toml").write_text('slug = "other"\nname = "错名"\nplugin = "guangdong"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["tenants", "sync"], env=_env(home, folder))
+    assert result.exit_code == 1
+    assert "atlantis.toml" in result.output and "插件 atlantis：未安装" in result.output
+    assert "misnamed.toml" in result.output and "与文件名" in result.output
+    assert "guangdong：已同步" in result.output
+
+
+def test_platform_admin_create_refuses_a_short_password_and_a_duplicate(home):
+    runner = CliRunner()
+    short = runner.invoke(main, ["platform-admin", "create", "--username", "root", "--password", "short"], env=_env(home))
+    assert short.exit_code != 0 and "至少 12 位" in short.output
+    ok = runner.invoke(main, ["platform-admin", "create", "--username", "root", "--password", "a-long-password-2026"], env=_env(home))
+    assert ok.exit_code == 0, ok.output
+    dup = runner.invoke(main, ["platform-admin", "create", "--username", "root", "--password", "a-long-password-2026"], env=_env(home))
+    assert dup.exit_code != 0 and "已存在" in dup.output
+
+
+def test_an_unsupported_database_url_is_a_clear_error(home):
+    env = {**_env(home), "CREDITBANK_DATABASE_URL": "mysql://root@localhost/test"}
+    result = CliRunner().invoke(main, ["migrate"], env=env)
+    assert result.exit_code != 0 and "CREDITBANK_DATABASE_URL 不受支持" in result.output
