@@ -15,7 +15,9 @@ import msgspec
 # review steps onto these roles, it does not invent new ones.
 ROLES = ("tenant_admin", "unit_admin", "committee")
 
-FieldType = Literal["text", "textarea", "date", "integer", "number", "select"]
+FieldType = Literal[
+    "text", "textarea", "date", "integer", "number", "select", "email", "phone", "password", "id_number"
+]
 FileType = Literal["jpg", "png", "gif", "pdf"]
 
 
@@ -193,6 +195,8 @@ class ReviewStep(Struct):
     level: str | None = None
     opinion: OpinionFormat | None = None
     materials: Literal["none", "optional", "required"] = "optional"
+    materials_label: str = "审核材料"  # e.g. 转换初审材料
+    materials_file_types: list[FileType] = msgspec.field(default_factory=lambda: ["pdf"])
     onsite_check: bool = False
     days: int | None = None  # working days the step should take
 
