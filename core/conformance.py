@@ -115,8 +115,6 @@ def check_org_levels(hooks: ProvinceHooks) -> Iterator[Problem]:
         return
     for code in _duplicates(level.code for level in levels):
         yield Problem("org_levels", f"层级编码 {code!r} 重复")
-    for rank in _duplicates(level.rank for level in levels):
-        yield Problem("org_levels", f"层级序号 {rank} 重复")
     if min(level.rank for level in levels) != 0:
         yield Problem("org_levels", "最高层级的 rank 应为 0")
     for level in levels:
@@ -251,7 +249,8 @@ def check_plugin(name: str, plugin: object) -> list[Problem]:
         hooks = ProvinceHooks(name, plugin)
     except PluginError as exc:
         return [Problem("register", str(exc))]
-    return [problem for check in CHECKS for problem in run_check(hooks, check)]
+    problems = [problem for check in CHECKS for problem in run_check(hooks, check)]
+    return list(dict.fromkeys(problems))  # a hook that fails breaks several checks: say it once
 
 
 class PluginConformance:

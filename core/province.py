@@ -103,7 +103,11 @@ class Taxonomy(Struct):
 
 
 class OrgLevel(Struct):
-    """A level of the organisation tree; ``rank`` 0 is the top, children rank higher."""
+    """A level of the organisation tree; ``rank`` 0 is the top, children rank higher.
+
+    Peers share a rank (Gansu's 分校, 直属工作站 and 开放教育学院 all sit under the provincial
+    school); a unit's parent must rank strictly above it.
+    """
 
     code: str
     label: str

@@ -78,7 +78,7 @@ class BrokenPlugin:
 
     @hookimpl
     def org_levels(self):
-        return [OrgLevel(code="center", label="中心", rank=0), OrgLevel(code="point", label="服务点", rank=0)]
+        return [OrgLevel(code="center", label="中心", rank=0), OrgLevel(code="center", label="服务点", rank=1)]
 
     @hookimpl
     def review_chain(self, kind, category, subtype):
@@ -105,7 +105,7 @@ def test_a_broken_plugin_fails_the_kit_with_messages_that_say_what_is_wrong():
         "[province_info] title 不能为空",
         "字段名 'name' 重复",
         "下拉字段 level 没有选项",
-        "[org_levels] 层级序号 0 重复",
+        "[org_levels] 层级编码 'center' 重复",
         "角色 'dean' 不存在",
         "审核层级 'county' 不在组织层级中",
         "意见示例 '同意' 不符合其格式",
