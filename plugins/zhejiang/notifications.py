@@ -1,0 +1,69 @@
+"""SMS texts of the Zhejiang tenant, signed 【浙江学分银行】.
+
+Accounts are opened at a window and activated by SMS code (the mobile number is recorded at
+the window), so SMS is the one channel the province uses: a template for every event. No
+e-mail templates: e-mail addresses are not collected; core's plain defaults remain should an
+e-mail ever be sent. ``conversion.step_passed`` follows the two-step chains: after the
+acceptance point's review the application goes to the sub-centre's re-review.
+Variables: exactly those of each event's sample in ``core/notifications/events.py``.
+"""
+
+from __future__ import annotations
+
+from core.province import NotificationTemplate
+
+SIGN = "【浙江学分银行】"
+
+
+def _sms(event: str, body: str) -> NotificationTemplate:
+    return NotificationTemplate(event=event, channel="sms", body=SIGN + body)
+
+
+TEMPLATES = [
+    _sms(
+        "code.activation",
+        "您正在激活{{ tenant_name }}账户，验证码：{{ code }}，{{ minutes }}分钟内有效。请勿将验证码告诉他人，如非本人操作请忽略。",
+    ),
+    _sms(
+        "code.register",
+        "您的{{ tenant_name }}验证码：{{ code }}，{{ minutes }}分钟内有效。请勿将验证码告诉他人，如非本人操作请忽略。",
+    ),
+    _sms(
+        "code.reset",
+        "您正在重置{{ tenant_name }}账户的密码，验证码：{{ code }}，{{ minutes }}分钟内有效。如非本人操作，请忽略本短信并及时联系受理点。",
+    ),
+    _sms(
+        "staff.invited",
+        "{{ real_name }}，已为{{ unit_name }}分配{{ tenant_name }}管理员账号：{{ username }}，"
+        "激活码：{{ code }}（{{ minutes }}分钟内有效）。请登录 {{ login_url }} 激活账号并设置密码后开展业务。",
+    ),
+    _sms(
+        "account.reviewed",
+        "{{ real_name }}，您的{{ tenant_name }}账户"
+        "{% if approved %}已审核通过，可登录使用。{% else %}未通过审核，意见：{{ opinion }}。请携带有效身份证件到受理点办理。{% endif %}",
+    ),
+    _sms(
+        "recognition.decided",
+        "{{ real_name }}，您申请认定的学习成果“{{ achievement }}”"
+        "{% if approved %}已通过受理点审核和上级机构复审，予以认定。"
+        "{% else %}未予认定，意见：{{ opinion }}。可补充材料后重新申请。{% endif %}",
+    ),
+    _sms(
+        "conversion.step_passed",
+        "{{ real_name }}，您申请的“{{ achievement }}”转换“{{ target }}”已通过{{ step_label }}，已提交上级机构复审。",
+    ),
+    _sms(
+        "conversion.approved",
+        "{{ real_name }}，您申请的“{{ achievement }}”转换{{ target_institution }}“{{ target }}”已复审通过，"
+        "转换成果已存入您的学分银行账户，请登录 {{ login_url }} 查看。",
+    ),
+    _sms(
+        "conversion.rejected",
+        "{{ real_name }}，您申请的“{{ achievement }}”转换{{ target_institution }}“{{ target }}”未通过审核，"
+        "意见：{{ opinion }}。可登录平台查看详情或咨询受理点。",
+    ),
+    _sms(
+        "proof.issued",
+        "{{ real_name }}，您申请开具的学习成果证明已出具，证明编号：{{ proof_code }}，可在 {{ verify_url }} 查验。",
+    ),
+]
