@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -13,10 +14,15 @@ from litestar.openapi import OpenAPIConfig
 from litestar.types import Receive, Scope, Send
 
 from core import db
+from core.accounts.api import AdminLearnersController, AuthController, MeController, UnitStaffController
+from core.accounts.login import LoginLimiter
 from core.errors import EXCEPTION_HANDLERS
 from core.hierarchy.api import OrgUnitController
+from core.notifications.api import DeliveryLogController
+from core.notifications.sender import run_sender_loop
 from core.platform.api import PlatformAuthController, PlatformController
 from core.plugins import PluginRegistry
+from core.security.pii import PiiProtector
 from core.settings import Settings
 from core.tenancy.api import resolve_tenant, tenant_meta
 from core.tenancy.service import TenantRegistry, sync_tenant_files
@@ -62,10 +68,12 @@ def create_app(
     *,
     migrate: bool = True,
     sync_tenants: bool = True,
+    run_sender: bool = True,
 ) -> Litestar:
     """The platform for ``settings``. On start it connects, migrates (``migrate``), syncs the
-    ``tenants/`` folder (``sync_tenants``) and loads every tenant; a broken tenant is logged
-    and answers 503 while the others are served."""
+    ``tenants/`` folder (``sync_tenants``), loads every tenant — a broken tenant is logged and
+    answers 503 while the others are served — and starts the in-process notification sender
+    (``run_sender``; production runs ``creditbank sender`` instead)."""
     plugins = plugins or PluginRegistry.discover()
     engine = db.make_engine(settings)
     db.bind(engine)
@@ -81,11 +89,19 @@ def create_app(
                     if not result.ok:
                         log.error("租户文件未加载：%s", result.message)
             await registry.reload()
-            yield
+            sender = asyncio.create_task(run_sender_loop()) if run_sender else None
+            try:
+                yield
+            finally:
+                if sender:
+                    sender.cancel()
 
     tenant_api = Router(
         path="/t/{tenant_slug:str}/api/v1",
-        route_handlers=[tenant_meta, OrgUnitController],
+        route_handlers=[
+            tenant_meta, OrgUnitController, AuthController, MeController, AdminLearnersController,
+            UnitStaffController, DeliveryLogController,
+        ],
         dependencies={"tenant": Provide(resolve_tenant)},
     )
     platform_api = Router(
@@ -93,9 +109,16 @@ def create_app(
     )
     return CreditBankApp(
         route_handlers=[healthz, tenant_api, platform_api],
-        state=State({"settings": settings, "tenants": registry, "engine": engine}),
+        state=State({
+            "settings": settings,
+            "tenants": registry,
+            "engine": engine,
+            "pii": PiiProtector(settings.secret_key),
+            "login_limiter": LoginLimiter(),
+        }),
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
+        logging_config=None,  # the process configures logging (creditbank serve), not the app
         openapi_config=OpenAPIConfig(title="学分银行平台 API", version="1", path="/schema"),
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 
@@ -44,7 +45,7 @@ def with_database(func):
 
 @click.group(help="学分银行平台：多租户、省份插件。")
 def main() -> None:
-    pass
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 @main.command(help="迁移数据库、加载 tenants/ 并启动服务（门户 + API）。")

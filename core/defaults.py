@@ -58,4 +58,23 @@ class CoreDefaults:
 
     @hookimpl
     def notification_templates(self) -> list[NotificationTemplate]:
-        return []
+        return [
+            NotificationTemplate(event=event, channel=channel, body=body, subject=subject if channel == "email" else "")
+            for event, (subject, body) in _DEFAULT_TEXTS.items()
+            for channel in ("sms", "email")
+        ]
+
+
+# Plain texts for every event, used where a province has no template of its own.
+_DEFAULT_TEXTS = {
+    "code.activation": ("{{ tenant_name }}账户激活验证码", "您的账户激活验证码为 {{ code }}，{{ minutes }} 分钟内有效。如非本人操作，请忽略。"),
+    "code.register": ("{{ tenant_name }}注册验证码", "您的注册验证码为 {{ code }}，{{ minutes }} 分钟内有效。如非本人操作，请忽略。"),
+    "code.reset": ("{{ tenant_name }}重置密码验证码", "您正在重置密码，验证码为 {{ code }}，{{ minutes }} 分钟内有效。如非本人操作，请忽略。"),
+    "staff.invited": ("{{ tenant_name }}工作人员账户", "{{ real_name }}，您已被设为{{ unit_name }}的工作人员，账号为 {{ username }}。请在 {{ minutes }} 分钟内使用激活码 {{ code }} 设置密码：{{ login_url }}"),
+    "account.reviewed": ("{{ tenant_name }}账户审核结果", "{{ real_name }}，您的账户{% if approved %}已审核通过，可以登录使用{% else %}未通过审核：{{ opinion }}{% endif %}。"),
+    "recognition.decided": ("{{ tenant_name }}成果认定结果", "{{ real_name }}，您申请认定的成果“{{ achievement }}”{% if approved %}已认定{% else %}未通过认定：{{ opinion }}{% endif %}。"),
+    "conversion.step_passed": ("{{ tenant_name }}成果转换进度", "您申请的 {{ achievement }} 转换 {{ target }} 已通过{{ step_label }}，进入下一审核环节。"),
+    "conversion.approved": ("{{ tenant_name }}成果转换通过", "您申请的 {{ achievement }} 转换 {{ target_institution }} {{ target }} 已审核通过，目标成果已添加到您的学习账户：{{ login_url }}"),
+    "conversion.rejected": ("{{ tenant_name }}成果转换未通过", "您申请的 {{ achievement }} 转换 {{ target }} 未通过审核：{{ opinion }}"),
+    "proof.issued": ("{{ tenant_name }}学习成果认证证明", "您的学习成果认证证明已出具，编号 {{ proof_code }}，可在 {{ verify_url }} 查验。"),
+}

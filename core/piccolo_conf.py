@@ -12,6 +12,8 @@ APPS = [
     "core.hierarchy.piccolo_app",
     "core.platform.piccolo_app",
     "core.security.piccolo_app",
+    "core.accounts.piccolo_app",
+    "core.notifications.piccolo_app",
 ]
 
 APP_REGISTRY = AppRegistry(apps=APPS)

@@ -147,7 +147,13 @@ Channel = Literal["sms", "email"]
 class RegistrationPolicy(Struct):
     """How learners get an account in this province.
 
-    ``fields`` are the self-registration form (empty when self-registration is off).
+    ``fields`` are the self-registration form (empty when self-registration is off). Core
+    knows these field names and stores them in the account: ``username, real_name, password,
+    password_confirm, id_number, phone, email, code, gender, ethnicity, nationality,
+    birth_date, region, address, unit_code``; any other field is kept in the account's profile.
+    ``verify`` lists the channels a new learner must prove: ``before`` (a ``code`` sent ahead
+    and typed into the form, Guangdong's SMS) or ``after`` (a code sent on registering and
+    confirmed with ``/auth/verify``, the national OUC's e-mail check).
     ``account_review`` means a new or activated account waits for staff review
     (``reviewer_level``: which org level's admins review it).
     """
@@ -156,6 +162,7 @@ class RegistrationPolicy(Struct):
     terms_required: bool = True
     fields: list[Field] = []
     verify: list[Channel] = []
+    verify_when: Literal["before", "after"] = "before"
     id_scan_required: bool = False
     region_required: bool = False
     account_review: bool = False

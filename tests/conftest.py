@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
+from asgi_lifespan import LifespanManager
 
 from core import db
 from core.app import create_app
@@ -77,16 +79,26 @@ def plugins() -> PluginRegistry:
 
 @pytest.fixture
 def app(settings: Settings, plugins: PluginRegistry) -> Litestar:
-    return create_app(settings, plugins)
+    return create_app(settings, plugins, run_sender=False)
+
+
+@contextlib.asynccontextmanager
+async def serve(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """The app started in the test's own event loop (Litestar's AsyncTestClient would run it
+    in another thread and loop, where the tests could not share its connection pool)."""
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as client:
+            yield client
 
 
 @pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[AsyncTestClient]:
-    async with AsyncTestClient(app=app) as client:
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    async with serve(app) as client:
         yield client
 
 
-async def platform_token(client: AsyncTestClient, username: str = "national") -> str:
+async def platform_token(client: httpx.AsyncClient, username: str = "national") -> str:
     from core.platform.service import create_admin
 
     await create_admin(username, PLATFORM_PASSWORD)
@@ -98,5 +110,5 @@ async def platform_token(client: AsyncTestClient, username: str = "national") ->
 
 
 @pytest.fixture
-async def admin_headers(client: AsyncTestClient) -> dict[str, str]:
+async def admin_headers(client: httpx.AsyncClient) -> dict[str, str]:
     return {"Authorization": f"Bearer {await platform_token(client)}"}

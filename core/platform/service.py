@@ -9,10 +9,6 @@ from core.platform.tables import PlatformAdmin
 from core.security.passwords import hash_password_async, verify_password_async
 from core.security.tokens import issue_token
 
-# Verified against when the username is unknown, so both cases take the same time.
-_DUMMY_HASH = "$argon2id$v=19$m=19456,t=2,p=1$cZCASVfsR3LXMcjYE1dMVw$kaEfLFOZ6ylRMtU9Qf2oCxjrCaCWHFWqZQ2sDtDZKu4"
-
-
 class PlatformError(DomainError):
     pass
 
@@ -37,7 +33,7 @@ async def login(username: str, password: str, token_hours: int) -> str:
     row = await PlatformAdmin.select(PlatformAdmin.id, PlatformAdmin.password_hash).where(
         PlatformAdmin.username == username
     ).first()
-    ok = await verify_password_async(row["password_hash"] if row else _DUMMY_HASH, password)
+    ok = await verify_password_async(row["password_hash"] if row else None, password)
     if not (row and ok):
         raise PlatformError("用户名或密码错误", 401)
     await PlatformAdmin.update({PlatformAdmin.last_login_at: datetime.now(timezone.utc)}).where(

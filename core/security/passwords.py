@@ -27,5 +27,11 @@ async def hash_password_async(password: str) -> str:
     return await anyio.to_thread.run_sync(hash_password, password)
 
 
-async def verify_password_async(password_hash: str, password: str) -> bool:
-    return await anyio.to_thread.run_sync(verify_password, password_hash, password)
+# Verified against when there is no hash (unknown user, account without a password), so a
+# wrong username takes as long as a wrong password and reveals nothing.
+_DUMMY_HASH = "$argon2id$v=19$m=19456,t=2,p=1$cZCASVfsR3LXMcjYE1dMVw$kaEfLFOZ6ylRMtU9Qf2oCxjrCaCWHFWqZQ2sDtDZKu4"
+
+
+async def verify_password_async(password_hash: str | None, password: str) -> bool:
+    ok = await anyio.to_thread.run_sync(verify_password, password_hash or _DUMMY_HASH, password)
+    return ok and password_hash is not None

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 import msgspec
 
+from core.clock import aware
+
 from core.security.tables import AuthToken
 
 
@@ -44,7 +46,7 @@ async def resolve_token(token: str) -> TokenSubject | None:
         .where(AuthToken.token_hash == _digest(token), AuthToken.revoked_at.is_null())
         .first()
     )
-    if row is None or _aware(row["expires_at"]) <= datetime.now(timezone.utc):
+    if row is None or aware(row["expires_at"]) <= datetime.now(timezone.utc):
         return None
     return TokenSubject(row["subject"], row["subject_id"], row["tenant_id"])
 
@@ -54,7 +56,3 @@ async def revoke_token(token: str) -> None:
         AuthToken.token_hash == _digest(token)
     )
 
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

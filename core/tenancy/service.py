@@ -162,9 +162,14 @@ async def sync_tenant_files(folder: Path, plugins: PluginRegistry) -> list[SyncR
             async with Tenant._meta.db.transaction():
                 tenant_id = await _upsert_tenant(spec, source="file")
                 added = await hierarchy.seed_units(tenant_id, rows, hooks.org_levels)
-        except (TenantFileError, PluginError, TenantError, hierarchy.HierarchyError) as exc:
+        except TenantFileError as exc:
             results.append(SyncResult(path, None, False, str(exc)))
             log.error("%s", exc)
+            continue
+        except (PluginError, TenantError, hierarchy.HierarchyError) as exc:
+            message = f"租户文件 {path}：{exc}"
+            results.append(SyncResult(path, None, False, message))
+            log.error("%s", message)
             continue
         results.append(SyncResult(path, spec.slug, True, "已同步", added))
     return results

@@ -7,12 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from litestar.testing import AsyncTestClient
 
 from core.app import create_app
 from core.plugins import PluginRegistry
 from core.tenancy.files import read_tenant_file
-from tests.conftest import TENANTS_DIR, make_settings
+from tests.conftest import TENANTS_DIR, make_settings, serve
 
 FOUR = ("guangdong", "zhejiang", "national_ouc", "gansu")
 
@@ -104,7 +103,7 @@ async def test_a_tenant_file_naming_an_unknown_plugin_is_refused_and_the_others_
     (folder / "atlantis.toml").write_text('slug = "atlantis"\nname = "亚特兰蒂斯"\nplugin = "atlantis"\n', encoding="utf-8")
     (folder / "broken.toml").write_text('slug = "broken"\nname = \n', encoding="utf-8")
     app = create_app(make_settings(home, folder), PluginRegistry.discover())
-    async with AsyncTestClient(app=app) as client:
+    async with serve(app) as client:
         assert (await client.get("/t/atlantis/api/v1/meta")).status_code == 404
         assert (await client.get("/t/guangdong/api/v1/meta")).status_code == 200
     messages = "\n".join(r.getMessage() for r in caplog.records)
@@ -133,7 +132,7 @@ async def test_a_tenant_whose_plugin_raises_answers_503_and_the_others_are_serve
 
     plugins.add("raising", RaisingPlugin())
     app = create_app(settings, plugins)
-    async with AsyncTestClient(app=app) as client:
+    async with serve(app) as client:
         await Tenant.insert(Tenant(slug="raising", name="出错的银行", plugin="raising", hosts="[]", branding="{}", contact="null"))
         await app.state.tenants.reload()  # as another worker would within its TTL
         response = await client.get("/t/raising/api/v1/meta")

@@ -1,0 +1,192 @@
+"""Accounts over HTTP: the auth flows, the learner's profile, and staff administration."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from core.accounts import service, staff
+from core.accounts.login import LoginLimiter, Principal, login, principal_for_token
+from core.accounts.schemas import (
+    AccountDecision,
+    AccountOut,
+    AccountPage,
+    ActivateIn,
+    ActivationDetails,
+    ActivationLookup,
+    CodeRequest,
+    CodeSent,
+    FullIdNumber,
+    LoginIn,
+    LoginOut,
+    PasswordChange,
+    PasswordReset,
+    StaffInvite,
+    StaffInvited,
+    WindowOpening,
+)
+from core.accounts.tables import Account
+from core.platform.api import bearer_token
+from core.security.pii import PiiProtector
+from core.security.tokens import revoke_token
+from core.tenancy.service import TenantContext
+
+SESSION_COOKIE = "cb_session"
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def provide_pii(request: Request) -> PiiProtector:
+    return request.app.state.pii
+
+
+def _token(request: Request) -> str | None:
+    return bearer_token(request) or request.cookies.get(SESSION_COOKIE)
+
+
+async def provide_principal(request: Request, tenant: NamedDependency[TenantContext]) -> Principal:
+    """The logged-in account of this tenant (bearer token or portal session), else 401."""
+    token = _token(request)
+    principal = await principal_for_token(tenant, token) if token else None
+    if principal is None:
+        raise NotAuthorizedException("请先登录")
+    return principal
+
+
+async def provide_staff(principal: NamedDependency[Principal]) -> Principal:
+    if principal.kind != "staff":
+        raise PermissionDeniedException("仅限工作人员")
+    return principal
+
+
+class VerifyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    username: str
+    code: str
+
+
+class RevealIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    reason: Annotated[str, msgspec.Meta(max_length=500)]
+
+
+class AuthController(Controller):
+    path = "/auth"
+    tags = ["accounts"]
+    dependencies = {"pii": Provide(provide_pii, sync_to_thread=False)}
+
+    @post("/codes", status_code=202, summary="发送验证码（激活 / 注册 / 重置密码），10 分钟有效")
+    async def send_code(self, request: Request, tenant: NamedDependency[TenantContext], pii: NamedDependency[PiiProtector],
+                        data: JSONBody[CodeRequest]) -> CodeSent:
+        return CodeSent(sent_to=await service.request_code(tenant, pii, data, client_address(request)))
+
+    @post("/activation/lookup", status_code=200, summary="激活前查询账户（显示脱敏的基本信息以供核实）")
+    async def activation_lookup(self, tenant: NamedDependency[TenantContext], pii: NamedDependency[PiiProtector],
+                                data: JSONBody[ActivationLookup]) -> ActivationDetails:
+        return await service.activation_details(tenant, pii, data.id_number, data.username)
+
+    @post("/activate", status_code=200, summary="用验证码激活导入、受邀或窗口开立的账户并设置密码")
+    async def activate(self, tenant: NamedDependency[TenantContext], pii: NamedDependency[PiiProtector],
+                       data: JSONBody[ActivateIn]) -> AccountOut:
+        return await service.activate(tenant, pii, data)
+
+    @post("/register", summary="自助注册，字段见 meta.registration")
+    async def register(self, tenant: NamedDependency[TenantContext], pii: NamedDependency[PiiProtector],
+                       data: JSONBody[dict[str, Any]]) -> AccountOut:
+        return await service.register(tenant, pii, data)
+
+    @post("/verify", status_code=200, summary="注册后的邮箱（或手机）验证")
+    async def verify(self, tenant: NamedDependency[TenantContext], pii: NamedDependency[PiiProtector],
+                     data: JSONBody[VerifyIn]) -> AccountOut:
+        return await service.verify_registration(tenant, pii, data.username, data.code)
+
+    @post("/login", status_code=200, summary="登录：用户名，或本省允许的证件号码 / 邮箱 / 手机号")
+    async def login(self, request: Request, tenant: NamedDependency[TenantContext], pii: NamedDependency[PiiProtector],
+                    data: JSONBody[LoginIn]) -> LoginOut:
+        limiter: LoginLimiter = request.app.state.login_limiter
+        return await login(tenant, pii, data.username, data.password, client=client_address(request),
+                           limiter=limiter, token_hours=request.app.state.settings.token_hours)
+
+    @post("/logout", status_code=204, dependencies={"principal": Provide(provide_principal)})
+    async def logout(self, request: Request, principal: NamedDependency[Principal]) -> Response[None]:
+        await revoke_token(_token(request) or "")
+        response: Response[None] = Response(content=None, status_code=204)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+
+    @post("/password", status_code=204, dependencies={"principal": Provide(provide_principal)}, summary="修改密码")
+    async def change_password(self, tenant: NamedDependency[TenantContext], principal: NamedDependency[Principal],
+                              data: JSONBody[PasswordChange]) -> None:
+        await service.change_password(tenant, principal.id, data.old_password, data.new_password)
+
+    @post("/password/reset", status_code=204, summary="用验证码重置密码")
+    async def reset_password(self, tenant: NamedDependency[TenantContext], pii: NamedDependency[PiiProtector],
+                             data: JSONBody[PasswordReset]) -> None:
+        await service.reset_password(tenant, pii, data)
+
+
+class MeController(Controller):
+    path = "/me"
+    tags = ["learner"]
+    dependencies = {"principal": Provide(provide_principal)}
+
+    @get("/", summary="我的账户")
+    async def me(self, tenant: NamedDependency[TenantContext], principal: NamedDependency[Principal]) -> AccountOut:
+        row = await Account.select().where(Account.id == principal.id, Account.tenant_id == tenant.id).first()
+        return await service.account_out(row)
+
+
+class AdminLearnersController(Controller):
+    path = "/admin/learners"
+    tags = ["staff"]
+    dependencies = {
+        "principal": Provide(provide_principal),
+        "actor": Provide(provide_staff),
+        "pii": Provide(provide_pii, sync_to_thread=False),
+    }
+
+    @post("/", summary="服务窗口开户：核验身份证件后为学习者开立账户")
+    async def open_account(self, request: Request, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
+                           pii: NamedDependency[PiiProtector], data: JSONBody[WindowOpening]) -> AccountOut:
+        return await staff.open_at_window(tenant, pii, actor, data, client_address(request))
+
+    @get("/", summary="学习者（本单位及下级单位）")
+    async def list_learners(
+        self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal], pii: NamedDependency[PiiProtector],
+        q: Annotated[str | None, QueryParameter(max_length=50)] = None,
+        status: Annotated[str | None, QueryParameter(max_length=24)] = None,
+        cursor: Annotated[str | None, QueryParameter(pattern=r"^\d+$")] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+    ) -> AccountPage:
+        return await staff.list_learners(tenant, pii, actor, q=q, status=status, cursor=cursor, limit=limit)
+
+    @post("/{account_id:int}/review", status_code=200, summary="账户审核")
+    async def review(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
+                     account_id: FromPath[int], data: JSONBody[AccountDecision]) -> AccountOut:
+        return await staff.review_account(tenant, actor, account_id, data)
+
+    @post("/{account_id:int}/id-number", status_code=200, summary="查看完整证件号码（记入审计日志）")
+    async def reveal(self, request: Request, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
+                     pii: NamedDependency[PiiProtector], account_id: FromPath[int], data: JSONBody[RevealIn]) -> FullIdNumber:
+        return await staff.reveal_id_number(tenant, pii, actor, account_id, data.reason, client_address(request))
+
+
+class UnitStaffController(Controller):
+    path = "/org/units/{code:str}/staff"
+    tags = ["staff"]
+    dependencies = {
+        "principal": Provide(provide_principal),
+        "actor": Provide(provide_staff),
+        "pii": Provide(provide_pii, sync_to_thread=False),
+    }
+
+    @post("/", summary="为下级单位分配管理员账号（受邀者用激活码设置密码）")
+    async def invite(self, request: Request, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
+                     pii: NamedDependency[PiiProtector], code: FromPath[str], data: JSONBody[StaffInvite]) -> StaffInvited:
+        login_url = str(request.base_url).rstrip("/") + f"/t/{tenant.slug}/login"
+        return await staff.invite_staff(tenant, pii, actor, code, data, login_url)

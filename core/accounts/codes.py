@@ -1,0 +1,115 @@
+"""One-time codes sent by SMS or e-mail (activation, registration, password reset, invitation).
+
+A code is six digits, lives 10 minutes, and only its keyed hash is stored. Five wrong tries
+burn it; a new code for the same target and purpose replaces the old one. One send a minute
+per target, and a cap per client address per hour, keep the gateways from being abused.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from core.accounts.tables import VerificationCode
+from core.clock import aware
+from core.errors import DomainError
+from core.notifications.service import enqueue
+from core.security.pii import PiiProtector
+from core.tenancy.service import TenantContext
+
+CODE_MINUTES = 10
+MAX_ATTEMPTS = 5
+RESEND_SECONDS = 60
+CLIENT_SENDS_PER_HOUR = 30
+
+
+class CodeError(DomainError):
+    pass
+
+
+def _hash(pii: PiiProtector, tenant_id: int, purpose: str, target: str, code: str) -> str:
+    return pii.lookup_hash(f"code|{tenant_id}|{purpose}|{target}|{code}")
+
+
+async def send_code(
+    tenant: TenantContext,
+    pii: PiiProtector,
+    *,
+    purpose: str,
+    channel: str,
+    target: str,
+    event: str,
+    context: dict,
+    client: str,
+    account_id: int | None = None,
+) -> None:
+    """Make a code for ``target`` and put its message in the outbox. The caller runs this in a
+    transaction with whatever else the request changes."""
+    now = datetime.now(timezone.utc)
+    recent = await VerificationCode.exists().where(
+        VerificationCode.tenant_id == tenant.id,
+        VerificationCode.target == target,
+        VerificationCode.purpose == purpose,
+        VerificationCode.created_at > now - timedelta(seconds=RESEND_SECONDS),
+    )
+    if recent:
+        raise CodeError(f"验证码发送过于频繁，请 {RESEND_SECONDS} 秒后再试", 429)
+    if client:
+        sent = await VerificationCode.count().where(
+            VerificationCode.client == client, VerificationCode.created_at > now - timedelta(hours=1)
+        )
+        if sent >= CLIENT_SENDS_PER_HOUR:
+            raise CodeError("本网络地址获取验证码次数过多，请一小时后再试", 429)
+    # Only the newest code counts: older unused ones for the same target and purpose retire.
+    await VerificationCode.update({VerificationCode.used_at: now}).where(
+        VerificationCode.tenant_id == tenant.id,
+        VerificationCode.target == target,
+        VerificationCode.purpose == purpose,
+        VerificationCode.used_at.is_null(),
+    )
+    code = f"{secrets.randbelow(10**6):06d}"
+    row = VerificationCode(
+        tenant_id=tenant.id, purpose=purpose, channel=channel, target=target, account_id=account_id,
+        code_hash=_hash(pii, tenant.id, purpose, target, code), client=client[:64],
+        created_at=now, expires_at=now + timedelta(minutes=CODE_MINUTES),
+    )
+    await row.save()
+    await enqueue(
+        tenant.id, tenant.hooks, event=event, channel=channel, recipient=target,
+        context={"tenant_name": tenant.name, "code": code, "minutes": CODE_MINUTES, **context},
+        dedupe_key=f"code:{row.id}",
+    )
+
+
+async def check_code(tenant: TenantContext, pii: PiiProtector, *, purpose: str, target: str, code: str) -> int:
+    """The id of the live code ``code`` for ``target``; a wrong code counts a try (and is
+    committed at once, whatever the caller does next). Consume it with ``consume_code``."""
+    now = datetime.now(timezone.utc)
+    row = await VerificationCode.select(VerificationCode.id, VerificationCode.code_hash, VerificationCode.attempts, VerificationCode.expires_at).where(
+        VerificationCode.tenant_id == tenant.id,
+        VerificationCode.target == target,
+        VerificationCode.purpose == purpose,
+        VerificationCode.used_at.is_null(),
+    ).order_by(VerificationCode.id, ascending=False).first()
+    if row is None or aware(row["expires_at"]) <= now:
+        raise CodeError("验证码已失效，请重新获取")
+    if not secrets.compare_digest(row["code_hash"], _hash(pii, tenant.id, purpose, target, code.strip())):
+        attempts = row["attempts"] + 1
+        burned = attempts >= MAX_ATTEMPTS
+        await VerificationCode.update(
+            {VerificationCode.attempts: attempts, **({VerificationCode.used_at: now} if burned else {})}
+        ).where(VerificationCode.id == row["id"])
+        if burned:
+            raise CodeError("验证码错误次数过多，已失效，请重新获取")
+        raise CodeError(f"验证码错误，还可尝试 {MAX_ATTEMPTS - attempts} 次")
+    return row["id"]
+
+
+async def consume_code(code_id: int) -> None:
+    """Mark the code used, inside the caller's transaction; a code used concurrently → 409."""
+    used = await VerificationCode.update(
+        {VerificationCode.used_at: datetime.now(timezone.utc)}, returning=[VerificationCode.id]
+    ).where(VerificationCode.id == code_id, VerificationCode.used_at.is_null())
+    if not used:
+        raise CodeError("验证码已被使用，请重新获取", 409)
+

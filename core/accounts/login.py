@@ -1,0 +1,168 @@
+"""Logging in and out, and who a request's token belongs to.
+
+Five wrong passwords lock an account for 15 minutes (423). A client address that fails too
+often in a short window is turned away (429) whatever account it tries: a login storm. The
+storm counter lives in this worker's memory; with Redis configured the limiter can be
+swapped for a shared one (``LoginLimiter`` is the seam).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import timedelta
+
+from core.accounts.identity import IdentityError, validate_email, validate_id_number, validate_phone
+from core.accounts.service import AWAITING_ACTIVATION, AccountError, account_out
+from core.accounts.schemas import LoginOut
+from core.accounts.tables import Account, StaffRole
+from core.clock import aware, utcnow
+from core.hierarchy.tables import OrgUnit
+from core.security.passwords import verify_password_async
+from core.security.pii import PiiProtector
+from core.security.tokens import issue_token, resolve_token
+from core.tenancy.service import TenantContext
+
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+
+_STATUS_MESSAGES = {
+    "imported": "账户尚未激活，请先激活账户",
+    "invited": "账户尚未激活，请使用收到的激活码设置密码",
+    "opened_by_staff": "账户尚未激活，请使用短信验证码设置密码",
+    "registered": "请先完成邮箱（或手机）验证",
+    "pending_review": "账户正在审核中，审核通过后即可登录",
+    "rejected": "账户未通过审核，请联系服务点",
+    "disabled": "账户已停用，请联系管理员",
+}
+
+
+class LoginLimiter:
+    """Failed logins per client address in a sliding window (this worker's memory)."""
+
+    def __init__(self, limit: int = 30, window_seconds: float = 300) -> None:
+        self.limit = limit
+        self.window = window_seconds
+        self._failures: dict[str, deque[float]] = {}
+
+    def _recent(self, client: str) -> deque[float]:
+        now = time.monotonic()
+        bucket = self._failures.setdefault(client, deque())
+        while bucket and bucket[0] < now - self.window:
+            bucket.popleft()
+        return bucket
+
+    def blocked(self, client: str) -> bool:
+        return bool(client) and len(self._recent(client)) >= self.limit
+
+    def failed(self, client: str) -> None:
+        if client:
+            self._recent(client).append(time.monotonic())
+
+
+async def _find_for_login(tenant: TenantContext, pii: PiiProtector, identifier: str) -> dict | None:
+    identifier = identifier.strip()
+    base = Account.select().where(Account.tenant_id == tenant.id)
+    row = await base.where(Account.username == identifier).first()
+    if row or not identifier:
+        return row
+    allowed = tenant.hooks.username_scheme.login_by
+    try:
+        if "id_number" in allowed and len(identifier) == 18:
+            return await base.where(Account.id_number_hash == pii.lookup_hash(validate_id_number(identifier))).first()
+        if "email" in allowed and "@" in identifier:
+            return await base.where(Account.email == validate_email(identifier)).first()
+        if "phone" in allowed and identifier.isdigit():
+            return await base.where(Account.phone == validate_phone(identifier)).first()
+    except IdentityError:
+        return None
+    return None
+
+
+async def login(tenant: TenantContext, pii: PiiProtector, identifier: str, password: str, *,
+                client: str, limiter: LoginLimiter, token_hours: int) -> LoginOut:
+    if limiter.blocked(client):
+        raise AccountError("登录尝试过于频繁，请稍后再试", 429)
+    account = await _find_for_login(tenant, pii, identifier)
+    now = utcnow()
+    if account and account["locked_until"] and aware(account["locked_until"]) > now:
+        minutes = int((aware(account["locked_until"]) - now).total_seconds() // 60) + 1
+        raise AccountError(f"密码错误次数过多，账户已锁定，请 {minutes} 分钟后再试或找回密码", 423)
+    ok = await verify_password_async(account["password_hash"] if account else None, password)
+    if not (account and account["password_hash"] and ok):
+        limiter.failed(client)
+        if account and account["password_hash"]:
+            failures = account["failed_logins"] + 1
+            if failures >= MAX_FAILURES:
+                await Account.update({Account.failed_logins: 0, Account.locked_until: now + timedelta(minutes=LOCK_MINUTES)}).where(
+                    Account.id == account["id"])
+                raise AccountError(f"密码错误次数过多，账户已锁定 {LOCK_MINUTES} 分钟", 423)
+            await Account.update({Account.failed_logins: failures}).where(Account.id == account["id"])
+        if account and account["status"] in AWAITING_ACTIVATION:
+            raise AccountError(_STATUS_MESSAGES[account["status"]], 403)
+        raise AccountError("用户名或密码错误", 401)
+    if account["status"] != "active":
+        raise AccountError(_STATUS_MESSAGES.get(account["status"], "账户不可用"), 403)
+    if account["failed_logins"] or account["locked_until"]:
+        await Account.update({Account.failed_logins: 0, Account.locked_until: None}).where(Account.id == account["id"])
+    token = await issue_token("account", account["id"], tenant.id, token_hours)
+    return LoginOut(access_token=token, token_type="bearer", account=await account_out(account))
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    unit_id: int
+    unit_code: str
+    unit_path: str
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The account behind a request, with the roles it holds and where."""
+
+    id: int
+    tenant_id: int
+    kind: str
+    username: str
+    real_name: str
+    unit_id: int | None
+    grants: tuple[Grant, ...]
+
+    def has_role(self, *roles: str) -> bool:
+        return any(g.role in roles for g in self.grants)
+
+    def covers(self, unit_path: str | None, *roles: str) -> bool:
+        """Whether a grant of one of ``roles`` covers the unit at ``unit_path`` (its own unit
+        or any below it). A tenant admin covers every unit, and accounts with no unit."""
+        for grant in self.grants:
+            if roles and grant.role not in roles:
+                continue
+            if grant.role == "tenant_admin" or (unit_path and unit_path.startswith(grant.unit_path)):
+                return True
+        return False
+
+
+async def principal_for_token(tenant: TenantContext, token: str) -> Principal | None:
+    subject = await resolve_token(token)
+    if subject is None or subject.subject != "account" or subject.tenant_id != tenant.id:
+        return None
+    row = await Account.select(Account.id, Account.kind, Account.username, Account.real_name, Account.unit_id,
+                               Account.status).where(Account.id == subject.subject_id, Account.tenant_id == tenant.id).first()
+    if row is None or row["status"] != "active":
+        return None
+    grants = await StaffRole.select(StaffRole.role, StaffRole.unit_id, StaffRole.unit_id.code, StaffRole.unit_id.path).where(
+        StaffRole.account_id == row["id"], StaffRole.tenant_id == tenant.id)
+    return Principal(
+        id=row["id"], tenant_id=tenant.id, kind=row["kind"], username=row["username"], real_name=row["real_name"],
+        unit_id=row["unit_id"],
+        grants=tuple(Grant(g["role"], g["unit_id"], g["unit_id.code"], g["unit_id.path"]) for g in grants),
+    )
+
+
+async def unit_path(tenant_id: int, unit_id: int | None) -> str | None:
+    if unit_id is None:
+        return None
+    row = await OrgUnit.select(OrgUnit.path).where(OrgUnit.id == unit_id, OrgUnit.tenant_id == tenant_id).first()
+    return row["path"] if row else None

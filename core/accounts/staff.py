@@ -1,0 +1,261 @@
+"""Staff: allocation of admin accounts down the tree, opening learners' accounts at a service
+window, account review, and the learner register staff may search.
+
+A staff member acts only within the units their roles cover (their unit and everything below
+it); anything outside answers 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+import re
+
+from core.accounts import codes
+from core.accounts.audit import audit
+from core.accounts.identity import (
+    IdentityError,
+    id_birth_date,
+    mask_email,
+    mask_id_number,
+    mask_phone,
+    validate_id_number,
+)
+from core.accounts.login import Principal
+from core.accounts.schemas import (
+    AccountDecision,
+    AccountOut,
+    AccountPage,
+    FullIdNumber,
+    StaffInvite,
+    StaffInvited,
+    WindowOpening,
+)
+from core.accounts.service import AccountError, _field_error, _valid, account_out, db
+from core.accounts.tables import Account, AccountReview, StaffRole
+from core.clock import utcnow
+from core.hierarchy.tables import OrgUnit
+from core.notifications.service import enqueue
+from core.security.passwords import hash_password_async
+from core.security.password_policy import check_password
+from core.security.pii import PiiProtector
+from core.tenancy.service import TenantContext
+
+ADMIN_ROLES = ("tenant_admin", "unit_admin")
+
+
+async def _unit(tenant: TenantContext, code: str) -> dict:
+    unit = await OrgUnit.select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.path, OrgUnit.level).where(
+        OrgUnit.tenant_id == tenant.id, OrgUnit.code == code).first()
+    if unit is None:
+        raise AccountError(f"未找到单位 {code}", 404)
+    return unit
+
+
+def _require_admin(actor: Principal) -> None:
+    if not actor.has_role(*ADMIN_ROLES):
+        raise AccountError("只有管理员可以进行此操作", 403)
+
+
+# ---------------------------------------------------------------------------------------------
+# Staff allocation
+
+
+async def _next_staff_username(tenant: TenantContext, unit_code: str) -> str:
+    taken = {r["username"] for r in await Account.select(Account.username).where(
+        Account.tenant_id == tenant.id, Account.username.like(f"{unit_code}-%"))}
+    n = 1
+    while f"{unit_code}-{n:02d}" in taken:
+        n += 1
+    return f"{unit_code}-{n:02d}"
+
+
+async def invite_staff(tenant: TenantContext, pii: PiiProtector, actor: Principal, unit_code: str,
+                       data: StaffInvite, login_url: str) -> StaffInvited:
+    """An admin allocates an account to a unit below their own (a tenant admin: anywhere).
+    The invitee gets an activation code, never a password, and sets their own."""
+    _require_admin(actor)
+    unit = await _unit(tenant, unit_code)
+    if not actor.covers(unit["path"], *ADMIN_ROLES):
+        raise AccountError(f"未找到单位 {unit_code}", 404)
+    is_tenant_admin = actor.has_role("tenant_admin")
+    if not is_tenant_admin:
+        if any(g.unit_path == unit["path"] for g in actor.grants):
+            raise AccountError("只能为下级单位分配管理员账号", 403)
+        if data.role != "unit_admin":
+            raise AccountError("只有管理中心可以设置管理中心管理员或专业认定委员会成员", 403)
+    phone = _valid("phone", data.phone) if data.phone else None
+    email = _valid("email", data.email) if data.email else None
+    if not (phone or email):
+        raise _field_error("phone", "请填写手机号码或电子邮箱，用于发送激活码")
+    username = data.username.strip() if data.username else await _next_staff_username(tenant, unit["code"])
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{2,63}", username):
+        raise _field_error("username", "用户名只能由字母、数字、“.”“_”“-”组成，3–64 位")
+    if await Account.exists().where(Account.tenant_id == tenant.id, Account.username == username):
+        raise _field_error("username", "该用户名已被使用", 409)
+    now = utcnow()
+    account = Account(
+        tenant_id=tenant.id, kind="staff", username=username, status="invited", real_name=data.real_name,
+        phone=phone, email=email, unit_id=unit["id"], source="invite", opened_by=actor.id,
+        created_at=now, updated_at=now,
+    )
+    channel, target = ("sms", phone) if phone else ("email", email)
+    async with db().transaction():
+        await account.save()
+        await StaffRole.insert(StaffRole(tenant_id=tenant.id, account_id=account.id, role=data.role,
+                                         unit_id=unit["id"], granted_by=actor.id, created_at=now))
+        await codes.send_code(
+            tenant, pii, purpose="activation", channel=channel, target=target, event="staff.invited",
+            context={"real_name": data.real_name, "username": username, "unit_name": unit["name"], "login_url": login_url},
+            client="", account_id=account.id,
+        )
+        await audit(tenant.id, actor.id, "staff.invite", f"account:{account.id}", f"{data.role}@{unit['code']}")
+    return StaffInvited(id=account.id, username=username, status="invited",
+                        sent_to=mask_phone(target) if channel == "sms" else mask_email(target))
+
+
+async def create_staff(tenant: TenantContext, unit_code: str, role: str, username: str, password: str,
+                       real_name: str = "") -> int:
+    """Bootstrap an active staff account with a password (``creditbank staff create``)."""
+    if role not in ("tenant_admin", "unit_admin", "committee"):
+        raise AccountError(f"角色 {role} 不存在（tenant_admin、unit_admin、committee）")
+    unit = await _unit(tenant, unit_code)
+    check_password(tenant.hooks.password_policy, password, personal=(username,))
+    if await Account.exists().where(Account.tenant_id == tenant.id, Account.username == username):
+        raise AccountError(f"用户名 {username} 已存在", 409)
+    now = utcnow()
+    account = Account(
+        tenant_id=tenant.id, kind="staff", username=username, status="active", real_name=real_name or username,
+        unit_id=unit["id"], source="cli", password_hash=await hash_password_async(password),
+        created_at=now, updated_at=now, activated_at=now,
+    )
+    async with db().transaction():
+        await account.save()
+        await StaffRole.insert(StaffRole(tenant_id=tenant.id, account_id=account.id, role=role, unit_id=unit["id"], created_at=now))
+        await audit(tenant.id, None, "staff.create", f"account:{account.id}", f"{role}@{unit_code} (cli)")
+    return account.id
+
+
+# ---------------------------------------------------------------------------------------------
+# Learners, as staff see them
+
+
+async def _learner_in_scope(tenant: TenantContext, actor: Principal, account_id: int) -> dict:
+    row = await Account.select(*Account.all_columns(), Account.unit_id.path).where(
+        Account.id == account_id, Account.tenant_id == tenant.id, Account.kind == "learner").first()
+    if row is None or not actor.covers(row["unit_id.path"], *ADMIN_ROLES):
+        raise AccountError("未找到该学习者", 404)
+    return row
+
+
+async def open_at_window(tenant: TenantContext, pii: PiiProtector, actor: Principal, data: WindowOpening,
+                         client: str) -> AccountOut:
+    """Staff of a service point open a learner's account after checking the ID card; the
+    record keeps who opened it, where and when. The learner then sets a password with a code
+    sent to their phone."""
+    _require_admin(actor)
+    if not tenant.hooks.registration_policy.window_opening:
+        raise AccountError("本学分银行不在服务窗口开户", 403)
+    if not data.identity_checked:
+        raise _field_error("identity_checked", "请先核验身份证件原件")
+    unit_code = data.unit_code or next((g.unit_code for g in actor.grants if g.role in ADMIN_ROLES), None)
+    unit = await _unit(tenant, unit_code or "")
+    if not actor.covers(unit["path"], *ADMIN_ROLES):
+        raise AccountError(f"未找到单位 {unit_code}", 404)
+    id_number = _valid("id_number", data.id_number)
+    phone = _valid("phone", data.phone) if data.phone else None
+    email = _valid("email", data.email) if data.email else None
+    if not phone and not email:
+        raise _field_error("phone", "请填写手机号码，学习者将用短信验证码设置密码")
+    id_hash = pii.lookup_hash(id_number)
+    if await Account.exists().where(Account.tenant_id == tenant.id, Account.id_number_hash == id_hash):
+        raise _field_error("id_number", "该证件号码已有账户", 409)
+    username = tenant.hooks.username_scheme.imported.format(id_number=id_number)
+    now = utcnow()
+    account = Account(
+        tenant_id=tenant.id, kind="learner", username=username, status="opened_by_staff", real_name=data.real_name,
+        id_number_hash=id_hash, id_number_enc=pii.encrypt(id_number), id_number_masked=mask_id_number(id_number),
+        phone=phone, email=email, gender=data.gender, ethnicity=data.ethnicity, address=data.address,
+        birth_date=id_birth_date(id_number), unit_id=unit["id"], source="window", opened_by=actor.id,
+        created_at=now, updated_at=now,
+    )
+    channel, target = ("sms", phone) if phone else ("email", email)
+    async with db().transaction():
+        await account.save()
+        await codes.send_code(tenant, pii, purpose="activation", channel=channel, target=target,
+                              event="code.activation", context={"real_name": data.real_name, "username": username},
+                              client=client, account_id=account.id)
+        await audit(tenant.id, actor.id, "learner.open_at_window", f"account:{account.id}", f"at {unit['code']}", client)
+    return await account_out(await Account.select().where(Account.id == account.id).first())
+
+
+async def review_account(tenant: TenantContext, actor: Principal, account_id: int, data: AccountDecision) -> AccountOut:
+    """Approve or reject a learner account waiting for review, by an admin whose scope covers
+    the learner's unit (learners without a unit: tenant admins)."""
+    _require_admin(actor)
+    policy = tenant.hooks.registration_policy
+    if not (policy.account_review or policy.activation_review):
+        raise AccountError("本学分银行不审核学习者账户", 409)
+    learner = await _learner_in_scope(tenant, actor, account_id)
+    if learner["status"] != "pending_review":
+        raise AccountError("该账户不在待审核状态", 409)
+    if data.decision == "reject" and not data.opinion.strip():
+        raise _field_error("opinion", "不通过时请填写原因")
+    approved = data.decision == "approve"
+    now = utcnow()
+    async with db().transaction():
+        changed = await Account.update(
+            {Account.status: "active" if approved else "rejected", Account.updated_at: now,
+             **({Account.activated_at: now} if approved else {})}, returning=[Account.id],
+        ).where(Account.id == account_id, Account.status == "pending_review")
+        if not changed:
+            raise AccountError("该账户已被审核", 409)
+        review = AccountReview(tenant_id=tenant.id, account_id=account_id, reviewer_id=actor.id,
+                               decision=data.decision, opinion=data.opinion, created_at=now)
+        await review.save()
+        channel, target = ("email", learner["email"]) if learner["email"] else ("sms", learner["phone"])
+        if target:
+            await enqueue(tenant.id, tenant.hooks, event="account.reviewed", channel=channel, recipient=target,
+                          context={"tenant_name": tenant.name, "real_name": learner["real_name"],
+                                   "username": learner["username"], "approved": approved, "opinion": data.opinion},
+                          dedupe_key=f"account.reviewed:{review.id}")
+    return await account_out(await Account.select().where(Account.id == account_id).first())
+
+
+async def list_learners(tenant: TenantContext, pii: PiiProtector, actor: Principal, *, q: str | None,
+                        status: str | None, cursor: str | None, limit: int) -> AccountPage:
+    """Learners under the actor's units, newest id first; ``q`` matches a name or username
+    (contains), an ID number or phone (exact)."""
+    _require_admin(actor)
+    query = Account.select(*Account.all_columns()).where(Account.tenant_id == tenant.id, Account.kind == "learner")
+    if not actor.has_role("tenant_admin"):
+        paths = [g.unit_path for g in actor.grants if g.role in ADMIN_ROLES]
+        condition = None
+        for path in paths:
+            clause = Account.unit_id.path.like(f"{path}%")
+            condition = clause if condition is None else condition | clause
+        query = query.where(condition)
+    if status:
+        query = query.where(Account.status == status)
+    if q:
+        q = q.strip()
+        try:
+            exact = Account.id_number_hash == pii.lookup_hash(validate_id_number(q))
+        except IdentityError:
+            exact = Account.phone == q
+        query = query.where(exact | Account.real_name.like(f"%{q}%") | Account.username.like(f"%{q}%"))
+    if cursor:
+        query = query.where(Account.id < int(cursor))
+    rows = await query.order_by(Account.id, ascending=False).limit(limit + 1)
+    items = [await account_out(row) for row in rows[:limit]]
+    return AccountPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+
+
+async def reveal_id_number(tenant: TenantContext, pii: PiiProtector, actor: Principal, account_id: int,
+                           reason: str, client: str) -> FullIdNumber:
+    """The whole ID number, for staff in scope who ask for it explicitly; written to the audit
+    log with the reason."""
+    learner = await _learner_in_scope(tenant, actor, account_id)
+    if not reason.strip():
+        raise _field_error("reason", "请说明查看完整证件号码的原因")
+    entry_id = await audit(tenant.id, actor.id, "learner.reveal_id_number", f"account:{account_id}", reason, client)
+    return FullIdNumber(id_number=pii.decrypt(learner["id_number_enc"]), audit_id=entry_id)
+

@@ -1,0 +1,24 @@
+from piccolo.columns import ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+from core.tenancy.tables import Tenant
+
+
+class Notification(Table, tablename="notification"):
+    """The outbox: a message written in the same transaction as the change that causes it,
+    delivered later by a sender. ``dedupe_key`` makes a retried change write it once."""
+
+    tenant_id = ForeignKey(Tenant, null=False)
+    event = Varchar(length=64)
+    channel = Varchar(length=8)  # sms | email
+    recipient = Varchar(length=254)
+    subject = Varchar(length=300, default="")
+    body = Text()
+    dedupe_key = Varchar(length=200, unique=True)
+    status = Varchar(length=16, default="queued")  # queued | sending | sent | failed
+    attempts = Integer(default=0)
+    last_error = Varchar(length=500, default="")
+    delivered_via = Varchar(length=16, default="")  # log | smtp | sms gateway name
+    created_at = Timestamptz()
+    next_attempt_at = Timestamptz()
+    sent_at = Timestamptz(null=True, default=None)
