@@ -7,8 +7,12 @@ error body ``{status_code, detail, extra}``.
 
 from __future__ import annotations
 
+import logging
+
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+
+log = logging.getLogger("creditbank.errors")
 
 
 class DomainError(ValueError):
@@ -46,7 +50,13 @@ def _first_problem(exc: HTTPException) -> str:
     return str(exc.detail)
 
 
+def internal_error_handler(request: Request, exc: Exception) -> Response:
+    log.exception("处理 %s %s 时出错", request.method, request.url.path, exc_info=exc)
+    return _body(500, "服务器内部错误，请稍后再试", None)
+
+
 EXCEPTION_HANDLERS = {
+    500: internal_error_handler,
     DomainError: domain_error_handler,
     ValidationException: validation_error_handler,
 }

@@ -108,8 +108,7 @@ async def check_code(tenant: TenantContext, pii: PiiProtector, *, purpose: str, 
 async def consume_code(code_id: int) -> None:
     """Mark the code used, inside the caller's transaction; a code used concurrently → 409."""
     used = await VerificationCode.update(
-        {VerificationCode.used_at: datetime.now(timezone.utc)}, returning=[VerificationCode.id]
-    ).where(VerificationCode.id == code_id, VerificationCode.used_at.is_null())
+        {VerificationCode.used_at: datetime.now(timezone.utc)}).returning(VerificationCode.id).where(VerificationCode.id == code_id, VerificationCode.used_at.is_null())
     if not used:
         raise CodeError("验证码已被使用，请重新获取", 409)
 

@@ -63,18 +63,21 @@ class LoginLimiter:
 
 async def _find_for_login(tenant: TenantContext, pii: PiiProtector, identifier: str) -> dict | None:
     identifier = identifier.strip()
-    base = Account.select().where(Account.tenant_id == tenant.id)
-    row = await base.where(Account.username == identifier).first()
+
+    def where(condition):  # Piccolo's where() changes a query in place: a fresh one each time
+        return Account.select().where(Account.tenant_id == tenant.id, condition).first()
+
+    row = await where(Account.username == identifier)
     if row or not identifier:
         return row
     allowed = tenant.hooks.username_scheme.login_by
     try:
         if "id_number" in allowed and len(identifier) == 18:
-            return await base.where(Account.id_number_hash == pii.lookup_hash(validate_id_number(identifier))).first()
+            return await where(Account.id_number_hash == pii.lookup_hash(validate_id_number(identifier)))
         if "email" in allowed and "@" in identifier:
-            return await base.where(Account.email == validate_email(identifier)).first()
+            return await where(Account.email == validate_email(identifier))
         if "phone" in allowed and identifier.isdigit():
-            return await base.where(Account.phone == validate_phone(identifier)).first()
+            return await where(Account.phone == validate_phone(identifier))
     except IdentityError:
         return None
     return None

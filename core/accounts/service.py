@@ -222,7 +222,7 @@ async def activate(tenant: TenantContext, pii: PiiProtector, data: ActivateIn) -
         values[Account.email] = target
     async with db().transaction():
         await codes.consume_code(code_id)
-        changed = await Account.update(values, returning=[Account.id]).where(
+        changed = await Account.update(values).returning(Account.id).where(
             Account.id == account["id"], Account.status == account["status"]
         )
         if not changed:

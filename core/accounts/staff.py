@@ -204,8 +204,7 @@ async def review_account(tenant: TenantContext, actor: Principal, account_id: in
     async with db().transaction():
         changed = await Account.update(
             {Account.status: "active" if approved else "rejected", Account.updated_at: now,
-             **({Account.activated_at: now} if approved else {})}, returning=[Account.id],
-        ).where(Account.id == account_id, Account.status == "pending_review")
+             **({Account.activated_at: now} if approved else {})}).returning(Account.id).where(Account.id == account_id, Account.status == "pending_review")
         if not changed:
             raise AccountError("该账户已被审核", 409)
         review = AccountReview(tenant_id=tenant.id, account_id=account_id, reviewer_id=actor.id,

@@ -73,9 +73,7 @@ async def deliver_due(limit: int = 100) -> int:
         # Claim first: a concurrent sender that lost the race updates nothing.
         claimed = await Notification.update(
             {Notification.status: "sent", Notification.sent_at: now, Notification.delivered_via: "log",
-             Notification.attempts: Notification.attempts + 1},
-            returning=[Notification.id],
-        ).where(Notification.id == message["id"], Notification.status == "queued")
+             Notification.attempts: Notification.attempts + 1}).returning(Notification.id).where(Notification.id == message["id"], Notification.status == "queued")
         if claimed:
             log.info("通知已记录（log 通道）%s → %s：%s", message["event"], message["channel"], message["recipient"])
     return len(due)
