@@ -1,0 +1,738 @@
+"""Importing learner accounts from a CSV or XLSX file (no HTTP, no click).
+
+The file is streamed in batches of ``BATCH_ROWS``. Every row is checked in Python; good rows
+become ``imported`` learner accounts (no password until activation), bad rows are reported by
+row number and never stop the job. A row whose ID number already belongs to an account of the
+tenant is *skipped*, so running the same file twice creates nothing twice.
+
+How a batch is written:
+
+- PostgreSQL: ``copy_records_to_table`` into a temporary staging table, then one set-based
+  ``INSERT … SELECT … ON CONFLICT DO NOTHING`` into ``account``; the rows that did not land are
+  classified with one more query only when there are any. While the server merges batch *k*,
+  Python checks batch *k+1*. Rows go out on several connections ("lanes") at once, each lane
+  taking the ID numbers whose lookup hash falls to it, so one ID number is always handled by one
+  lane, in file order.
+- SQLite: ``executemany`` of ``INSERT OR IGNORE`` in one transaction per batch, in a worker
+  thread, while the event loop checks the next batch.
+
+Each created account records where it came from in ``profile``:
+``{"import_job": <job id>, "import_row": <row number>}``. That is how a repeated ID number in
+another batch of the same file is told apart from an account that existed before the job
+("证件号码与第 N 行重复" versus skipped) without holding every ID number of the file in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import msgspec
+
+from core.accounts.identity import (
+    EMAIL_RE,
+    IdentityError,
+    id_birth_date,
+    validate_email,
+    validate_id_number,
+    validate_phone,
+)
+from core.accounts.tables import Account, ImportJob
+from core.hierarchy.tables import OrgUnit
+from core.imports.reader import Column, ImportFileError, TableReader, open_table
+from core.plugins import ProvinceHooks
+from core.security.pii import PiiProtector
+
+log = logging.getLogger("creditbank.imports")
+
+BATCH_ROWS = 10_000
+MAX_STORED_ERRORS = 1_000
+LANES = 2  # PostgreSQL connections writing at once
+
+LEARNER_COLUMNS: tuple[Column, ...] = (
+    Column("real_name", "姓名", ("名字",), required=True),
+    Column("id_number", "证件号码", ("身份证号", "身份证号码", "公民身份号码", "证件号", "身份证"), required=True),
+    Column("phone", "手机号码", ("手机", "手机号", "移动电话")),
+    Column("email", "电子邮箱", ("邮箱", "电子邮件", "e-mail", "mail")),
+    Column("unit_code", "所属单位", ("单位编码", "所属单位编码", "单位代码"), required=True),
+    Column("gender", "性别", ("sex",)),
+    Column("ethnicity", "民族", ("nation",)),
+    Column("birth_date", "出生日期", ("出生年月日", "birthday")),
+    Column("address", "联系地址", ("地址", "通讯地址", "家庭住址")),
+)
+_FIELDS = tuple(c.field for c in LEARNER_COLUMNS)
+
+_GENDERS = {"": "", "男": "男", "女": "女", "M": "男", "F": "女", "m": "男", "f": "女",
+            "male": "男", "female": "女", "Male": "男", "Female": "女", "MALE": "男", "FEMALE": "女"}
+_CHECK = "10X98765432"
+_MASK = "*" * 10
+_LIMITS = {"real_name": 100, "ethnicity": 32, "address": 300}
+
+
+class RowError(msgspec.Struct, frozen=True):
+    row: int
+    message: str
+
+
+class ImportSummary(msgspec.Struct):
+    """What an import did. ``total`` = created + skipped + failed (blank rows are not rows);
+    ``errors`` holds the first ``MAX_STORED_ERRORS`` rejected rows, in row order."""
+
+    total: int = 0
+    created: int = 0
+    skipped: int = 0
+    failed: int = 0
+    errors: list[RowError] = msgspec.field(default_factory=list)
+
+
+async def create_job(tenant_id: int, kind: str, filename: str, created_by: int | None) -> int:
+    """A new ``pending`` import job; returns its id."""
+    job = ImportJob(tenant_id=tenant_id, kind=kind, filename=filename[-255:], status="pending",
+                    created_by=created_by, created_at=datetime.now(timezone.utc))
+    await job.save()
+    return job.id
+
+
+async def import_learners(
+    *,
+    tenant_id: int,
+    hooks: ProvinceHooks,
+    pii: PiiProtector,
+    path: Path,
+    filename: str,
+    job_id: int,
+    on_progress: Callable[[int], None] | None = None,
+    on_error: Callable[[RowError], None] | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> ImportSummary:
+    """Import the learners of ``path`` (uploaded as ``filename``) into the tenant.
+
+    The job row moves ``running`` → ``done`` (or ``failed``) and its counters are written after
+    every batch. ``on_progress`` gets the number of rows handled so far after each batch;
+    ``on_error`` gets every rejected row (the summary and the job keep only the first 1,000).
+
+    Raises ``ImportFileError`` (after marking the job failed) when the file as a whole cannot be
+    imported: not CSV or XLSX, not UTF-8, no header, a required column missing. Any other
+    failure also marks the job failed, then propagates; batches written before it stay written.
+    """
+    summary = ImportSummary()
+    progress = _Progress(job_id, summary, on_error)
+    await _update_job(job_id, status="running", message="")
+    try:
+        with open_table(path, filename, LEARNER_COLUMNS) as table:
+            progress.estimate = table.estimate_rows() or 0
+            units = {row["code"]: row["id"] for row in await OrgUnit.select(OrgUnit.id, OrgUnit.code)
+                     .where(OrgUnit.tenant_id == tenant_id)}
+            checker = LearnerRows(table, units, hooks.username_scheme.imported, pii)
+            async with _writer(tenant_id, job_id) as writer:
+                await _pipeline(table, checker, writer, progress, on_progress, batch_rows)
+    except ImportFileError as exc:
+        await progress.finish("failed", str(exc))
+        raise
+    except BaseException as exc:
+        message = "导入被中断" if isinstance(exc, asyncio.CancelledError) else f"导入出错：{type(exc).__name__}: {exc}"
+        await asyncio.shield(progress.finish("failed", message[:500]))
+        raise
+    await progress.finish("done", f"新增 {summary.created} 个，跳过 {summary.skipped} 个（已存在），失败 {summary.failed} 行")
+    return summary
+
+
+async def _pipeline(table: TableReader, checker: LearnerRows, writer: _Writer, progress: _Progress,
+                    on_progress: Callable[[int], None] | None, batch_rows: int) -> None:
+    """Check batch *k+1* while batch *k* is being written."""
+    in_flight: tuple[CheckedBatch, asyncio.Future[_Outcome]] | None = None
+
+    async def land() -> None:
+        nonlocal in_flight
+        batch, writing = in_flight
+        in_flight = None
+        await progress.absorb(batch, await writing)
+        if on_progress:
+            on_progress(progress.done)
+
+    try:
+        for rows in table.batches(batch_rows):
+            checked = checker.check(rows)
+            if in_flight is not None:
+                await land()
+            in_flight = checked, await writer.submit(checked)
+        if in_flight is not None:
+            await land()
+    finally:
+        if in_flight is not None:  # something failed while a batch was being written: let it
+            try:                   # finish (it commits on its own) and count it
+                await asyncio.shield(land())
+            except Exception:
+                log.exception("导入任务 %s：最后一批写入失败", progress.job_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Checking rows
+
+
+@dataclass
+class CheckedBatch:
+    """One batch after checking: ``records`` to write (one per distinct good ID number, in
+    row order), ``errors`` of rows already rejected, and ``repeats``: ``(row, first_row)`` for
+    good rows whose ID number appeared on an earlier good row of the same batch."""
+
+    rows: int
+    records: list[tuple] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    repeats: list[tuple[int, int]] = field(default_factory=list)
+
+
+class LearnerRows:
+    """Checks and converts learner rows.
+
+    A record is ``(row, username, real_name, id_number_hash, id_number_enc, id_number_masked,
+    phone, email, gender, ethnicity, birth_date, address, unit_id)``.
+
+    Each row first goes through a fast path that accepts only clean, canonical values; any
+    row it does not accept is checked again by ``check_row_slowly`` with the validators of
+    ``core.accounts.identity``, which says everything that is wrong with it (or accepts it after
+    normalising, e.g. a lower-case ``x`` or a phone written with spaces).
+    """
+
+    def __init__(self, table: TableReader, units: dict[str, int], username_template: str,
+                 pii: PiiProtector, today: date | None = None) -> None:
+        self.units = units
+        self.today = today or date.today()
+        self.index = [table.fields.index(f) if f in table.fields else None for f in _FIELDS]
+        self.pad = [""] if None in self.index else []
+        width = table.width
+        self.getter_index = [width if i is None else i for i in self.index]
+        self.username = _username_maker(username_template)
+        self.crypto = _BatchCrypto(pii)
+        self._dates: dict[str, tuple[date, str, str]] = {}
+
+    def _birth(self, digits: str) -> tuple[date, str, str] | None:
+        """``(date, "YYYY-MM-DD", "YYYY/MM/DD")`` for the ``YYYYMMDD`` of a valid ID number."""
+        try:
+            born = date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+        except ValueError:
+            return None
+        if born > self.today or born.year < 1900:
+            return None
+        iso = born.isoformat()
+        value = self._dates[digits] = (born, iso, iso.replace("-", "/"))
+        return value
+
+    def check(self, rows: Sequence[tuple[int, list]]) -> CheckedBatch:
+        out = CheckedBatch(rows=len(rows))
+        records, errors, repeats = out.records, out.errors, out.repeats
+        first_row: dict[str, int] = {}
+        units, dates, genders = self.units, self._dates, _GENDERS
+        email_match = EMAIL_RE.match
+        pad = self.pad
+        i_name, i_id, i_phone, i_email, i_unit, i_gender, i_ethnic, i_birth, i_address = self.getter_index
+        protect = self.crypto.protector(len(rows))
+        username = self.username
+        for number, cells in rows:
+            if pad:
+                cells = cells + pad
+            # -- the fast path: only clean values get through
+            ok = False
+            try:
+                idn = cells[i_id]
+                name = cells[i_name].strip()
+                phone = cells[i_phone]
+                email = cells[i_email]
+                birth = cells[i_birth]
+                ethnic = cells[i_ethnic].strip()
+                address = cells[i_address].strip()
+                gender = genders.get(cells[i_gender])
+                unit_id = units.get(cells[i_unit])
+                if (
+                    len(idn) == 18 and idn.isascii() and idn[0] != "0"
+                    and (head := idn[:17]).isdigit()
+                    and _CHECK[2 * int(head, 13) % 11] == idn[17]  # 13 ≡ 2 (mod 11): GB 11643 weights
+                    and ((born := dates.get(idn[6:14])) is not None or (born := self._birth(idn[6:14])) is not None)
+                    and name and len(name) <= 100
+                    and unit_id is not None and gender is not None
+                    and (not phone or (len(phone) == 11 and phone.isdigit() and phone.isascii()
+                                       and phone[0] == "1" and phone[1] in "3456789"))
+                    and (not email or (len(email) <= 254 and email_match(email) is not None))
+                    and (not birth or birth == born[1] or birth == born[2] or birth == born[0])
+                    and len(ethnic) <= 32 and len(address) <= 300
+                ):
+                    ok = True
+                    born = born[0]
+                    phone = phone or None
+                    email = email.lower() if email else None
+            except (TypeError, AttributeError):  # a cell that is not text (an XLSX date or number)
+                pass
+            if not ok:
+                checked = self.check_row_slowly(cells)
+                if isinstance(checked, str):
+                    errors.append(RowError(number, checked))
+                    continue
+                idn, name, phone, email, unit_id, gender, ethnic, born, address = checked
+            # -- a good row
+            if idn in first_row:
+                repeats.append((number, first_row[idn]))
+                continue
+            first_row[idn] = number
+            digest, sealed = protect(idn)
+            records.append((number, username(idn), name, digest, sealed, idn[:4] + _MASK + idn[14:],
+                            phone, email, gender, ethnic, born, address, unit_id))
+        return out
+
+    def check_row_slowly(self, cells: Sequence[object]) -> str | tuple:
+        """The row's normalised values ``(id_number, real_name, phone, email, unit_id, gender,
+        ethnicity, birth_date, address)``, or every problem with it in one message."""
+        value = {f: ("" if i is None else cells[i]) for f, i in zip(_FIELDS, self.index)}
+        text = {f: (v if isinstance(v, str) else ("" if v is None else str(v))).strip() for f, v in value.items()}
+        problems: list[str] = []
+
+        name = text["real_name"]
+        if not name:
+            problems.append("姓名不能为空")
+        elif len(name) > _LIMITS["real_name"]:
+            problems.append(f"姓名不能超过 {_LIMITS['real_name']} 个字")
+
+        idn = born = None
+        if not text["id_number"]:
+            problems.append("证件号码不能为空")
+        else:
+            try:
+                idn = validate_id_number(text["id_number"], today=self.today)
+                born = id_birth_date(idn)
+            except IdentityError as exc:
+                problems.append(str(exc))
+
+        raw_birth = value["birth_date"]
+        if isinstance(raw_birth, datetime):
+            raw_birth = raw_birth.date()
+        if raw_birth not in ("", None):
+            given = raw_birth if isinstance(raw_birth, date) else _parse_date(text["birth_date"])
+            if given is None:
+                problems.append("出生日期格式不正确（应为 YYYY-MM-DD 或 YYYY/MM/DD）")
+            elif born is not None and given != born:
+                problems.append(f"出生日期 {given.isoformat()} 与证件号码中的出生日期 {born.isoformat()} 不符")
+
+        phone = email = None
+        if text["phone"]:
+            try:
+                phone = validate_phone(text["phone"])
+            except IdentityError as exc:
+                problems.append(str(exc))
+        if text["email"]:
+            try:
+                email = validate_email(text["email"])
+            except IdentityError as exc:
+                problems.append(str(exc))
+
+        unit_id = None
+        if not text["unit_code"]:
+            problems.append("所属单位不能为空")
+        else:
+            unit_id = self.units.get(text["unit_code"])
+            if unit_id is None:
+                problems.append(f"所属单位“{text['unit_code']}”不存在（应为本学分银行的单位编码）")
+
+        gender = _GENDERS.get(text["gender"], _GENDERS.get(text["gender"].lower()))
+        if gender is None:
+            problems.append("性别应为“男”或“女”")
+        for key, label in (("ethnicity", "民族"), ("address", "联系地址")):
+            if len(text[key]) > _LIMITS[key]:
+                problems.append(f"{label}不能超过 {_LIMITS[key]} 个字")
+
+        if problems:
+            return "；".join(problems)
+        return idn, name, phone, email, unit_id, gender, text["ethnicity"], born, text["address"]
+
+
+def _parse_date(text: str) -> date | None:
+    """``YYYY-MM-DD``, ``YYYY/MM/DD``, ``YYYY.MM.DD`` (months and days may lack the zero),
+    ``YYYYMMDD``, or an Excel serial day number written as text."""
+    try:
+        for sep in "-/.":
+            if sep in text:
+                year, month, day = text.split(" ")[0].split(sep)
+                return date(int(year), int(month), int(day))
+        if len(text) == 8 and text.isdigit():
+            return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        if text.isdigit() and 1 <= int(text) < 2958466:  # Excel's serial days, 1900 system
+            return date.fromordinal(date(1899, 12, 30).toordinal() + int(text))
+    except ValueError:
+        return None
+    return None
+
+
+def _username_maker(template: str) -> Callable[[str], str]:
+    """``template.format(id_number=…)`` — as plain concatenation when the template is
+    ``prefix{id_number}suffix``."""
+    prefix, sep, suffix = template.partition("{id_number}")
+    if sep and not any(c in prefix + suffix for c in "{}"):
+        if not suffix:
+            return (lambda idn: prefix + idn) if prefix else (lambda idn: idn)
+        return lambda idn: prefix + idn + suffix
+    return lambda idn: template.format(id_number=idn)
+
+
+class _BatchCrypto:
+    """``PiiProtector.lookup_hash`` and ``PiiProtector.encrypt`` for many values at once.
+
+    The results are exactly those of the protector's own methods (HMAC-SHA256 hex; base64 of a
+    random 12-byte nonce + AES-GCM ciphertext): the HMAC is computed from the key's inner and
+    outer pads with two SHA-256 calls, and the nonces for a batch come from one ``os.urandom``
+    call. A protector without the expected key attributes is simply called row by row.
+    """
+
+    def __init__(self, pii: PiiProtector) -> None:
+        self.pii = pii
+        key = getattr(pii, "_mac_key", None)
+        aead = getattr(pii, "_aead", None)
+        self.fast = isinstance(key, bytes) and aead is not None and len(key) <= 64
+        if self.fast:
+            block = key.ljust(64, b"\0")
+            self.ipad = bytes(b ^ 0x36 for b in block)
+            self.opad = bytes(b ^ 0x5C for b in block)
+            self.encrypt = aead.encrypt
+
+    def protector(self, count: int) -> Callable[[str], tuple[str, str]]:
+        """A function ``id_number → (lookup_hash, ciphertext)`` good for ``count`` calls."""
+        if not self.fast:
+            pii = self.pii
+            return lambda value: (pii.lookup_hash(value), pii.encrypt(value))
+        nonces = memoryview(os.urandom(12 * max(count, 1)))
+        offset = 0
+        sha256, ipad, opad, encrypt, b64 = hashlib.sha256, self.ipad, self.opad, self.encrypt, base64.b64encode
+
+        def protect(value: str) -> tuple[str, str]:
+            nonlocal offset
+            data = value.encode()
+            nonce = bytes(nonces[offset:offset + 12])
+            offset += 12
+            return (sha256(opad + sha256(ipad + data).digest()).hexdigest(),
+                    b64(nonce + encrypt(nonce, data, None)).decode())
+
+        return protect
+
+
+# ---------------------------------------------------------------------------------------------
+# Counting and reporting
+
+
+@dataclass
+class _Outcome:
+    """What became of a written batch: how many accounts landed, and for each record that did
+    not land, ``None`` (skipped: the ID number was there before) or why it failed."""
+
+    landed: int
+    not_landed: dict[int, str | None] = field(default_factory=dict)
+
+
+class _Progress:
+    def __init__(self, job_id: int, summary: ImportSummary, on_error: Callable[[RowError], None] | None) -> None:
+        self.job_id = job_id
+        self.summary = summary
+        self.on_error = on_error
+        self.estimate = 0
+        self.done = 0
+        self._stored_errors = 0
+
+    async def absorb(self, batch: CheckedBatch, outcome: _Outcome) -> None:
+        summary = self.summary
+        errors = list(batch.errors)
+        skipped = 0
+        for row, reason in outcome.not_landed.items():
+            if reason is None:
+                skipped += 1
+            else:
+                errors.append(RowError(row, reason))
+        for row, first in batch.repeats:
+            if first in outcome.not_landed and outcome.not_landed[first] is None:
+                skipped += 1  # the first occurrence existed already: so does this one
+            else:
+                errors.append(RowError(row, f"证件号码与第 {first} 行重复"))
+        errors.sort(key=lambda e: e.row)
+        summary.total += batch.rows
+        summary.created += outcome.landed
+        summary.skipped += skipped
+        summary.failed += len(errors)
+        room = MAX_STORED_ERRORS - len(summary.errors)
+        if room > 0:
+            summary.errors.extend(errors[:room])
+        if self.on_error:
+            for error in errors:
+                self.on_error(error)
+        self.done = summary.total
+        values = {"total": max(self.estimate, summary.total), "done": summary.total,
+                  "failed": summary.failed, "created": summary.created}
+        if len(summary.errors) != self._stored_errors:
+            values["errors"] = msgspec.json.encode(summary.errors).decode()
+            self._stored_errors = len(summary.errors)
+        await _update_job(self.job_id, **values)
+
+    async def finish(self, status: str, message: str) -> None:
+        summary = self.summary
+        await _update_job(
+            self.job_id, status=status, message=message, total=summary.total, done=summary.total,
+            failed=summary.failed, created=summary.created,
+            errors=msgspec.json.encode(summary.errors).decode(), finished_at=datetime.now(timezone.utc),
+        )
+
+
+async def _update_job(job_id: int, **values) -> None:
+    await ImportJob.update({getattr(ImportJob, k): v for k, v in values.items()}).where(ImportJob.id == job_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing batches
+
+_STAGE_COLUMNS = ("row_no", "username", "real_name", "id_hash", "id_enc", "id_masked", "phone", "email",
+                  "gender", "ethnicity", "birth_date", "address", "unit_id")
+
+
+class _Writer:
+    async def submit(self, batch: CheckedBatch) -> asyncio.Future[_Outcome]:
+        """Start writing ``batch``; the future returned finishes it. The caller may do other
+        work (check the next batch) before awaiting it."""
+        raise NotImplementedError
+
+    async def __aenter__(self) -> _Writer:
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        return None
+
+
+def _writer(tenant_id: int, job_id: int) -> _Writer:
+    engine = Account._meta.db
+    if engine.engine_type == "postgres":
+        return _PostgresWriter(engine, tenant_id, job_id)
+    return _SQLiteWriter(engine.path, tenant_id, job_id)
+
+
+class _PostgresLane:
+    """One connection with its own staging table; writes its share of each batch."""
+
+    STAGE = "pg_temp.creditbank_learner_stage"
+
+    def __init__(self, tenant_id: int, job_id: int) -> None:
+        self.tenant_id = tenant_id
+        self.job_id = job_id
+        self.conn = None
+        self.release: Callable[[], Awaitable[None]] | None = None
+
+    async def open(self, engine) -> None:
+        if engine.pool is not None:
+            pool = engine.pool
+            self.conn = await pool.acquire()
+            self.release = lambda: pool.release(self.conn)
+        else:
+            self.conn = await engine.get_new_connection()
+            self.release = self.conn.close
+        await self.conn.execute(f"""
+            DROP TABLE IF EXISTS {self.STAGE};
+            CREATE TEMP TABLE {self.STAGE.split('.')[1]} (
+                row_no integer, username text, real_name text, id_hash text, id_enc text,
+                id_masked text, phone text, email text, gender text, ethnicity text,
+                birth_date date, address text, unit_id integer
+            ) ON COMMIT DELETE ROWS""")
+
+    async def close(self) -> None:
+        if self.conn is None:
+            return
+        try:
+            if not self.conn.is_closed():
+                await self.conn.execute(f"DROP TABLE IF EXISTS {self.STAGE}")
+        finally:
+            await self.release()
+            self.conn = None
+
+    async def copy(self, records: list[tuple]) -> None:
+        """Open the batch's transaction and stage ``records``."""
+        self.transaction = self.conn.transaction()
+        await self.transaction.start()
+        try:
+            await self.conn.copy_records_to_table(self.STAGE.split(".")[1], records=records,
+                                                  columns=_STAGE_COLUMNS, schema_name="pg_temp")
+        except BaseException:
+            await self.transaction.rollback()
+            raise
+
+    async def merge(self, staged: int, now: datetime) -> _Outcome:
+        """Move the staged rows into ``account``, say what did not land, commit."""
+        try:
+            status = await self.conn.execute(_PG_MERGE.format(stage=self.STAGE), self.tenant_id, self.job_id, now)
+            landed = int(status.rsplit(" ", 1)[1])
+            outcome = _Outcome(landed)
+            if landed < staged:
+                for row in await self.conn.fetch(_PG_NOT_LANDED.format(stage=self.STAGE), self.tenant_id, str(self.job_id)):
+                    outcome.not_landed[row["row_no"]] = _reason(row["found"], row["import_job"], row["import_row"], self.job_id)
+            await self.transaction.commit()
+        except BaseException:
+            if not self.conn.is_closed():
+                await self.transaction.rollback()
+            raise
+        return outcome
+
+
+_PG_MERGE = """
+INSERT INTO account (tenant_id, kind, username, status, real_name, id_number_hash, id_number_enc,
+    id_number_masked, phone, email, gender, ethnicity, nationality, birth_date, address, region,
+    profile, unit_id, password_hash, source, failed_logins, created_at, updated_at)
+SELECT $1, 'learner', s.username, 'imported', s.real_name, s.id_hash, s.id_enc,
+    s.id_masked, s.phone, s.email, s.gender, s.ethnicity, '', s.birth_date, s.address, '',
+    json_build_object('import_job', $2::integer, 'import_row', s.row_no), s.unit_id, NULL, 'import', 0, $3, $3
+FROM {stage} s
+ON CONFLICT DO NOTHING
+"""
+
+# Rows of the batch whose account is not the one they created (a.id is null: nothing has the
+# ID number, so the username was taken).
+_PG_NOT_LANDED = """
+SELECT s.row_no, a.id IS NOT NULL AS found,
+       a.profile ->> 'import_job' AS import_job, a.profile ->> 'import_row' AS import_row
+FROM {stage} s
+LEFT JOIN account a ON a.tenant_id = $1 AND a.id_number_hash = s.id_hash
+WHERE a.id IS NULL
+   OR (a.profile ->> 'import_job') IS DISTINCT FROM $2
+   OR (a.profile ->> 'import_row') IS DISTINCT FROM s.row_no::text
+"""
+
+
+def _reason(found: bool, import_job: str | None, import_row: str | None, job_id: int) -> str | None:
+    if not found:
+        return "按本省规则生成的用户名已被其他账号占用，请联系管理员"
+    if import_job == str(job_id) and import_row:
+        return f"证件号码与第 {import_row} 行重复"
+    return None
+
+
+class _PostgresWriter(_Writer):
+    """Splits each batch among ``LANES`` connections by lookup hash, so that all rows with one
+    ID number go through one lane, in row order; the lanes write at the same time."""
+
+    def __init__(self, engine, tenant_id: int, job_id: int, lanes: int = LANES) -> None:
+        self.engine = engine
+        self.lanes = [_PostgresLane(tenant_id, job_id) for _ in range(max(1, lanes))]
+
+    async def __aenter__(self) -> _PostgresWriter:
+        try:
+            for lane in self.lanes:
+                await lane.open(self.engine)
+        except BaseException:
+            await self.__aexit__()
+            raise
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        for lane in self.lanes:
+            await lane.close()
+
+    async def submit(self, batch: CheckedBatch) -> asyncio.Future[_Outcome]:
+        now = datetime.now(timezone.utc)
+        n = len(self.lanes)
+        if n == 1:
+            shares = [batch.records]
+        else:
+            shares = [[] for _ in range(n)]
+            for record in batch.records:
+                shares[int(record[3][:2], 16) % n].append(record)
+        work = [(lane, share) for lane, share in zip(self.lanes, shares) if share]
+        await asyncio.gather(*(lane.copy(share) for lane, share in work))
+        merges = [asyncio.ensure_future(lane.merge(len(share), now)) for lane, share in work]
+        await asyncio.sleep(0)  # let each merge send its statement before the caller goes on
+        return asyncio.ensure_future(_gather_outcomes(merges))
+
+
+async def _gather_outcomes(merges: list[asyncio.Future]) -> _Outcome:
+    try:
+        results = await asyncio.gather(*merges)
+    except BaseException:
+        for m in merges:
+            m.cancel()
+        await asyncio.gather(*merges, return_exceptions=True)
+        raise
+    total = _Outcome(0)
+    for result in results:
+        total.landed += result.landed
+        total.not_landed.update(result.not_landed)
+    return total
+
+
+class _SQLiteWriter(_Writer):
+    """``INSERT OR IGNORE`` through the standard ``sqlite3`` module, one transaction per batch,
+    run in a worker thread."""
+
+    def __init__(self, path: str, tenant_id: int, job_id: int) -> None:
+        self.path = path
+        self.tenant_id = tenant_id
+        self.job_id = job_id
+        self.conn: sqlite3.Connection | None = None
+
+    async def __aenter__(self) -> _SQLiteWriter:
+        self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    async def submit(self, batch: CheckedBatch) -> asyncio.Future[_Outcome]:
+        return asyncio.ensure_future(asyncio.to_thread(self._write, batch.records))
+
+    def _write(self, records: list[tuple]) -> _Outcome:
+        conn = self.conn
+        now = str(datetime.now(timezone.utc))
+        tenant_id, job_id = self.tenant_id, self.job_id
+        rows = [
+            (tenant_id, r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10].isoformat(), r[11],
+             f'{{"import_job": {job_id}, "import_row": {r[0]}}}', r[12], now, now)
+            for r in records
+        ]
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            landed = conn.executemany(_SQLITE_INSERT, rows).rowcount if rows else 0
+            outcome = _Outcome(landed)
+            if landed < len(records):
+                self._classify(records, outcome)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return outcome
+
+    def _classify(self, records: list[tuple], outcome: _Outcome) -> None:
+        found: dict[str, str] = {}
+        for start in range(0, len(records), 500):
+            hashes = [r[3] for r in records[start:start + 500]]
+            marks = ",".join("?" * len(hashes))
+            found.update(self.conn.execute(
+                f"SELECT id_number_hash, profile FROM account WHERE tenant_id = ? AND id_number_hash IN ({marks})",
+                [self.tenant_id, *hashes]).fetchall())
+        for record in records:
+            row, digest = record[0], record[3]
+            if digest not in found:
+                outcome.not_landed[row] = _reason(False, None, None, self.job_id)
+                continue
+            try:
+                profile = json.loads(found[digest] or "{}")
+            except ValueError:
+                profile = {}
+            import_job, import_row = profile.get("import_job"), profile.get("import_row")
+            if import_job == self.job_id and import_row == row:
+                continue  # it landed
+            outcome.not_landed[row] = _reason(True, str(import_job), str(import_row), self.job_id)
+
+
+_SQLITE_INSERT = """
+INSERT OR IGNORE INTO account (tenant_id, kind, username, status, real_name, id_number_hash,
+    id_number_enc, id_number_masked, phone, email, gender, ethnicity, nationality, birth_date,
+    address, region, profile, unit_id, password_hash, source, failed_logins, created_at, updated_at)
+VALUES (?, 'learner', ?, 'imported', ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, '', ?, ?, NULL, 'import', 0, ?, ?)
+"""
