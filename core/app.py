@@ -15,15 +15,16 @@ from litestar.types import Receive, Scope, Send
 
 from core import db
 from core.accounts.api import AdminLearnersController, AuthController, MeController, UnitStaffController
-from core.accounts.login import LoginLimiter
 from core.errors import EXCEPTION_HANDLERS
 from core.hierarchy.api import OrgUnitController
 from core.notifications.api import DeliveryLogController
 from core.notifications.sender import run_sender_loop
 from core.platform.api import PlatformAuthController, PlatformController
 from core.plugins import PluginRegistry
+from core.security.limits import RateLimiter
 from core.security.pii import PiiProtector
 from core.settings import Settings
+from core.storage import storage_from_url
 from core.tenancy.api import resolve_tenant, tenant_meta
 from core.tenancy.service import TenantRegistry, sync_tenant_files
 
@@ -114,11 +115,14 @@ def create_app(
             "tenants": registry,
             "engine": engine,
             "pii": PiiProtector(settings.secret_key),
-            "login_limiter": LoginLimiter(),
+            "login_limiter": RateLimiter(limit=30, window_seconds=300),
+            "upload_limiter": RateLimiter(limit=20, window_seconds=3600),
+            "storage": storage_from_url(settings.storage_url),
         }),
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
-        logging_config=None,  # the process configures logging (creditbank serve), not the app
+        logging_config=None,
+        request_max_body_size=(settings.max_upload_mb + 1) * 1024 * 1024,  # the process configures logging (creditbank serve), not the app
         openapi_config=OpenAPIConfig(title="学分银行平台 API", version="1", path="/schema"),
     )
 

@@ -116,5 +116,40 @@ async def platform_admin_create(settings: Settings, plugins: PluginRegistry, use
     click.echo(f"已创建平台管理员 {username}")
 
 
+@main.group(help="学分银行工作人员。")
+def staff() -> None:
+    pass
+
+
+@staff.command("create", help="创建可直接登录的工作人员账号（用于初始化，例如管理中心管理员）。")
+@click.option("--tenant", required=True, help="租户 slug")
+@click.option("--unit", required=True, help="所在单位编码")
+@click.option("--role", required=True, type=click.Choice(["tenant_admin", "unit_admin", "committee"]))
+@click.option("--username", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", "real_name", default="", help="姓名")
+@with_database
+async def staff_create(settings: Settings, plugins: PluginRegistry, tenant: str, unit: str, role: str,
+                       username: str, password: str, real_name: str) -> None:
+    from core.accounts.staff import create_staff
+
+    context = await load_tenant(plugins, tenant)
+    await create_staff(context, unit, role, username, password, real_name)
+    click.echo(f"已创建 {context.name} 的工作人员 {username}（{role} @ {unit}）")
+
+
+async def load_tenant(plugins: PluginRegistry, slug: str):
+    """The loaded tenant ``slug``, or a clear error naming it."""
+    from core.tenancy.service import TenantRegistry
+
+    registry = TenantRegistry(plugins)
+    await registry.reload()
+    tenant = registry.by_slug.get(slug)
+    if tenant is None:
+        reason = registry.broken.get(slug, "不存在（先运行 creditbank tenants sync）")
+        raise click.ClickException(f"租户 {slug} {reason}")
+    return tenant
+
+
 if __name__ == "__main__":
     main()

@@ -30,6 +30,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     redis_url: str | None = None
     smtp_url: str | None = None
     token_hours: int = 12
+    max_upload_mb: int = 10
 
     @property
     def var_dir(self) -> Path:
@@ -55,7 +56,18 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             tenants_dir=Path(env.get("CREDITBANK_TENANTS_DIR") or home / "tenants"),
             redis_url=env.get("CREDITBANK_REDIS_URL") or None,
             smtp_url=env.get("CREDITBANK_SMTP_URL") or None,
+            max_upload_mb=_int(env, "CREDITBANK_MAX_UPLOAD_MB", 10),
         )
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name)
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise SettingsError(f"{name} 应为整数：{value!r}") from None
 
 
 def database_kind(url: str) -> str:

@@ -58,3 +58,18 @@ def test_an_unsupported_database_url_is_a_clear_error(home):
     env = {**_env(home), "CREDITBANK_DATABASE_URL": "mysql://root@localhost/test"}
     result = CliRunner().invoke(main, ["migrate"], env=env)
     assert result.exit_code != 0 and "CREDITBANK_DATABASE_URL 不受支持" in result.output
+
+
+def test_staff_create_bootstraps_an_admin_who_can_log_in(home):
+    runner = CliRunner()
+    runner.invoke(main, ["tenants", "sync"], env=_env(home))
+    args = ["staff", "create", "--tenant", "guangdong", "--unit", "GD", "--role", "tenant_admin", "--username", "gdadmin", "--password", "Gd-admin-2026"]
+    created = runner.invoke(main, args, env=_env(home))
+    assert created.exit_code == 0, created.output
+    assert "gdadmin" in created.output
+    again = runner.invoke(main, args, env=_env(home))
+    assert again.exit_code != 0 and "已存在" in again.output
+    unknown = runner.invoke(main, [*args[:3], "atlantis", *args[4:]], env=_env(home))
+    assert unknown.exit_code != 0 and "atlantis" in unknown.output
+    bad_unit = runner.invoke(main, ["staff", "create", "--tenant", "guangdong", "--unit", "XX", "--role", "unit_admin", "--username", "u2", "--password", "Gd-admin-2026"], env=_env(home))
+    assert bad_unit.exit_code != 0 and "XX" in bad_unit.output

@@ -7,11 +7,13 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException, TooManyRequestsException
+from litestar.params import Body, FromPath, JSONBody, QueryParameter
 
 from core.accounts import service, staff
-from core.accounts.login import LoginLimiter, Principal, login, principal_for_token
+from core.accounts.login import Principal, login, principal_for_token
 from core.accounts.schemas import (
     AccountDecision,
     AccountOut,
@@ -32,6 +34,7 @@ from core.accounts.schemas import (
 )
 from core.accounts.tables import Account
 from core.platform.api import bearer_token
+from core.security.limits import RateLimiter
 from core.security.pii import PiiProtector
 from core.security.tokens import revoke_token
 from core.tenancy.service import TenantContext
@@ -71,6 +74,10 @@ class VerifyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     code: str
 
 
+class IdScanOut(msgspec.Struct):
+    id_scan: str
+
+
 class RevealIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     reason: Annotated[str, msgspec.Meta(max_length=500)]
 
@@ -96,9 +103,22 @@ class AuthController(Controller):
         return await service.activate(tenant, pii, data)
 
     @post("/register", summary="自助注册，字段见 meta.registration")
-    async def register(self, tenant: NamedDependency[TenantContext], pii: NamedDependency[PiiProtector],
+    async def register(self, request: Request, tenant: NamedDependency[TenantContext], pii: NamedDependency[PiiProtector],
                        data: JSONBody[dict[str, Any]]) -> AccountOut:
-        return await service.register(tenant, pii, data)
+        return await service.register(tenant, pii, data, request.app.state.storage)
+
+    @post("/register/id-scan", summary="注册前上传身份证扫描件（jpg/png/gif），返回 id_scan 供注册表单引用")
+    async def upload_id_scan(self, request: Request, tenant: NamedDependency[TenantContext],
+                             data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)]) -> IdScanOut:
+        limiter: RateLimiter = request.app.state.upload_limiter
+        client = client_address(request)
+        if limiter.blocked(client):
+            raise TooManyRequestsException("上传过于频繁，请稍后再试")
+        limiter.hit(client)  # every anonymous upload counts against the address
+        settings = request.app.state.settings
+        upload_id = await service.store_id_scan(tenant, request.app.state.storage, await data.read(),
+                                                settings.max_upload_mb * 1024 * 1024)
+        return IdScanOut(id_scan=upload_id)
 
     @post("/verify", status_code=200, summary="注册后的邮箱（或手机）验证")
     async def verify(self, tenant: NamedDependency[TenantContext], pii: NamedDependency[PiiProtector],
@@ -108,7 +128,7 @@ class AuthController(Controller):
     @post("/login", status_code=200, summary="登录：用户名，或本省允许的证件号码 / 邮箱 / 手机号")
     async def login(self, request: Request, tenant: NamedDependency[TenantContext], pii: NamedDependency[PiiProtector],
                     data: JSONBody[LoginIn]) -> LoginOut:
-        limiter: LoginLimiter = request.app.state.login_limiter
+        limiter: RateLimiter = request.app.state.login_limiter
         return await login(tenant, pii, data.username, data.password, client=client_address(request),
                            limiter=limiter, token_hours=request.app.state.settings.token_hours)
 

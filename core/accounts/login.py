@@ -2,14 +2,12 @@
 
 Five wrong passwords lock an account for 15 minutes (423). A client address that fails too
 often in a short window is turned away (429) whatever account it tries: a login storm. The
-storm counter lives in this worker's memory; with Redis configured the limiter can be
-swapped for a shared one (``LoginLimiter`` is the seam).
+storm counter is a ``RateLimiter``: this worker's memory, or Redis when configured so that
+all workers count together.
 """
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,6 +18,7 @@ from core.accounts.tables import Account, StaffRole
 from core.clock import aware, utcnow
 from core.hierarchy.tables import OrgUnit
 from core.security.passwords import verify_password_async
+from core.security.limits import RateLimiter
 from core.security.pii import PiiProtector
 from core.security.tokens import issue_token, resolve_token
 from core.tenancy.service import TenantContext
@@ -36,29 +35,6 @@ _STATUS_MESSAGES = {
     "rejected": "账户未通过审核，请联系服务点",
     "disabled": "账户已停用，请联系管理员",
 }
-
-
-class LoginLimiter:
-    """Failed logins per client address in a sliding window (this worker's memory)."""
-
-    def __init__(self, limit: int = 30, window_seconds: float = 300) -> None:
-        self.limit = limit
-        self.window = window_seconds
-        self._failures: dict[str, deque[float]] = {}
-
-    def _recent(self, client: str) -> deque[float]:
-        now = time.monotonic()
-        bucket = self._failures.setdefault(client, deque())
-        while bucket and bucket[0] < now - self.window:
-            bucket.popleft()
-        return bucket
-
-    def blocked(self, client: str) -> bool:
-        return bool(client) and len(self._recent(client)) >= self.limit
-
-    def failed(self, client: str) -> None:
-        if client:
-            self._recent(client).append(time.monotonic())
 
 
 async def _find_for_login(tenant: TenantContext, pii: PiiProtector, identifier: str) -> dict | None:
@@ -84,7 +60,7 @@ async def _find_for_login(tenant: TenantContext, pii: PiiProtector, identifier: 
 
 
 async def login(tenant: TenantContext, pii: PiiProtector, identifier: str, password: str, *,
-                client: str, limiter: LoginLimiter, token_hours: int) -> LoginOut:
+                client: str, limiter: RateLimiter, token_hours: int) -> LoginOut:
     if limiter.blocked(client):
         raise AccountError("登录尝试过于频繁，请稍后再试", 429)
     account = await _find_for_login(tenant, pii, identifier)
@@ -94,7 +70,7 @@ async def login(tenant: TenantContext, pii: PiiProtector, identifier: str, passw
         raise AccountError(f"密码错误次数过多，账户已锁定，请 {minutes} 分钟后再试或找回密码", 423)
     ok = await verify_password_async(account["password_hash"] if account else None, password)
     if not (account and account["password_hash"] and ok):
-        limiter.failed(client)
+        limiter.hit(client)
         if account and account["password_hash"]:
             failures = account["failed_logins"] + 1
             if failures >= MAX_FAILURES:

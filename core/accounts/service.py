@@ -8,6 +8,7 @@ every multi-step change runs in one transaction.
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date
 
 import msgspec
@@ -38,6 +39,8 @@ from core.hierarchy.tables import OrgUnit
 from core.security.passwords import hash_password_async, verify_password_async
 from core.security.password_policy import check_password
 from core.security.pii import PiiProtector
+from core.storage import Storage
+from core.storage.files import inspect_file
 from core.tenancy.service import TenantContext
 
 # Statuses in which an account waits for its owner to set a password with a code.
@@ -45,6 +48,7 @@ AWAITING_ACTIVATION = ("imported", "invited", "opened_by_staff")
 _CORE_FIELDS = {
     "username", "real_name", "password", "password_confirm", "id_number", "phone", "email", "code",
     "gender", "ethnicity", "nationality", "birth_date", "region", "address", "unit_code", "agree_terms",
+    "id_scan",
 }
 
 
@@ -233,6 +237,18 @@ async def activate(tenant: TenantContext, pii: PiiProtector, data: ActivateIn) -
 # ---------------------------------------------------------------------------------------------
 # Self-registration
 
+ID_SCAN_TYPES = ("jpg", "png", "gif")
+
+
+async def store_id_scan(tenant: TenantContext, storage: Storage, content: bytes, max_bytes: int) -> str:
+    """Keep an ID-card scan uploaded ahead of registering; returns the id the form refers to."""
+    if not tenant.hooks.registration_policy.self_registration:
+        raise AccountError("本学分银行不开放自助注册", 403)
+    info = inspect_file(content, ID_SCAN_TYPES, max_bytes)
+    upload_id = f"{uuid.uuid4().hex}.{info.ext}"
+    await storage.put(f"{tenant.id}/id-scans/{upload_id}", content, info.content_type)
+    return upload_id
+
 
 def _form_value(form: dict, name: str) -> str:
     value = form.get(name)
@@ -243,7 +259,7 @@ def _form_value(form: dict, name: str) -> str:
     return str(value).strip()
 
 
-async def register(tenant: TenantContext, pii: PiiProtector, form: dict) -> AccountOut:
+async def register(tenant: TenantContext, pii: PiiProtector, form: dict, storage: Storage) -> AccountOut:
     """A learner registers with the plugin's form. Returns the account with its status:
     ``active``; ``registered`` (an e-mail/SMS check still to come); ``pending_review``."""
     policy = tenant.hooks.registration_policy
@@ -298,6 +314,13 @@ async def register(tenant: TenantContext, pii: PiiProtector, form: dict) -> Acco
         unit_id = unit["id"]
     if policy.region_required and not (values.get("region") or _form_value(form, "region")):
         raise _field_error("region", "请选择所在地区")
+    id_scan_key = None
+    if scan := _form_value(form, "id_scan"):
+        if not re.fullmatch(r"[0-9a-f]{32}\.(jpg|png|gif)", scan) or not await storage.exists(f"{tenant.id}/id-scans/{scan}"):
+            raise _field_error("id_scan", "身份证扫描件不存在，请重新上传")
+        id_scan_key = f"{tenant.id}/id-scans/{scan}"
+    elif policy.id_scan_required:
+        raise _field_error("id_scan", "请上传清晰的身份证扫描件")
 
     id_hash = pii.lookup_hash(id_number)
     if await Account.exists().where(Account.tenant_id == tenant.id, Account.id_number_hash == id_hash):
@@ -332,6 +355,7 @@ async def register(tenant: TenantContext, pii: PiiProtector, form: dict) -> Acco
         nationality=values.get("nationality", ""), birth_date=born, address=values.get("address", ""),
         region=values.get("region") or _form_value(form, "region"), profile=msgspec.json.encode(profile).decode(),
         unit_id=unit_id, password_hash=await hash_password_async(values["password"]), source="register",
+        id_scan_key=id_scan_key,
         created_at=now, updated_at=now, activated_at=now if status == "active" else None,
     )
     async with db().transaction():

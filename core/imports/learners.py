@@ -29,6 +29,7 @@ import base64
 import hashlib
 import json
 import logging
+import operator
 import os
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
@@ -211,7 +212,7 @@ class LearnerRows:
         self.pad = [""] if None in self.index else []
         width = table.width
         self.getter_index = [width if i is None else i for i in self.index]
-        self.username = _username_maker(username_template)
+        self.usernames = _username_maker(username_template)
         self.crypto = _BatchCrypto(pii)
         self._dates: dict[str, tuple[date, str, str]] = {}
 
@@ -229,49 +230,44 @@ class LearnerRows:
 
     def check(self, rows: Sequence[tuple[int, list]]) -> CheckedBatch:
         out = CheckedBatch(rows=len(rows))
-        records, errors, repeats = out.records, out.errors, out.repeats
+        errors, repeats = out.errors, out.repeats
+        good: list[tuple] = []
+        append = good.append
         first_row: dict[str, int] = {}
         units, dates, genders = self.units, self._dates, _GENDERS
         email_match = EMAIL_RE.match
-        pad = self.pad
-        i_name, i_id, i_phone, i_email, i_unit, i_gender, i_ethnic, i_birth, i_address = self.getter_index
-        protect = self.crypto.protector(len(rows))
-        username = self.username
+        cells_of = operator.itemgetter(*self.getter_index)  # in the order of _FIELDS
+        birth_of = self._birth
+        if self.pad:
+            rows = [(number, cells + self.pad) for number, cells in rows]
         for number, cells in rows:
-            if pad:
-                cells = cells + pad
             # -- the fast path: only clean values get through
-            ok = False
             try:
-                idn = cells[i_id]
-                name = cells[i_name].strip()
-                phone = cells[i_phone]
-                email = cells[i_email]
-                birth = cells[i_birth]
-                ethnic = cells[i_ethnic].strip()
-                address = cells[i_address].strip()
-                gender = genders.get(cells[i_gender])
-                unit_id = units.get(cells[i_unit])
-                if (
+                name, idn, phone, email, unit, gender, ethnic, birth, address = cells_of(cells)
+                name = name.strip()
+                ethnic = ethnic.strip()
+                address = address.strip()
+                ok = (
                     len(idn) == 18 and idn.isascii() and idn[0] != "0"
                     and (head := idn[:17]).isdigit()
                     and _CHECK[2 * int(head, 13) % 11] == idn[17]  # 13 ≡ 2 (mod 11): GB 11643 weights
-                    and ((born := dates.get(idn[6:14])) is not None or (born := self._birth(idn[6:14])) is not None)
+                    and ((born := dates.get(idn[6:14])) is not None or (born := birth_of(idn[6:14])) is not None)
                     and name and len(name) <= 100
-                    and unit_id is not None and gender is not None
+                    and (unit_id := units.get(unit)) is not None
+                    and (gender := genders.get(gender)) is not None
                     and (not phone or (len(phone) == 11 and phone.isdigit() and phone.isascii()
                                        and phone[0] == "1" and phone[1] in "3456789"))
                     and (not email or (len(email) <= 254 and email_match(email) is not None))
                     and (not birth or birth == born[1] or birth == born[2] or birth == born[0])
                     and len(ethnic) <= 32 and len(address) <= 300
-                ):
-                    ok = True
-                    born = born[0]
-                    phone = phone or None
-                    email = email.lower() if email else None
+                )
             except (TypeError, AttributeError):  # a cell that is not text (an XLSX date or number)
-                pass
-            if not ok:
+                ok = False
+            if ok:
+                born = born[0]
+                phone = phone or None
+                email = email.lower() if email else None
+            else:
                 checked = self.check_row_slowly(cells)
                 if isinstance(checked, str):
                     errors.append(RowError(number, checked))
@@ -282,9 +278,13 @@ class LearnerRows:
                 repeats.append((number, first_row[idn]))
                 continue
             first_row[idn] = number
-            digest, sealed = protect(idn)
-            records.append((number, username(idn), name, digest, sealed, idn[:4] + _MASK + idn[14:],
-                            phone, email, gender, ethnic, born, address, unit_id))
+            append((number, idn, name, phone, email, gender, ethnic, born, address, unit_id))
+        if good:
+            numbers, ids, names, phones, emails, genders_, ethnics, borns, addresses, unit_ids = zip(*good)
+            hashes, sealed = self.crypto.protect(ids)
+            out.records = list(zip(numbers, self.usernames(ids), names, hashes, sealed,
+                                   [i[:4] + _MASK + i[14:] for i in ids],
+                                   phones, emails, genders_, ethnics, borns, addresses, unit_ids))
         return out
 
     def check_row_slowly(self, cells: Sequence[object]) -> str | tuple:
@@ -369,15 +369,15 @@ def _parse_date(text: str) -> date | None:
     return None
 
 
-def _username_maker(template: str) -> Callable[[str], str]:
-    """``template.format(id_number=…)`` — as plain concatenation when the template is
-    ``prefix{id_number}suffix``."""
+def _username_maker(template: str) -> Callable[[Sequence[str]], list[str]]:
+    """``template.format(id_number=…)`` for many ID numbers — as plain concatenation when the
+    template is ``prefix{id_number}suffix``."""
     prefix, sep, suffix = template.partition("{id_number}")
     if sep and not any(c in prefix + suffix for c in "{}"):
-        if not suffix:
-            return (lambda idn: prefix + idn) if prefix else (lambda idn: idn)
-        return lambda idn: prefix + idn + suffix
-    return lambda idn: template.format(id_number=idn)
+        if not prefix and not suffix:
+            return list
+        return lambda ids: [prefix + idn + suffix for idn in ids]
+    return lambda ids: [template.format(id_number=idn) for idn in ids]
 
 
 class _BatchCrypto:
@@ -400,24 +400,18 @@ class _BatchCrypto:
             self.opad = bytes(b ^ 0x5C for b in block)
             self.encrypt = aead.encrypt
 
-    def protector(self, count: int) -> Callable[[str], tuple[str, str]]:
-        """A function ``id_number → (lookup_hash, ciphertext)`` good for ``count`` calls."""
+    def protect(self, values: Sequence[str]) -> tuple[list[str], list[str]]:
+        """``(lookup hashes, ciphertexts)`` of ``values``, in order."""
         if not self.fast:
             pii = self.pii
-            return lambda value: (pii.lookup_hash(value), pii.encrypt(value))
-        nonces = memoryview(os.urandom(12 * max(count, 1)))
-        offset = 0
+            return [pii.lookup_hash(v) for v in values], [pii.encrypt(v) for v in values]
         sha256, ipad, opad, encrypt, b64 = hashlib.sha256, self.ipad, self.opad, self.encrypt, base64.b64encode
-
-        def protect(value: str) -> tuple[str, str]:
-            nonlocal offset
-            data = value.encode()
-            nonce = bytes(nonces[offset:offset + 12])
-            offset += 12
-            return (sha256(opad + sha256(ipad + data).digest()).hexdigest(),
-                    b64(nonce + encrypt(nonce, data, None)).decode())
-
-        return protect
+        data = [v.encode() for v in values]
+        hashes = [sha256(opad + sha256(ipad + d).digest()).hexdigest() for d in data]
+        pool = os.urandom(12 * len(data))
+        nonces = [pool[i:i + 12] for i in range(0, len(pool), 12)]
+        sealed = [b64(n + encrypt(n, d, None)).decode() for n, d in zip(nonces, data)]
+        return hashes, sealed
 
 
 # ---------------------------------------------------------------------------------------------

@@ -159,30 +159,27 @@ class TableReader:
     # -- reading
 
     def batches(self, size: int) -> Iterator[list[tuple[int, list]]]:
-        """The data rows in lists of up to ``size`` ``(row_number, cells)``; cells are padded
-        or cut to the header's width; blank rows are left out."""
+        """The data rows in lists of up to ``size`` ``(row_number, cells)``; ``cells`` is a
+        list padded or cut to the header's width; blank rows are left out."""
         width = self.width
-        pad = [""] * width
         rows = self._rows
         while True:
-            batch = []
-            append = batch.append
-            number = start = self.row_number
+            start = self.row_number + 1
             try:
-                for cells in itertools.islice(rows, size):
-                    number += 1
-                    if len(cells) != width:
-                        cells = (list(cells) + pad)[:width]
-                    elif type(cells) is not list:
-                        cells = list(cells)
-                    if any(cells):
-                        append((number, cells))
+                chunk = list(itertools.islice(rows, size))
             except (UnicodeDecodeError, csv.Error) as exc:
-                raise _read_error(exc, number + 1) from None
-            self.row_number = number
-            if batch:
-                yield batch
-            if number - start < size:
+                raise _read_error(exc, start) from None
+            if not chunk:
+                return
+            self.row_number += len(chunk)
+            if self.kind == "xlsx" or any(n != width for n in map(len, chunk)):
+                chunk = [(list(cells) + [""] * width)[:width] for cells in chunk]
+            numbered = list(zip(range(start, start + len(chunk)), chunk))
+            if not all(map(any, chunk)):
+                numbered = [item for item in numbered if any(item[1])]
+            if numbered:
+                yield numbered
+            if len(chunk) < size:
                 return
 
     def rows(self) -> Iterator[tuple[int, dict[str, object]]]:

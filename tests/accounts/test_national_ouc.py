@@ -29,13 +29,35 @@ def form(**overrides) -> dict:
     return {**data, **overrides}
 
 
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 2048
+
+
+async def registered(client, tenant: str = "national_ouc", **overrides):
+    """Upload the ID-card scan, then register with it (steps 5–8 of 附件2)."""
+    upload = await client.post(f"/t/{tenant}/api/v1/auth/register/id-scan", files={"data": ("身份证.png", PNG, "image/png")})
+    assert upload.status_code == 201, upload.text
+    return await client.post(f"/t/{tenant}/api/v1/auth/register", json=form(id_scan=upload.json()["id_scan"], **overrides))
+
+
+async def test_the_id_card_scan_is_required_and_checked_by_content(client):
+    T = "/t/national_ouc/api/v1"
+    missing = await client.post(f"{T}/auth/register", json=form())
+    assert missing.status_code == 400 and missing.json()["extra"]["field"] == "id_scan"
+    exe = await client.post(f"{T}/auth/register/id-scan", files={"data": ("scan.jpg", b"MZ\x90\x00" + b"\x00" * 100, "image/jpeg")})
+    assert exe.status_code == 415 and "jpg" in exe.json()["detail"]
+    huge = await client.post(f"{T}/auth/register/id-scan", files={"data": ("scan.png", PNG + b"\x00" * (10 * 1024 * 1024), "image/png")})
+    assert huge.status_code == 413
+    forged = await client.post(f"{T}/auth/register", json=form(id_scan="0" * 32 + ".png"))
+    assert forged.status_code == 400 and "重新上传" in forged.json()["detail"]
+
+
 @pytest.mark.parametrize(("tenant", "admin_unit", "learner_unit"), [("national_ouc", "OUC", "OUC-GS"), ("gansu", "GS", "GS-LZ")])
 async def test_register_verify_email_review_then_log_in_with_the_email(client, tenant, admin_unit, learner_unit):
     T = f"/t/{tenant}/api/v1"
     admin = await staff_headers(client, tenant, admin_unit, "tenant_admin")
-    registered = await client.post(f"{T}/auth/register", json=form(unit_code=learner_unit))
-    assert registered.status_code == 201, registered.text
-    account = registered.json()
+    response = await registered(client, tenant, unit_code=learner_unit)
+    assert response.status_code == 201, response.text
+    account = response.json()
     assert account["status"] == "registered" and account["username"] == "learner@example.com"
 
     assert (await login(client, tenant, "learner@example.com", "Ouc-2026-pass")).status_code == 403
@@ -60,7 +82,7 @@ async def test_a_provincial_centre_reviews_only_its_own_learners(client):
     T = "/t/national_ouc/api/v1"
     gansu_centre = await staff_headers(client, "national_ouc", "OUC-GS", "unit_admin")
     beijing_centre = await staff_headers(client, "national_ouc", "OUC-BJ", "unit_admin")
-    account = (await client.post(f"{T}/auth/register", json=form())).json()
+    account = (await registered(client)).json()
     rejected_elsewhere = await client.post(f"{T}/admin/learners/{account['id']}/review", json={"decision": "approve"}, headers=beijing_centre)
     assert rejected_elsewhere.status_code == 404
     assert (await client.get(f"{T}/admin/learners", headers=beijing_centre)).json()["items"] == []
@@ -71,7 +93,7 @@ async def test_a_provincial_centre_reviews_only_its_own_learners(client):
 async def test_rejecting_an_account_needs_a_reason(client):
     T = "/t/national_ouc/api/v1"
     admin = await staff_headers(client, "national_ouc", "OUC", "tenant_admin")
-    account = (await client.post(f"{T}/auth/register", json=form())).json()
+    account = (await registered(client)).json()
     code = await last_code(client, "national_ouc", admin, "learner@example.com")
     await client.post(f"{T}/auth/verify", json={"username": "learner@example.com", "code": code})
     no_reason = await client.post(f"{T}/admin/learners/{account['id']}/review", json={"decision": "reject"}, headers=admin)
@@ -86,7 +108,7 @@ async def test_the_national_platform_has_no_sms_registration_and_no_id_login(cli
     T = "/t/national_ouc/api/v1"
     admin = await staff_headers(client, "national_ouc", "OUC", "tenant_admin")
     data = form()
-    account = (await client.post(f"{T}/auth/register", json=data)).json()
+    account = (await registered(client, id_number=data["id_number"])).json()
     code = await last_code(client, "national_ouc", admin, "learner@example.com")
     await client.post(f"{T}/auth/verify", json={"username": "learner@example.com", "code": code})
     await client.post(f"{T}/admin/learners/{account['id']}/review", json={"decision": "approve"}, headers=admin)

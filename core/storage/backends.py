@@ -1,0 +1,187 @@
+"""Storage backends. Both are used through the async ``Storage`` interface; the minio client
+is synchronous, so its calls run in worker threads."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import anyio
+import anyio.to_thread
+
+CHUNK = 256 * 1024
+
+
+class StorageUnavailable(Exception):
+    """The store cannot be reached or refused the operation (a 503 to clients)."""
+
+
+class Storage(Protocol):
+    async def put(self, key: str, data: bytes, content_type: str) -> None: ...
+    async def read(self, key: str) -> AsyncIterator[bytes]: ...
+    async def exists(self, key: str) -> bool: ...
+    async def delete(self, key: str) -> None: ...
+    async def keys(self, prefix: str = "") -> list[str]: ...
+    async def presigned_url(self, key: str, expires: timedelta) -> str | None: ...
+
+
+def _check_key(key: str) -> str:
+    parts = key.split("/")
+    if not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        raise ValueError(f"invalid storage key {key!r}")
+    return key
+
+
+class LocalStorage:
+    """Files under a folder; writes land whole or not at all (temp file, then rename)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, key: str) -> Path:
+        return self.root / _check_key(key)
+
+    async def put(self, key: str, data: bytes, content_type: str) -> None:
+        path = self._path(key)
+
+        def write() -> None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+
+        try:
+            await anyio.to_thread.run_sync(write)
+        except OSError as exc:
+            raise StorageUnavailable(f"无法写入文件存储：{exc}") from exc
+
+    async def read(self, key: str) -> AsyncIterator[bytes]:
+        try:
+            async with await anyio.open_file(self._path(key), "rb") as fh:
+                while chunk := await fh.read(CHUNK):
+                    yield chunk
+        except FileNotFoundError:
+            raise
+        except OSError as exc:
+            raise StorageUnavailable(f"无法读取文件存储：{exc}") from exc
+
+    async def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    async def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    async def keys(self, prefix: str = "") -> list[str]:
+        if not self.root.exists():
+            return []
+        found = (p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file())
+        return sorted(k for k in found if k.startswith(prefix) and not Path(k).name.startswith(".upload-"))
+
+    async def presigned_url(self, key: str, expires: timedelta) -> str | None:
+        return None  # served through the application instead
+
+
+class S3Storage:
+    """Any S3-compatible store (MinIO, Ceph, AWS) through the minio client."""
+
+    def __init__(self, endpoint: str, access_key: str, secret_key: str, bucket: str, secure: bool,
+                 region: str | None = None) -> None:
+        import urllib3
+        from minio import Minio
+
+        self.bucket = bucket
+        # Fail fast when the store is down: a request waits on it, and the user gets a 503.
+        http = urllib3.PoolManager(
+            timeout=urllib3.Timeout(connect=3, read=60),
+            retries=urllib3.Retry(total=2, backoff_factor=0.1, status_forcelist=[500, 502, 503, 504]),
+            maxsize=16,
+        )
+        self.client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure, region=region,
+                            http_client=http)
+        self._bucket_checked = False
+
+    async def _call(self, func, *args, **kwargs):
+        from minio.error import S3Error
+
+        try:
+            return await anyio.to_thread.run_sync(lambda: func(*args, **kwargs))
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "NoSuchObject"):
+                raise FileNotFoundError(exc.message) from exc
+            raise StorageUnavailable(f"对象存储拒绝了请求：{exc.code}") from exc
+        except FileNotFoundError:
+            raise
+        except Exception as exc:  # urllib3's connection errors when the endpoint is down
+            raise StorageUnavailable(f"无法连接对象存储：{type(exc).__name__}") from exc
+
+    async def _ensure_bucket(self) -> None:
+        if not self._bucket_checked:
+            if not await self._call(self.client.bucket_exists, self.bucket):
+                await self._call(self.client.make_bucket, self.bucket)
+            self._bucket_checked = True
+
+    async def put(self, key: str, data: bytes, content_type: str) -> None:
+        await self._ensure_bucket()
+        await self._call(self.client.put_object, self.bucket, _check_key(key), io.BytesIO(data), len(data),
+                         content_type=content_type)
+
+    async def read(self, key: str) -> AsyncIterator[bytes]:
+        await self._ensure_bucket()
+        response = await self._call(self.client.get_object, self.bucket, _check_key(key))
+        try:
+            while chunk := await anyio.to_thread.run_sync(response.read, CHUNK):
+                yield chunk
+        finally:
+            response.close()
+            response.release_conn()
+
+    async def exists(self, key: str) -> bool:
+        await self._ensure_bucket()
+        try:
+            await self._call(self.client.stat_object, self.bucket, _check_key(key))
+            return True
+        except FileNotFoundError:
+            return False
+
+    async def delete(self, key: str) -> None:
+        await self._ensure_bucket()
+        await self._call(self.client.remove_object, self.bucket, _check_key(key))
+
+    async def keys(self, prefix: str = "") -> list[str]:
+        await self._ensure_bucket()
+        objects = await self._call(lambda: list(self.client.list_objects(self.bucket, prefix=prefix or None, recursive=True)))
+        return sorted(o.object_name for o in objects)
+
+    async def presigned_url(self, key: str, expires: timedelta) -> str | None:
+        await self._ensure_bucket()
+        return await self._call(self.client.presigned_get_object, self.bucket, _check_key(key), expires=expires)
+
+
+def storage_from_url(url: str) -> Storage:
+    """``file:///path`` or ``s3://ACCESS:SECRET@host:port/bucket?secure=0&region=…``."""
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        return LocalStorage(Path(unquote(parts.path)))
+    if parts.scheme == "s3":
+        bucket = parts.path.strip("/")
+        if not (parts.hostname and bucket and parts.username):
+            raise ValueError("CREDITBANK_STORAGE_URL 应为 s3://ACCESS:SECRET@host:port/bucket")
+        query = parse_qs(parts.query)
+        endpoint = parts.hostname + (f":{parts.port}" if parts.port else "")
+        return S3Storage(
+            endpoint, unquote(parts.username), unquote(parts.password or ""), bucket,
+            secure=query.get("secure", ["1"])[0] not in ("0", "false"),
+            region=query.get("region", [None])[0],
+        )
+    raise ValueError(f"CREDITBANK_STORAGE_URL 不受支持：{url!r}（应为 file:///路径 或 s3://…）")
