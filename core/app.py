@@ -21,7 +21,7 @@ from core.notifications.api import DeliveryLogController
 from core.notifications.sender import run_sender_loop
 from core.platform.api import PlatformAuthController, PlatformController
 from core.plugins import PluginRegistry
-from core.security.limits import RateLimiter
+from core.security.limits import rate_limiter
 from core.security.pii import PiiProtector
 from core.settings import Settings
 from core.storage import storage_from_url
@@ -115,8 +115,8 @@ def create_app(
             "tenants": registry,
             "engine": engine,
             "pii": PiiProtector(settings.secret_key),
-            "login_limiter": RateLimiter(limit=30, window_seconds=300),
-            "upload_limiter": RateLimiter(limit=20, window_seconds=3600),
+            "login_limiter": rate_limiter(settings.redis_url, "login", limit=30, window_seconds=300),
+            "upload_limiter": rate_limiter(settings.redis_url, "upload", limit=20, window_seconds=3600),
             "storage": storage_from_url(settings.storage_url),
         }),
         lifespan=[lifespan],

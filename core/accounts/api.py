@@ -112,9 +112,9 @@ class AuthController(Controller):
                              data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)]) -> IdScanOut:
         limiter: RateLimiter = request.app.state.upload_limiter
         client = client_address(request)
-        if limiter.blocked(client):
+        if await limiter.blocked(client):
             raise TooManyRequestsException("上传过于频繁，请稍后再试")
-        limiter.hit(client)  # every anonymous upload counts against the address
+        await limiter.hit(client)  # every anonymous upload counts against the address
         settings = request.app.state.settings
         upload_id = await service.store_id_scan(tenant, request.app.state.storage, await data.read(),
                                                 settings.max_upload_mb * 1024 * 1024)

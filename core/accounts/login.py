@@ -61,7 +61,7 @@ async def _find_for_login(tenant: TenantContext, pii: PiiProtector, identifier: 
 
 async def login(tenant: TenantContext, pii: PiiProtector, identifier: str, password: str, *,
                 client: str, limiter: RateLimiter, token_hours: int) -> LoginOut:
-    if limiter.blocked(client):
+    if await limiter.blocked(client):
         raise AccountError("登录尝试过于频繁，请稍后再试", 429)
     account = await _find_for_login(tenant, pii, identifier)
     now = utcnow()
@@ -70,7 +70,7 @@ async def login(tenant: TenantContext, pii: PiiProtector, identifier: str, passw
         raise AccountError(f"密码错误次数过多，账户已锁定，请 {minutes} 分钟后再试或找回密码", 423)
     ok = await verify_password_async(account["password_hash"] if account else None, password)
     if not (account and account["password_hash"] and ok):
-        limiter.hit(client)
+        await limiter.hit(client)
         if account and account["password_hash"]:
             failures = account["failed_logins"] + 1
             if failures >= MAX_FAILURES:

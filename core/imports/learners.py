@@ -34,7 +34,7 @@ import os
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 
 import msgspec
@@ -48,6 +48,7 @@ from core.accounts.identity import (
     validate_phone,
 )
 from core.accounts.tables import Account, ImportJob
+from core.clock import utcnow
 from core.hierarchy.tables import OrgUnit
 from core.imports.reader import Column, ImportFileError, TableReader, open_table
 from core.plugins import ProvinceHooks
@@ -98,7 +99,7 @@ class ImportSummary(msgspec.Struct):
 async def create_job(tenant_id: int, kind: str, filename: str, created_by: int | None) -> int:
     """A new ``pending`` import job; returns its id."""
     job = ImportJob(tenant_id=tenant_id, kind=kind, filename=filename[-255:], status="pending",
-                    created_by=created_by, created_at=datetime.now(timezone.utc))
+                    created_by=created_by, created_at=utcnow())
     await job.save()
     return job.id
 
@@ -474,7 +475,7 @@ class _Progress:
         await _update_job(
             self.job_id, status=status, message=message, total=summary.total, done=summary.total,
             failed=summary.failed, created=summary.created,
-            errors=msgspec.json.encode(summary.errors).decode(), finished_at=datetime.now(timezone.utc),
+            errors=msgspec.json.encode(summary.errors).decode(), finished_at=utcnow(),
         )
 
 
@@ -628,7 +629,7 @@ class _PostgresWriter(_Writer):
             await lane.close()
 
     async def submit(self, batch: CheckedBatch) -> asyncio.Future[_Outcome]:
-        now = datetime.now(timezone.utc)
+        now = utcnow()
         n = len(self.lanes)
         if n == 1:
             shares = [batch.records]
@@ -682,7 +683,7 @@ class _SQLiteWriter(_Writer):
 
     def _write(self, records: list[tuple]) -> _Outcome:
         conn = self.conn
-        now = str(datetime.now(timezone.utc))
+        now = str(utcnow())
         tenant_id, job_id = self.tenant_id, self.job_id
         rows = [
             (tenant_id, r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10].isoformat(), r[11],

@@ -1,13 +1,25 @@
-"""Counting attempts per key (a client address) in a sliding window."""
+"""Counting attempts per key (a client address) in a sliding window.
+
+``MemoryRateLimiter`` counts in this worker's memory; ``RedisRateLimiter`` counts in Redis so
+that every worker behind a load balancer sees the same numbers. ``rate_limiter`` picks one
+from the settings.
+"""
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections import deque
+from typing import Protocol
 
 
-class RateLimiter:
-    """At most ``limit`` hits per key in ``window_seconds``, counted in this worker's memory."""
+class RateLimiter(Protocol):
+    async def blocked(self, key: str) -> bool: ...
+    async def hit(self, key: str) -> None: ...
+
+
+class MemoryRateLimiter:
+    """At most ``limit`` hits per key in ``window_seconds``."""
 
     def __init__(self, limit: int, window_seconds: float) -> None:
         self.limit = limit
@@ -21,9 +33,46 @@ class RateLimiter:
             bucket.popleft()
         return bucket
 
-    def blocked(self, key: str) -> bool:
+    async def blocked(self, key: str) -> bool:
         return bool(key) and len(self._recent(key)) >= self.limit
 
-    def hit(self, key: str) -> None:
+    async def hit(self, key: str) -> None:
         if key:
             self._recent(key).append(time.monotonic())
+
+
+class RedisRateLimiter:
+    """The same window, kept in a Redis sorted set per key (score = time of the hit)."""
+
+    def __init__(self, redis, name: str, limit: int, window_seconds: float) -> None:
+        self.redis = redis
+        self.prefix = f"creditbank:limit:{name}:"
+        self.limit = limit
+        self.window = window_seconds
+
+    async def _count(self, key: str) -> int:
+        now = time.time()
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zremrangebyscore(self.prefix + key, 0, now - self.window)
+            pipe.zcard(self.prefix + key)
+            _, count = await pipe.execute()
+        return count
+
+    async def blocked(self, key: str) -> bool:
+        return bool(key) and await self._count(key) >= self.limit
+
+    async def hit(self, key: str) -> None:
+        if key:
+            now = time.time()
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.zadd(self.prefix + key, {f"{now}:{uuid.uuid4().hex[:8]}": now})
+                pipe.expire(self.prefix + key, int(self.window) + 1)
+                await pipe.execute()
+
+
+def rate_limiter(redis_url: str | None, name: str, limit: int, window_seconds: float) -> RateLimiter:
+    if redis_url:
+        import redis.asyncio as aioredis
+
+        return RedisRateLimiter(aioredis.from_url(redis_url), name, limit, window_seconds)
+    return MemoryRateLimiter(limit, window_seconds)

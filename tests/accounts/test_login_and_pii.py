@@ -73,3 +73,26 @@ async def test_id_numbers_are_encrypted_masked_and_revealed_only_with_an_audit_e
 
     learner = bearer(await login(client, "zhejiang", id_number, "Learner-2026"))
     assert (await client.post(f"{T}/admin/learners/{row['id']}/id-number", json={"reason": "x"}, headers=learner)).status_code == 403
+
+
+async def test_with_redis_two_workers_count_a_storm_together(settings, plugins, home):
+    """Two app instances (as two workers) share the storm counter through Redis."""
+    import msgspec
+    import redis.asyncio as aioredis
+
+    from core.app import create_app
+    from tests.conftest import serve
+
+    url = "redis://127.0.0.1:6379/15"
+    redis = aioredis.from_url(url)
+    await redis.delete(*(await redis.keys("creditbank:limit:*")) or ["-"])
+    shared = msgspec.structs.replace(settings, redis_url=url)
+    worker_a, worker_b = create_app(shared, plugins, run_sender=False), create_app(shared, plugins, run_sender=False)
+    async with serve(worker_a) as a, serve(worker_b) as b:
+        for i in range(15):
+            await login(a, "zhejiang", f"storm-a{i}", "wrong-password-1")
+            await login(b, "zhejiang", f"storm-b{i}", "wrong-password-1")
+        assert (await login(a, "zhejiang", "x", "wrong-password-1")).status_code == 429
+        assert (await login(b, "zhejiang", "x", "wrong-password-1")).status_code == 429
+    await redis.delete(*(await redis.keys("creditbank:limit:*")) or ["-"])
+    await redis.aclose()
