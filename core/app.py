@@ -17,6 +17,7 @@ from core import db
 from core.accounts.api import AdminLearnersController, AuthController, MeController, UnitStaffController
 from core.errors import EXCEPTION_HANDLERS
 from core.hierarchy.api import OrgUnitController
+from core.imports.api import ImportController
 from core.notifications.api import DeliveryLogController
 from core.notifications.sender import run_sender_loop
 from core.platform.api import PlatformAuthController, PlatformController
@@ -101,7 +102,7 @@ def create_app(
         path="/t/{tenant_slug:str}/api/v1",
         route_handlers=[
             tenant_meta, OrgUnitController, AuthController, MeController, AdminLearnersController,
-            UnitStaffController, DeliveryLogController,
+            UnitStaffController, DeliveryLogController, ImportController,
         ],
         dependencies={"tenant": Provide(resolve_tenant)},
     )
@@ -118,6 +119,7 @@ def create_app(
             "login_limiter": rate_limiter(settings.redis_url, "login", limit=30, window_seconds=300),
             "upload_limiter": rate_limiter(settings.redis_url, "upload", limit=20, window_seconds=3600),
             "storage": storage_from_url(settings.storage_url),
+            "jobs": set(),  # background import tasks, kept referenced until they finish
         }),
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,

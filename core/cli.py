@@ -151,5 +151,16 @@ async def load_tenant(plugins: PluginRegistry, slug: str):
     return tenant
 
 
+@main.group("import", help="批量导入（学习者、名录、规则），带进度条和被拒绝行的报告。")
+def import_group() -> None:
+    pass
+
+
+# Imported last: the import commands build on ``with_database`` above.
+from core.imports.cli import learners as import_learners_command  # noqa: E402
+
+import_group.add_command(import_learners_command)
+
+
 if __name__ == "__main__":
     main()

@@ -47,3 +47,9 @@ async def login(client: httpx.AsyncClient, tenant: str, username: str, password:
 
 def bearer(response: httpx.Response) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def with_wrong_check_digit(id_number: str) -> str:
+    """The same number with a check digit that does not match."""
+    right = id_number[17]
+    return id_number[:17] + next(d for d in "0123456789X" if d != right)

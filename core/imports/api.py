@@ -1,0 +1,110 @@
+"""Import jobs over HTTP: upload a file, get a job id at once, poll its progress."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency, Provide
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import Body, FromPath
+
+from core.accounts.api import provide_principal, provide_staff
+from core.accounts.login import Principal
+from core.accounts.tables import ImportJob
+from core.imports.learners import create_job, import_learners
+from core.imports.reader import ImportFileError
+from core.tenancy.service import TenantContext
+
+log = logging.getLogger("creditbank.imports")
+MAX_IMPORT_BYTES = 512 * 1024 * 1024
+
+
+class JobCreated(msgspec.Struct):
+    job_id: int
+
+
+class RowErrorOut(msgspec.Struct):
+    row: int
+    message: str
+
+
+class JobOut(msgspec.Struct, kw_only=True):
+    job_id: int
+    kind: str
+    filename: str
+    status: str
+    total: int
+    done: int
+    failed: int
+    created: int
+    message: str
+    errors: list[RowErrorOut]
+    created_at: datetime
+    finished_at: datetime | None
+
+
+def _require_tenant_admin(actor: Principal) -> None:
+    if not actor.has_role("tenant_admin"):
+        raise PermissionDeniedException("仅限管理中心管理员导入数据")
+
+
+class ImportController(Controller):
+    path = "/admin/imports"
+    tags = ["staff"]
+    dependencies = {"principal": Provide(provide_principal), "actor": Provide(provide_staff)}
+
+    @post("/learners", status_code=202, request_max_body_size=MAX_IMPORT_BYTES,
+          summary="批量导入学习者（CSV 或 XLSX）；返回任务编号，进度见 GET /admin/imports/{job_id}")
+    async def import_learners(self, request: Request, tenant: NamedDependency[TenantContext],
+                              actor: NamedDependency[Principal],
+                              data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)]) -> JobCreated:
+        _require_tenant_admin(actor)
+        settings = request.app.state.settings
+        folder = settings.var_dir / "imports"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{uuid.uuid4().hex}{Path(data.filename or '').suffix.lower()[:6]}"
+        with path.open("wb") as out:  # the upload is spooled to disk; copy it without loading it
+            await asyncio.to_thread(shutil.copyfileobj, data.file, out, 1024 * 1024)
+        job_id = await create_job(tenant.id, "learners", data.filename or path.name, actor.id)
+        task = asyncio.create_task(_run(tenant, request.app.state.pii, path, data.filename or path.name, job_id))
+        request.app.state.jobs.add(task)
+        task.add_done_callback(request.app.state.jobs.discard)
+        return JobCreated(job_id=job_id)
+
+    @get("/{job_id:int}", summary="导入任务进度与被拒绝的行")
+    async def job(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
+                  job_id: FromPath[int]) -> JobOut:
+        _require_tenant_admin(actor)
+        row = await ImportJob.select().where(ImportJob.id == job_id, ImportJob.tenant_id == tenant.id).first()
+        if row is None:
+            raise NotFoundException("未找到该导入任务")
+        errors = row["errors"]
+        errors = msgspec.json.decode(errors) if isinstance(errors, str) else errors or []
+        return JobOut(
+            job_id=row["id"], kind=row["kind"], filename=row["filename"], status=row["status"], total=row["total"],
+            done=row["done"], failed=row["failed"], created=row["created"], message=row["message"],
+            errors=[RowErrorOut(row=e["row"], message=e["message"]) for e in errors],
+            created_at=row["created_at"], finished_at=row["finished_at"],
+        )
+
+
+async def _run(tenant: TenantContext, pii, path: Path, filename: str, job_id: int) -> None:
+    """The import, outside the request; the job row carries its outcome."""
+    try:
+        await import_learners(tenant_id=tenant.id, hooks=tenant.hooks, pii=pii, path=path, filename=filename, job_id=job_id)
+    except ImportFileError:
+        pass  # the job says why
+    except Exception:
+        log.exception("导入任务 %s 失败", job_id)
+    finally:
+        path.unlink(missing_ok=True)
