@@ -15,6 +15,7 @@ from litestar.types import Receive, Scope, Send
 
 from core import db
 from core.accounts.api import AdminLearnersController, AuthController, MeController, UnitStaffController
+from core.catalog.api import CatalogController
 from core.errors import EXCEPTION_HANDLERS
 from core.hierarchy.api import OrgUnitController
 from core.imports.api import ImportController
@@ -102,7 +103,7 @@ def create_app(
         path="/t/{tenant_slug:str}/api/v1",
         route_handlers=[
             tenant_meta, OrgUnitController, AuthController, MeController, AdminLearnersController,
-            UnitStaffController, DeliveryLogController, ImportController,
+            UnitStaffController, DeliveryLogController, ImportController, CatalogController,
         ],
         dependencies={"tenant": Provide(resolve_tenant)},
     )

@@ -151,6 +151,12 @@ def check_accounts(hooks: ProvinceHooks) -> Iterator[Problem]:
         yield Problem("registration_policy", f"注册字段名 {name!r} 重复")
     if (policy.account_review or policy.activation_review) and policy.reviewer_level not in levels:
         yield Problem("registration_policy", f"账户审核层级 {policy.reviewer_level!r} 不在组织层级中")
+    names = {f.name for f in policy.fields}
+    if policy.self_registration and policy.verify and policy.verify_when == "before" and "code" not in names:
+        yield Problem("registration_policy", "注册前需验证手机或邮箱，表单却没有 code（验证码）字段")
+    for required in ("real_name", "id_number", "password"):
+        if policy.self_registration and required not in names:
+            yield Problem("registration_policy", f"注册表单缺少 {required} 字段")
     if not (policy.self_registration or policy.activation or policy.window_opening):
         yield Problem("registration_policy", "学习者没有任何开户方式（注册、激活、窗口开户都未开放）")
 

@@ -14,6 +14,7 @@ APPS = [
     "core.security.piccolo_app",
     "core.accounts.piccolo_app",
     "core.notifications.piccolo_app",
+    "core.catalog.piccolo_app",
 ]
 
 APP_REGISTRY = AppRegistry(apps=APPS)

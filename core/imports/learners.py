@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+import asyncpg
 import msgspec
 
 from core.accounts.identity import (
@@ -150,8 +151,15 @@ async def import_learners(
 
 async def _pipeline(table: TableReader, checker: LearnerRows, writer: _Writer, progress: _Progress,
                     on_progress: Callable[[int], None] | None, batch_rows: int) -> None:
-    """Check batch *k+1* while batch *k* is being written."""
+    """Read and check batch *k+1* in a worker thread while batch *k* is being written.
+
+    The thread holds the GIL only while Python runs; the event loop meanwhile streams the
+    COPY data and waits on the database, so reading, checking and writing overlap."""
+    batches = (checker.check(rows) for rows in table.batches(batch_rows))
     in_flight: tuple[CheckedBatch, asyncio.Future[_Outcome]] | None = None
+
+    def next_batch() -> CheckedBatch | None:
+        return next(batches, None)
 
     async def land() -> None:
         nonlocal in_flight
@@ -161,15 +169,16 @@ async def _pipeline(table: TableReader, checker: LearnerRows, writer: _Writer, p
         if on_progress:
             on_progress(progress.done)
 
+    checking = asyncio.ensure_future(asyncio.to_thread(next_batch))
     try:
-        for rows in table.batches(batch_rows):
-            checked = checker.check(rows)
+        while (checked := await checking) is not None:
+            checking = asyncio.ensure_future(asyncio.to_thread(next_batch))
             if in_flight is not None:
                 await land()
-            in_flight = checked, await writer.submit(checked)
-        if in_flight is not None:
-            await land()
+            in_flight = checked, writer.submit(checked)
     finally:
+        # The thread cannot be stopped: let it finish before the file is closed.
+        await asyncio.gather(checking, return_exceptions=True)
         if in_flight is not None:  # something failed while a batch was being written: let it
             try:                   # finish (it commits on its own) and count it
                 await asyncio.shield(land())
@@ -486,14 +495,17 @@ async def _update_job(job_id: int, **values) -> None:
 # ---------------------------------------------------------------------------------------------
 # Writing batches
 
+_ACCOUNT_COLUMNS = ("tenant_id", "kind", "username", "status", "real_name", "id_number_hash", "id_number_enc",
+                    "id_number_masked", "phone", "email", "gender", "ethnicity", "nationality", "birth_date",
+                    "address", "region", "profile", "unit_id", "source", "failed_logins", "created_at", "updated_at")
 _STAGE_COLUMNS = ("row_no", "username", "real_name", "id_hash", "id_enc", "id_masked", "phone", "email",
                   "gender", "ethnicity", "birth_date", "address", "unit_id")
+_STAGE = "creditbank_learner_stage"
 
 
 class _Writer:
-    async def submit(self, batch: CheckedBatch) -> asyncio.Future[_Outcome]:
-        """Start writing ``batch``; the future returned finishes it. The caller may do other
-        work (check the next batch) before awaiting it."""
+    def submit(self, batch: CheckedBatch) -> asyncio.Future[_Outcome]:
+        """Start writing ``batch`` in the background; the future says what landed."""
         raise NotImplementedError
 
     async def __aenter__(self) -> _Writer:
@@ -510,28 +522,47 @@ def _writer(tenant_id: int, job_id: int) -> _Writer:
     return _SQLiteWriter(engine.path, tenant_id, job_id)
 
 
-class _PostgresLane:
-    """One connection with its own staging table; writes its share of each batch."""
+def _profile(job_id: int, row: int) -> str:
+    return f'{{"import_job": {job_id}, "import_row": {row}}}'
 
-    STAGE = "pg_temp.creditbank_learner_stage"
+
+def _reason(found: bool, import_job: object, import_row: object, job_id: int) -> str | None:
+    """Why a record did not land: ``None`` if its ID number was in the tenant before this job
+    (skipped), else the message of the failed row."""
+    if not found:
+        return "按本省规则生成的用户名已被其他账号占用，请联系管理员"
+    if str(import_job) == str(job_id) and import_row is not None:
+        return f"证件号码与第 {import_row} 行重复"
+    return None
+
+
+class _PostgresLane:
+    """One connection writing its share of each batch, one transaction per batch.
+
+    While no row conflicts, the share is COPYed straight into ``account``. When that hits a
+    unique violation (the ID number or the username exists), the share goes through the
+    staging table and ``INSERT … ON CONFLICT DO NOTHING`` instead, and later batches keep
+    going that way until one of them comes through without a conflict.
+    """
 
     def __init__(self, tenant_id: int, job_id: int) -> None:
         self.tenant_id = tenant_id
         self.job_id = job_id
+        self.direct = True
         self.conn = None
-        self.release: Callable[[], Awaitable[None]] | None = None
+        self._release: Callable[[], Awaitable[None]] | None = None
 
     async def open(self, engine) -> None:
         if engine.pool is not None:
             pool = engine.pool
             self.conn = await pool.acquire()
-            self.release = lambda: pool.release(self.conn)
+            self._release = lambda: pool.release(self.conn)
         else:
             self.conn = await engine.get_new_connection()
-            self.release = self.conn.close
+            self._release = self.conn.close
         await self.conn.execute(f"""
-            DROP TABLE IF EXISTS {self.STAGE};
-            CREATE TEMP TABLE {self.STAGE.split('.')[1]} (
+            DROP TABLE IF EXISTS pg_temp.{_STAGE};
+            CREATE TEMP TABLE {_STAGE} (
                 row_no integer, username text, real_name text, id_hash text, id_enc text,
                 id_masked text, phone text, email text, gender text, ethnicity text,
                 birth_date date, address text, unit_id integer
@@ -542,56 +573,57 @@ class _PostgresLane:
             return
         try:
             if not self.conn.is_closed():
-                await self.conn.execute(f"DROP TABLE IF EXISTS {self.STAGE}")
+                await self.conn.execute(f"DROP TABLE IF EXISTS pg_temp.{_STAGE}")
         finally:
-            await self.release()
+            await self._release()
             self.conn = None
 
-    async def copy(self, records: list[tuple]) -> None:
-        """Open the batch's transaction and stage ``records``."""
-        self.transaction = self.conn.transaction()
-        await self.transaction.start()
-        try:
-            await self.conn.copy_records_to_table(self.STAGE.split(".")[1], records=records,
-                                                  columns=_STAGE_COLUMNS, schema_name="pg_temp")
-        except BaseException:
-            await self.transaction.rollback()
-            raise
-
-    async def merge(self, staged: int, now: datetime) -> _Outcome:
-        """Move the staged rows into ``account``, say what did not land, commit."""
-        try:
-            status = await self.conn.execute(_PG_MERGE.format(stage=self.STAGE), self.tenant_id, self.job_id, now)
-            landed = int(status.rsplit(" ", 1)[1])
-            outcome = _Outcome(landed)
-            if landed < staged:
-                for row in await self.conn.fetch(_PG_NOT_LANDED.format(stage=self.STAGE), self.tenant_id, str(self.job_id)):
+    async def write(self, records: list[tuple], now: datetime) -> _Outcome:
+        conn = self.conn
+        async with conn.transaction():
+            if self.direct:
+                try:
+                    async with conn.transaction():  # a savepoint
+                        await conn.copy_records_to_table("account", records=self._accounts(records, now),
+                                                         columns=_ACCOUNT_COLUMNS)
+                    return _Outcome(len(records))
+                except asyncpg.UniqueViolationError:
+                    pass
+            await conn.copy_records_to_table(_STAGE, records=records, columns=_STAGE_COLUMNS, schema_name="pg_temp")
+            status = await conn.execute(_PG_MERGE, self.tenant_id, self.job_id, now)
+            outcome = _Outcome(int(status.rsplit(" ", 1)[1]))
+            if outcome.landed < len(records):
+                for row in await conn.fetch(_PG_NOT_LANDED, self.tenant_id, str(self.job_id)):
                     outcome.not_landed[row["row_no"]] = _reason(row["found"], row["import_job"], row["import_row"], self.job_id)
-            await self.transaction.commit()
-        except BaseException:
-            if not self.conn.is_closed():
-                await self.transaction.rollback()
-            raise
+        self.direct = not outcome.not_landed
         return outcome
 
+    def _accounts(self, records: list[tuple], now: datetime) -> list[tuple]:
+        tenant_id, job_id = self.tenant_id, self.job_id
+        return [
+            (tenant_id, "learner", r[1], "imported", r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], "", r[10],
+             r[11], "", f'{{"import_job": {job_id}, "import_row": {r[0]}}}', r[12], "import", 0, now, now)
+            for r in records
+        ]
 
-_PG_MERGE = """
+
+_PG_MERGE = f"""
 INSERT INTO account (tenant_id, kind, username, status, real_name, id_number_hash, id_number_enc,
     id_number_masked, phone, email, gender, ethnicity, nationality, birth_date, address, region,
-    profile, unit_id, password_hash, source, failed_logins, created_at, updated_at)
+    profile, unit_id, source, failed_logins, created_at, updated_at)
 SELECT $1, 'learner', s.username, 'imported', s.real_name, s.id_hash, s.id_enc,
     s.id_masked, s.phone, s.email, s.gender, s.ethnicity, '', s.birth_date, s.address, '',
-    json_build_object('import_job', $2::integer, 'import_row', s.row_no), s.unit_id, NULL, 'import', 0, $3, $3
-FROM {stage} s
+    json_build_object('import_job', $2::integer, 'import_row', s.row_no), s.unit_id, 'import', 0, $3, $3
+FROM pg_temp.{_STAGE} s
 ON CONFLICT DO NOTHING
 """
 
-# Rows of the batch whose account is not the one they created (a.id is null: nothing has the
-# ID number, so the username was taken).
-_PG_NOT_LANDED = """
+# The staged rows whose account is not the one they created; a.id is null when nothing has
+# the ID number, so it was the username that was taken.
+_PG_NOT_LANDED = f"""
 SELECT s.row_no, a.id IS NOT NULL AS found,
        a.profile ->> 'import_job' AS import_job, a.profile ->> 'import_row' AS import_row
-FROM {stage} s
+FROM pg_temp.{_STAGE} s
 LEFT JOIN account a ON a.tenant_id = $1 AND a.id_number_hash = s.id_hash
 WHERE a.id IS NULL
    OR (a.profile ->> 'import_job') IS DISTINCT FROM $2
@@ -599,21 +631,13 @@ WHERE a.id IS NULL
 """
 
 
-def _reason(found: bool, import_job: str | None, import_row: str | None, job_id: int) -> str | None:
-    if not found:
-        return "按本省规则生成的用户名已被其他账号占用，请联系管理员"
-    if import_job == str(job_id) and import_row:
-        return f"证件号码与第 {import_row} 行重复"
-    return None
-
-
 class _PostgresWriter(_Writer):
     """Splits each batch among ``LANES`` connections by lookup hash, so that all rows with one
     ID number go through one lane, in row order; the lanes write at the same time."""
 
-    def __init__(self, engine, tenant_id: int, job_id: int, lanes: int = LANES) -> None:
+    def __init__(self, engine, tenant_id: int, job_id: int, lanes: int | None = None) -> None:
         self.engine = engine
-        self.lanes = [_PostgresLane(tenant_id, job_id) for _ in range(max(1, lanes))]
+        self.lanes = [_PostgresLane(tenant_id, job_id) for _ in range(max(1, lanes or LANES))]
 
     async def __aenter__(self) -> _PostgresWriter:
         try:
@@ -628,30 +652,25 @@ class _PostgresWriter(_Writer):
         for lane in self.lanes:
             await lane.close()
 
-    async def submit(self, batch: CheckedBatch) -> asyncio.Future[_Outcome]:
-        now = utcnow()
+    def submit(self, batch: CheckedBatch) -> asyncio.Future[_Outcome]:
         n = len(self.lanes)
+        shares: list[list[tuple]] = [[] for _ in range(n)]
         if n == 1:
-            shares = [batch.records]
+            shares[0] = batch.records
         else:
-            shares = [[] for _ in range(n)]
             for record in batch.records:
-                shares[int(record[3][:2], 16) % n].append(record)
-        work = [(lane, share) for lane, share in zip(self.lanes, shares) if share]
-        await asyncio.gather(*(lane.copy(share) for lane, share in work))
-        merges = [asyncio.ensure_future(lane.merge(len(share), now)) for lane, share in work]
-        await asyncio.sleep(0)  # let each merge send its statement before the caller goes on
-        return asyncio.ensure_future(_gather_outcomes(merges))
+                shares[int(record[3][:4], 16) % n].append(record)
+        now = utcnow()
+        return asyncio.ensure_future(_gather_outcomes(
+            [lane.write(share, now) for lane, share in zip(self.lanes, shares) if share]))
 
 
-async def _gather_outcomes(merges: list[asyncio.Future]) -> _Outcome:
-    try:
-        results = await asyncio.gather(*merges)
-    except BaseException:
-        for m in merges:
-            m.cancel()
-        await asyncio.gather(*merges, return_exceptions=True)
-        raise
+async def _gather_outcomes(writes: list[Awaitable[_Outcome]]) -> _Outcome:
+    """Wait for every lane, even when one fails (each commits or rolls back on its own)."""
+    results = await asyncio.gather(*writes, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
     total = _Outcome(0)
     for result in results:
         total.landed += result.landed
@@ -678,7 +697,7 @@ class _SQLiteWriter(_Writer):
             self.conn.close()
             self.conn = None
 
-    async def submit(self, batch: CheckedBatch) -> asyncio.Future[_Outcome]:
+    def submit(self, batch: CheckedBatch) -> asyncio.Future[_Outcome]:
         return asyncio.ensure_future(asyncio.to_thread(self._write, batch.records))
 
     def _write(self, records: list[tuple]) -> _Outcome:
@@ -687,7 +706,7 @@ class _SQLiteWriter(_Writer):
         tenant_id, job_id = self.tenant_id, self.job_id
         rows = [
             (tenant_id, r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10].isoformat(), r[11],
-             f'{{"import_job": {job_id}, "import_row": {r[0]}}}', r[12], now, now)
+             _profile(job_id, r[0]), r[12], now, now)
             for r in records
         ]
         conn.execute("BEGIN IMMEDIATE")
@@ -722,7 +741,7 @@ class _SQLiteWriter(_Writer):
             import_job, import_row = profile.get("import_job"), profile.get("import_row")
             if import_job == self.job_id and import_row == row:
                 continue  # it landed
-            outcome.not_landed[row] = _reason(True, str(import_job), str(import_row), self.job_id)
+            outcome.not_landed[row] = _reason(True, import_job, import_row, self.job_id)
 
 
 _SQLITE_INSERT = """

@@ -37,13 +37,13 @@ def tenant_file_paths(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.toml")) if folder.is_dir() else []
 
 
-def read_org_unit_rows(folder: Path, tenant: TenantFile) -> list[dict[str, str]]:
-    """The rows of the tenant's org-unit seed CSV, or [] if it names none."""
-    if not tenant.seed.org_units:
+def read_seed_rows(folder: Path, relative: str | None) -> list[dict[str, str]]:
+    """The rows of a seed CSV named in a tenant file, or [] if it names none."""
+    if not relative:
         return []
-    path = folder / tenant.seed.org_units
+    path = folder / relative
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(fh)]
     except OSError as exc:
-        raise TenantFileError(path, f"无法读取组织机构种子文件：{exc}") from exc
+        raise TenantFileError(path, f"无法读取种子文件：{exc}") from exc

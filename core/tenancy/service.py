@@ -15,11 +15,12 @@ from pathlib import Path
 
 import msgspec
 
+from core.catalog import service as catalog
 from core.errors import DomainError
 from core.hierarchy import service as hierarchy
 from core.plugins import PluginError, PluginRegistry, ProvinceHooks
 from core.province import Contact
-from core.tenancy.files import TenantFileError, read_org_unit_rows, read_tenant_file, tenant_file_paths
+from core.tenancy.files import TenantFileError, read_seed_rows, read_tenant_file, tenant_file_paths
 from core.tenancy.schemas import Branding, TenantCreate, TenantOut, TenantPatch
 from core.tenancy.tables import Tenant
 
@@ -158,15 +159,17 @@ async def sync_tenant_files(folder: Path, plugins: PluginRegistry) -> list[SyncR
             spec = read_tenant_file(path)
             hooks = plugins.hooks(spec.plugin)
             hooks.load_all()
-            rows = read_org_unit_rows(folder, spec)
+            units = read_seed_rows(folder, spec.seed.org_units)
+            entries = [catalog.entry_from_row(row, n) for n, row in enumerate(read_seed_rows(folder, spec.seed.catalog), 2)]
             async with Tenant._meta.db.transaction():
                 tenant_id = await _upsert_tenant(spec, source="file")
-                added = await hierarchy.seed_units(tenant_id, rows, hooks.org_levels)
+                added = await hierarchy.seed_units(tenant_id, units, hooks.org_levels)
+                await catalog.upsert_entries(tenant_id, hooks, entries)
         except TenantFileError as exc:
             results.append(SyncResult(path, None, False, str(exc)))
             log.error("%s", exc)
             continue
-        except (PluginError, TenantError, hierarchy.HierarchyError) as exc:
+        except (PluginError, DomainError) as exc:
             message = f"租户文件 {path}：{exc}"
             results.append(SyncResult(path, None, False, message))
             log.error("%s", message)

@@ -1,0 +1,159 @@
+"""The catalog (名录): entries learners pick, searched by project, name and institution.
+
+Every function is scoped to one tenant; the tenant's taxonomy (its plugin) says which
+category and sub-type an entry may have and which catalog fields it carries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import msgspec
+
+from core.catalog.fields import check_value, field_error
+from core.catalog.schemas import CatalogEntryIn, CatalogEntryOut, CatalogPage
+from core.catalog.tables import CatalogEntry
+from core.clock import utcnow
+from core.plugins import ProvinceHooks
+from core.province import Field
+
+
+def catalog_fields(hooks: ProvinceHooks, category: str, subtype: str) -> list[Field]:
+    """The sub-type's catalog fields; a ``FieldError`` if the sub-type does not exist or has
+    no catalog (hand-typed outcomes such as 业绩类)."""
+    sub = hooks.taxonomy.subtype(category, subtype)
+    if sub is None:
+        raise field_error("subtype", f"成果分类 {category}/{subtype} 不存在")
+    fields = [f for f in sub.fields if f.from_catalog]
+    if not fields:
+        raise field_error("subtype", f"“{sub.label}”类成果没有名录，请直接填写")
+    return fields
+
+
+def normalize_entry(hooks: ProvinceHooks, data: CatalogEntryIn) -> CatalogEntryIn:
+    """Check an entry against the taxonomy: every catalog field of its sub-type, typed right,
+    and nothing else."""
+    fields = catalog_fields(hooks, data.category, data.subtype)
+    known = {f.name for f in fields}
+    unknown = sorted(set(data.fields) - known)
+    if unknown:
+        raise field_error(unknown[0], f"字段 {'、'.join(unknown)} 不属于该成果分类的名录字段")
+    values = {f.name: check_value(f, data.fields.get(f.name)) for f in fields}
+    levels = [lvl.level for lvl in hooks.framework_levels]
+    if data.framework_level is not None and data.framework_level not in levels:
+        raise field_error("framework_level", "资历框架等级不存在" if levels else "本学分银行没有资历框架")
+    return msgspec.structs.replace(
+        data, name=data.name.strip(), project_name=data.project_name.strip(), institution=data.institution.strip(),
+        fields={k: v for k, v in values.items() if v is not None},
+    )
+
+
+BASE_COLUMNS = ("category", "subtype", "project_name", "name", "institution", "framework_level")
+
+
+def entry_from_row(row: dict[str, str], number: int) -> CatalogEntryIn:
+    """A catalog CSV/XLSX row (``category, subtype, project_name, name, institution,
+    framework_level`` and one column per catalog field) as an entry; row ``number`` names it
+    in errors."""
+    level = (row.get("framework_level") or "").strip()
+    if level and not level.isdigit():
+        raise field_error("framework_level", f"第 {number} 行：资历框架等级应为整数")
+    try:
+        return CatalogEntryIn(
+            category=(row.get("category") or "").strip(), subtype=(row.get("subtype") or "").strip(),
+            project_name=(row.get("project_name") or "").strip(), name=(row.get("name") or "").strip(),
+            institution=(row.get("institution") or "").strip(), framework_level=int(level) if level else None,
+            fields={k: v for k, v in row.items() if k not in BASE_COLUMNS and v not in (None, "")},
+        )
+    except (TypeError, msgspec.ValidationError) as exc:
+        raise field_error("name", f"第 {number} 行：{exc}") from exc
+
+
+def _search_text(entry: CatalogEntryIn) -> str:
+    return " ".join((entry.project_name, entry.name, entry.institution)).lower()
+
+
+def _out(row: dict) -> CatalogEntryOut:
+    fields = row["fields"]
+    return CatalogEntryOut(
+        id=row["id"], category=row["category"], subtype=row["subtype"], project_name=row["project_name"],
+        name=row["name"], institution=row["institution"],
+        fields=msgspec.json.decode(fields) if isinstance(fields, str) else fields or {},
+        framework_level=row["framework_level"],
+    )
+
+
+async def upsert_entries(tenant_id: int, hooks: ProvinceHooks, entries: Iterable[CatalogEntryIn]) -> tuple[int, int]:
+    """Add entries, or update the one with the same category, sub-type, project, name and
+    institution. Returns (added, updated). The caller runs it in a transaction."""
+    added = updated = 0
+    now = utcnow()
+    for raw in entries:
+        entry = normalize_entry(hooks, raw)
+        key = (CatalogEntry.tenant_id == tenant_id, CatalogEntry.category == entry.category,
+               CatalogEntry.subtype == entry.subtype, CatalogEntry.project_name == entry.project_name,
+               CatalogEntry.name == entry.name, CatalogEntry.institution == entry.institution)
+        values = {CatalogEntry.fields: msgspec.json.encode(entry.fields).decode(),
+                  CatalogEntry.framework_level: entry.framework_level,
+                  CatalogEntry.search_text: _search_text(entry), CatalogEntry.active: True}
+        existing = await CatalogEntry.select(CatalogEntry.id).where(*key).first()
+        if existing:
+            await CatalogEntry.update(values).where(CatalogEntry.id == existing["id"])
+            updated += 1
+        else:
+            await CatalogEntry.insert(CatalogEntry(
+                tenant_id=tenant_id, category=entry.category, subtype=entry.subtype, project_name=entry.project_name,
+                name=entry.name, institution=entry.institution, created_at=now,
+                **{col._meta.name: value for col, value in values.items()},
+            ))
+            added += 1
+    return added, updated
+
+
+async def create_entry(tenant_id: int, hooks: ProvinceHooks, data: CatalogEntryIn) -> CatalogEntryOut:
+    entry = normalize_entry(hooks, data)
+    if await CatalogEntry.exists().where(
+        CatalogEntry.tenant_id == tenant_id, CatalogEntry.category == entry.category,
+        CatalogEntry.subtype == entry.subtype, CatalogEntry.project_name == entry.project_name,
+        CatalogEntry.name == entry.name, CatalogEntry.institution == entry.institution,
+    ):
+        raise field_error("name", "名录中已有相同的条目", 409)
+    async with CatalogEntry._meta.db.transaction():
+        await upsert_entries(tenant_id, hooks, [entry])
+    row = await CatalogEntry.select().where(
+        CatalogEntry.tenant_id == tenant_id, CatalogEntry.category == entry.category,
+        CatalogEntry.subtype == entry.subtype, CatalogEntry.project_name == entry.project_name,
+        CatalogEntry.name == entry.name, CatalogEntry.institution == entry.institution,
+    ).first()
+    return _out(row)
+
+
+async def get_entry(tenant_id: int, entry_id: int) -> CatalogEntryOut | None:
+    row = await CatalogEntry.select().where(CatalogEntry.id == entry_id, CatalogEntry.tenant_id == tenant_id,
+                                            CatalogEntry.active.eq(True)).first()
+    return _out(row) if row else None
+
+
+def _like(text: str) -> str:
+    # Users type plain text: % and _ are not wildcards for them.
+    return "%" + text.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
+
+
+async def search(tenant_id: int, *, q: str | None = None, category: str | None = None, subtype: str | None = None,
+                 institution: str | None = None, cursor: int | None = None, limit: int = 20) -> CatalogPage:
+    """Entries whose project, name or institution contains ``q`` (and whose institution
+    contains ``institution``), oldest first, a page at a time (keyset on id)."""
+    query = CatalogEntry.select().where(CatalogEntry.tenant_id == tenant_id, CatalogEntry.active.eq(True))
+    for words in (q or "").split():
+        query = query.where(CatalogEntry.search_text.like(_like(words)))
+    if category:
+        query = query.where(CatalogEntry.category == category)
+    if subtype:
+        query = query.where(CatalogEntry.subtype == subtype)
+    if institution and institution.strip():
+        query = query.where(CatalogEntry.institution.ilike(_like(institution.strip())))
+    if cursor:
+        query = query.where(CatalogEntry.id > cursor)
+    rows = await query.order_by(CatalogEntry.id).limit(limit + 1)
+    items = [_out(r) for r in rows[:limit]]
+    return CatalogPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
