@@ -79,7 +79,7 @@ def plugins() -> PluginRegistry:
 
 @pytest.fixture
 def app(settings: Settings, plugins: PluginRegistry) -> Litestar:
-    return create_app(settings, plugins, run_sender=False)
+    return create_app(settings, plugins, migrate=False, run_sender=False)  # the session migrated
 
 
 @contextlib.asynccontextmanager

@@ -38,7 +38,9 @@ def normalize_entry(hooks: ProvinceHooks, data: CatalogEntryIn) -> CatalogEntryI
     unknown = sorted(set(data.fields) - known)
     if unknown:
         raise field_error(unknown[0], f"字段 {'、'.join(unknown)} 不属于该成果分类的名录字段")
-    values = {f.name: check_value(f, data.fields.get(f.name)) for f in fields}
+    # A catalog field may share its name with an entry column (开课院校 = ``institution``).
+    given = {**{k: getattr(data, k) for k in ("project_name", "name", "institution") if k in known}, **data.fields}
+    values = {f.name: check_value(f, given.get(f.name)) for f in fields}
     levels = [lvl.level for lvl in hooks.framework_levels]
     if data.framework_level is not None and data.framework_level not in levels:
         raise field_error("framework_level", "资历框架等级不存在" if levels else "本学分银行没有资历框架")
@@ -86,28 +88,32 @@ def _out(row: dict) -> CatalogEntryOut:
 async def upsert_entries(tenant_id: int, hooks: ProvinceHooks, entries: Iterable[CatalogEntryIn]) -> tuple[int, int]:
     """Add entries, or update the one with the same category, sub-type, project, name and
     institution. Returns (added, updated). The caller runs it in a transaction."""
-    added = updated = 0
+    key_columns = (CatalogEntry.category, CatalogEntry.subtype, CatalogEntry.project_name, CatalogEntry.name,
+                   CatalogEntry.institution)
+    existing = {
+        tuple(row[c._meta.name] for c in key_columns): row["id"]
+        for row in await CatalogEntry.select(CatalogEntry.id, *key_columns).where(CatalogEntry.tenant_id == tenant_id)
+    }
     now = utcnow()
+    new: dict[tuple, CatalogEntry] = {}
+    updated = 0
     for raw in entries:
         entry = normalize_entry(hooks, raw)
-        key = (CatalogEntry.tenant_id == tenant_id, CatalogEntry.category == entry.category,
-               CatalogEntry.subtype == entry.subtype, CatalogEntry.project_name == entry.project_name,
-               CatalogEntry.name == entry.name, CatalogEntry.institution == entry.institution)
-        values = {CatalogEntry.fields: msgspec.json.encode(entry.fields).decode(),
-                  CatalogEntry.framework_level: entry.framework_level,
-                  CatalogEntry.search_text: _search_text(entry), CatalogEntry.active: True}
-        existing = await CatalogEntry.select(CatalogEntry.id).where(*key).first()
-        if existing:
-            await CatalogEntry.update(values).where(CatalogEntry.id == existing["id"])
+        key = (entry.category, entry.subtype, entry.project_name, entry.name, entry.institution)
+        values = {"fields": msgspec.json.encode(entry.fields).decode(), "framework_level": entry.framework_level,
+                  "search_text": _search_text(entry), "active": True}
+        if key in existing:
+            await CatalogEntry.update({getattr(CatalogEntry, k): v for k, v in values.items()}).where(
+                CatalogEntry.id == existing[key])
             updated += 1
         else:
-            await CatalogEntry.insert(CatalogEntry(
-                tenant_id=tenant_id, category=entry.category, subtype=entry.subtype, project_name=entry.project_name,
-                name=entry.name, institution=entry.institution, created_at=now,
-                **{col._meta.name: value for col, value in values.items()},
-            ))
-            added += 1
-    return added, updated
+            new[key] = CatalogEntry(tenant_id=tenant_id, category=entry.category, subtype=entry.subtype,
+                                    project_name=entry.project_name, name=entry.name, institution=entry.institution,
+                                    created_at=now, **values)
+    rows = list(new.values())
+    for start in range(0, len(rows), 500):  # stay far below SQLite's bound-parameter limit
+        await CatalogEntry.insert(*rows[start:start + 500])
+    return len(rows), updated
 
 
 async def create_entry(tenant_id: int, hooks: ProvinceHooks, data: CatalogEntryIn) -> CatalogEntryOut:

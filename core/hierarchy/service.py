@@ -153,32 +153,33 @@ async def seed_units(tenant_id: int, rows: Sequence[dict[str, str]], levels: Seq
             raise HierarchyError(f"{where}：不能通过种子文件移动已有单位（原位置 {existing[code]['path']}）")
         planned[code] = (level, path)
 
-    added = 0
     now = datetime.now(timezone.utc)
     ids = {c: r["id"] for c, r in existing.items()}
+    new_rows = [row for row in rows if row["code"] not in ids]
     for row in rows:
-        code = row["code"]
-        values = {
-            OrgUnit.level: row["level"],
-            OrgUnit.name: row["name"],
-            OrgUnit.host_institution: row.get("host_institution", ""),
-        }
-        if code in ids:
-            await OrgUnit.update(values).where(OrgUnit.id == ids[code])
-            continue
-        parent_code = row.get("parent_code") or None
-        unit = OrgUnit(
-            tenant_id=tenant_id,
-            code=code,
-            parent_id=ids[parent_code] if parent_code else None,
-            path=planned[code][1],
-            depth=planned[code][1].count("/") - 2,
-            created_at=now,
-            **{col._meta.name: value for col, value in values.items()},
-        )
-        await unit.save()
-        ids[code] = unit.id
-        added += 1
+        if row["code"] in ids:
+            await OrgUnit.update({
+                OrgUnit.level: row["level"], OrgUnit.name: row["name"],
+                OrgUnit.host_institution: row.get("host_institution", ""),
+            }).where(OrgUnit.id == ids[row["code"]])
+    # New units go in one insert per depth, parents first, so children can point at them.
+    for depth in sorted({planned[row["code"]][1].count("/") - 2 for row in new_rows}):
+        level_rows = [row for row in new_rows if planned[row["code"]][1].count("/") - 2 == depth]
+        await OrgUnit.insert(*[
+            OrgUnit(
+                tenant_id=tenant_id, code=row["code"], level=row["level"], name=row["name"],
+                host_institution=row.get("host_institution", ""),
+                parent_id=ids[row["parent_code"]] if row.get("parent_code") else None,
+                path=planned[row["code"]][1], depth=depth, created_at=now,
+            )
+            for row in level_rows
+        ])
+        codes = [row["code"] for row in level_rows]
+        for found in await OrgUnit.select(OrgUnit.id, OrgUnit.code).where(
+            OrgUnit.tenant_id == tenant_id, OrgUnit.code.is_in(codes)
+        ):
+            ids[found["code"]] = found["id"]
+    added = len(new_rows)
     return added
 
 
