@@ -15,6 +15,7 @@ from litestar.types import Receive, Scope, Send
 
 from core import db
 from core.accounts.api import AdminLearnersController, AuthController, MeController, UnitStaffController
+from core.achievements.api import MyAchievementsController, StaffEvidenceController
 from core.catalog.api import CatalogController
 from core.errors import EXCEPTION_HANDLERS
 from core.hierarchy.api import OrgUnitController
@@ -104,6 +105,7 @@ def create_app(
         route_handlers=[
             tenant_meta, OrgUnitController, AuthController, MeController, AdminLearnersController,
             UnitStaffController, DeliveryLogController, ImportController, CatalogController,
+            MyAchievementsController, StaffEvidenceController,
         ],
         dependencies={"tenant": Provide(resolve_tenant)},
     )

@@ -12,6 +12,8 @@ import logging
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from core.storage.backends import StorageUnavailable
+
 log = logging.getLogger("creditbank.errors")
 
 
@@ -55,8 +57,14 @@ def internal_error_handler(request: Request, exc: Exception) -> Response:
     return _body(500, "服务器内部错误，请稍后再试", None)
 
 
+def storage_error_handler(request: Request, exc: StorageUnavailable) -> Response:
+    log.error("文件存储不可用（%s %s）：%s", request.method, request.url.path, exc)
+    return _body(503, "文件存储暂时不可用，请稍后再试；您提交的内容没有保存", None)
+
+
 EXCEPTION_HANDLERS = {
     500: internal_error_handler,
+    StorageUnavailable: storage_error_handler,
     DomainError: domain_error_handler,
     ValidationException: validation_error_handler,
 }

@@ -15,6 +15,7 @@ APPS = [
     "core.accounts.piccolo_app",
     "core.notifications.piccolo_app",
     "core.catalog.piccolo_app",
+    "core.achievements.piccolo_app",
 ]
 
 APP_REGISTRY = AppRegistry(apps=APPS)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
+import msgspec
 import pytest
 from litestar import Litestar
 from asgi_lifespan import LifespanManager
@@ -47,8 +48,9 @@ def make_settings(home: Path, tenants_dir: Path = TENANTS_DIR) -> Settings:
 
 
 @pytest.fixture
-def settings(home: Path) -> Settings:
-    return make_settings(home)
+def settings(home: Path, tmp_path: Path) -> Settings:
+    """The session's database; evidence in a folder of this test's own."""
+    return msgspec.structs.replace(make_settings(home), storage_url=f"file://{tmp_path}/evidence")
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException, TooManyRequestsException
 from litestar.params import Body, FromPath, JSONBody, QueryParameter
@@ -37,6 +36,7 @@ from core.platform.api import bearer_token
 from core.security.limits import RateLimiter
 from core.security.pii import PiiProtector
 from core.security.tokens import revoke_token
+from core.storage.uploads import single_file
 from core.tenancy.service import TenantContext
 
 SESSION_COOKIE = "cb_session"
@@ -109,14 +109,15 @@ class AuthController(Controller):
 
     @post("/register/id-scan", summary="注册前上传身份证扫描件（jpg/png/gif），返回 id_scan 供注册表单引用")
     async def upload_id_scan(self, request: Request, tenant: NamedDependency[TenantContext],
-                             data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)]) -> IdScanOut:
+                             data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)]) -> IdScanOut:
         limiter: RateLimiter = request.app.state.upload_limiter
         client = client_address(request)
         if await limiter.blocked(client):
             raise TooManyRequestsException("上传过于频繁，请稍后再试")
         await limiter.hit(client)  # every anonymous upload counts against the address
         settings = request.app.state.settings
-        upload_id = await service.store_id_scan(tenant, request.app.state.storage, await data.read(),
+        upload, _ = single_file(data)
+        upload_id = await service.store_id_scan(tenant, request.app.state.storage, await upload.read(),
                                                 settings.max_upload_mb * 1024 * 1024)
         return IdScanOut(id_scan=upload_id)
 

@@ -157,7 +157,7 @@ async def search(tenant_id: int, *, q: str | None = None, category: str | None =
     if subtype:
         query = query.where(CatalogEntry.subtype == subtype)
     if institution and institution.strip():
-        query = query.where(CatalogEntry.institution.ilike(_like(institution.strip())))
+        query = query.where(CatalogEntry.institution.like(_like(institution.strip())))
     if cursor:
         query = query.where(CatalogEntry.id > cursor)
     rows = await query.order_by(CatalogEntry.id).limit(limit + 1)

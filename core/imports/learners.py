@@ -325,7 +325,8 @@ class LearnerRows:
                 idn = validate_id_number(text["id_number"], today=self.today)
                 born = id_birth_date(idn)
             except IdentityError as exc:
-                problems.append(str(exc))
+                numeric = not isinstance(value["id_number"], str) or "e+" in text["id_number"].lower()
+                problems.append(str(exc) + ("（证件号码被表格存成了数字，请把该列设为文本格式后重新填写）" if numeric else ""))
 
         raw_birth = value["birth_date"]
         if isinstance(raw_birth, datetime):
@@ -586,6 +587,20 @@ class _PostgresLane:
             self.conn = None
 
     async def write(self, records: list[tuple], now: datetime) -> _Outcome:
+        """Write ``records`` in one transaction. Another import writing the same ID numbers
+        at the same time can deadlock with this one: the loser's batch is rolled back and
+        written again."""
+        for attempt in range(1, 4):
+            try:
+                return await self._write(records, now)
+            except asyncpg.DeadlockDetectedError:
+                if attempt == 3:
+                    raise
+                log.warning("导入任务 %s：写入死锁，第 %s 次重试", self.job_id, attempt)
+                await asyncio.sleep(0.1 * attempt)
+        raise AssertionError("unreachable")
+
+    async def _write(self, records: list[tuple], now: datetime) -> _Outcome:
         conn = self.conn
         async with conn.transaction():
             if self.direct:

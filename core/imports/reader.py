@@ -191,12 +191,18 @@ class TableReader:
 
     def estimate_rows(self) -> int | None:
         """The number of data rows, roughly (blank and multi-line rows are counted as lines),
-        read without parsing: for a progress bar before the real count is known."""
+        read without parsing: for a progress bar before the real count is known.
+
+        For CSV this reads the whole file as bytes, and refuses one holding a NUL byte (no
+        text table has one, and no database text column accepts it)."""
         if self.kind == "xlsx":
             return getattr(self, "estimated_rows", None)
         lines, last = 0, b"\n"
         with self.path.open("rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
+                if b"\x00" in chunk:
+                    row = lines + chunk.count(b"\n", 0, chunk.index(b"\x00")) + 1
+                    raise ImportFileError(f"第 {row} 行含有空字符（NUL），文件不是 CSV 文本表格", 415)
                 lines += chunk.count(b"\n")
                 last = chunk[-1:]
         if last != b"\n":

@@ -34,7 +34,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 2048
 
 async def registered(client, tenant: str = "national_ouc", **overrides):
     """Upload the ID-card scan, then register with it (steps 5–8 of 附件2)."""
-    upload = await client.post(f"/t/{tenant}/api/v1/auth/register/id-scan", files={"data": ("身份证.png", PNG, "image/png")})
+    upload = await client.post(f"/t/{tenant}/api/v1/auth/register/id-scan", files={"file": ("身份证.png", PNG, "image/png")})
     assert upload.status_code == 201, upload.text
     return await client.post(f"/t/{tenant}/api/v1/auth/register", json=form(id_scan=upload.json()["id_scan"], **overrides))
 
@@ -43,9 +43,9 @@ async def test_the_id_card_scan_is_required_and_checked_by_content(client):
     T = "/t/national_ouc/api/v1"
     missing = await client.post(f"{T}/auth/register", json=form())
     assert missing.status_code == 400 and missing.json()["extra"]["field"] == "id_scan"
-    exe = await client.post(f"{T}/auth/register/id-scan", files={"data": ("scan.jpg", b"MZ\x90\x00" + b"\x00" * 100, "image/jpeg")})
+    exe = await client.post(f"{T}/auth/register/id-scan", files={"file": ("scan.jpg", b"MZ\x90\x00" + b"\x00" * 100, "image/jpeg")})
     assert exe.status_code == 415 and "jpg" in exe.json()["detail"]
-    huge = await client.post(f"{T}/auth/register/id-scan", files={"data": ("scan.png", PNG + b"\x00" * (10 * 1024 * 1024), "image/png")})
+    huge = await client.post(f"{T}/auth/register/id-scan", files={"file": ("scan.png", PNG + b"\x00" * (10 * 1024 * 1024), "image/png")})
     assert huge.status_code == 413
     forged = await client.post(f"{T}/auth/register", json=form(id_scan="0" * 32 + ".png"))
     assert forged.status_code == 400 and "重新上传" in forged.json()["detail"]

@@ -444,3 +444,40 @@ def test_the_command_refuses_an_unknown_tenant_and_a_file_without_id_numbers(hom
     assert unknown.exit_code == 1 and "租户 atlantis 不存在" in unknown.output
     missing = runner.invoke(cli, ["import", "learners", "--tenant", "guangdong", str(path)], env=env)
     assert missing.exit_code == 1 and "缺少必填列：证件号码（id_number）" in missing.output
+
+
+async def test_an_id_number_excel_turned_into_a_number_is_explained(tenants, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(ZH)
+    book.active.append(["甲", float(make_id()[:17] + "1"), None, None, "GD"])
+    book.save(tmp_path / "a.xlsx")
+    summary, _ = await run(tenants["guangdong"], tmp_path / "a.xlsx")
+    assert summary.failed == 1 and "设为文本格式" in summary.errors[0].message
+
+
+async def test_a_csv_with_a_nul_byte_is_refused_before_anything_lands(tenants, tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_bytes(("姓名,证件号码,所属单位\n" + "甲,%s,GD\n" % make_id() * 3).encode() + b"\xe4\xb9\x99\x00,1,GD\n")
+    with pytest.raises(ImportFileError, match="第 5 行含有空字符"):
+        await run(tenants["guangdong"], path)
+    assert await accounts(tenants["guangdong"]) == []
+
+
+async def test_each_account_records_the_job_and_row_it_came_from(tenants, tmp_path):
+    gd = tenants["guangdong"]
+    _, job_id = await run(gd, write_csv(tmp_path / "a.csv", ZH, [learner("甲", "bad"), learner("乙", make_id())]))
+    (row,) = await accounts(gd)
+    assert _profile(row) == {"import_job": job_id, "import_row": 3}
+
+
+async def test_two_imports_of_one_file_at_once_create_each_learner_once(tenants, tmp_path):
+    import asyncio
+
+    gd = tenants["guangdong"]
+    path = write_csv(tmp_path / "a.csv", ZH, [learner(f"人{i}", make_id()) for i in range(40)])
+    (one, _), (two, _) = await asyncio.gather(run(gd, path, batch_rows=7), run(gd, path, batch_rows=7))
+    assert one.created + two.created == 40 and one.skipped + two.skipped == 40
+    assert one.failed == two.failed == 0
+    assert len(await accounts(gd)) == 40

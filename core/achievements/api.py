@@ -1,0 +1,108 @@
+"""Learning outcomes over HTTP: the learner's own (我的信息, 成果添加, evidence) and what
+staff may open."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+from urllib.parse import quote
+
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import PermissionDeniedException
+from litestar.params import Body, FromPath, JSONBody, QueryParameter
+from litestar.response import Redirect, Stream
+
+from core.accounts.api import provide_principal, provide_staff
+from core.accounts.login import Principal
+from core.achievements import service
+from core.achievements.schemas import AchievementIn, AchievementOut, AchievementPage, DuplicateClaim, EvidenceOut, Summary
+from core.storage import Storage
+from core.storage.uploads import single_file
+from core.tenancy.service import TenantContext
+
+ADMIN_ROLES = ("tenant_admin", "unit_admin", "committee")
+
+
+async def provide_learner(principal: NamedDependency[Principal]) -> Principal:
+    if principal.kind != "learner":
+        raise PermissionDeniedException("仅限学习者本人")
+    return principal
+
+
+async def file_response(storage: Storage, row: dict) -> Response:
+    """A short-lived signed link where the store has one (S3), else the bytes streamed."""
+    url = await storage.presigned_url(row["storage_key"], timedelta(minutes=5))
+    if url:
+        return Redirect(url)
+    disposition = f"inline; filename*=UTF-8''{quote(row['filename'])}"
+    return Stream(storage.read(row["storage_key"]), media_type=row["content_type"],
+                  headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"})
+
+
+class MyAchievementsController(Controller):
+    path = "/me"
+    tags = ["learner"]
+    dependencies = {"principal": Provide(provide_principal), "learner": Provide(provide_learner)}
+
+    @get("/summary", summary="我的信息：成果总数、名录成果、未申请、已申请、已认定、认定未通过")
+    async def summary(self, tenant: NamedDependency[TenantContext], learner: NamedDependency[Principal]) -> Summary:
+        return await service.summary(tenant, learner.id)
+
+    @get("/achievements", summary="我的学习成果（最新在前）")
+    async def list(
+        self, tenant: NamedDependency[TenantContext], learner: NamedDependency[Principal],
+        status: Annotated[str | None, QueryParameter(max_length=16)] = None,
+        cursor: Annotated[int | None, QueryParameter(ge=0)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    ) -> AchievementPage:
+        return await service.list_achievements(tenant, learner.id, status=status, cursor=cursor, limit=limit)
+
+    @post("/achievements", summary="成果添加：选择成果分类和小类，从名录选择或直接填写")
+    async def add(self, tenant: NamedDependency[TenantContext], learner: NamedDependency[Principal],
+                  data: JSONBody[AchievementIn]) -> AchievementOut:
+        return await service.add_achievement(tenant, learner.id, data)
+
+    @get("/achievements/{achievement_id:int}", summary="一条成果，含证明材料与申请")
+    async def one(self, tenant: NamedDependency[TenantContext], learner: NamedDependency[Principal],
+                  achievement_id: FromPath[int]) -> AchievementOut:
+        return await service.get_achievement(tenant, learner.id, achievement_id)
+
+    @delete("/achievements/{achievement_id:int}", status_code=204, summary="删除成果（审核中的不能删除）")
+    async def remove(self, request: Request, tenant: NamedDependency[TenantContext],
+                     learner: NamedDependency[Principal], achievement_id: FromPath[int]) -> None:
+        await service.delete_achievement(tenant, request.app.state.storage, learner.id, achievement_id)
+
+    @post("/achievements/{achievement_id:int}/evidence", summary="上传证明材料（类型按内容判断）")
+    async def upload(self, request: Request, tenant: NamedDependency[TenantContext],
+                     learner: NamedDependency[Principal], achievement_id: FromPath[int],
+                     data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)]) -> EvidenceOut:
+        upload, item = single_file(data)
+        max_bytes = request.app.state.settings.max_upload_mb * 1024 * 1024
+        return await service.add_evidence(tenant, request.app.state.storage, learner.id, achievement_id,
+                                          upload.filename, await upload.read(), item, max_bytes)
+
+    @get("/achievements/{achievement_id:int}/evidence/{evidence_id:int}", summary="查看证明材料")
+    async def download(self, request: Request, tenant: NamedDependency[TenantContext],
+                       learner: NamedDependency[Principal], achievement_id: FromPath[int],
+                       evidence_id: FromPath[int]) -> Response:
+        row = await service.evidence_for_owner(tenant, learner.id, achievement_id, evidence_id)
+        return await file_response(request.app.state.storage, row)
+
+
+class StaffEvidenceController(Controller):
+    path = "/admin"
+    tags = ["staff"]
+    dependencies = {"principal": Provide(provide_principal), "actor": Provide(provide_staff)}
+
+    @get("/evidence/{evidence_id:int}", summary="工作人员查看其管辖范围内学习者的证明材料")
+    async def download(self, request: Request, tenant: NamedDependency[TenantContext],
+                       actor: NamedDependency[Principal], evidence_id: FromPath[int]) -> Response:
+        row = await service.evidence_for_staff(tenant, evidence_id, lambda path: actor.covers(path, *ADMIN_ROLES))
+        return await file_response(request.app.state.storage, row)
+
+    @get("/integrity/certificates", summary="同一证书编号被多名学习者申报的成果")
+    async def duplicates(self, tenant: NamedDependency[TenantContext],
+                         actor: NamedDependency[Principal]) -> list[DuplicateClaim]:
+        return await service.duplicate_certificates(tenant, lambda path: actor.covers(path, *ADMIN_ROLES))

@@ -1,0 +1,12 @@
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from core.achievements.tables import Achievement, Evidence
+
+APP_CONFIG = AppConfig(
+    app_name="achievements",
+    migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
+    table_classes=[Achievement, Evidence],
+    migration_dependencies=["core.accounts.piccolo_app"],
+)

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import msgspec
+
+
+class AchievementIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    category: str
+    subtype: str
+    catalog_entry_id: int | None = None  # None: "not in the list" (其他), every field typed
+    name: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    fields: dict[str, Any] = {}
+    obtained_at: date | None = None
+
+
+class EvidenceOut(msgspec.Struct, kw_only=True):
+    id: int
+    item: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    created_at: datetime
+
+
+class AchievementOut(msgspec.Struct, kw_only=True):
+    id: int
+    category: str
+    subtype: str
+    category_label: str
+    subtype_label: str
+    catalog_entry_id: int | None
+    name: str
+    institution: str
+    status: str
+    source: str
+    fields: dict[str, Any]
+    obtained_at: date | None
+    review_due_at: datetime | None
+    created_at: datetime
+    evidence: list[EvidenceOut] = []
+    applications: list[dict[str, Any]] = []
+
+
+class AchievementPage(msgspec.Struct):
+    items: list[AchievementOut]
+    next_cursor: str | None
+
+
+class Summary(msgspec.Struct):
+    total: int
+    catalog: int
+    unapplied: int
+    applied: int
+    recognized: int
+    rejected: int
+
+
+class DuplicateClaim(msgspec.Struct):
+    certificate_no: str
+    achievements: list[dict[str, Any]]  # [{id, learner_id, learner_name (masked), name, status}]
