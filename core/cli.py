@@ -151,6 +151,32 @@ async def load_tenant(plugins: PluginRegistry, slug: str):
     return tenant
 
 
+@main.group(help="文件存储（证明材料、身份证扫描件）。")
+def storage() -> None:
+    pass
+
+
+@storage.command("check", help="找出没有数据库记录的文件，以及文件已丢失的记录。")
+@click.option("--delete-orphans", is_flag=True, help="删除没有记录的文件")
+@with_database
+async def storage_check(settings: Settings, plugins: PluginRegistry, delete_orphans: bool) -> int:
+    from core.achievements.integrity import check_storage
+    from core.storage import storage_from_url
+
+    store = storage_from_url(settings.storage_url)
+    report = await check_storage(store)
+    click.echo(f"存储中的文件 {report.files} 个，数据库引用 {report.rows} 个")
+    for key in report.missing_files:
+        click.echo(f"✗ 文件缺失（有记录无文件）：{key}")
+    for key in report.orphan_files:
+        click.echo(f"? 无记录的文件：{key}" + ("（已删除）" if delete_orphans else ""))
+        if delete_orphans:
+            await store.delete(key)
+    if not (report.missing_files or report.orphan_files):
+        click.echo("✓ 文件与记录一一对应")
+    return 1 if report.missing_files else 0
+
+
 @main.group("import", help="批量导入（学习者、名录、规则），带进度条和被拒绝行的报告。")
 def import_group() -> None:
     pass

@@ -73,3 +73,17 @@ def test_staff_create_bootstraps_an_admin_who_can_log_in(home):
     assert unknown.exit_code != 0 and "atlantis" in unknown.output
     bad_unit = runner.invoke(main, ["staff", "create", "--tenant", "guangdong", "--unit", "XX", "--role", "unit_admin", "--username", "u2", "--password", "Gd-admin-2026"], env=_env(home))
     assert bad_unit.exit_code != 0 and "XX" in bad_unit.output
+
+
+def test_storage_check_reports_and_removes_orphans(home, tmp_path):
+    env = {**_env(home), "CREDITBANK_STORAGE_URL": f"file://{tmp_path}/evidence"}
+    runner = CliRunner()
+    clean = runner.invoke(main, ["storage", "check"], env=env)
+    assert clean.exit_code == 0 and "一一对应" in clean.output
+    stray = tmp_path / "evidence" / "1" / "evidence" / "5" / "stray.png"
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"\x89PNG\r\n\x1a\n")
+    found = runner.invoke(main, ["storage", "check"], env=env)
+    assert "无记录的文件：1/evidence/5/stray.png" in found.output
+    removed = runner.invoke(main, ["storage", "check", "--delete-orphans"], env=env)
+    assert "已删除" in removed.output and not stray.exists()

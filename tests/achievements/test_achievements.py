@@ -247,3 +247,20 @@ async def test_one_certificate_number_claimed_by_two_learners_is_flagged_to_staf
     assert [d["certificate_no"] for d in flagged] == ["CET-42"] and len(flagged[0]["achievements"]) == 2
     elsewhere = await staff_headers(client, "guangdong", "GD-GOU-TP01", "unit_admin")
     assert (await client.get(f"{G}/admin/integrity/certificates", headers=elsewhere)).json() == []
+
+
+async def test_storage_check_finds_orphan_files_and_missing_files(client):
+    from core.achievements.integrity import check_storage
+
+    me = await guangdong_learner(client)
+    added = (await client.post(f"{G}/me/achievements", headers=me, json={"category": "other", "subtype": "perf_research", "fields": {"achievement_name": "5G"}})).json()
+    kept = (await client.post(f"{G}/me/achievements/{added['id']}/evidence", headers=me, files={"file": ("a.png", PNG, "image/png")})).json()
+    lost = (await client.post(f"{G}/me/achievements/{added['id']}/evidence", headers=me, files={"file": ("b.png", PNG, "image/png")})).json()
+    storage = client._transport.app.state.storage
+    assert (await check_storage(storage)).orphan_files == [] and (await check_storage(storage)).missing_files == []
+    lost_key = (await Evidence.select(Evidence.storage_key).where(Evidence.id == lost["id"]).first())["storage_key"]
+    await storage.delete(lost_key)
+    await storage.put("2/evidence/999/stray.png", PNG, "image/png")
+    report = await check_storage(storage)
+    assert report.missing_files == [lost_key] and report.orphan_files == ["2/evidence/999/stray.png"]
+    assert kept["id"]
