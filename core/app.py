@@ -17,6 +17,8 @@ from core import db
 from core.accounts.api import AdminLearnersController, AuthController, MeController, UnitStaffController
 from core.achievements.api import MyAchievementsController, StaffEvidenceController
 from core.catalog.api import CatalogController
+from core.reviews.api import MyApplicationsController, ReviewController
+from core.rules.api import AchievementRulesController, RuleController
 from core.errors import EXCEPTION_HANDLERS
 from core.hierarchy.api import OrgUnitController
 from core.imports.api import ImportController
@@ -105,7 +107,8 @@ def create_app(
         route_handlers=[
             tenant_meta, OrgUnitController, AuthController, MeController, AdminLearnersController,
             UnitStaffController, DeliveryLogController, ImportController, CatalogController,
-            MyAchievementsController, StaffEvidenceController,
+            MyAchievementsController, StaffEvidenceController, RuleController, AchievementRulesController,
+            MyApplicationsController, ReviewController,
         ],
         dependencies={"tenant": Provide(resolve_tenant)},
     )

@@ -16,6 +16,8 @@ APPS = [
     "core.notifications.piccolo_app",
     "core.catalog.piccolo_app",
     "core.achievements.piccolo_app",
+    "core.rules.piccolo_app",
+    "core.reviews.piccolo_app",
 ]
 
 APP_REGISTRY = AppRegistry(apps=APPS)

@@ -194,15 +194,16 @@ class OpinionFormat(Struct):
 class ReviewStep(Struct):
     """One step of a review chain.
 
-    The reviewer is found from the learner's organisation unit: ``own_unit`` (the learner's
-    unit), ``ancestor_level`` (the nearest ancestor — or the unit itself — at ``level``), or
-    ``tenant`` (anyone with ``role`` in the tenant).
+    The reviewer is found from the unit the application is made at (the learner's own unit
+    unless they name another): ``own_unit`` (that unit), ``parent`` (its parent unit — the
+    上级机构复审), ``ancestor_level`` (the nearest ancestor — or the unit itself — at ``level``),
+    or ``tenant`` (anyone with ``role`` in the tenant).
     """
 
     name: str
     label: str
     role: str
-    reviewer: Literal["own_unit", "ancestor_level", "tenant"] = "tenant"
+    reviewer: Literal["own_unit", "parent", "ancestor_level", "tenant"] = "tenant"
     level: str | None = None
     opinion: OpinionFormat | None = None
     materials: Literal["none", "optional", "required"] = "optional"
@@ -213,7 +214,12 @@ class ReviewStep(Struct):
 
 
 class ReviewChain(Struct):
+    """The steps of a review, in order. ``outcome`` says what a final approval of a conversion
+    does: add the target to the learner's account (Guangdong), or approve it so that a proof
+    is issued for the learner to take to the target institution (national OUC)."""
+
     steps: list[ReviewStep]
+    outcome: Literal["add_target", "issue_proof"] = "add_target"
 
 
 class NotificationTemplate(Struct):

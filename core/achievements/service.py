@@ -28,6 +28,7 @@ from core.catalog.tables import CatalogEntry
 from core.clock import utcnow
 from core.errors import DomainError
 from core.province import Subtype, Taxonomy
+from core.reviews.service import open_store_review
 from core.storage import Storage, StorageUnavailable
 from core.storage.files import inspect_file
 from core.tenancy.service import TenantContext
@@ -139,7 +140,10 @@ async def add_achievement(tenant: TenantContext, learner_id: int, data: Achievem
         certificate_no=next((str(v) for k, v in values.items() if k.endswith("certificate_no")), "")[:100],
         review_due_at=due, created_at=now, updated_at=now,
     )
-    await row.save()
+    async with Achievement._meta.db.transaction():
+        await row.save()
+        if status == "applied":  # reviewed on storing: the review opens with the achievement
+            await open_store_review(tenant, learner_id, row.id, data.category, data.subtype)
     return await get_achievement(tenant, learner_id, row.id)
 
 

@@ -75,7 +75,7 @@ def _search_text(entry: CatalogEntryIn) -> str:
     return " ".join((entry.project_name, entry.name, entry.institution)).lower()
 
 
-def _out(row: dict) -> CatalogEntryOut:
+def entry_out(row: dict) -> CatalogEntryOut:
     fields = row["fields"]
     return CatalogEntryOut(
         id=row["id"], category=row["category"], subtype=row["subtype"], project_name=row["project_name"],
@@ -131,13 +131,13 @@ async def create_entry(tenant_id: int, hooks: ProvinceHooks, data: CatalogEntryI
         CatalogEntry.subtype == entry.subtype, CatalogEntry.project_name == entry.project_name,
         CatalogEntry.name == entry.name, CatalogEntry.institution == entry.institution,
     ).first()
-    return _out(row)
+    return entry_out(row)
 
 
 async def get_entry(tenant_id: int, entry_id: int) -> CatalogEntryOut | None:
     row = await CatalogEntry.select().where(CatalogEntry.id == entry_id, CatalogEntry.tenant_id == tenant_id,
                                             CatalogEntry.active.eq(True)).first()
-    return _out(row) if row else None
+    return entry_out(row) if row else None
 
 
 def _like(text: str) -> str:
@@ -161,5 +161,5 @@ async def search(tenant_id: int, *, q: str | None = None, category: str | None =
     if cursor:
         query = query.where(CatalogEntry.id > cursor)
     rows = await query.order_by(CatalogEntry.id).limit(limit + 1)
-    items = [_out(r) for r in rows[:limit]]
+    items = [entry_out(r) for r in rows[:limit]]
     return CatalogPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)

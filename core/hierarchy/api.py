@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, get
+from litestar import Controller, get, post
 from litestar.exceptions import NotFoundException
-from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from core.hierarchy import service
-from core.hierarchy.schemas import OrgUnitDetail, OrgUnitPage
+from core.accounts.api import provide_principal, provide_staff
+from core.accounts.login import Principal
+from core.hierarchy.schemas import OrgUnitDetail, OrgUnitIn, OrgUnitPage
+from core.hierarchy.tables import OrgUnit
 from core.tenancy.service import TenantContext
 
 
@@ -36,9 +39,27 @@ class OrgUnitController(Controller):
             raise NotFoundException(f"未找到单位 {parent}")
         return page
 
+    @post("/", dependencies={"principal": Provide(provide_principal), "actor": Provide(provide_staff)},
+          summary="新增下级单位（如受理点），由上级单位的管理员设立")
+    async def create_unit(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
+                          data: JSONBody[OrgUnitIn]) -> OrgUnitDetail:
+        parent = await service.get_unit(tenant.id, data.parent_code, tenant.hooks.org_levels)
+        if parent is None or not actor.covers(service_path(parent), "tenant_admin", "unit_admin"):
+            raise NotFoundException(f"未找到单位 {data.parent_code}")
+        async with OrgUnit._meta.db.transaction():
+            return await service.create_unit(
+                tenant.id, tenant.hooks.org_levels, code=data.code, level=data.level, name=data.name,
+                parent_code=data.parent_code, host_institution=data.host_institution, address=data.address,
+                phone=data.phone)
+
     @get("/{code:str}", summary="一个单位，含上级链与下级数量")
     async def get_unit(self, tenant: NamedDependency[TenantContext], code: FromPath[str]) -> OrgUnitDetail:
         unit = await service.get_unit(tenant.id, code, tenant.hooks.org_levels)
         if unit is None:
             raise NotFoundException(f"未找到单位 {code}")
         return unit
+
+
+def service_path(unit: OrgUnitDetail) -> str:
+    """The materialized path of a unit from its ancestors."""
+    return "/" + "".join(f"{a.code}/" for a in unit.ancestors) + f"{unit.code}/"

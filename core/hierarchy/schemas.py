@@ -29,3 +29,13 @@ class OrgUnitDetail(OrgUnitOut, kw_only=True):
 class OrgUnitPage(msgspec.Struct):
     items: list[OrgUnitOut]
     next_cursor: str | None
+
+
+class OrgUnitIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    code: UnitCode
+    level: str
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    parent_code: str
+    host_institution: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    address: Annotated[str, msgspec.Meta(max_length=300)] = ""
+    phone: Annotated[str, msgspec.Meta(max_length=64)] = ""

@@ -185,3 +185,23 @@ async def seed_units(tenant_id: int, rows: Sequence[dict[str, str]], levels: Seq
 
 async def unit_count(tenant_id: int) -> int:
     return await OrgUnit.count().where(OrgUnit.tenant_id == tenant_id)
+
+
+async def create_unit(tenant_id: int, levels: Sequence[OrgLevel], *, code: str, level: str, name: str,
+                      parent_code: str, host_institution: str = "", address: str = "", phone: str = "") -> OrgUnitDetail:
+    """A new unit under ``parent_code`` (the caller has checked the actor administers the
+    parent). The same checks as seeding: code, level, rank below the parent."""
+    parent = await _unit_row(tenant_id, parent_code)
+    if parent is None:
+        raise HierarchyError(f"上级单位 {parent_code} 不存在", 404)
+    if await OrgUnit.exists().where(OrgUnit.tenant_id == tenant_id, OrgUnit.code == code):
+        raise HierarchyError(f"单位编码 {code} 已存在", 409)
+    rows = [{"code": parent_code, "level": parent["level"], "name": parent["name"], "parent_code": parent["parent_code"] or "",
+             "host_institution": parent["host_institution"] or ""},
+            {"code": code, "level": level, "name": name, "parent_code": parent_code, "host_institution": host_institution}]
+    # seed_units checks the new row against the tree (the parent row is already there, unchanged).
+    await seed_units(tenant_id, rows, levels)
+    if address or phone:
+        await OrgUnit.update({OrgUnit.address: address, OrgUnit.phone: phone}).where(
+            OrgUnit.tenant_id == tenant_id, OrgUnit.code == code)
+    return await get_unit(tenant_id, code, levels)

@@ -7,11 +7,11 @@ the HTTP upload, with a progress bar and a report of the rejected rows.
 from __future__ import annotations
 
 import csv
+import functools
 from pathlib import Path
 
 import click
 
-from core.cli import with_database
 from core.imports.learners import LEARNER_COLUMNS, RowError, create_job, import_learners
 from core.imports.reader import ImportFileError, open_table
 from core.plugins import PluginError, PluginRegistry
@@ -19,6 +19,19 @@ from core.security.pii import PiiProtector
 from core.settings import Settings
 
 SHOWN_ERRORS = 50
+
+
+def with_database(func):
+    """``core.cli.with_database``, looked up when the command runs: ``core.cli`` imports this
+    module to mount the command, so importing it back at load time would be circular."""
+
+    @functools.wraps(func)
+    def wrapper(**kwargs):
+        from core.cli import with_database as connect
+
+        return connect(func)(**kwargs)
+
+    return wrapper
 
 
 @click.command("learners", help="从 CSV（UTF-8）或 XLSX 文件导入学习者账号（导入后需激活）。")

@@ -34,6 +34,7 @@ import logging
 import operator
 import os
 import sqlite3
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -168,11 +169,8 @@ async def _pipeline(table: TableReader, checker: LearnerRows, writer: _Writer, p
     def next_batch() -> CheckedBatch | None:
         return next(batches, None)
 
-    async def land() -> None:
-        nonlocal in_flight
-        batch, writing = in_flight
-        in_flight = None
-        await progress.absorb(batch, await writing)
+    async def report(batch: CheckedBatch, outcome: _Outcome) -> None:
+        await progress.absorb(batch, outcome)
         if on_progress:
             on_progress(progress.done)
 
@@ -180,15 +178,24 @@ async def _pipeline(table: TableReader, checker: LearnerRows, writer: _Writer, p
     try:
         while (checked := await checking) is not None:
             checking = asyncio.ensure_future(asyncio.to_thread(next_batch))
+            written = None
             if in_flight is not None:
-                await land()
+                batch, writing = in_flight
+                in_flight = None
+                written = batch, await writing
+            # The next batch goes out before the job row is updated: the database never waits.
             in_flight = checked, writer.submit(checked)
+            if written is not None:
+                await report(*written)
+        if in_flight is not None:
+            written, in_flight = in_flight, None
+            await report(written[0], await written[1])
     finally:
         # The thread cannot be stopped: let it finish before the file is closed.
         await asyncio.gather(checking, return_exceptions=True)
         if in_flight is not None:  # something failed while a batch was being written: let it
             try:                   # finish (it commits on its own) and count it
-                await asyncio.shield(land())
+                await asyncio.shield(report(in_flight[0], await in_flight[1]))
             except Exception:
                 log.exception("导入任务 %s：最后一批写入失败", progress.job_id)
 
@@ -252,12 +259,14 @@ class LearnerRows:
         append = good.append
         first_row: dict[str, int] = {}
         units, dates, genders = self.units, self._dates, _GENDERS
-        email_match = EMAIL_RE.match
+        email_match = EMAIL_RE.fullmatch  # not .match: its "$" would let a trailing newline through
         cells_of = operator.itemgetter(*self.getter_index)  # in the order of _FIELDS
         birth_of = self._birth
         if self.pad:
             rows = [(number, cells + self.pad) for number, cells in rows]
-        for number, cells in rows:
+        for k, (number, cells) in enumerate(rows):
+            if not k & 255:
+                time.sleep(0)  # let the event loop's thread have the GIL now and then
             # -- the fast path: only clean values get through
             try:
                 name, idn, phone, email, unit, gender, ethnic, birth, address = cells_of(cells)
@@ -371,8 +380,10 @@ class LearnerRows:
 
 
 def _parse_date(text: str) -> date | None:
-    """``YYYY-MM-DD``, ``YYYY/MM/DD``, ``YYYY.MM.DD`` (months and days may lack the zero),
-    ``YYYYMMDD``, or an Excel serial day number written as text."""
+    """``YYYY-MM-DD``, ``YYYY/MM/DD``, ``YYYY.MM.DD``, ``YYYY年M月D日`` (months and days may lack
+    the zero), ``YYYYMMDD``, or an Excel serial day number written as text."""
+    if "年" in text:
+        text = text.replace("年", "-").replace("月", "-").replace("日", "")
     try:
         for sep in "-/.":
             if sep in text:

@@ -26,6 +26,7 @@ class Branding(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class Seed(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     org_units: str | None = None  # a CSV path relative to the tenants folder
     catalog: str | None = None  # likewise: the catalog (名录) entries the tenant starts with
+    rules: str | None = None  # likewise: its published conversion rules
 
 
 class TenantFile(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

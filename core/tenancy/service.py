@@ -16,6 +16,7 @@ from pathlib import Path
 import msgspec
 
 from core.catalog import service as catalog
+from core.rules import service as rules
 from core.errors import DomainError
 from core.hierarchy import service as hierarchy
 from core.plugins import PluginError, PluginRegistry, ProvinceHooks
@@ -165,6 +166,7 @@ async def sync_tenant_files(folder: Path, plugins: PluginRegistry) -> list[SyncR
                 tenant_id = await _upsert_tenant(spec, source="file")
                 added = await hierarchy.seed_units(tenant_id, units, hooks.org_levels)
                 await catalog.upsert_entries(tenant_id, hooks, entries)
+                await rules.seed_rules(tenant_id, read_seed_rows(folder, spec.seed.rules))
         except TenantFileError as exc:
             results.append(SyncResult(path, None, False, str(exc)))
             log.error("%s", exc)

@@ -38,20 +38,20 @@ REGISTRATION_FIELDS = [
     # 基本信息
     Field(name="username", label="用户名", help="用户名只能由英文字母与数字组成"),
     Field(name="real_name", label="真实姓名"),
-    Field(name="password", label="密码", help="密码由6-15位字母、数字或特殊符号组成"),
-    Field(name="password_confirm", label="确认密码", help="请再次输入您设置的密码"),
+    Field(name="password", label="密码", type="password", help="密码由6-15位字母、数字或特殊符号组成"),
+    Field(name="password_confirm", label="确认密码", type="password", help="请再次输入您设置的密码"),
     # 个人信息
     Field(name="nationality", label="国籍", type="select", options=NATIONALITIES),
     Field(name="ethnicity", label="民族", type="select", options=ETHNIC_GROUPS),
     Field(name="gender", label="性别", type="select", options=GENDERS),
-    Field(name="id_number", label="证件号码", help="证件号码最长不超过32位"),
+    Field(name="id_number", label="证件号码", type="id_number", help="证件号码最长不超过32位"),
     Field(name="birth_date", label="出生日期", type="date"),
     # 联系方式
-    Field(name="email", label="电子邮箱"),
-    Field(name="address_region", label="联系地址", help="请选择省、市、区（县）"),
-    Field(name="address_detail", label="详细地址", help="请输入详细地址"),
-    Field(name="mobile", label="手机号码"),
-    Field(name="sms_code", label="验证码", help="点击“获取验证码”，输入手机收到的短信验证码"),
+    Field(name="email", label="电子邮箱", type="email"),
+    Field(name="region", label="联系地址", help="请选择省、市、区（县）"),
+    Field(name="address", label="详细地址", help="请输入详细地址"),
+    Field(name="phone", label="手机号码", type="phone"),
+    Field(name="code", label="验证码", help="点击“获取验证码”，输入手机收到的短信验证码"),
 ]
 
 REGISTRATION_POLICY = RegistrationPolicy(

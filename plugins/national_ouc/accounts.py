@@ -62,7 +62,7 @@ REGISTRATION_FIELDS = [
     Field(name="id_type", label="证件类型", type="select", options=list(ID_TYPES)),
     Field(name="id_number", label="证件号码", type="id_number"),
     Field(name="birth_date", label="出生日期", type="date"),
-    Field(name="mobile", label="手机号码", type="phone"),
+    Field(name="phone", label="手机号码", type="phone"),
     Field(
         name="email",
         label="电子邮箱",
@@ -82,6 +82,7 @@ REGISTRATION_POLICY = RegistrationPolicy(
     terms_required=True,  # 学分银行用户注册协议
     fields=REGISTRATION_FIELDS,
     verify=["email"],  # “登录注册时填写的邮箱，完成邮箱验证”
+    verify_when="after",
     id_scan_required=True,  # “上传清晰的身份证扫描件”
     region_required=True,  # “选择所在区域”
     account_review=True,

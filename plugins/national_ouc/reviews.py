@@ -94,7 +94,9 @@ def make_chains(
     )
     return Chains(
         store_review=ReviewChain(steps=[store]),
-        conversion=ReviewChain(steps=[conversion]),
+        # Q4: the centre's approval ends in a 学习成果认证证明 the learner takes to the target
+        # institution; nothing is added to the account here.
+        conversion=ReviewChain(steps=[conversion], outcome="issue_proof"),
         certificate=ReviewChain(steps=[certificate]),
     )
 

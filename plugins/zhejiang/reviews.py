@@ -6,11 +6,9 @@ The acceptance point “受理开户申请，负责身份认证、信息录入�
 1. 受理点审核 — the unit where the learner's account was opened (``own_unit``: normally an
    acceptance point; a sub-centre or branch where it runs the window itself) checks the paper
    originals on site and gives a ``受理点：X 经办人：X 意见：同意/不同意`` opinion;
-2. 上级复审 — the parent unit re-reviews. Acceptance points are set up under sub-centres (and
-   branches) by the education bureaus, so the re-review is addressed to the sub-centre
-   (``ancestor_level`` at ``subcenter``); opinion ``复审单位：X 复审人：X 意见：同意/不同意``.
-   The engine takes “the nearest ancestor, or the unit itself, at that level”: for a learner
-   whose account was opened at a sub-centre's own window the same sub-centre re-reviews.
+2. 上级复审 — the parent unit re-reviews (``parent``): the sub-centre above an acceptance
+   point, the branch above a sub-centre that runs its own window, the centre above the three
+   sub-centres that hang directly under it. Opinion ``复审单位：X 复审人：X 意见：同意/不同意``.
 
 This holds for recognition (认定), conversion (转换) and the learning-outcome proof
 (学习成果证明开具申请, kind ``certificate``). Zhejiang has no 业绩类 conversion by catalog pick
@@ -24,8 +22,6 @@ from __future__ import annotations
 from core.province import OpinionFormat, ReviewChain, ReviewStep
 
 from plugins.zhejiang.taxonomy import TAXONOMY
-
-SUBCENTER = "subcenter"
 
 _COLON = r"\s*[:：]\s*"
 _SEP = r"[\s，,；;]*"
@@ -76,8 +72,7 @@ def _re_review_step(label: str) -> ReviewStep:
         name="re_review",
         label=label,
         role="unit_admin",
-        reviewer="ancestor_level",
-        level=SUBCENTER,
+        reviewer="parent",  # 上级机构复审: the unit above the one that took the application
         opinion=REVIEW_OPINION,
         materials="none",
     )

@@ -482,3 +482,17 @@ async def test_two_imports_of_one_file_at_once_create_each_learner_once(tenants,
     assert one.created + two.created == 40 and one.skipped + two.skipped == 40
     assert one.failed == two.failed == 0
     assert len(await accounts(gd)) == 40
+
+
+async def test_untidy_but_valid_values_are_accepted_and_normalised(tenants, tmp_path):
+    gd = tenants["guangdong"]
+    number = make_id(birth="19900307")
+    path = write_csv(tmp_path / "a.csv", ZH, [
+        learner(" 钱 ", f" {number.lower()} ", "+86 138-1234-5678", " Qian@Example.CN\n", " GD-GOU ", " m ", " 汉族 ",
+                "1990年3月7日", " 广州 "),
+    ])
+    summary, _ = await run(gd, path)
+    assert (summary.created, summary.failed) == (1, 0), summary.errors
+    (row,) = await accounts(gd)
+    assert (row["real_name"], row["username"], row["phone"], row["email"]) == ("钱", number.upper(), "13812345678", "qian@example.cn")
+    assert (row["gender"], row["ethnicity"], row["address"], row["unit_id"]) == ("男", "汉族", "广州", await unit_id(gd, "GD-GOU"))

@@ -1,0 +1,89 @@
+"""The review-chain engine: turning a plugin's chain into the reviewers of one application,
+and telling whether a staff member may decide its current step.
+
+A chain is resolved once, when the application is submitted, against the unit it is made at;
+the resolved steps (with their units) are stored with the application, so later changes to
+the plugin or the tree never move an application in flight.
+"""
+
+from __future__ import annotations
+
+import re
+
+import msgspec
+
+from core.accounts.login import Principal
+from core.errors import DomainError
+from core.hierarchy.tables import OrgUnit
+from core.province import ReviewChain, ReviewStep
+
+
+class ChainError(DomainError):
+    pass
+
+
+class ResolvedStep(ReviewStep, kw_only=True):
+    """A step with the unit whose staff decide it (None: anyone with the role)."""
+
+    unit_id: int | None = None
+    unit_code: str | None = None
+    unit_name: str | None = None
+
+
+class ResolvedChain(msgspec.Struct, kw_only=True):
+    steps: list[ResolvedStep]
+    outcome: str = "add_target"
+    unit_code: str | None = None  # the unit the application was made at
+
+
+async def _units_on_path(tenant_id: int, path: str) -> list[dict]:
+    """The units from the root down to the unit at ``path``."""
+    codes = [c for c in path.strip("/").split("/") if c]
+    rows = await OrgUnit.select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.level).where(
+        OrgUnit.tenant_id == tenant_id, OrgUnit.code.is_in(codes or [""]))
+    by_code = {r["code"]: r for r in rows}
+    return [by_code[c] for c in codes if c in by_code]
+
+
+async def resolve_chain(tenant_id: int, chain: ReviewChain, unit: dict | None) -> ResolvedChain:
+    """Find the reviewing unit of every step from ``unit`` (``{id, code, path}``) upward."""
+    lineage = await _units_on_path(tenant_id, unit["path"]) if unit else []
+    steps = []
+    for step in chain.steps:
+        found = None
+        if step.reviewer != "tenant":
+            if not lineage:
+                raise ChainError(f"“{step.label}”由所在服务点审核，请先选择受理申请的服务点", 400,
+                                 extra={"field": "unit_code"})
+            if step.reviewer == "own_unit":
+                found = lineage[-1]
+            elif step.reviewer == "parent":
+                found = lineage[-2] if len(lineage) > 1 else None
+            else:
+                found = next((u for u in reversed(lineage) if u["level"] == step.level), None)
+            if found is None:
+                raise ChainError(f"找不到负责“{step.label}”的单位（{unit['code']} 之上没有相应层级的单位），请联系服务点", 400,
+                                 extra={"field": "unit_code"})
+        steps.append(ResolvedStep(
+            **{f: getattr(step, f) for f in step.__struct_fields__},
+            unit_id=found["id"] if found else None, unit_code=found["code"] if found else None,
+            unit_name=found["name"] if found else None,
+        ))
+    return ResolvedChain(steps=steps, outcome=chain.outcome, unit_code=unit["code"] if unit else None)
+
+
+def decode_chain(value) -> ResolvedChain:
+    return msgspec.json.decode(value, type=ResolvedChain) if isinstance(value, (str, bytes)) else msgspec.convert(value, ResolvedChain)
+
+
+def may_decide(actor: Principal, step: ResolvedStep) -> bool:
+    """Whether ``actor`` holds the step's role at the step's unit (or anywhere, for a
+    tenant-wide step)."""
+    return any(g.role == step.role and (step.unit_id is None or g.unit_id == step.unit_id) for g in actor.grants)
+
+
+def check_opinion(step: ResolvedStep, opinion: str) -> None:
+    if step.opinion and not re.fullmatch(step.opinion.pattern, opinion.strip()):
+        raise ChainError(f"审核意见格式不正确，应为：{step.opinion.example}", 400, extra={"field": "opinion"})
+    if not opinion.strip():
+        raise ChainError("请填写审核意见", 400, extra={"field": "opinion"})

@@ -1,0 +1,500 @@
+"""Applications and their reviews: submission, withdrawal, the reviewers' queues, decisions.
+
+State machine (see ARCHITECTURE.md): ``submitted → in_review (step k) → approved | rejected``,
+``withdrawn`` by the learner before the first decision. Every event is an immutable
+``ReviewRecord``; every transition is one conditional update, so two reviewers racing on one
+step cannot both decide it; notifications go to the outbox in the same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import msgspec
+
+from core.accounts.login import Principal
+from core.accounts.tables import Account
+from core.achievements.tables import Achievement
+from core.catalog.tables import CatalogEntry
+from core.clock import utcnow
+from core.errors import DomainError
+from core.hierarchy.tables import OrgUnit
+from core.notifications.service import enqueue
+from core.reviews.engine import ResolvedChain, check_opinion, decode_chain, may_decide, resolve_chain
+from core.reviews.schemas import (
+    ApplicationIn,
+    ApplicationOut,
+    ApplicationPage,
+    DecisionIn,
+    MaterialOut,
+    RecordOut,
+    ReviewItem,
+    ReviewPage,
+    StepOut,
+)
+from core.reviews.tables import Application, ReviewMaterial, ReviewRecord
+from core.rules.service import LIVE, rules_for_entries
+from core.rules.tables import Agreement, Rule, RuleSource
+from core.storage import Storage
+from core.storage.files import inspect_file
+from core.tenancy.service import TenantContext
+
+OPEN = ("submitted", "in_review")
+KIND_LABELS = {"recognition": "认定", "conversion": "转换", "performance_conversion": "业绩类转换",
+               "certificate": "学习成果认证证明", "store_review": "存储审核"}
+
+
+class ReviewError(DomainError):
+    pass
+
+
+def db():
+    return Application._meta.db
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+async def application_out(row: dict) -> ApplicationOut:
+    chain = decode_chain(row["chain"])
+    records = await ReviewRecord.select().where(ReviewRecord.application_id == row["id"]).order_by(ReviewRecord.id)
+    materials = await ReviewMaterial.select().where(ReviewMaterial.application_id == row["id"]).order_by(ReviewMaterial.id)
+    names = {i: s.name for i, s in enumerate(chain.steps)}
+    labels = {s.name: s.label for s in chain.steps}
+    material_outs = {m["id"]: MaterialOut(id=m["id"], step=names.get(m["step"], ""), filename=m["filename"],
+                                          content_type=m["content_type"], size=m["size"], sha256=m["sha256"])
+                     for m in materials}
+    achievement = await Achievement.select(Achievement.name).where(Achievement.id == row["achievement_id"]).first() \
+        if row["achievement_id"] else None
+    rule = await Rule.select(Rule.name).where(Rule.id == row["rule_id"]).first() if row["rule_id"] else None
+    target = await CatalogEntry.select(CatalogEntry.name).where(CatalogEntry.id == row["target_entry_id"]).first() \
+        if row["target_entry_id"] else None
+    open_ = row["status"] in OPEN
+    return ApplicationOut(
+        id=row["id"], kind=row["kind"], status=row["status"],
+        current_step=chain.steps[row["current_step"]].name if open_ else None,
+        steps=[StepOut(name=s.name, label=s.label, role=s.role, unit_code=s.unit_code, unit_name=s.unit_name,
+                       opinion_example=s.opinion.example if s.opinion else None, materials=s.materials,
+                       materials_label=s.materials_label, onsite_check=s.onsite_check) for s in chain.steps],
+        records=[RecordOut(step=r["step_name"], step_label=labels.get(r["step_name"], "提交" if r["decision"] == "submit" else ""),
+                           decision=r["decision"], opinion=r["opinion"], reviewer=r["actor_name"], unit=r["unit_name"],
+                           materials=[material_outs[m] for m in _json_list(r["materials"]) if m in material_outs],
+                           at=r["created_at"]) for r in records],
+        achievement_id=row["achievement_id"], achievement_name=achievement["name"] if achievement else "",
+        rule_id=row["rule_id"], rule_name=rule["name"] if rule else None,
+        target_catalog_entry_id=row["target_entry_id"], target_name=target["name"] if target else None,
+        target_achievement_id=row["target_achievement_id"], created_at=row["created_at"], decided_at=row["decided_at"],
+    )
+
+
+def _json_list(value) -> list:
+    return msgspec.json.decode(value) if isinstance(value, str) else value or []
+
+
+async def my_applications(tenant: TenantContext, learner_id: int, *, achievement_id: int | None, cursor: int | None,
+                          limit: int) -> ApplicationPage:
+    query = Application.select().where(Application.tenant_id == tenant.id, Application.learner_id == learner_id)
+    if achievement_id:
+        query = query.where(Application.achievement_id == achievement_id)
+    if cursor:
+        query = query.where(Application.id < cursor)
+    rows = await query.order_by(Application.id, ascending=False).limit(limit + 1)
+    items = [await application_out(r) for r in rows[:limit]]
+    return ApplicationPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+
+
+async def my_application(tenant: TenantContext, learner_id: int, application_id: int) -> ApplicationOut:
+    row = await Application.select().where(Application.id == application_id, Application.tenant_id == tenant.id,
+                                           Application.learner_id == learner_id).first()
+    if row is None:
+        raise ReviewError("未找到该申请", 404)
+    return await application_out(row)
+
+
+# ---------------------------------------------------------------------------------------------
+# Submission
+
+
+async def _routing_unit(tenant: TenantContext, learner: dict, unit_code: str | None) -> dict | None:
+    if unit_code:
+        unit = await OrgUnit.select(OrgUnit.id, OrgUnit.code, OrgUnit.path).where(
+            OrgUnit.tenant_id == tenant.id, OrgUnit.code == unit_code).first()
+        if unit is None:
+            raise ReviewError(f"服务点 {unit_code} 不存在", 400, extra={"field": "unit_code"})
+        return unit
+    if learner["unit_id"]:
+        return await OrgUnit.select(OrgUnit.id, OrgUnit.code, OrgUnit.path).where(OrgUnit.id == learner["unit_id"]).first()
+    return None
+
+
+async def _check_conversion(tenant: TenantContext, learner_id: int, achievement: dict, rule_id: int | None) -> tuple[int, int]:
+    """(rule id, target entry id) after checking the rule applies to this achievement."""
+    if rule_id is None:
+        raise ReviewError("请选择转换规则", 400, extra={"field": "rule_id"})
+    rule = await Rule.select().where(Rule.id == rule_id, Rule.tenant_id == tenant.id).first()
+    if rule is None:
+        raise ReviewError("转换规则不存在", 400, extra={"field": "rule_id"})
+    if rule["status"] != "published":
+        raise ReviewError("该转换规则已停用", 409, extra={"field": "rule_id"})
+    if achievement["status"] not in ("catalog", "recognized"):
+        raise ReviewError("只有名录成果或已认定的成果才能申请转换", 409)
+    usable = (await rules_for_entries(tenant.id, [achievement["catalog_entry_id"]] if achievement["catalog_entry_id"] else [])
+              ).get(achievement["catalog_entry_id"], [])
+    if rule_id not in usable:
+        raise ReviewError("该成果不符合此规则的源成果要求，或规则不在有效期内", 400, extra={"field": "rule_id"})
+    # A rule with several sources needs all of them among the learner's usable achievements.
+    sources = {s["catalog_entry_id"] for s in await RuleSource.select(RuleSource.catalog_entry_id).where(RuleSource.rule_id == rule_id)}
+    held = {a["catalog_entry_id"] for a in await Achievement.select(Achievement.catalog_entry_id).where(
+        Achievement.tenant_id == tenant.id, Achievement.learner_id == learner_id,
+        Achievement.status.is_in(["catalog", "recognized"]))}
+    if not sources <= held:
+        raise ReviewError("此规则需要多个源成果，您尚未全部取得", 409)
+    return rule_id, rule["target_entry_id"]
+
+
+async def submit(tenant: TenantContext, learner: Principal, data: ApplicationIn, idempotency_key: str | None) -> ApplicationOut:
+    """Submit an application; a retried request with the same ``Idempotency-Key`` returns the
+    application the first one made."""
+    if idempotency_key:
+        existing = await Application.select().where(
+            Application.tenant_id == tenant.id, Application.learner_id == learner.id,
+            Application.idempotency_key == idempotency_key).first()
+        if existing:
+            return await application_out(existing)
+    if data.kind in ("certificate", "store_review"):
+        raise ReviewError("学习成果认证证明申请请使用证明申请；存储审核在添加成果时自动提交", 400, extra={"field": "kind"})
+    if data.achievement_id is None:
+        raise ReviewError("请选择成果", 400, extra={"field": "achievement_id"})
+    achievement = await Achievement.select().where(
+        Achievement.id == data.achievement_id, Achievement.tenant_id == tenant.id,
+        Achievement.learner_id == learner.id).first()
+    if achievement is None:
+        raise ReviewError("未找到该成果", 404)
+    sub = tenant.hooks.taxonomy.subtype(achievement["category"], achievement["subtype"])
+    rule_id = target = None
+    if data.kind == "recognition":
+        if achievement["status"] not in ("unapplied", "rejected"):
+            raise ReviewError({"catalog": "名录成果已自动认定，无需申请", "applied": "该成果已在审核中",
+                               "recognized": "该成果已认定"}.get(achievement["status"], "该成果不能申请认定"), 409)
+    elif data.kind == "conversion":
+        if sub is None or sub.conversion != "rule":
+            raise ReviewError("该类成果不能按规则转换", 400, extra={"field": "kind"})
+        rule_id, target = await _check_conversion(tenant, learner.id, achievement, data.rule_id)
+    else:  # performance_conversion: the learner picks the target from the catalog
+        if sub is None or sub.conversion != "catalog_pick":
+            raise ReviewError("只有业绩类成果可以申请业绩类转换", 400, extra={"field": "kind"})
+        if data.target_catalog_entry_id is None:
+            raise ReviewError("请选择拟转换的目标成果", 400, extra={"field": "target_catalog_entry_id"})
+        entry = await CatalogEntry.select(CatalogEntry.id).where(
+            CatalogEntry.id == data.target_catalog_entry_id, CatalogEntry.tenant_id == tenant.id,
+            CatalogEntry.active.eq(True)).first()
+        if entry is None:
+            raise ReviewError("目标成果不存在", 400, extra={"field": "target_catalog_entry_id"})
+        target = entry["id"]
+    chain = tenant.hooks.review_chain(data.kind, achievement["category"], achievement["subtype"])
+    if chain is None or not chain.steps:
+        raise ReviewError(f"本学分银行不受理该类成果的{KIND_LABELS[data.kind]}申请", 400, extra={"field": "kind"})
+    learner_row = await Account.select(Account.unit_id, Account.real_name).where(Account.id == learner.id).first()
+    resolved = await resolve_chain(tenant.id, chain, await _routing_unit(tenant, learner_row, data.unit_code))
+    if target is not None and await Application.exists().where(
+        Application.achievement_id == achievement["id"], Application.target_entry_id == target,
+        Application.status.is_in(list(LIVE))):
+        raise ReviewError("该成果已申请转换为同一目标成果，不能重复申请", 409)
+    async with db().transaction():
+        app_id = await _create(tenant, learner.id, learner_row["real_name"], data.kind, achievement["id"], rule_id,
+                               target, resolved, idempotency_key)
+        if data.kind == "recognition":
+            await Achievement.update({Achievement.status: "applied", Achievement.updated_at: utcnow()}).where(
+                Achievement.id == achievement["id"])
+    return await application_out(await Application.select().where(Application.id == app_id).first())
+
+
+async def _create(tenant: TenantContext, learner_id: int, learner_name: str, kind: str, achievement_id: int | None,
+                  rule_id: int | None, target: int | None, chain: ResolvedChain, idempotency_key: str | None) -> int:
+    first = chain.steps[0]
+    now = utcnow()
+    application = Application(
+        tenant_id=tenant.id, learner_id=learner_id, kind=kind, achievement_id=achievement_id, rule_id=rule_id,
+        target_entry_id=target, status="submitted", chain=msgspec.json.encode(chain).decode(), current_step=0,
+        step_role=first.role, step_unit_id=first.unit_id, idempotency_key=idempotency_key,
+        created_at=now, updated_at=now,
+    )
+    try:
+        await application.save()
+    except Exception as exc:  # the unique indexes: a live application for the same target
+        if "UNIQUE" in str(exc).upper() or "unique" in type(exc).__name__.lower():
+            raise ReviewError("该成果已有相同的申请在处理中", 409) from exc
+        raise
+    await ReviewRecord.insert(ReviewRecord(
+        tenant_id=tenant.id, application_id=application.id, step=0, step_name="submit", decision="submit",
+        actor_id=learner_id, actor_name=learner_name, materials="[]", created_at=now))
+    return application.id
+
+
+async def open_store_review(tenant: TenantContext, learner_id: int, achievement_id: int, category: str, subtype: str) -> None:
+    """The review every stored outcome gets where the province reviews on storing (national
+    OUC): created with the achievement, in its transaction."""
+    chain = tenant.hooks.review_chain("store_review", category, subtype)
+    if chain is None or not chain.steps:
+        return
+    learner = await Account.select(Account.unit_id, Account.real_name).where(Account.id == learner_id).first()
+    resolved = await resolve_chain(tenant.id, chain, await _routing_unit(tenant, learner, None))
+    await _create(tenant, learner_id, learner["real_name"], "store_review", achievement_id, None, None, resolved, None)
+
+
+async def withdraw(tenant: TenantContext, learner_id: int, application_id: int) -> ApplicationOut:
+    row = await Application.select().where(Application.id == application_id, Application.tenant_id == tenant.id,
+                                           Application.learner_id == learner_id).first()
+    if row is None:
+        raise ReviewError("未找到该申请", 404)
+    if row["status"] not in OPEN:
+        raise ReviewError("申请已结束，不能撤回", 409)
+    if await ReviewRecord.exists().where(ReviewRecord.application_id == row["id"],
+                                         ReviewRecord.decision.is_in(["approve", "reject"])):
+        raise ReviewError("申请已有审核结果，不能撤回", 409)
+    now = utcnow()
+    async with db().transaction():
+        changed = await Application.update({Application.status: "withdrawn", Application.updated_at: now,
+                                            Application.decided_at: now}).returning(Application.id).where(
+            Application.id == row["id"], Application.status.is_in(list(OPEN)), Application.current_step == 0)
+        if not changed:
+            raise ReviewError("申请状态已变化，不能撤回", 409)
+        learner = await Account.select(Account.real_name).where(Account.id == learner_id).first()
+        await ReviewRecord.insert(ReviewRecord(tenant_id=tenant.id, application_id=row["id"], step=0,
+                                               step_name="withdraw", decision="withdraw", actor_id=learner_id,
+                                               actor_name=learner["real_name"], materials="[]", created_at=now))
+        if row["kind"] in ("recognition", "store_review") and row["achievement_id"]:
+            await Achievement.update({Achievement.status: "unapplied", Achievement.updated_at: now}).where(
+                Achievement.id == row["achievement_id"], Achievement.status == "applied")
+    return await application_out(await Application.select().where(Application.id == row["id"]).first())
+
+
+# ---------------------------------------------------------------------------------------------
+# Reviewers
+
+
+def _queue_filter(actor: Principal):
+    """Applications whose current step ``actor`` may decide: their role, at their unit (or
+    tenant-wide steps of their role)."""
+    condition = None
+    for grant in actor.grants:
+        clause = (Application.step_role == grant.role) & (
+            (Application.step_unit_id == grant.unit_id) | Application.step_unit_id.is_null())
+        condition = clause if condition is None else condition | clause
+    return condition
+
+
+async def queue(tenant: TenantContext, actor: Principal, *, kind: str | None, status: str, cursor: int | None,
+                limit: int) -> ReviewPage:
+    """``pending``: what the actor may decide now, oldest first; ``decided``: what they have
+    decided, newest first."""
+    if status == "pending":
+        condition = _queue_filter(actor)
+        if condition is None:
+            return ReviewPage(items=[], next_cursor=None)
+        query = Application.select().where(Application.tenant_id == tenant.id, Application.status.is_in(list(OPEN)), condition)
+        if cursor:
+            query = query.where(Application.id > cursor)
+        query = query.order_by(Application.id)
+    else:
+        decided = [r["application_id"] for r in await ReviewRecord.select(ReviewRecord.application_id).where(
+            ReviewRecord.tenant_id == tenant.id, ReviewRecord.actor_id == actor.id,
+            ReviewRecord.decision.is_in(["approve", "reject"]))]
+        query = Application.select().where(Application.tenant_id == tenant.id, Application.id.is_in(decided or [0]))
+        if cursor:
+            query = query.where(Application.id < cursor)
+        query = query.order_by(Application.id, ascending=False)
+    if kind:
+        query = query.where(Application.kind == kind)
+    rows = await query.limit(limit + 1)
+    items = await _review_items(tenant, rows[:limit])
+    return ReviewPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+
+
+async def _review_items(tenant: TenantContext, rows: list[dict]) -> list[ReviewItem]:
+    if not rows:
+        return []
+    learners = {a["id"]: a for a in await Account.select(Account.id, Account.real_name, Account.id_number_masked).where(
+        Account.id.is_in([r["learner_id"] for r in rows]))}
+    achievements = {a["id"]: a for a in await Achievement.select(Achievement.id, Achievement.name, Achievement.category,
+                                                                  Achievement.subtype).where(
+        Achievement.id.is_in([r["achievement_id"] for r in rows if r["achievement_id"]] or [0]))}
+    rules = {r["id"]: r for r in await Rule.select(Rule.id, Rule.name, Rule.agreement_id.name).where(
+        Rule.id.is_in([r["rule_id"] for r in rows if r["rule_id"]] or [0]))}
+    targets = {e["id"]: e["name"] for e in await CatalogEntry.select(CatalogEntry.id, CatalogEntry.name).where(
+        CatalogEntry.id.is_in([r["target_entry_id"] for r in rows if r["target_entry_id"]] or [0]))}
+    items = []
+    for r in rows:
+        chain = decode_chain(r["chain"])
+        step = chain.steps[r["current_step"]] if r["status"] in OPEN else None
+        a = achievements.get(r["achievement_id"], {})
+        category_label = subtype_label = ""
+        for cat in tenant.hooks.taxonomy.categories:
+            if cat.code == a.get("category"):
+                category_label = cat.label
+                subtype_label = next((s.label for s in cat.subtypes if s.code == a.get("subtype")), "")
+        rule = rules.get(r["rule_id"])
+        learner = learners.get(r["learner_id"], {})
+        items.append(ReviewItem(
+            id=r["id"], kind=r["kind"], status=r["status"], current_step=step.name if step else None,
+            current_step_label=step.label if step else None, learner_name=learner.get("real_name", ""),
+            learner_id_number_masked=learner.get("id_number_masked", ""), achievement_name=a.get("name", ""),
+            category_label=category_label, subtype_label=subtype_label, rule_name=rule["name"] if rule else None,
+            agreement=rule["agreement_id.name"] if rule else None, target_name=targets.get(r["target_entry_id"]),
+            submitted_at=r["created_at"],
+        ))
+    return items
+
+
+async def _visible(tenant: TenantContext, actor: Principal, application_id: int) -> dict:
+    """The application if the actor may decide its current step, has decided a step of it, or
+    administers the learner's unit; otherwise 404."""
+    row = await Application.select(*Application.all_columns(), Application.learner_id.unit_id.path).where(
+        Application.id == application_id, Application.tenant_id == tenant.id).first()
+    if row is None:
+        raise ReviewError("未找到该申请", 404)
+    chain = decode_chain(row["chain"])
+    if row["status"] in OPEN and may_decide(actor, chain.steps[row["current_step"]]):
+        return row
+    if await ReviewRecord.exists().where(ReviewRecord.application_id == row["id"], ReviewRecord.actor_id == actor.id):
+        return row
+    if actor.covers(row["learner_id.unit_id.path"], "tenant_admin", "unit_admin"):
+        return row
+    raise ReviewError("未找到该申请", 404)
+
+
+async def review_detail(tenant: TenantContext, actor: Principal, application_id: int) -> tuple[ApplicationOut, dict]:
+    row = await _visible(tenant, actor, application_id)
+    learner = await Account.select(Account.id, Account.real_name, Account.id_number_masked, Account.username).where(
+        Account.id == row["learner_id"]).first()
+    return await application_out(row), learner
+
+
+async def add_material(tenant: TenantContext, storage: Storage, actor: Principal, application_id: int,
+                       filename: str, content: bytes, max_bytes: int) -> MaterialOut:
+    """A reviewer's material for the current step (e.g. 转换初审材料, a PDF of the originals)."""
+    row = await _visible(tenant, actor, application_id)
+    chain = decode_chain(row["chain"])
+    if row["status"] not in OPEN:
+        raise ReviewError("申请已结束", 409)
+    step = chain.steps[row["current_step"]]
+    if not may_decide(actor, step):
+        raise ReviewError("当前环节不由您审核", 403)
+    if step.materials == "none":
+        raise ReviewError(f"“{step.label}”环节不需要上传材料", 400)
+    info = inspect_file(content, step.materials_file_types, max_bytes)
+    key = f"{tenant.id}/reviews/{row['id']}/{uuid.uuid4().hex}.{info.ext}"
+    await storage.put(key, content, info.content_type)
+    material = ReviewMaterial(tenant_id=tenant.id, application_id=row["id"], step=row["current_step"],
+                              filename=(filename or f"material.{info.ext}")[-255:], content_type=info.content_type,
+                              size=info.size, sha256=info.sha256, storage_key=key, uploaded_by=actor.id, created_at=utcnow())
+    try:
+        await material.save()
+    except BaseException:
+        await storage.delete(key)
+        raise
+    return MaterialOut(id=material.id, step=step.name, filename=material.filename, content_type=material.content_type,
+                       size=material.size, sha256=material.sha256)
+
+
+async def decide(tenant: TenantContext, actor: Principal, application_id: int, data: DecisionIn,
+                 login_url: str) -> ApplicationOut:
+    row = await _visible(tenant, actor, application_id)
+    if row["status"] not in OPEN:
+        raise ReviewError(f"申请已结束（{row['status']}），不能再审核", 409)
+    chain = decode_chain(row["chain"])
+    index = row["current_step"]
+    step = chain.steps[index]
+    if data.step != step.name:
+        raise ReviewError(f"审核环节已变化：当前环节为“{step.label}”（{step.name}）", 409)
+    if not may_decide(actor, step):
+        raise ReviewError("当前环节不由您审核", 403)
+    if await ReviewRecord.exists().where(ReviewRecord.application_id == row["id"], ReviewRecord.actor_id == actor.id,
+                                         ReviewRecord.decision.is_in(["approve", "reject"])):
+        raise ReviewError("同一申请的不同环节须由不同的审核人审核", 403)
+    check_opinion(step, data.opinion)
+    materials = [m["id"] for m in await ReviewMaterial.select(ReviewMaterial.id).where(
+        ReviewMaterial.application_id == row["id"], ReviewMaterial.step == index)]
+    if step.materials == "required" and not materials and data.decision == "approve":
+        raise ReviewError(f"请先上传{step.materials_label}", 400, extra={"field": "materials"})
+
+    last = index == len(chain.steps) - 1
+    now = utcnow()
+    if data.decision == "reject":
+        values = {Application.status: "rejected", Application.decided_at: now}
+    elif last:
+        values = {Application.status: "approved", Application.decided_at: now}
+    else:
+        following = chain.steps[index + 1]
+        values = {Application.status: "in_review", Application.current_step: index + 1,
+                  Application.step_role: following.role, Application.step_unit_id: following.unit_id}
+    async with db().transaction():
+        changed = await Application.update({**values, Application.updated_at: now}).returning(Application.id).where(
+            Application.id == row["id"], Application.current_step == index, Application.status.is_in(list(OPEN)))
+        if not changed:
+            raise ReviewError("该环节已被其他审核人处理", 409)
+        unit_name = step.unit_name or tenant.name
+        await ReviewRecord.insert(ReviewRecord(
+            tenant_id=tenant.id, application_id=row["id"], step=index, step_name=step.name, decision=data.decision,
+            opinion=data.opinion.strip(), actor_id=actor.id, actor_name=actor.real_name, unit_name=unit_name,
+            materials=msgspec.json.encode(materials).decode(), created_at=now))
+        outcome = await _apply_outcome(tenant, row, chain, data.decision, last, now)
+        await _notify(tenant, row, step, data, last, outcome, login_url)
+    return await application_out(await Application.select().where(Application.id == row["id"]).first())
+
+
+async def _apply_outcome(tenant: TenantContext, row: dict, chain: ResolvedChain, decision: str, last: bool, now) -> dict:
+    """What a final decision changes besides the application, in its transaction."""
+    kind = row["kind"]
+    achievement_id = row["achievement_id"]
+    if kind in ("recognition", "store_review") and (last or decision == "reject"):
+        await Achievement.update({Achievement.status: "recognized" if decision == "approve" else "rejected",
+                                  Achievement.updated_at: now}).where(Achievement.id == achievement_id)
+    if kind in ("conversion", "performance_conversion") and last and decision == "approve" and chain.outcome == "add_target":
+        entry = await CatalogEntry.select().where(CatalogEntry.id == row["target_entry_id"]).first()
+        fields = entry["fields"]
+        target = Achievement(
+            tenant_id=tenant.id, learner_id=row["learner_id"], category=entry["category"], subtype=entry["subtype"],
+            catalog_entry_id=entry["id"], name=entry["name"], institution=entry["institution"],
+            fields=fields if isinstance(fields, str) else msgspec.json.encode(fields).decode(),
+            status="recognized", source="converted", rule_id=row["rule_id"], application_id=row["id"],
+            created_at=now, updated_at=now,
+        )
+        await target.save()
+        await Application.update({Application.target_achievement_id: target.id}).where(Application.id == row["id"])
+        return {"target_achievement_id": target.id, "target": entry["name"], "target_institution": entry["institution"]}
+    return {}
+
+
+async def _notify(tenant: TenantContext, row: dict, step, data: DecisionIn, last: bool, outcome: dict, login_url: str) -> None:
+    learner = await Account.select(Account.real_name, Account.username, Account.phone, Account.email).where(
+        Account.id == row["learner_id"]).first()
+    channel = next((c for c in tenant.hooks.registration_policy.activation_channels
+                    if learner["phone" if c == "sms" else "email"]), None)
+    if channel is None:
+        return
+    achievement = await Achievement.select(Achievement.name).where(Achievement.id == row["achievement_id"]).first() \
+        if row["achievement_id"] else None
+    target = await CatalogEntry.select(CatalogEntry.name, CatalogEntry.institution).where(
+        CatalogEntry.id == row["target_entry_id"]).first() if row["target_entry_id"] else None
+    base = {"tenant_name": tenant.name, "real_name": learner["real_name"], "username": learner["username"],
+            "achievement": achievement["name"] if achievement else ""}
+    approved = data.decision == "approve"
+    if row["kind"] in ("recognition", "store_review"):
+        if not (last or not approved):
+            return
+        event, context = "recognition.decided", {**base, "approved": approved, "opinion": data.opinion}
+    elif row["kind"] in ("conversion", "performance_conversion"):
+        convert = {**base, "target": target["name"] if target else "", "target_institution": target["institution"] if target else ""}
+        if not approved:
+            event, context = "conversion.rejected", {**convert, "opinion": data.opinion}
+        elif last:
+            event, context = "conversion.approved", {**convert, "login_url": login_url}
+        else:
+            event, context = "conversion.step_passed", {**convert, "step_label": step.label}
+    else:
+        return
+    await enqueue(tenant.id, tenant.hooks, event=event, channel=channel,
+                  recipient=learner["phone"] if channel == "sms" else learner["email"], context=context,
+                  dedupe_key=f"{event}:{row['id']}:{step.name}")

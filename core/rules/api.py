@@ -1,0 +1,82 @@
+"""Conversion rules over HTTP: public search (规则查询), management by tenant admins, and the
+rules one of the learner's achievements can use."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get, patch, post
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from core.accounts.api import provide_principal, provide_staff
+from core.accounts.login import Principal
+from core.achievements.api import provide_learner
+from core.achievements.tables import Achievement
+from core.rules import service
+from core.rules.schemas import RuleIn, RuleOut, RulePage, RulePatch
+from core.tenancy.service import TenantContext
+
+STAFF = {"principal": Provide(provide_principal), "actor": Provide(provide_staff)}
+
+
+def _tenant_admin(actor: Principal) -> None:
+    if not actor.has_role("tenant_admin"):
+        raise PermissionDeniedException("仅限管理中心管理转换规则")
+
+
+class RuleController(Controller):
+    path = "/rules"
+    tags = ["rules"]
+
+    @get("/", summary="规则查询：已发布且在有效期内的转换规则")
+    async def search(
+        self, tenant: NamedDependency[TenantContext], q: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        catalog_entry_id: Annotated[int | None, QueryParameter(ge=1)] = None,
+        cursor: Annotated[int | None, QueryParameter(ge=0)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    ) -> RulePage:
+        return await service.search_rules(tenant.id, q=q, catalog_entry_id=catalog_entry_id, cursor=cursor, limit=limit)
+
+    @get("/{rule_id:int}")
+    async def one(self, tenant: NamedDependency[TenantContext], rule_id: FromPath[int]) -> RuleOut:
+        rule = await service.get_rule(tenant.id, rule_id)
+        if rule is None:
+            raise NotFoundException("未找到该规则")
+        return rule
+
+    @post("/", dependencies=STAFF, summary="发布转换规则（管理中心）")
+    async def create(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
+                     data: JSONBody[RuleIn]) -> RuleOut:
+        _tenant_admin(actor)
+        async with Achievement._meta.db.transaction():
+            rule_id = await service.create_rule(tenant.id, data)
+        return await service.get_rule(tenant.id, rule_id)
+
+    @patch("/{rule_id:int}", dependencies=STAFF, summary="修改规则说明、有效期；未被使用时可改学分与比例")
+    async def update(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
+                     rule_id: FromPath[int], data: JSONBody[RulePatch]) -> RuleOut:
+        _tenant_admin(actor)
+        return await service.update_rule(tenant.id, rule_id, data)
+
+    @post("/{rule_id:int}/retire", status_code=200, dependencies=STAFF, summary="停用规则（已转换的成果仍关联该规则）")
+    async def retire(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
+                     rule_id: FromPath[int]) -> RuleOut:
+        _tenant_admin(actor)
+        return await service.retire_rule(tenant.id, rule_id)
+
+
+class AchievementRulesController(Controller):
+    path = "/me/achievements/{achievement_id:int}/rules"
+    tags = ["learner"]
+    dependencies = {"principal": Provide(provide_principal), "learner": Provide(provide_learner)}
+
+    @get("/", summary="该成果可使用的转换规则（used 表示已使用）")
+    async def rules(self, tenant: NamedDependency[TenantContext], learner: NamedDependency[Principal],
+                    achievement_id: FromPath[int]) -> list[RuleOut]:
+        row = await Achievement.select().where(Achievement.id == achievement_id, Achievement.tenant_id == tenant.id,
+                                               Achievement.learner_id == learner.id).first()
+        if row is None:
+            raise NotFoundException("未找到该成果")
+        return await service.rules_for_achievement(tenant.id, row)
