@@ -496,3 +496,12 @@ async def test_untidy_but_valid_values_are_accepted_and_normalised(tenants, tmp_
     (row,) = await accounts(gd)
     assert (row["real_name"], row["username"], row["phone"], row["email"]) == ("钱", number.upper(), "13812345678", "qian@example.cn")
     assert (row["gender"], row["ethnicity"], row["address"], row["unit_id"]) == ("男", "汉族", "广州", await unit_id(gd, "GD-GOU"))
+
+
+def test_the_command_module_imports_on_its_own():
+    """core.cli imports it to mount the command; importing it first must work as well."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import core.imports.cli, core.cli"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
