@@ -7,6 +7,7 @@ import functools
 import logging
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import click
 
@@ -181,6 +182,36 @@ async def storage_check(settings: Settings, plugins: PluginRegistry, delete_orph
 def import_group() -> None:
     pass
 
+
+def _small_import(kind: str, help_text: str):
+    """``creditbank import catalog|rules --tenant T FILE``: row by row, with a report."""
+
+    @import_group.command(kind, help=help_text)
+    @click.option("--tenant", required=True, help="租户 slug")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path))
+    @with_database
+    async def command(settings: Settings, plugins: PluginRegistry, tenant: str, file: Path) -> int:
+        from core.imports import catalog_rules
+        from core.imports.learners import create_job
+        from core.imports.reader import ImportFileError
+
+        context = await load_tenant(plugins, tenant)
+        job_id = await create_job(context.id, kind, file.name, None)
+        run = catalog_rules.import_catalog if kind == "catalog" else catalog_rules.import_rules
+        try:
+            summary = await run(tenant=context, path=file, filename=file.name, job_id=job_id)
+        except ImportFileError as exc:
+            raise click.ClickException(str(exc)) from exc
+        for error in summary.errors[:50]:
+            click.echo(f"第 {error.row} 行：{error.message}", err=True)
+        click.echo(f"共 {summary.total} 行：新增 {summary.created}，更新或跳过 {summary.skipped}，失败 {summary.failed}")
+        return 1 if summary.failed else 0
+
+    return command
+
+
+_small_import("catalog", "从 CSV 或 XLSX 导入名录条目（成果大类、成果小类、项目名称、成果名称、资历机构名称 + 名录字段）。")
+_small_import("rules", "从 CSV 或 XLSX 导入转换规则（协议、规则名称、源成果、目标成果、学分、转换比例）。")
 
 # Imported last: the import commands build on ``with_database`` above.
 from core.imports.cli import learners as import_learners_command  # noqa: E402

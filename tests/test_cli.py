@@ -87,3 +87,13 @@ def test_storage_check_reports_and_removes_orphans(home, tmp_path):
     assert "无记录的文件：1/evidence/5/stray.png" in found.output
     removed = runner.invoke(main, ["storage", "check", "--delete-orphans"], env=env)
     assert "已删除" in removed.output and not stray.exists()
+
+
+def test_import_rules_from_the_command_line(home, tmp_path):
+    runner = CliRunner()
+    runner.invoke(main, ["tenants", "sync"], env=_env(home))
+    rules = tmp_path / "rules.csv"
+    rules.write_text("name,sources,target,credits\n命令行规则,密码学,公司概况,3\n坏规则,没有这门课,公司概况,3\n", encoding="utf-8")
+    result = runner.invoke(main, ["import", "rules", "--tenant", "guangdong", str(rules)], env=_env(home))
+    assert result.exit_code == 1
+    assert "第 3 行" in result.output and "新增 1" in result.output and "失败 1" in result.output

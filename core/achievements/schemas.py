@@ -42,6 +42,8 @@ class AchievementOut(msgspec.Struct, kw_only=True):
     created_at: datetime
     evidence: list[EvidenceOut] = []
     applications: list[dict[str, Any]] = []
+    usable_rules: int | None = None  # 可转换规则数 (in lists)
+    used_rules: int | None = None  # 已用转换规则数
 
 
 class AchievementPage(msgspec.Struct):

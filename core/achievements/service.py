@@ -29,6 +29,8 @@ from core.clock import utcnow
 from core.errors import DomainError
 from core.province import Subtype, Taxonomy
 from core.reviews.service import open_store_review
+from core.reviews.tables import Application
+from core.rules.service import rule_counts
 from core.storage import Storage, StorageUnavailable
 from core.storage.files import inspect_file
 from core.tenancy.service import TenantContext
@@ -159,7 +161,10 @@ async def _own_row(tenant: TenantContext, learner_id: int, achievement_id: int) 
 async def get_achievement(tenant: TenantContext, learner_id: int, achievement_id: int) -> AchievementOut:
     row = await _own_row(tenant, learner_id, achievement_id)
     evidence = await Evidence.select().where(Evidence.achievement_id == row["id"]).order_by(Evidence.id)
-    return achievement_out(row, tenant.hooks.taxonomy, evidence)
+    applications = await Application.select(
+        Application.id, Application.kind, Application.status, Application.rule_id, Application.target_achievement_id,
+        Application.created_at).where(Application.achievement_id == row["id"]).order_by(Application.id)
+    return achievement_out(row, tenant.hooks.taxonomy, evidence, applications)
 
 
 async def list_achievements(tenant: TenantContext, learner_id: int, *, status: str | None, cursor: int | None,
@@ -174,7 +179,10 @@ async def list_achievements(tenant: TenantContext, learner_id: int, *, status: s
         query = query.where(Achievement.id < cursor)
     rows = await query.order_by(Achievement.id, ascending=False).limit(limit + 1)
     taxonomy = tenant.hooks.taxonomy
+    counts = await rule_counts(tenant.id, rows[:limit])
     items = [achievement_out(r, taxonomy) for r in rows[:limit]]
+    for item in items:
+        item.usable_rules, item.used_rules = counts.get(item.id, (0, 0))
     return AchievementPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
 
 

@@ -6,13 +6,13 @@ import asyncio
 import logging
 import shutil
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException, PermissionDeniedException
@@ -21,8 +21,10 @@ from litestar.params import Body, FromPath
 from core.accounts.api import provide_principal, provide_staff
 from core.accounts.login import Principal
 from core.accounts.tables import ImportJob
+from core.imports.catalog_rules import import_catalog, import_rules
 from core.imports.learners import create_job, import_learners
 from core.imports.reader import ImportFileError
+from core.storage.uploads import single_file
 from core.tenancy.service import TenantContext
 
 log = logging.getLogger("creditbank.imports")
@@ -67,19 +69,24 @@ class ImportController(Controller):
           summary="批量导入学习者（CSV 或 XLSX）；返回任务编号，进度见 GET /admin/imports/{job_id}")
     async def import_learners(self, request: Request, tenant: NamedDependency[TenantContext],
                               actor: NamedDependency[Principal],
-                              data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)]) -> JobCreated:
-        _require_tenant_admin(actor)
-        settings = request.app.state.settings
-        folder = settings.var_dir / "imports"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{uuid.uuid4().hex}{Path(data.filename or '').suffix.lower()[:6]}"
-        with path.open("wb") as out:  # the upload is spooled to disk; copy it without loading it
-            await asyncio.to_thread(shutil.copyfileobj, data.file, out, 1024 * 1024)
-        job_id = await create_job(tenant.id, "learners", data.filename or path.name, actor.id)
-        task = asyncio.create_task(_run(tenant, request.app.state.pii, path, data.filename or path.name, job_id))
-        request.app.state.jobs.add(task)
-        task.add_done_callback(request.app.state.jobs.discard)
-        return JobCreated(job_id=job_id)
+                              data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)]) -> JobCreated:
+        pii = request.app.state.pii
+        return await _start(request, tenant, actor, data, "learners", lambda path, name, job: import_learners(
+            tenant_id=tenant.id, hooks=tenant.hooks, pii=pii, path=path, filename=name, job_id=job))
+
+    @post("/catalog", status_code=202, request_max_body_size=MAX_IMPORT_BYTES, summary="批量导入名录条目")
+    async def import_catalog(self, request: Request, tenant: NamedDependency[TenantContext],
+                             actor: NamedDependency[Principal],
+                             data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)]) -> JobCreated:
+        return await _start(request, tenant, actor, data, "catalog", lambda path, name, job: import_catalog(
+            tenant=tenant, path=path, filename=name, job_id=job))
+
+    @post("/rules", status_code=202, request_max_body_size=MAX_IMPORT_BYTES, summary="批量导入转换规则")
+    async def import_rules(self, request: Request, tenant: NamedDependency[TenantContext],
+                           actor: NamedDependency[Principal],
+                           data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)]) -> JobCreated:
+        return await _start(request, tenant, actor, data, "rules", lambda path, name, job: import_rules(
+            tenant=tenant, path=path, filename=name, job_id=job))
 
     @get("/{job_id:int}", summary="导入任务进度与被拒绝的行")
     async def job(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
@@ -98,10 +105,28 @@ class ImportController(Controller):
         )
 
 
-async def _run(tenant: TenantContext, pii, path: Path, filename: str, job_id: int) -> None:
+async def _start(request: Request, tenant: TenantContext, actor: Principal, form: dict, kind: str,
+                 run: Callable[[Path, str, int], Awaitable[object]]) -> JobCreated:
+    """Spool the upload to disk, record the job, run the import outside the request."""
+    _require_tenant_admin(actor)
+    upload, _ = single_file(form)
+    folder = request.app.state.settings.var_dir / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    filename = upload.filename or kind
+    path = folder / f"{uuid.uuid4().hex}{Path(filename).suffix.lower()[:6]}"
+    with path.open("wb") as out:  # the upload is spooled to disk; copy it without loading it
+        await asyncio.to_thread(shutil.copyfileobj, upload.file, out, 1024 * 1024)
+    job_id = await create_job(tenant.id, kind, filename, actor.id)
+    task = asyncio.create_task(_background(run, path, filename, job_id))
+    request.app.state.jobs.add(task)
+    task.add_done_callback(request.app.state.jobs.discard)
+    return JobCreated(job_id=job_id)
+
+
+async def _background(run, path: Path, filename: str, job_id: int) -> None:
     """The import, outside the request; the job row carries its outcome."""
     try:
-        await import_learners(tenant_id=tenant.id, hooks=tenant.hooks, pii=pii, path=path, filename=filename, job_id=job_id)
+        await run(path, filename, job_id)
     except ImportFileError:
         pass  # the job says why
     except Exception:

@@ -1,7 +1,8 @@
 """Reading import files row by row: CSV (UTF-8, with or without a BOM) and XLSX.
 
 A file is never loaded whole: CSV goes through ``csv.reader`` on the open file, XLSX through
-openpyxl's read-only (streaming) mode. The first row holds the headers, in English or in
+openpyxl's read-only (streaming) mode — which does keep the workbook's shared-string table in
+memory, so an XLSX costs memory in proportion to its distinct texts (a CSV costs none). The first row holds the headers, in English or in
 Chinese; each import names its columns with ``Column`` and the reader maps headers to field
 names. Row numbers count the header as row 1, as a spreadsheet shows them. Blank rows are
 skipped (their numbers are not reused).
@@ -70,6 +71,8 @@ def file_kind(path: Path, filename: str) -> str:
         raise ImportFileError(f"文件类型 {suffix} 不受支持，请上传 CSV（UTF-8）或 XLSX 表格", 415)
     with path.open("rb") as fh:
         sample = fh.read(_SNIFF_BYTES)
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ImportFileError("CSV 文件是 UTF-16 编码（Excel 的“Unicode 文本”），请另存为“CSV UTF-8（逗号分隔）”", 415)
     if b"\x00" in sample:
         raise ImportFileError(f"文件 {filename} 不是文本表格，请上传 CSV（UTF-8）或 XLSX 表格", 415)
     try:

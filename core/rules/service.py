@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+import msgspec
+
 from core.catalog.fields import field_error
 from core.catalog.service import entry_out
 from core.catalog.tables import CatalogEntry
@@ -73,26 +75,41 @@ async def create_rule(tenant_id: int, data: RuleIn) -> int:
     return rule.id
 
 
+def rule_from_row(row: dict[str, str]) -> RuleIn:
+    """A rule from a CSV/XLSX row: ``agreement, name, description, sources`` (separated by
+    ``;``), ``target, credits, ratio, valid_from, valid_to``."""
+    try:
+        return RuleIn(
+            name=(row.get("name") or "").strip(), description=row.get("description") or "",
+            agreement=row.get("agreement") or "",
+            sources=[s.strip() for s in (row.get("sources") or "").split(";") if s.strip()],
+            target=(row.get("target") or "").strip(), credits=float(row.get("credits") or 0),
+            ratio=int(row.get("ratio") or 100),
+            valid_from=date.fromisoformat(row["valid_from"]) if row.get("valid_from") else None,
+            valid_to=date.fromisoformat(row["valid_to"]) if row.get("valid_to") else None,
+        )
+    except (ValueError, msgspec.ValidationError) as exc:
+        raise RuleError(f"规则数据无效：{exc}") from exc
+
+
+async def add_rule_unless_named(tenant_id: int, row: dict[str, str]) -> bool:
+    """Create the row's rule unless one of that name exists; True if it was created."""
+    data = rule_from_row(row)
+    if await Rule.exists().where(Rule.tenant_id == tenant_id, Rule.name == data.name):
+        return False
+    await create_rule(tenant_id, data)
+    return True
+
+
 async def seed_rules(tenant_id: int, rows: Iterable[dict[str, str]]) -> int:
-    """Rules from a tenant's seed CSV (``agreement, name, description, sources, target, credits,
-    ratio, valid_from, valid_to``); rules that exist by name are left alone. Returns how many
-    were added."""
+    """Rules from a tenant's seed CSV; rules that exist by name are left alone. Returns how
+    many were added; a bad row names its line."""
     added = 0
     for number, row in enumerate(rows, start=2):
-        if await Rule.exists().where(Rule.tenant_id == tenant_id, Rule.name == row.get("name", "").strip()):
-            continue
         try:
-            data = RuleIn(
-                name=row["name"], description=row.get("description", ""), agreement=row.get("agreement", ""),
-                sources=[s for s in row["sources"].split(";") if s.strip()], target=row["target"],
-                credits=float(row.get("credits") or 0), ratio=int(row.get("ratio") or 100),
-                valid_from=date.fromisoformat(row["valid_from"]) if row.get("valid_from") else None,
-                valid_to=date.fromisoformat(row["valid_to"]) if row.get("valid_to") else None,
-            )
-            await create_rule(tenant_id, data)
-        except (KeyError, ValueError) as exc:
+            added += await add_rule_unless_named(tenant_id, row)
+        except DomainError as exc:
             raise RuleError(f"规则种子第 {number} 行：{exc}") from exc
-        added += 1
     return added
 
 

@@ -11,7 +11,7 @@ from tests.accounts.helpers import bearer, last_code, login, make_id, staff_head
 
 async def import_csv(client, tenant: str, admin: dict, rows: list[str]) -> dict:
     content = ("姓名,证件号码,手机号码,电子邮箱,所属单位\n" + "\n".join(rows) + "\n").encode("utf-8-sig")
-    started = await client.post(f"/t/{tenant}/api/v1/admin/imports/learners", files={"data": ("learners.csv", content, "text/csv")}, headers=admin)
+    started = await client.post(f"/t/{tenant}/api/v1/admin/imports/learners", files={"file": ("learners.csv", content, "text/csv")}, headers=admin)
     assert started.status_code == 202, started.text
     job_id = started.json()["job_id"]
     for _ in range(200):
@@ -126,4 +126,4 @@ async def test_import_rejects_bad_rows_and_reruns_create_nothing(client):
     again = await import_csv(client, "guangdong", admin, rows[:1])
     assert again["created"] == 0
     learner = await staff_headers(client, "guangdong", "GD-GOU-TP01", "unit_admin")
-    assert (await client.post("/t/guangdong/api/v1/admin/imports/learners", files={"data": ("x.csv", b"a,b\n", "text/csv")}, headers=learner)).status_code == 403
+    assert (await client.post("/t/guangdong/api/v1/admin/imports/learners", files={"file": ("x.csv", b"a,b\n", "text/csv")}, headers=learner)).status_code == 403

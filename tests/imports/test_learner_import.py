@@ -302,6 +302,7 @@ async def test_every_rejected_row_reaches_on_error_but_the_job_keeps_the_first_t
     ("a.csv", "姓名,手机号码,所属单位\n张三,13812345678,GD\n".encode(), "缺少必填列：证件号码（id_number）"),
     ("a.csv", "证件号码,所属单位\n110105194912310021,GD\n".encode(), "缺少必填列：姓名（real_name）"),
     ("a.csv", "姓名,证件号码,所属单位\n张三,110105194912310021,GD\n".encode("gbk"), "不是 UTF-8 编码"),
+    ("a.csv", "姓名,证件号码,所属单位\n".encode("utf-16"), "UTF-16 编码"),
     ("a.pdf", b"%PDF-1.4 something", "文件类型 .pdf 不受支持"),
     ("a.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "不支持旧版 Excel"),
     ("a.xlsx", b"this is not a workbook", "不是有效的 XLSX"),

@@ -227,3 +227,20 @@ async def test_rule_management_and_public_search(client, people):
     assert retired.json()["status"] == "retired"
     names = [r["name"] for r in (await client.get(f"{G}/rules", params={"q": "测试规则"})).json()["items"]]
     assert names == []
+
+
+async def test_the_conversion_list_shows_usable_and_used_rule_counts(client, people):
+    """转换成果申请: 可转换规则数 / 已用转换规则数 per achievement, and its applications."""
+    learner = people["learner"]
+    cet = await catalog_entry(client, "guangdong", "CET", category="vocational_qualification")
+    achievement = (await client.post(f"{G}/me/achievements", headers=learner, json={
+        "category": "vocational_qualification", "subtype": "vocational_qualification", "catalog_entry_id": cet["id"],
+        "fields": {"certificate_no": "1900483624", "issued_on": "2020-05-22"}})).json()
+    before = (await client.get(f"{G}/me/achievements", headers=learner)).json()["items"][0]
+    assert before["used_rules"] == 0 and before["usable_rules"] >= 11
+    rule = (await client.get(f"{G}/me/achievements/{achievement['id']}/rules", headers=learner)).json()[0]
+    application = (await client.post(f"{G}/me/applications", headers=learner, json={"kind": "conversion", "achievement_id": achievement["id"], "rule_id": rule["id"]})).json()
+    after = (await client.get(f"{G}/me/achievements", headers=learner)).json()["items"][0]
+    assert (after["usable_rules"], after["used_rules"]) == (before["usable_rules"] - 1, 1)
+    detail = (await client.get(f"{G}/me/achievements/{achievement['id']}", headers=learner)).json()
+    assert [a["id"] for a in detail["applications"]] == [application["id"]]
