@@ -22,8 +22,8 @@ from core.rules.api import AchievementRulesController, RuleController
 from core.errors import EXCEPTION_HANDLERS
 from core.hierarchy.api import OrgUnitController
 from core.imports.api import ImportController
-from core.notifications.api import DeliveryLogController
-from core.notifications.sender import run_sender_loop
+from core.notifications.api import DeliveryLogController, TemplateController
+from core.notifications.sender import Sender
 from core.platform.api import PlatformAuthController, PlatformController
 from core.plugins import PluginRegistry
 from core.security.limits import rate_limiter
@@ -95,7 +95,7 @@ def create_app(
                     if not result.ok:
                         log.error("租户文件未加载：%s", result.message)
             await registry.reload()
-            sender = asyncio.create_task(run_sender_loop()) if run_sender else None
+            sender = asyncio.create_task(Sender(settings, plugins).run_forever()) if run_sender else None
             try:
                 yield
             finally:
@@ -106,7 +106,7 @@ def create_app(
         path="/t/{tenant_slug:str}/api/v1",
         route_handlers=[
             tenant_meta, OrgUnitController, AuthController, MeController, AdminLearnersController,
-            UnitStaffController, DeliveryLogController, ImportController, CatalogController,
+            UnitStaffController, DeliveryLogController, TemplateController, ImportController, CatalogController,
             MyAchievementsController, StaffEvidenceController, RuleController, AchievementRulesController,
             MyApplicationsController, ReviewController,
         ],

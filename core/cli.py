@@ -152,6 +152,20 @@ async def load_tenant(plugins: PluginRegistry, slug: str):
     return tenant
 
 
+@main.command(help="投递通知发件箱（生产环境作为独立进程运行；可同时运行多个）。")
+@click.option("--once", is_flag=True, help="投递当前到期的消息后退出")
+@with_database
+async def sender(settings: Settings, plugins: PluginRegistry, once: bool) -> None:
+    from core.notifications.sender import Sender
+
+    worker = Sender(settings, plugins)
+    if once:
+        click.echo(f"已处理 {await worker.run_once(limit=10**9)} 条通知")
+        return
+    click.echo("通知发送进程已启动（Ctrl-C 退出）")
+    await worker.run_forever()
+
+
 @main.group(help="文件存储（证明材料、身份证扫描件）。")
 def storage() -> None:
     pass

@@ -136,6 +136,25 @@ class ProvinceHooks:
                 merged.setdefault((template.event, template.channel), template)
         return merged
 
+    @functools.cached_property
+    def has_sms_gateway(self) -> bool:
+        """Whether the province ships its own SMS gateway (implements ``send_sms``)."""
+        return any(impl.plugin_name == self.name for impl in self.pm.hook.send_sms.get_hookimpls())
+
+    async def send_sms(self, to: str, text: str, message_key: str) -> None:
+        """Hand an SMS to the province's gateway in a worker thread; its ``DeliveryError``
+        propagates, anything else becomes a retryable ``DeliveryError`` naming the plugin."""
+        import anyio.to_thread
+
+        from core.notifications.channels import DeliveryError
+
+        try:
+            await anyio.to_thread.run_sync(lambda: self.pm.hook.send_sms(to=to, text=text, message_key=message_key))
+        except DeliveryError:
+            raise
+        except Exception as exc:
+            raise DeliveryError(f"插件 {self.name} 的短信网关出错：{type(exc).__name__}: {exc}") from exc
+
     def org_level(self, code: str) -> OrgLevel | None:
         return next((level for level in self.org_levels if level.code == code), None)
 

@@ -29,6 +29,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     tenants_dir: Path
     redis_url: str | None = None
     smtp_url: str | None = None
+    sms_url: str | None = None
     token_hours: int = 12
     max_upload_mb: int = 10
 
@@ -56,6 +57,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             tenants_dir=Path(env.get("CREDITBANK_TENANTS_DIR") or home / "tenants"),
             redis_url=env.get("CREDITBANK_REDIS_URL") or None,
             smtp_url=env.get("CREDITBANK_SMTP_URL") or None,
+            sms_url=env.get("CREDITBANK_SMS_URL") or None,
             max_upload_mb=_int(env, "CREDITBANK_MAX_UPLOAD_MB", 10),
         )
 

@@ -1,21 +1,127 @@
-"""The sender loop: delivers due outbox messages until cancelled."""
+"""The sender: delivers due outbox messages, safely with several senders running at once.
+
+Each message is claimed on its own, just before it is sent, by one conditional update that
+sets a lease (``status = sending``, ``claimed_until``): two senders never hold the same
+message, and a sender killed mid-batch leaves at most the one message it was sending, which
+another sender takes again when the lease runs out — with the same key, so the gateway can
+drop the duplicate. A failed send is retried with back-off, up to ``MAX_ATTEMPTS``; a
+permanent refusal (a bad address) fails at once with the reason.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
+from datetime import timedelta
 
-from core.notifications.service import deliver_due
+from core.clock import utcnow
+from core.notifications.channels import (
+    Channel,
+    DeliveryError,
+    HttpSmsChannel,
+    LogChannel,
+    PluginSmsChannel,
+    SmtpChannel,
+)
+from core.notifications.tables import Notification
+from core.settings import Settings
+from core.tenancy.tables import Tenant
 
 log = logging.getLogger("creditbank.sender")
 
+MAX_ATTEMPTS = 6
+LEASE_SECONDS = 60
 
-async def run_sender_loop(interval: float = 1.0) -> None:
-    while True:
+
+def retry_delay(attempts: int) -> timedelta:
+    """10 s, 20 s, 40 s… capped at an hour."""
+    return timedelta(seconds=min(3600, 10 * 2 ** max(0, attempts - 1)))
+
+
+def mask_codes(text: str) -> str:
+    """Codes are kept whole only in the log channel's record, never once a real gateway sent them."""
+    return re.sub(r"(?<!\d)\d{6}(?!\d)", "******", text)
+
+
+class Sender:
+    """Picks the channel for each message from the settings and the tenant's plugin."""
+
+    def __init__(self, settings: Settings, plugins=None, lease_seconds: int = LEASE_SECONDS) -> None:
+        self.log_channel = LogChannel()
+        self.smtp = SmtpChannel(settings.smtp_url) if settings.smtp_url else None
+        self.sms = HttpSmsChannel(settings.sms_url) if settings.sms_url else None
+        self.plugins = plugins
+        self.lease = timedelta(seconds=lease_seconds)
+        self._tenant_plugins: dict[int, str] = {}
+
+    async def channel_for(self, message: dict) -> Channel:
+        if message["channel"] == "email":
+            return self.smtp or self.log_channel
+        if self.sms:
+            return self.sms
+        if self.plugins is not None:
+            plugin = self._tenant_plugins.get(message["tenant_id"])
+            if plugin is None:
+                row = await Tenant.select(Tenant.plugin).where(Tenant.id == message["tenant_id"]).first()
+                plugin = self._tenant_plugins[message["tenant_id"]] = row["plugin"] if row else ""
+            if plugin in self.plugins and self.plugins.hooks(plugin).has_sms_gateway:
+                return PluginSmsChannel(self.plugins.hooks(plugin))
+        return self.log_channel
+
+    async def claim(self) -> dict | None:
+        """Take the oldest due message (or one whose sender's lease ran out), or None."""
+        now = utcnow()
+        due = ("(status = 'queued' AND next_attempt_at <= {}) OR (status = 'sending' AND claimed_until < {})")
+        lock = " FOR UPDATE SKIP LOCKED" if Notification._meta.db.engine_type == "postgres" else ""
+        rows = await Notification.raw(
+            "UPDATE notification SET status = 'sending', claimed_until = {}, attempts = attempts + 1 "
+            f"WHERE id = (SELECT id FROM notification WHERE {due} ORDER BY id LIMIT 1{lock}) "
+            f"AND ({due}) RETURNING *",
+            now + self.lease, now, now, now, now)
+        return rows[0] if rows else None
+
+    async def deliver(self, message: dict) -> str:
+        """Send one claimed message and record the outcome: ``sent``, ``queued`` (retry) or
+        ``failed``."""
+        channel = await self.channel_for(message)
+        now = utcnow()
         try:
-            delivered = await deliver_due()
-        except Exception:  # a failing round must not stop delivery for good
-            log.exception("通知发送出错，稍后重试")
-            delivered = 0
-        if not delivered:
-            await asyncio.sleep(interval)
+            await channel.send({**message, "key": message["dedupe_key"]})
+        except DeliveryError as exc:
+            final = exc.permanent or message["attempts"] >= MAX_ATTEMPTS
+            await Notification.update({
+                Notification.status: "failed" if final else "queued",
+                Notification.last_error: str(exc)[:500],
+                Notification.next_attempt_at: now + retry_delay(message["attempts"]),
+                Notification.claimed_until: None,
+            }).where(Notification.id == message["id"], Notification.status == "sending")
+            log.warning("通知 %s 发送失败（第 %s 次）：%s", message["id"], message["attempts"], exc)
+            return "failed" if final else "queued"
+        values = {Notification.status: "sent", Notification.sent_at: now, Notification.claimed_until: None,
+                  Notification.delivered_via: channel.name, Notification.last_error: ""}
+        if channel.name != "log":
+            values[Notification.body] = mask_codes(message["body"])
+        await Notification.update(values).where(Notification.id == message["id"])
+        return "sent"
+
+    async def run_once(self, limit: int = 100) -> int:
+        """Deliver up to ``limit`` messages; returns how many were handled."""
+        handled = 0
+        while handled < limit:
+            message = await self.claim()
+            if message is None:
+                break
+            await self.deliver(message)
+            handled += 1
+        return handled
+
+    async def run_forever(self, interval: float = 1.0) -> None:
+        while True:
+            try:
+                handled = await self.run_once()
+            except Exception:  # a failing round must not stop delivery for good
+                log.exception("通知发送出错，稍后重试")
+                handled = 0
+            if not handled:
+                await asyncio.sleep(interval)

@@ -1,23 +1,20 @@
-"""Rendering notifications into the outbox, and delivering what is due.
+"""Rendering notifications into the outbox.
 
 ``enqueue`` runs inside the caller's transaction, so a message exists exactly when the change
-that causes it does. Delivery happens outside requests: the sender (in-process on the
-embedded default) claims due messages and hands them to a channel.
+that causes it does. Delivery happens outside requests (``core/notifications/sender.py``).
+A tenant admin's own template (``TemplateOverride``) wins over the province's.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timezone
 from functools import lru_cache
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from core.notifications.tables import Notification
+from core.notifications.tables import Notification, TemplateOverride
 from core.plugins import ProvinceHooks
-
-log = logging.getLogger("creditbank.notifications")
 
 
 @lru_cache(maxsize=1)
@@ -30,13 +27,22 @@ def _compile(source: str) -> jinja2.Template:
     return _environment().from_string(source)
 
 
-def render(hooks: ProvinceHooks, event: str, channel: str, context: dict) -> tuple[str, str]:
-    """(subject, body) of ``event`` on ``channel`` with the province's template."""
+def render_text(subject: str, body: str, context: dict) -> tuple[str, str]:
+    return (_compile(subject).render(**context) if subject else ""), _compile(body).render(**context).strip()
+
+
+async def template_for(tenant_id: int, hooks: ProvinceHooks, event: str, channel: str) -> tuple[str, str, str]:
+    """(subject, body, source) of the template in force: the tenant's override, else the
+    province's (or core's default)."""
+    override = await TemplateOverride.select(TemplateOverride.subject, TemplateOverride.body).where(
+        TemplateOverride.tenant_id == tenant_id, TemplateOverride.event == event, TemplateOverride.channel == channel
+    ).first()
+    if override:
+        return override["subject"], override["body"], "tenant"
     template = hooks.notification_templates.get((event, channel))
     if template is None:
         raise LookupError(f"插件 {hooks.name} 没有事件 {event} 的 {channel} 模板")
-    subject = _compile(template.subject).render(**context) if template.subject else ""
-    return subject, _compile(template.body).render(**context).strip()
+    return template.subject, template.body, "province"
 
 
 async def enqueue(
@@ -52,7 +58,8 @@ async def enqueue(
     """Write one message to the outbox; a second call with the same ``dedupe_key`` is a no-op."""
     if await Notification.exists().where(Notification.dedupe_key == dedupe_key):
         return
-    subject, body = render(hooks, event, channel, context)
+    subject_source, body_source, _ = await template_for(tenant_id, hooks, event, channel)
+    subject, body = render_text(subject_source, body_source, context)
     now = datetime.now(timezone.utc)
     await Notification.insert(
         Notification(
@@ -60,21 +67,4 @@ async def enqueue(
             subject=subject, body=body, dedupe_key=dedupe_key, created_at=now, next_attempt_at=now,
         )
     )
-
-
-async def deliver_due(limit: int = 100) -> int:
-    """Deliver up to ``limit`` due messages through the ``log`` channel: recorded as sent,
-    whole, so a developer can follow a flow. Returns how many were delivered."""
-    now = datetime.now(timezone.utc)
-    due = await Notification.select(Notification.id, Notification.channel, Notification.recipient, Notification.event).where(
-        Notification.status == "queued", Notification.next_attempt_at <= now
-    ).order_by(Notification.id).limit(limit)
-    for message in due:
-        # Claim first: a concurrent sender that lost the race updates nothing.
-        claimed = await Notification.update(
-            {Notification.status: "sent", Notification.sent_at: now, Notification.delivered_via: "log",
-             Notification.attempts: Notification.attempts + 1}).returning(Notification.id).where(Notification.id == message["id"], Notification.status == "queued")
-        if claimed:
-            log.info("通知已记录（log 通道）%s → %s：%s", message["event"], message["channel"], message["recipient"])
-    return len(due)
 

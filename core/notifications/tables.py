@@ -22,3 +22,16 @@ class Notification(Table, tablename="notification"):
     created_at = Timestamptz()
     next_attempt_at = Timestamptz()
     sent_at = Timestamptz(null=True, default=None)
+    claimed_until = Timestamptz(null=True, default=None)  # a sender's lease while it delivers
+
+
+class TemplateOverride(Table, tablename="notification_template"):
+    """A tenant admin's own text for one event and channel, replacing the plugin's."""
+
+    tenant_id = ForeignKey(Tenant, null=False)
+    event = Varchar(length=64)
+    channel = Varchar(length=8)
+    subject = Varchar(length=300, default="")
+    body = Text()
+    updated_by = Integer()
+    updated_at = Timestamptz()
