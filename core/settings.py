@@ -30,6 +30,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     redis_url: str | None = None
     smtp_url: str | None = None
     sms_url: str | None = None
+    sender_lease_seconds: int = 60
     token_hours: int = 12
     max_upload_mb: int = 10
 
@@ -59,6 +60,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             smtp_url=env.get("CREDITBANK_SMTP_URL") or None,
             sms_url=env.get("CREDITBANK_SMS_URL") or None,
             max_upload_mb=_int(env, "CREDITBANK_MAX_UPLOAD_MB", 10),
+            sender_lease_seconds=_int(env, "CREDITBANK_SENDER_LEASE", 60),
         )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import msgspec
+from piccolo.columns.combination import WhereRaw
 
 from core.catalog.fields import check_value, field_error
 from core.catalog.schemas import CatalogEntryIn, CatalogEntryOut, CatalogPage
@@ -150,8 +151,14 @@ async def search(tenant_id: int, *, q: str | None = None, category: str | None =
     """Entries whose project, name or institution contains ``q`` (and whose institution
     contains ``institution``), oldest first, a page at a time (keyset on id)."""
     query = CatalogEntry.select().where(CatalogEntry.tenant_id == tenant_id, CatalogEntry.active.eq(True))
+    bigrams = CatalogEntry._meta.db.engine_type == "postgres"
     for words in (q or "").split():
-        query = query.where(CatalogEntry.search_text.like(_like(words)))
+        pattern = _like(words)
+        query = query.where(CatalogEntry.search_text.like(pattern))
+        if bigrams and len(pattern) == 4:
+            # Two characters have no trigram: the bigram index (catalog migration of
+            # 2026-11-24) finds them; the condition holds exactly when the LIKE does.
+            query = query.where(WhereRaw("catalog_bigrams(search_text) @> ARRAY[{}]::text[]", pattern[1:-1]))
     if category:
         query = query.where(CatalogEntry.category == category)
     if subtype:

@@ -64,8 +64,7 @@ async def learners(settings: Settings, plugins: PluginRegistry, tenant: str, rep
             report.write(error)
 
     try:
-        with click.progressbar(length=estimate or 0, label=f"导入 {file.name}", show_pos=True,
-                               item_show_func=lambda _: None) as bar:
+        with click.progressbar(length=estimate or 0, label=f"导入 {file.name}", show_pos=True) as bar:
             def on_progress(done: int) -> None:
                 bar.update(done - bar.pos)
 

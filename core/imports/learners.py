@@ -597,6 +597,8 @@ class _PostgresLane:
         try:
             if not self.conn.is_closed():
                 await self.conn.execute(f"DROP TABLE IF EXISTS pg_temp.{_STAGE}")
+        except (asyncpg.PostgresError, asyncpg.InterfaceError):
+            pass  # the table goes with the session anyway, and the next import drops it first
         finally:
             await self._release()
             self.conn = None
@@ -639,7 +641,7 @@ class _PostgresLane:
         tenant_id, job_id = self.tenant_id, self.job_id
         return [
             (tenant_id, "learner", r[1], "imported", r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], "", r[10],
-             r[11], "", f'{{"import_job": {job_id}, "import_row": {r[0]}}}', r[12], "import", 0, now, now)
+             r[11], "", _profile(job_id, r[0]), r[12], "import", 0, now, now)
             for r in records
         ]
 

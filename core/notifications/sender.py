@@ -31,7 +31,6 @@ from core.tenancy.tables import Tenant
 log = logging.getLogger("creditbank.sender")
 
 MAX_ATTEMPTS = 6
-LEASE_SECONDS = 60
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -47,12 +46,12 @@ def mask_codes(text: str) -> str:
 class Sender:
     """Picks the channel for each message from the settings and the tenant's plugin."""
 
-    def __init__(self, settings: Settings, plugins=None, lease_seconds: int = LEASE_SECONDS) -> None:
+    def __init__(self, settings: Settings, plugins=None) -> None:
         self.log_channel = LogChannel()
         self.smtp = SmtpChannel(settings.smtp_url) if settings.smtp_url else None
         self.sms = HttpSmsChannel(settings.sms_url) if settings.sms_url else None
         self.plugins = plugins
-        self.lease = timedelta(seconds=lease_seconds)
+        self.lease = timedelta(seconds=settings.sender_lease_seconds)
         self._tenant_plugins: dict[int, str] = {}
 
     async def channel_for(self, message: dict) -> Channel:
