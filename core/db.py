@@ -37,7 +37,10 @@ def bind(engine: Engine) -> None:
 
     os.environ["PICCOLO_CONF"] = conf.__name__  # Piccolo's migration code finds DB there
     conf.DB = engine
-    for table in all_tables():
+    from piccolo.apps.migrations.tables import Migration
+
+    # Piccolo's own record of applied migrations, and the base class raw migrations use.
+    for table in [*all_tables(), Migration, Table]:
         table._meta.db = engine
 
 

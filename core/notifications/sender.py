@@ -1,10 +1,11 @@
 """The sender: delivers due outbox messages, safely with several senders running at once.
 
-Each message is claimed on its own, just before it is sent, by one conditional update that
-sets a lease (``status = sending``, ``claimed_until``): two senders never hold the same
-message, and a sender killed mid-batch leaves at most the one message it was sending, which
-another sender takes again when the lease runs out — with the same key, so the gateway can
-drop the duplicate. A failed send is retried with back-off, up to ``MAX_ATTEMPTS``; a
+Messages are claimed a few at a time (``CLAIM_BATCH``) by one conditional update that sets a
+lease (``status = sending``, ``claimed_until``; ``SKIP LOCKED`` on PostgreSQL): two senders
+never hold the same message. A sender killed mid-batch leaves the rest of its claim, which
+another sender takes again when the lease runs out — each message with its stable key, so a
+gateway that already accepted one drops the duplicate (at-least-once delivery, made
+effectively once by the key). A failed send is retried with back-off, up to ``MAX_ATTEMPTS``; a
 permanent refusal (a bad address) fails at once with the reason.
 """
 
@@ -31,6 +32,7 @@ from core.tenancy.tables import Tenant
 log = logging.getLogger("creditbank.sender")
 
 MAX_ATTEMPTS = 6
+CLAIM_BATCH = 20
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -68,17 +70,17 @@ class Sender:
                 return PluginSmsChannel(self.plugins.hooks(plugin))
         return self.log_channel
 
-    async def claim(self) -> dict | None:
-        """Take the oldest due message (or one whose sender's lease ran out), or None."""
+    async def claim(self, limit: int = CLAIM_BATCH) -> list[dict]:
+        """Take up to ``limit`` of the oldest due messages (or ones whose sender's lease ran out)."""
         now = utcnow()
-        due = ("(status = 'queued' AND next_attempt_at <= {}) OR (status = 'sending' AND claimed_until < {})")
+        due = "(status = 'queued' AND next_attempt_at <= {}) OR (status = 'sending' AND claimed_until < {})"
         lock = " FOR UPDATE SKIP LOCKED" if Notification._meta.db.engine_type == "postgres" else ""
         rows = await Notification.raw(
             "UPDATE notification SET status = 'sending', claimed_until = {}, attempts = attempts + 1 "
-            f"WHERE id = (SELECT id FROM notification WHERE {due} ORDER BY id LIMIT 1{lock}) "
+            f"WHERE id IN (SELECT id FROM notification WHERE {due} ORDER BY id LIMIT {int(limit)}{lock}) "
             f"AND ({due}) RETURNING *",
             now + self.lease, now, now, now, now)
-        return rows[0] if rows else None
+        return sorted(rows, key=lambda r: r["id"])
 
     async def deliver(self, message: dict) -> str:
         """Send one claimed message and record the outcome: ``sent``, ``queued`` (retry) or
@@ -97,22 +99,29 @@ class Sender:
             }).where(Notification.id == message["id"], Notification.status == "sending")
             log.warning("通知 %s 发送失败（第 %s 次）：%s", message["id"], message["attempts"], exc)
             return "failed" if final else "queued"
-        values = {Notification.status: "sent", Notification.sent_at: now, Notification.claimed_until: None,
-                  Notification.delivered_via: channel.name, Notification.last_error: ""}
-        if channel.name != "log":
-            values[Notification.body] = mask_codes(message["body"])
-        await Notification.update(values).where(Notification.id == message["id"])
+        if channel.name == "log":
+            return "logged"  # marked sent with the rest of its batch
+        await Notification.update({
+            Notification.status: "sent", Notification.sent_at: now, Notification.claimed_until: None,
+            Notification.delivered_via: channel.name, Notification.last_error: "",
+            Notification.body: mask_codes(message["body"]),
+        }).where(Notification.id == message["id"])
         return "sent"
 
     async def run_once(self, limit: int = 100) -> int:
         """Deliver up to ``limit`` messages; returns how many were handled."""
         handled = 0
         while handled < limit:
-            message = await self.claim()
-            if message is None:
+            batch = await self.claim(min(CLAIM_BATCH, limit - handled))
+            if not batch:
                 break
-            await self.deliver(message)
-            handled += 1
+            logged = [m["id"] for m in batch if await self.deliver(m) == "logged"]
+            if logged:
+                await Notification.update({
+                    Notification.status: "sent", Notification.sent_at: utcnow(), Notification.claimed_until: None,
+                    Notification.delivered_via: "log", Notification.last_error: "",
+                }).where(Notification.id.is_in(logged))
+            handled += len(batch)
         return handled
 
     async def run_forever(self, interval: float = 1.0) -> None:
