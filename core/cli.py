@@ -166,6 +166,47 @@ async def sender(settings: Settings, plugins: PluginRegistry, once: bool) -> Non
     await worker.run_forever()
 
 
+@main.group(help="省份插件：生成新插件、检查插件是否符合约定。")
+def plugin() -> None:
+    pass
+
+
+@plugin.command("new", help="生成一个可直接安装运行的省份插件包（含租户文件和一致性测试）。")
+@click.argument("name")
+@click.option("--title", default="", help="省份学分银行的中文名称")
+@click.option("--dir", "folder", default=".", type=click.Path(file_okay=False, path_type=Path), show_default=True)
+def plugin_new(name: str, title: str, folder: Path) -> None:
+    from core.scaffold import write_plugin
+
+    try:
+        root = write_plugin(name, title, folder, PluginRegistry.discover().names())
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"已生成 {root}")
+    click.echo(f"下一步：pip install -e {root} && creditbank plugin check {name}")
+    click.echo(f"再把 {root}/tenants/ 中的文件复制到租户目录并运行 creditbank tenants sync")
+
+
+@plugin.command("check", help="对已安装的插件运行一致性检查，逐条说明缺失或错误之处。")
+@click.argument("name")
+def plugin_check(name: str) -> None:
+    from core.conformance import check_plugin
+    from core.plugins import PluginError
+
+    registry = PluginRegistry.discover()
+    try:
+        hooks = registry.hooks(name)
+    except PluginError as exc:
+        raise click.ClickException(str(exc)) from exc
+    problems = check_plugin(name, hooks.plugin)
+    if not problems:
+        click.echo(f"✓ 插件 {name} 符合全部钩子约定")
+        return
+    for problem in problems:
+        click.echo(f"✗ {problem}")
+    raise click.ClickException(f"插件 {name} 有 {len(problems)} 处问题")
+
+
 @main.group(help="文件存储（证明材料、身份证扫描件）。")
 def storage() -> None:
     pass
