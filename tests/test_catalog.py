@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.accounts.helpers import staff_headers
+from tests.accounts.helpers import run_import, staff_headers
 
 T = "/t/guangdong/api/v1"
 
@@ -56,19 +56,6 @@ async def test_admins_add_entries_checked_against_the_taxonomy(client):
     assert (await client.post(f"{T}/catalog", json={**body, "name": "z"}, headers=unit_admin)).status_code == 403
 
 
-async def _run_import(client, kind: str, content: bytes, headers, filename="data.csv") -> dict:
-    import asyncio
-
-    started = await client.post(f"{T}/admin/imports/{kind}", files={"file": (filename, content, "text/csv")}, headers=headers)
-    assert started.status_code == 202, started.text
-    for _ in range(200):
-        job = (await client.get(f"{T}/admin/imports/{started.json()['job_id']}", headers=headers)).json()
-        if job["status"] in ("done", "failed"):
-            return job
-        await asyncio.sleep(0.05)
-    raise AssertionError("import did not finish")
-
-
 async def test_catalog_and_rules_imports_report_bad_rows_and_land_good_ones(client):
     admin = await staff_headers(client, "guangdong", "GD", "tenant_admin")
     catalog_csv = (
@@ -77,7 +64,7 @@ async def test_catalog_and_rules_imports_report_bad_rows_and_land_good_ones(clie
         "academic,course,会计(2021春)(专),成本会计,广东开放大学,成本会计,广东开放大学,成本会计,30002,会计,专科,四\n"
         "academic,nonsense,x,y,z,,,,,,,\n"
     ).encode("utf-8-sig")
-    job = await _run_import(client, "catalog", catalog_csv, admin)
+    job = await run_import(client, "guangdong", "catalog", catalog_csv, admin)
     assert (job["status"], job["created"], job["failed"]) == ("done", 1, 2), job["message"]
     assert [e["row"] for e in job["errors"]] == [3, 4] and "学分" in job["errors"][0]["message"]
     rules_csv = (
@@ -85,7 +72,7 @@ async def test_catalog_and_rules_imports_report_bad_rows_and_land_good_ones(clie
         "测试协议,基础会计转会计学基础,会计(2021春)(专)|基础会计|广东开放大学,公司概况,3,100\n"
         "测试协议,坏规则,不存在的课程,公司概况,3,100\n"
     ).encode()
-    rules_job = await _run_import(client, "rules", rules_csv, admin)
+    rules_job = await run_import(client, "guangdong", "rules", rules_csv, admin)
     assert (rules_job["created"], rules_job["failed"]) == (1, 1) and "不存在" in rules_job["errors"][0]["message"]
     found = (await client.get(f"{T}/rules", params={"q": "基础会计转"})).json()["items"]
     assert found and found[0]["sources"][0]["name"] == "基础会计"

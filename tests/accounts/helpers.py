@@ -53,3 +53,19 @@ def with_wrong_check_digit(id_number: str) -> str:
     """The same number with a check digit that does not match."""
     right = id_number[17]
     return id_number[:17] + next(d for d in "0123456789X" if d != right)
+
+
+async def run_import(client: httpx.AsyncClient, tenant: str, kind: str, content: bytes, admin: dict[str, str],
+                     filename: str = "data.csv") -> dict:
+    """Upload an import file and wait for its job to finish; returns the job."""
+    import asyncio
+
+    started = await client.post(f"/t/{tenant}/api/v1/admin/imports/{kind}", files={"file": (filename, content, "text/csv")},
+                                headers=admin)
+    assert started.status_code == 202, started.text
+    for _ in range(400):
+        job = (await client.get(f"/t/{tenant}/api/v1/admin/imports/{started.json()['job_id']}", headers=admin)).json()
+        if job["status"] in ("done", "failed"):
+            return job
+        await asyncio.sleep(0.05)
+    raise AssertionError("import did not finish")

@@ -4,22 +4,12 @@ Guangdong — ID number → code by SMS or e-mail → password; national OUC and
 
 from __future__ import annotations
 
-import asyncio
-
-from tests.accounts.helpers import bearer, last_code, login, make_id, staff_headers, with_wrong_check_digit
+from tests.accounts.helpers import bearer, last_code, login, make_id, run_import, staff_headers, with_wrong_check_digit
 
 
 async def import_csv(client, tenant: str, admin: dict, rows: list[str]) -> dict:
     content = ("姓名,证件号码,手机号码,电子邮箱,所属单位\n" + "\n".join(rows) + "\n").encode("utf-8-sig")
-    started = await client.post(f"/t/{tenant}/api/v1/admin/imports/learners", files={"file": ("learners.csv", content, "text/csv")}, headers=admin)
-    assert started.status_code == 202, started.text
-    job_id = started.json()["job_id"]
-    for _ in range(200):
-        job = (await client.get(f"/t/{tenant}/api/v1/admin/imports/{job_id}", headers=admin)).json()
-        if job["status"] in ("done", "failed"):
-            return job
-        await asyncio.sleep(0.05)
-    raise AssertionError("import did not finish")
+    return await run_import(client, tenant, "learners", content, admin, "learners.csv")
 
 
 async def test_guangdong_imported_learner_activates_by_sms_and_logs_in_with_the_id_number(client):
