@@ -63,7 +63,6 @@ log = logging.getLogger("creditbank.imports")
 BATCH_ROWS = 10_000
 MAX_STORED_ERRORS = 1_000
 LANES = 2  # PostgreSQL connections writing at once
-SQLITE_CACHE_KIB = 64 * 1024  # page cache of the SQLite connection that writes
 
 LEARNER_COLUMNS: tuple[Column, ...] = (
     Column("real_name", "姓名", ("名字",), required=True),
@@ -731,8 +730,6 @@ class _SQLiteWriter(_Writer):
 
     async def __aenter__(self) -> _SQLiteWriter:
         self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        # 64 MiB of page cache (the default is 2): the unique indexes take random keys.
-        self.conn.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         return self
 
     async def __aexit__(self, *exc) -> None:

@@ -99,20 +99,20 @@ class TableReader:
         self.kind = file_kind(path, filename)
         self._close = lambda: None
         self._rows: Iterator[Sequence[object]]
+        self._xlsx_rows: int | None = None
         if self.kind == "csv":
             self._open_csv()
         else:
             self._open_xlsx()
         try:
             header = next(self._guarded(self._rows, 0), None)
-        except ImportFileError:
+            if header is None:
+                raise ImportFileError(f"文件 {filename} 是空的：第一行应为表头")
+            self.header = [normalize_header(h) for h in header]
+            self.fields = self._map(self.header, columns)
+        except BaseException:
             self.close()
             raise
-        if header is None:
-            self.close()
-            raise ImportFileError(f"文件 {filename} 是空的：第一行应为表头")
-        self.header = [normalize_header(h) for h in header]
-        self.fields = self._map(self.header, columns)
         self.width = len(self.fields)
         self.row_number = 1  # of the last row read
 
@@ -132,7 +132,7 @@ class TableReader:
             raise ImportFileError(f"文件 {self.filename} 不是有效的 XLSX 表格：{exc}", 415) from None
         self._close = book.close
         sheet = book.worksheets[0]
-        self.estimated_rows = max((sheet.max_row or 1) - 1, 0) if sheet.max_row else None
+        self._xlsx_rows = max(sheet.max_row - 1, 0) if sheet.max_row else None  # from the sheet's dimension
         self._rows = (tuple(map(_cell_text, row)) for row in sheet.iter_rows(values_only=True))
 
     def _guarded(self, rows: Iterator, before: int) -> Iterator:
@@ -199,7 +199,7 @@ class TableReader:
         For CSV this reads the whole file as bytes, and refuses one holding a NUL byte (no
         text table has one, and no database text column accepts it)."""
         if self.kind == "xlsx":
-            return getattr(self, "estimated_rows", None)
+            return self._xlsx_rows
         lines, last = 0, b"\n"
         with self.path.open("rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):

@@ -1,0 +1,230 @@
+"""Learner import: rows per second on PostgreSQL and SQLite, against a raw COPY of the same CSV.
+
+    .venv/bin/python bench/import_learners.py [--rows 1000000] [--batch 10000] [--lanes 2]
+        [--dsn postgresql://postgres@127.0.0.1:5432/postgres] [--skip-sqlite]
+
+Generates a CSV of ``--rows`` valid learners (Chinese headers, BOM, unique ID numbers with
+correct check digits, spread over the Zhejiang tenant's unit codes), creates a throw-away
+PostgreSQL database, migrates it, seeds the Zhejiang tenant, and times:
+
+1. ``import_learners`` — every row checked, every ID number encrypted and hashed, written to
+   ``account`` (the full schema: its unique and secondary indexes and foreign keys);
+2. a raw ``COPY … FROM STDIN (FORMAT csv)`` of the same file into a bare table of text columns;
+3. the "schema floor": the server alone inserting the finished rows into a copy of ``account``
+   with the same indexes and foreign keys (one ``INSERT … SELECT``), the bound on any importer;
+4. the Python side alone: reading, checking, hashing and encrypting every row, no database;
+5. the same import on SQLite (a temporary file).
+
+Peak memory is the process's peak resident set size (``resource.getrusage(RUSAGE_SELF).ru_maxrss``)
+read right after the PostgreSQL import, which comes first; it includes the interpreter and every
+imported library. Figures are printed, never asserted. The database is dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.generate import write_learners_csv  # noqa: E402
+from core import db  # noqa: E402
+from core.imports import learners as service  # noqa: E402
+from core.plugins import PluginRegistry  # noqa: E402
+from core.security.pii import PiiProtector  # noqa: E402
+from core.settings import Settings  # noqa: E402
+
+ZHEJIANG_UNITS = ROOT.parent / "shared" / "data" / "zhejiang_org_units.csv"
+RAW_COLUMNS = ("real_name", "id_number", "phone", "email", "unit_code", "gender", "ethnicity", "birth_date", "address")
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+
+
+def make_engine(settings: Settings):
+    """An engine for ``settings``, with Piccolo's own migration table and its base ``Table``
+    (which runs the migrations' raw SQL) pointed at it too: ``db.bind`` leaves both on the
+    first engine of the process, so a second database in one process would look migrated
+    already, or get the first one's indexes."""
+    from piccolo.apps.migrations.tables import Migration
+    from piccolo.table import Table
+
+    engine = db.make_engine(settings)
+    Migration._meta.db = engine
+    Table._meta.db = engine
+    return engine
+
+
+def with_database(dsn: str, name: str) -> str:
+    parts = urlsplit(dsn)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+async def seed_zhejiang(settings: Settings, plugins: PluginRegistry) -> tuple[int, list[str]]:
+    """The Zhejiang tenant's id and unit codes: from ``tenants/`` when it has ``zhejiang.toml``,
+    otherwise a tenant row plus the shared org-unit CSV."""
+    from core.hierarchy.service import seed_units
+    from core.hierarchy.tables import OrgUnit
+    from core.tenancy.service import sync_tenant_files
+    from core.tenancy.tables import Tenant
+
+    if (settings.tenants_dir / "zhejiang.toml").exists():
+        for result in await sync_tenant_files(settings.tenants_dir, plugins):
+            if result.slug == "zhejiang" and not result.ok:
+                raise SystemExit(f"tenants/zhejiang.toml: {result.message}")
+    if not await Tenant.exists().where(Tenant.slug == "zhejiang"):
+        from datetime import datetime, timezone
+
+        now = datetime.now(timezone.utc)
+        tenant = Tenant(slug="zhejiang", name="浙江省终身教育学分银行", plugin="zhejiang", source="file",
+                        status="active", created_at=now, updated_at=now)
+        await tenant.save()
+        with ZHEJIANG_UNITS.open(encoding="utf-8-sig", newline="") as fh:
+            rows = [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(fh)]
+        async with Tenant._meta.db.transaction():
+            await seed_units(tenant.id, rows, plugins.hooks("zhejiang").org_levels)
+    tenant_id = (await Tenant.select(Tenant.id).where(Tenant.slug == "zhejiang").first())["id"]
+    codes = [r["code"] for r in await OrgUnit.select(OrgUnit.code).where(OrgUnit.tenant_id == tenant_id)]
+    return tenant_id, codes
+
+
+async def run_import(settings: Settings, plugins: PluginRegistry, csv_path: Path, rows: int, batch: int) -> float:
+    """Migrate, seed, import ``csv_path``; returns the seconds the import took."""
+    engine = make_engine(settings)
+    async with db.connected(engine):
+        await db.migrate(engine)
+        tenant_id, _ = await seed_zhejiang(settings, plugins)
+        hooks = plugins.hooks("zhejiang")
+        job_id = await service.create_job(tenant_id, "learners", csv_path.name, None)
+        started = time.perf_counter()
+        summary = await service.import_learners(
+            tenant_id=tenant_id, hooks=hooks, pii=PiiProtector(settings.secret_key), path=csv_path,
+            filename=csv_path.name, job_id=job_id, batch_rows=batch)
+        seconds = time.perf_counter() - started
+    if (summary.total, summary.created, summary.failed) != (rows, rows, 0):
+        raise SystemExit(f"unexpected import result: {summary.total} rows, {summary.created} created, "
+                         f"{summary.failed} failed; first errors {summary.errors[:5]}")
+    return seconds
+
+
+async def raw_copy(dsn: str, csv_path: Path) -> float:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f"CREATE TABLE raw_learners ({', '.join(f'{c} text' for c in RAW_COLUMNS)})")
+        started = time.perf_counter()
+        await conn.copy_to_table("raw_learners", source=str(csv_path), format="csv", header=True)
+        return time.perf_counter() - started
+    finally:
+        await conn.close()
+
+
+async def schema_floor(dsn: str) -> tuple[int, float]:
+    """How fast the server alone puts finished rows into a table shaped like ``account`` (same
+    indexes, same foreign keys): one ``INSERT … SELECT`` of the imported accounts, no client
+    work at all. No importer can beat this; it is the schema's own per-row cost."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("""
+            CREATE TABLE account_floor (LIKE account INCLUDING ALL);
+            ALTER TABLE account_floor ADD FOREIGN KEY (tenant_id) REFERENCES tenant (id),
+                                      ADD FOREIGN KEY (unit_id) REFERENCES org_unit (id)""")
+        started = time.perf_counter()
+        status = await conn.execute("INSERT INTO account_floor SELECT * FROM account")
+        seconds = time.perf_counter() - started
+        await conn.execute("DROP TABLE account_floor")
+        return int(status.rsplit(" ", 1)[1]), seconds
+    finally:
+        await conn.close()
+
+
+def python_side(csv_path: Path, codes: list[str], batch: int) -> float:
+    """Seconds to read, check, hash and encrypt every row, with no database at all."""
+    from core.imports.reader import open_table
+
+    started = time.perf_counter()
+    with open_table(csv_path, csv_path.name, service.LEARNER_COLUMNS) as table:
+        checker = service.LearnerRows(table, {c: i for i, c in enumerate(codes)}, "{id_number}", PiiProtector("k"))
+        for rows in table.batches(batch):
+            checker.check(rows)
+    return time.perf_counter() - started
+
+
+async def unit_codes_for_file(plugins: PluginRegistry, settings: Settings) -> list[str]:
+    engine = make_engine(settings)
+    async with db.connected(engine):
+        await db.migrate(engine)
+        _, codes = await seed_zhejiang(settings, plugins)
+    return codes
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--batch", type=int, default=service.BATCH_ROWS)
+    parser.add_argument("--lanes", type=int, default=service.LANES, help="PostgreSQL connections writing at once")
+    parser.add_argument("--dsn", default=os.environ.get("BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--skip-sqlite", action="store_true")
+    args = parser.parse_args()
+    service.LANES = args.lanes
+
+    plugins = PluginRegistry.discover()
+    name = f"creditbank_bench_import_{os.getpid()}"
+    admin = await asyncpg.connect(args.dsn)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    dsn = with_database(args.dsn, name)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            home = Path(tmp)
+            env = {"CREDITBANK_HOME": str(home), "CREDITBANK_SECRET_KEY": "bench-secret",
+                   "CREDITBANK_TENANTS_DIR": str(ROOT / "tenants")}
+            pg = Settings.from_env({**env, "CREDITBANK_DATABASE_URL": dsn})
+            sqlite = Settings.from_env({**env, "CREDITBANK_DATABASE_URL": f"sqlite:///{home / 'bench.sqlite3'}"})
+
+            codes = await unit_codes_for_file(plugins, pg)
+            csv_path = home / "learners.csv"
+            started = time.perf_counter()
+            write_learners_csv(csv_path, args.rows, codes)
+            print(f"generated {args.rows:,} learners over {len(codes)} units in {time.perf_counter() - started:.1f} s "
+                  f"({csv_path.stat().st_size / 1e6:.0f} MB)")
+
+            seconds = await run_import(pg, plugins, csv_path, args.rows, args.batch)
+            rss = peak_rss_mb()
+            ours = args.rows / seconds
+            print(f"PostgreSQL import       {ours:>10,.0f} rows/s   ({seconds:.1f} s, batch {args.batch:,}, lanes {args.lanes})")
+            copy_seconds = await raw_copy(dsn, csv_path)
+            raw = args.rows / copy_seconds
+            print(f"PostgreSQL raw COPY     {raw:>10,.0f} rows/s   ({copy_seconds:.1f} s, bare table of text columns)")
+            print(f"ratio import / COPY     {ours / raw:>10.3f}        (target >= 0.15; absolute target >= 100,000 rows/s)")
+            floor_rows, floor_seconds = await schema_floor(dsn)
+            floor = floor_rows / floor_seconds
+            print(f"schema floor            {floor:>10,.0f} rows/s   (INSERT … SELECT of the finished rows into a copy of "
+                  f"account with its indexes and foreign keys, server only; import / floor {ours / floor:.2f})")
+            print(f"peak memory (RSS)       {rss:>10,.0f} MB       (ru_maxrss after the PostgreSQL import; target <= 300 MB)")
+
+            py_seconds = python_side(csv_path, codes, args.batch)
+            print(f"Python side alone       {args.rows / py_seconds:>10,.0f} rows/s   (read, check, hash and encrypt; "
+                  f"no database; one core)")
+
+            if not args.skip_sqlite:
+                seconds = await run_import(sqlite, plugins, csv_path, args.rows, args.batch)
+                print(f"SQLite import           {args.rows / seconds:>10,.0f} rows/s   ({seconds:.1f} s)")
+                print(f"peak memory (RSS)       {peak_rss_mb():>10,.0f} MB       (after both imports)")
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
