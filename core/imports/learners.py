@@ -27,12 +27,9 @@ ID number of the file in memory: memory stays flat however long the file.
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 import json
 import logging
 import operator
-import os
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -238,7 +235,7 @@ class LearnerRows:
         width = table.width
         self.getter_index = [width if i is None else i for i in self.index]
         self.usernames = _username_maker(username_template)
-        self.crypto = _BatchCrypto(pii)
+        self.pii = pii
         self._dates: dict[str, tuple[date, str, str]] = {}
 
     def _birth(self, digits: str) -> tuple[date, str, str] | None:
@@ -308,7 +305,7 @@ class LearnerRows:
             append((number, idn, name, phone, email, gender, ethnic, born, address, unit_id))
         if good:
             numbers, ids, names, phones, emails, genders_, ethnics, borns, addresses, unit_ids = zip(*good)
-            hashes, sealed = self.crypto.protect(ids)
+            hashes, sealed = self.pii.protect_many(ids)
             out.records = list(zip(numbers, self.usernames(ids), names, hashes, sealed,
                                    [i[:4] + _MASK + i[14:] for i in ids],
                                    phones, emails, genders_, ethnics, borns, addresses, unit_ids))
@@ -408,40 +405,6 @@ def _username_maker(template: str) -> Callable[[Sequence[str]], list[str]]:
             return list
         return lambda ids: [prefix + idn + suffix for idn in ids]
     return lambda ids: [template.format(id_number=idn) for idn in ids]
-
-
-class _BatchCrypto:
-    """``PiiProtector.lookup_hash`` and ``PiiProtector.encrypt`` for many values at once.
-
-    The results are exactly those of the protector's own methods (HMAC-SHA256 hex; base64 of a
-    random 12-byte nonce + AES-GCM ciphertext): the HMAC is computed from the key's inner and
-    outer pads with two SHA-256 calls, and the nonces for a batch come from one ``os.urandom``
-    call. A protector without the expected key attributes is simply called row by row.
-    """
-
-    def __init__(self, pii: PiiProtector) -> None:
-        self.pii = pii
-        key = getattr(pii, "_mac_key", None)
-        aead = getattr(pii, "_aead", None)
-        self.fast = isinstance(key, bytes) and aead is not None and len(key) <= 64
-        if self.fast:
-            block = key.ljust(64, b"\0")
-            self.ipad = bytes(b ^ 0x36 for b in block)
-            self.opad = bytes(b ^ 0x5C for b in block)
-            self.encrypt = aead.encrypt
-
-    def protect(self, values: Sequence[str]) -> tuple[list[str], list[str]]:
-        """``(lookup hashes, ciphertexts)`` of ``values``, in order."""
-        if not self.fast:
-            pii = self.pii
-            return [pii.lookup_hash(v) for v in values], [pii.encrypt(v) for v in values]
-        sha256, ipad, opad, encrypt, b64 = hashlib.sha256, self.ipad, self.opad, self.encrypt, base64.b64encode
-        data = [v.encode() for v in values]
-        hashes = [sha256(opad + sha256(ipad + d).digest()).hexdigest() for d in data]
-        pool = os.urandom(12 * len(data))
-        nonces = [pool[i:i + 12] for i in range(0, len(pool), 12)]
-        sealed = [b64(n + encrypt(n, d, None)).decode() for n, d in zip(nonces, data)]
-        return hashes, sealed
 
 
 # ---------------------------------------------------------------------------------------------
