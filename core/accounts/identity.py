@@ -78,3 +78,12 @@ def mask_phone(phone: str) -> str:
 def mask_email(email: str) -> str:
     name, _, domain = email.partition("@")
     return (name[:1] + "***" + (name[-1:] if len(name) > 2 else "")) + "@" + domain
+
+
+_ID_IN_TEXT = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9])")
+
+
+def mask_id_numbers_in(text: str) -> str:
+    """``text`` with any ID number in it masked — usernames such as ``S`` + ID number
+    (national OUC) or the bare ID number (Guangdong, Zhejiang) are shown this way."""
+    return _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text)

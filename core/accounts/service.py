@@ -19,6 +19,7 @@ from core.accounts.identity import (
     id_birth_date,
     mask_email,
     mask_id_number,
+    mask_id_numbers_in,
     mask_phone,
     validate_email,
     validate_id_number,
@@ -76,7 +77,7 @@ async def account_out(row: dict) -> AccountOut:
         unit_code = unit["code"] if unit else None
     return AccountOut(
         id=row["id"],
-        username=row["username"],
+        username=mask_id_numbers_in(row["username"]),
         kind=row["kind"],
         status=row["status"],
         real_name=row["real_name"],
@@ -129,7 +130,7 @@ async def activation_details(tenant: TenantContext, pii: PiiProtector, id_number
     unit = await OrgUnit.select(OrgUnit.name).where(OrgUnit.id == account["unit_id"]).first() if account["unit_id"] else None
     policy = tenant.hooks.registration_policy
     return ActivationDetails(
-        username=account["username"],
+        username=mask_id_numbers_in(account["username"]),
         real_name=_mask_name(account["real_name"]),
         id_number_masked=account["id_number_masked"],
         unit_name=unit["name"] if unit else "",

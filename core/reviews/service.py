@@ -366,7 +366,7 @@ async def _visible(tenant: TenantContext, actor: Principal, application_id: int)
 
 async def review_detail(tenant: TenantContext, actor: Principal, application_id: int) -> tuple[ApplicationOut, dict]:
     row = await _visible(tenant, actor, application_id)
-    learner = await Account.select(Account.id, Account.real_name, Account.id_number_masked, Account.username).where(
+    learner = await Account.select(Account.id, Account.real_name, Account.id_number_masked).where(
         Account.id == row["learner_id"]).first()
     return await application_out(row), learner
 

@@ -4,6 +4,8 @@ Guangdong — ID number → code by SMS or e-mail → password; national OUC and
 
 from __future__ import annotations
 
+from core.accounts.identity import mask_id_number
+
 from tests.accounts.helpers import bearer, last_code, login, make_id, run_import, staff_headers, with_wrong_check_digit
 
 
@@ -26,7 +28,7 @@ async def test_guangdong_imported_learner_activates_by_sms_and_logs_in_with_the_
     wrong = await client.post(f"{T}/auth/activate", json={"id_number": id_number, "code": "999999" if code != "999999" else "111111", "password": "gd-pass-1", "channel": "sms"})
     assert wrong.status_code == 400
     done = await client.post(f"{T}/auth/activate", json={"id_number": id_number, "code": code, "password": "gd-pass-1", "channel": "sms"})
-    assert done.status_code == 200 and done.json()["status"] == "active" and done.json()["username"] == id_number
+    assert done.status_code == 200 and done.json()["status"] == "active" and done.json()["username"] == mask_id_number(id_number) and id_number not in done.text
     again = await client.post(f"{T}/auth/codes", json={"purpose": "activation", "channel": "sms", "id_number": id_number})
     assert again.status_code == 409 and "已激活" in again.json()["detail"]
     assert (await login(client, "guangdong", id_number, "gd-pass-1")).status_code == 200
@@ -64,7 +66,7 @@ async def test_national_ouc_student_confirms_details_gives_a_working_email_and_w
 
     details = await client.post(f"{T}/auth/activation/lookup", json={"id_number": id_number})
     assert details.status_code == 200
-    assert details.json()["username"] == "S" + id_number and details.json()["real_name"] == "林*"
+    assert details.json()["username"] == "S" + mask_id_number(id_number) and details.json()["real_name"] == "林*"
     assert details.json()["channels"] == ["email"]
     sms = await client.post(f"{T}/auth/codes", json={"purpose": "activation", "channel": "sms", "id_number": id_number})
     assert sms.status_code == 400

@@ -4,6 +4,8 @@ invitee activates their own with a code."""
 
 from __future__ import annotations
 
+from core.accounts.identity import mask_id_number
+
 from core.accounts.tables import Account, AuditEntry
 from tests.accounts.helpers import bearer, last_code, last_message, login, make_id, staff_headers
 
@@ -26,7 +28,7 @@ async def test_a_window_opens_an_account_and_the_learner_sets_a_password_by_sms(
     opened = await client.post(f"{T}/admin/learners", json={"real_name": "王五", "id_number": id_number, "phone": "13588886666", "identity_checked": True}, headers=window)
     assert opened.status_code == 201, opened.text
     account = opened.json()
-    assert account["status"] == "opened_by_staff" and account["unit_code"] == "ZJ-S01" and account["username"] == id_number
+    assert account["status"] == "opened_by_staff" and account["unit_code"] == "ZJ-S01" and account["username"] == mask_id_number(id_number)
     row = await Account.select(Account.opened_by, Account.source, Account.created_at, Account.password_hash).where(Account.id == account["id"]).first()
     assert row["source"] == "window" and row["opened_by"] and row["created_at"] and row["password_hash"] is None
     assert await AuditEntry.exists().where(AuditEntry.action == "learner.open_at_window")
