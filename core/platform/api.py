@@ -71,6 +71,10 @@ class PlatformController(Controller):
     async def plugins(self, request: Request, admin_id: NamedDependency[int]) -> list[PluginOut]:
         return [PluginOut(**p) for p in request.app.state.tenants.plugins.describe()]
 
+    @get("/stats", summary="各租户的学习者、成果和各状态申请数量")
+    async def stats(self, admin_id: NamedDependency[int]) -> list[dict]:
+        return await service.tenant_figures()
+
     @get("/tenants", summary="全部租户")
     async def list_tenants(self, request: Request, admin_id: NamedDependency[int]) -> TenantList:
         return TenantList(items=await tenancy.list_tenants(request.app.state.tenants))

@@ -40,3 +40,21 @@ async def login(username: str, password: str, token_hours: int) -> str:
         PlatformAdmin.id == row["id"]
     )
     return await issue_token("platform", row["id"], None, token_hours)
+
+
+async def tenant_figures() -> list[dict]:
+    """Per tenant: learners, achievements, and applications by status (counts only, no
+    personal data)."""
+    from core.tenancy.tables import Tenant
+
+    tenants = await Tenant.select(Tenant.id, Tenant.slug, Tenant.name).order_by(Tenant.slug)
+    learners = {r["tenant_id"]: r["n"] for r in await Tenant.raw(
+        "SELECT tenant_id, COUNT(*) AS n FROM account WHERE kind = 'learner' GROUP BY tenant_id")}
+    achievements = {r["tenant_id"]: r["n"] for r in await Tenant.raw(
+        "SELECT tenant_id, COUNT(*) AS n FROM achievement GROUP BY tenant_id")}
+    applications: dict[int, dict[str, int]] = {}
+    for r in await Tenant.raw("SELECT tenant_id, status, COUNT(*) AS n FROM application GROUP BY tenant_id, status"):
+        applications.setdefault(r["tenant_id"], {})[r["status"]] = int(r["n"])
+    return [{"slug": t["slug"], "name": t["name"], "learners": int(learners.get(t["id"], 0)),
+             "achievements": int(achievements.get(t["id"], 0)), "applications": applications.get(t["id"], {})}
+            for t in tenants]

@@ -96,3 +96,20 @@ async def test_patching_an_unknown_tenant_or_bad_status_fails(client, admin_head
     assert (await client.patch("/api/v1/platform/tenants/atlantis", json={"status": "suspended"}, headers=admin_headers)).status_code == 404
     bad = await client.patch("/api/v1/platform/tenants/gansu", json={"status": "closed"}, headers=admin_headers)
     assert bad.status_code == 400
+
+
+async def test_platform_figures_per_tenant(client, admin_headers):
+    from tests.accounts.helpers import last_code, staff_headers
+
+    admin = await staff_headers(client, "guangdong", "GD", "tenant_admin")
+    await client.post("/t/guangdong/api/v1/auth/codes", json={"purpose": "register", "channel": "sms", "phone": "13800000000"})
+    code = await last_code(client, "guangdong", admin, "13800000000")
+    from tests.accounts.helpers import make_id
+
+    await client.post("/t/guangdong/api/v1/auth/register", json={
+        "agree_terms": True, "username": "figure1", "real_name": "统计", "password": "gd2020pass", "password_confirm": "gd2020pass",
+        "nationality": "中国", "ethnicity": "汉族", "gender": "男", "id_number": make_id("440106", "19880512"), "birth_date": "1988-05-12",
+        "email": "f@example.com", "region": "广州", "address": "天河", "phone": "13800000000", "code": code})
+    figures = {f["slug"]: f for f in (await client.get("/api/v1/platform/stats", headers=admin_headers)).json()}
+    assert figures["guangdong"]["learners"] == 1 and figures["zhejiang"]["learners"] == 0
+    assert (await client.get("/api/v1/platform/stats")).status_code == 401
