@@ -348,14 +348,15 @@ async def _review_items(tenant: TenantContext, rows: list[dict]) -> list[ReviewI
 
 
 async def _visible(tenant: TenantContext, actor: Principal, application_id: int) -> dict:
-    """The application if the actor may decide its current step, has decided a step of it, or
+    """The application if the actor reviews one of its steps, has decided a step of it, or
     administers the learner's unit; otherwise 404."""
     row = await Application.select(*Application.all_columns(), Application.learner_id.unit_id.path).where(
         Application.id == application_id, Application.tenant_id == tenant.id).first()
     if row is None:
         raise ReviewError("未找到该申请", 404)
     chain = decode_chain(row["chain"])
-    if row["status"] in OPEN and may_decide(actor, chain.steps[row["current_step"]]):
+    # A reviewer of any step may see it — so one who lost a race on a step hears 409, not 404.
+    if any(may_decide(actor, step) for step in chain.steps):
         return row
     if await ReviewRecord.exists().where(ReviewRecord.application_id == row["id"], ReviewRecord.actor_id == actor.id):
         return row

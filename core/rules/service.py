@@ -225,8 +225,11 @@ async def used_rules(achievement_ids: Iterable[int]) -> dict[int, set[int]]:
     ids = list(achievement_ids)
     if not ids:
         return {}
-    rows = await Application.select(Application.achievement_id, Application.rule_id).where(
-        Application.achievement_id.is_in(ids), Application.rule_id.is_not_null(), Application.status.is_in(list(LIVE)))
+    # Raw, like rules_for_entries: on every list of achievements, and the query builder costs
+    # more than the query.
+    rows = await Application.raw(
+        f"SELECT achievement_id, rule_id FROM application WHERE achievement_id IN ({', '.join('{}' for _ in ids)}) "
+        f"AND rule_id IS NOT NULL AND status IN ({', '.join('{}' for _ in LIVE)})", *ids, *LIVE)
     used: dict[int, set[int]] = {}
     for r in rows:
         used.setdefault(r["achievement_id"], set()).add(r["rule_id"])

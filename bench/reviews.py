@@ -1,0 +1,455 @@
+"""Rule matching and the reviewers' queue: the service and the API in-process against the same
+SQL run directly, in one run.
+
+    .venv/bin/python bench/reviews.py [--small] [--samples 200] [--skip-sqlite]
+        [--dsn postgresql://postgres@127.0.0.1:5432/postgres]
+
+(a) Matching, on PostgreSQL and SQLite: a learner with 50 achievements (40 picked from the
+    catalog among the rules' sources) against 100,000 published, retired, expired and future
+    rules with one or two sources each over 10,000 of 20,000 catalog entries. Measured:
+    ``core.rules.service.rule_counts`` for all 50 (service level; the SQL side is its two
+    statements), and ``GET /me/achievements/{id}/rules`` for the achievement with the most
+    rules (the SQL side is every statement the request runs).
+(b) The review queue, on PostgreSQL: 1,000,000 applications (recognition, conversion,
+    certificate) of 100,000 learners spread over the Zhejiang tenant's 104 units, older ones
+    mostly decided, recent ones mostly pending; each carries the chain the platform's own
+    ``resolve_chain`` gives for its unit, and ``step_role`` / ``step_unit_id`` as ``_create``
+    and ``decide`` leave them. Measured: the first page of ``GET /reviews?status=pending`` for
+    the unit admin of a sub-centre (and, for comparison, of a city branch, which re-reviews
+    what its sub-centres accepted). The SQL side is every statement the request runs, and the
+    queue statement alone.
+
+The app runs in this process (``create_app`` + ``asgi_lifespan`` + ``httpx.ASGITransport``, as
+the tests run it); API and SQL calls alternate. ``--small`` divides the data by ten (the
+learner keeps 50 achievements). Figures are printed, never asserted; the databases are
+dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import random
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+import msgspec
+from asgi_lifespan import LifespanManager
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.fixtures import (  # noqa: E402
+    ACHIEVEMENT_COLUMNS, APPLICATION_COLUMNS, DEFAULT_DSN, NOW, Bulk, Series, achievement_row, application_row, asgi_get,
+    catalog_entries, grant, issue_tokens, load_accounts, load_catalog, load_rules, make_engine, prepare,
+    ratio_line, resolved_chains, scratch_postgres, settings_for, temp_home, timed, verdict,
+)
+from bench.outcomes import ACHIEVEMENT_SELECT, LIVE, Direct, _in  # noqa: E402
+from core import db  # noqa: E402
+from core.app import create_app  # noqa: E402
+from core.plugins import PluginRegistry  # noqa: E402
+from core.settings import Settings  # noqa: E402
+
+TENANT = "zhejiang"
+OPEN = ("submitted", "in_review")
+KINDS = (("recognition", "social_training", "social_training"), ("conversion", "academic", "course"),
+         ("certificate", "", ""))
+APPLICATION_SELECT = f"SELECT {', '.join(APPLICATION_COLUMNS)} FROM application"
+
+
+@dataclass
+class Sizes:
+    entries: int = 20_000
+    rules: int = 100_000
+    achievements: int = 50  # the matched learner's
+    applications: int = 1_000_000
+    learners: int = 100_000
+
+    def small(self) -> Sizes:
+        return Sizes(self.entries // 10, self.rules // 10, self.achievements, self.applications // 10,
+                     self.learners // 10)
+
+
+@dataclass
+class World:
+    tenant_id: int
+    learner_id: int
+    achievement_id: int  # the learner's achievement with the most usable rules
+    achievement_rules: int
+    subcentre_admin: int | None = None
+    subcentre: str = ""
+    branch_admin: int | None = None
+    branch: str = ""
+    pending: dict[str, int] | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+
+
+async def build(settings: Settings, plugins: PluginRegistry, sizes: Sizes, with_queue: bool) -> World:
+    started = time.perf_counter()
+    tenant_id = (await prepare(settings, plugins))[TENANT]
+    rnd = random.Random(7)
+    engine = make_engine(settings)
+    async with db.connected(engine):
+        from core.hierarchy.tables import OrgUnit
+
+        units = await OrgUnit.select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.path, OrgUnit.level,
+                                     OrgUnit.parent_id).where(OrgUnit.tenant_id == tenant_id)
+        chains = await resolved_chains(tenant_id, plugins.hooks(TENANT), units, KINDS)
+    subcentres = [u for u in units if u["level"] == "subcenter" and (u["id"], "conversion") in chains]
+    branches = [u for u in units if u["level"] == "branch" and (u["id"], "conversion") in chains]
+    home = subcentres[len(subcentres) // 2]
+
+    entries = catalog_entries(sizes.entries, seed=17)
+    async with Bulk.open(settings) as bulk:
+        entry_ids = await load_catalog(bulk, tenant_id, entries)
+        by_id = dict(zip(entry_ids, entries))
+        half = len(entry_ids) // 2
+        rules = await load_rules(bulk, tenant_id, by_id, sizes.rules, entry_ids[:half], entry_ids[half:])
+        usable_by_entry: dict[int, list[int]] = {}
+        for rule_id in sorted(rules.usable):
+            for s in rules.sources[rule_id]:
+                usable_by_entry.setdefault(s, []).append(rule_id)
+
+        # (a) The matched learner: 40 achievements from the catalog among the rules' sources, 10 typed in.
+        learner_id, = await load_accounts(bulk, tenant_id, [home["id"]], prefix="matched")
+        next_achievement = await bulk.next_id("achievement")
+        mine, rows = [], []
+        sources = sorted(usable_by_entry)
+        for k in range(sizes.achievements):
+            created = NOW - timedelta(days=sizes.achievements - k)
+            if k % 5:
+                entry_id = rnd.choice(sources)
+                rows.append(achievement_row(next_achievement, tenant_id, learner_id, (entry_id, by_id[entry_id]),
+                                            "catalog", rnd, created))
+                mine.append((next_achievement, entry_id))
+            else:
+                rows.append(achievement_row(next_achievement, tenant_id, learner_id, None, "recognized", rnd, created))
+            next_achievement += 1
+        await bulk.load("achievement", ACHIEVEMENT_COLUMNS, rows)
+        apps, next_app = [], await bulk.next_id("application")
+        for achievement_id, entry_id in mine[::4]:  # some rules already used
+            rule_id = rnd.choice(usable_by_entry[entry_id])
+            apps.append(application_row(next_app, tenant_id, learner_id, "conversion", achievement_id, rule_id,
+                                        rules.targets[rule_id], rnd.choice(LIVE), chains[home["id"], "conversion"],
+                                        NOW, rnd))
+            next_app += 1
+        await bulk.load("application", APPLICATION_COLUMNS, apps)
+        best_id, best_entry = max(mine, key=lambda m: (len(usable_by_entry[m[1]]), m[0]))
+        world = World(tenant_id, learner_id, best_id, len(usable_by_entry[best_entry]))
+        print(f"  data (a): {len(entries):,} catalog entries, {sizes.rules:,} rules ({len(rules.usable):,} in force), "
+              f"learner with {sizes.achievements} achievements ({len(mine)} from the catalog), {len(apps)} of its "
+              f"applications; {time.perf_counter() - started:.1f} s")
+
+        if with_queue:
+            await build_queue(bulk, world, sizes, rnd, units, subcentres, branches, chains, rules, usable_by_entry,
+                              by_id)
+        await bulk.analyze()
+    if with_queue:
+        print(f"  data (b): {sizes.applications:,} applications of {sizes.learners:,} learners over "
+              f"{len(subcentres)} sub-centres and {len(branches)} branches; pending at {world.subcentre} "
+              f"{world.pending[world.subcentre]:,}, at {world.branch} {world.pending[world.branch]:,}; "
+              f"{time.perf_counter() - started:.1f} s in all")
+    return world
+
+
+async def build_queue(bulk: Bulk, world: World, sizes: Sizes, rnd: random.Random, units, subcentres, branches,
+                      chains, rules, usable_by_entry, by_id) -> None:
+    tenant_id = world.tenant_id
+    # Learners: nine in ten at a sub-centre, the rest at a branch that runs its own window.
+    learner_units = [(rnd.choice(subcentres) if rnd.random() < 0.9 else rnd.choice(branches))["id"]
+                     for _ in range(sizes.learners)]
+    learners = await load_accounts(bulk, tenant_id, learner_units, seed=5, prefix="learner")
+    unit_of = dict(zip(learners, learner_units))
+    usable = sorted(rules.usable)
+    first_app = await bulk.next_id("application")
+    first_achievement = await bulk.next_id("achievement")
+    n = sizes.applications
+    achievements, applications = [], []
+    pending: dict[int, int] = {}
+    achievement_id = first_achievement
+    for k in range(n):
+        age = k / n  # 0 = oldest
+        created = NOW - timedelta(days=(1 - age) * 1500, minutes=rnd.randrange(1440))
+        learner = rnd.choice(learners)
+        unit = unit_of[learner]
+        roll = rnd.random()
+        kind = "conversion" if roll < 0.5 else "recognition" if roll < 0.8 else "certificate"
+        p_open = 0.03 if age < 0.85 else 0.03 + (age - 0.85) / 0.15 * 0.7
+        if rnd.random() < p_open:
+            status = rnd.choice(OPEN)
+        else:
+            roll = rnd.random()
+            status = "approved" if roll < 0.8 else "rejected" if roll < 0.94 else "withdrawn"
+        rule_id = target = ach = None
+        if kind == "conversion":
+            rule_id = rnd.choice(usable)
+            target = rules.targets[rule_id]
+            entry_id = rules.sources[rule_id][0]
+            achievements.append(achievement_row(achievement_id, tenant_id, learner, (entry_id, by_id[entry_id]),
+                                                "catalog", rnd, created))
+            ach = achievement_id
+            achievement_id += 1
+        elif kind == "recognition":
+            ach_status = {"approved": "recognized", "rejected": "rejected", "withdrawn": "unapplied"}.get(status, "applied")
+            achievements.append(achievement_row(achievement_id, tenant_id, learner, None, ach_status, rnd, created))
+            ach = achievement_id
+            achievement_id += 1
+        row = application_row(first_app + k, tenant_id, learner, kind, ach, rule_id, target, status,
+                              chains[unit, kind], created, rnd)
+        if status in OPEN:
+            pending[row[11]] = pending.get(row[11], 0) + 1
+        applications.append(row)
+    await bulk.load("achievement", ACHIEVEMENT_COLUMNS, achievements, rebuild_indexes=True)
+    del achievements
+    await bulk.load("application", APPLICATION_COLUMNS, applications, rebuild_indexes=True)
+    del applications
+
+    # The reviewers: the unit admin of a typical sub-centre, and of a city branch.
+    sub = sorted(subcentres, key=lambda u: pending.get(u["id"], 0))[len(subcentres) // 2]
+    branch = sorted(branches, key=lambda u: pending.get(u["id"], 0))[len(branches) // 2]
+    admin_sub, admin_branch = await load_accounts(bulk, tenant_id, [sub["id"], branch["id"]], kind="staff",
+                                                  seed=9, prefix="admin")
+    await grant(bulk, tenant_id, admin_sub, "unit_admin", sub["id"])
+    await grant(bulk, tenant_id, admin_branch, "unit_admin", branch["id"])
+    world.subcentre_admin, world.subcentre = admin_sub, f"{sub['name']}（{sub['code']}）"
+    world.branch_admin, world.branch = admin_branch, f"{branch['name']}（{branch['code']}）"
+    world.pending = {world.subcentre: pending.get(sub["id"], 0), world.branch: pending.get(branch["id"], 0)}
+
+
+# ---------------------------------------------------------------------------------------------
+# The SQL the endpoints run
+
+
+class Statements(Direct):
+    async def rules_for_entries(self, tenant_id: int, entry_ids: list[int]) -> list:
+        today = date.today()
+        n = len(entry_ids)
+        return await self.fetch(
+            "SELECT s.catalog_entry_id, s.rule_id FROM conversion_rule_source s "
+            "JOIN conversion_rule r ON r.id = s.rule_id "
+            f"WHERE s.tenant_id = $1 AND s.catalog_entry_id IN ({_in(2, n)}) AND r.status = 'published' "
+            f"AND (r.valid_from IS NULL OR r.valid_from <= ${n + 2}) AND (r.valid_to IS NULL OR r.valid_to >= ${n + 3})",
+            [tenant_id, *entry_ids, today, today])
+
+    async def used_rules(self, ids: list[int]) -> list:
+        return await self.fetch(f"SELECT achievement_id, rule_id FROM application WHERE achievement_id IN "
+                                f"({_in(1, len(ids))}) AND rule_id IS NOT NULL AND status IN ({_in(len(ids) + 1, 3)})",
+                                [*ids, *LIVE])
+
+    async def rule_counts(self, tenant_id: int, achievements: list[dict]) -> None:
+        """The two statements of ``core.rules.service.rule_counts``."""
+        await self.rules_for_entries(tenant_id, sorted({a["catalog_entry_id"] for a in achievements
+                                                        if a["catalog_entry_id"]}))
+        await self.used_rules([a["id"] for a in achievements])
+
+    async def achievement_rules(self, token_hash: str, tenant_id: int, achievement_id: int) -> list[int]:
+        """Every statement of ``GET /me/achievements/{id}/rules``."""
+        learner_id = await self.principal(token_hash, tenant_id)
+        row = (await self.fetch(f"{ACHIEVEMENT_SELECT} WHERE id = $1 AND tenant_id = $2 AND learner_id = $3 LIMIT 1",
+                                [achievement_id, tenant_id, learner_id]))[0]
+        ids = sorted({r[1] for r in await self.rules_for_entries(tenant_id, [row[5]])})
+        await self.used_rules([row[0]])
+        rules = await self.fetch("SELECT id, tenant_id, agreement_id, name, description, target_entry_id, credits, "
+                                 "ratio, valid_from, valid_to, status, created_at, retired_at FROM conversion_rule "
+                                 f"WHERE id IN ({_in(1, len(ids))}) ORDER BY id", ids)
+        sources = await self.fetch(f"SELECT rule_id, catalog_entry_id FROM conversion_rule_source WHERE rule_id IN "
+                                   f"({_in(1, len(ids))})", ids)
+        entry_ids = sorted({s[1] for s in sources} | {r[5] for r in rules})
+        await self.fetch("SELECT id, tenant_id, category, subtype, project_name, name, institution, fields, "
+                         "framework_level, search_text, active, created_at FROM catalog_entry "
+                         f"WHERE tenant_id = $1 AND id IN ({_in(2, len(entry_ids))})", [tenant_id, *entry_ids])
+        await self.fetch("SELECT id, name FROM agreement WHERE tenant_id = $1", [tenant_id])
+        return [r[0] for r in rules]
+
+    def queue_sql(self, tenant_id: int, unit_id: int, limit: int = 20) -> tuple[str, list]:
+        """The statement of ``core.reviews.service.queue`` (pending) for one unit_admin grant."""
+        return (f"{APPLICATION_SELECT} WHERE tenant_id = $1 AND status IN ($2, $3) AND (step_role = $4 AND "
+                f"(step_unit_id = $5 OR step_unit_id IS NULL)) ORDER BY id LIMIT {limit + 1}",
+                [tenant_id, *OPEN, "unit_admin", unit_id])
+
+    async def queue_page(self, tenant_id: int, unit_id: int) -> list:
+        return await self.fetch(*self.queue_sql(tenant_id, unit_id))
+
+    async def queue(self, token_hash: str, tenant_id: int, unit_id: int) -> list[int]:
+        """Every statement of ``GET /reviews?status=pending``: the principal (whose grant is at
+        ``unit_id``), the page, and ``_review_items``' four look-ups."""
+        await self.principal(token_hash, tenant_id)
+        rows = (await self.queue_page(tenant_id, unit_id))[:20]
+        if rows:
+            learners = sorted({r[2] for r in rows})
+            await self.fetch(f"SELECT id, real_name, id_number_masked FROM account WHERE id IN ({_in(1, len(learners))})",
+                             learners)
+            achievements = sorted({r[4] for r in rows if r[4]}) or [0]
+            await self.fetch(f"SELECT id, name, category, subtype FROM achievement WHERE id IN "
+                             f"({_in(1, len(achievements))})", achievements)
+            rule_ids = sorted({r[5] for r in rows if r[5]}) or [0]
+            await self.fetch("SELECT r.id, r.name, a.name FROM conversion_rule r LEFT JOIN agreement a "
+                             f"ON r.agreement_id = a.id WHERE r.id IN ({_in(1, len(rule_ids))})", rule_ids)
+            targets = sorted({r[6] for r in rows if r[6]}) or [0]
+            await self.fetch(f"SELECT id, name FROM catalog_entry WHERE id IN ({_in(1, len(targets))})", targets)
+        return [r[0] for r in rows]
+
+
+# ---------------------------------------------------------------------------------------------
+# Measuring
+
+
+async def measure(settings: Settings, plugins: PluginRegistry, world: World, samples: int,
+                  with_queue: bool) -> dict[str, Series]:
+    from core.achievements.tables import Achievement
+    from core.rules.service import rule_counts
+
+    app = create_app(settings, plugins, migrate=False, sync_tenants=False, run_sender=False)
+    out: dict[str, Series] = {}
+
+    def series(key: str, label: str) -> Series:
+        return out.setdefault(key, Series(label))
+
+    async with LifespanManager(app):
+        accounts = {"learner": (world.learner_id, world.tenant_id)}
+        if with_queue:
+            accounts |= {"sub": (world.subcentre_admin, world.tenant_id), "branch": (world.branch_admin, world.tenant_id)}
+        tokens = await issue_tokens(accounts)
+        hashes = {k: hashlib.sha256(t.encode()).hexdigest() for k, t in tokens.items()}
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+        direct = await Statements.open(settings)
+        try:
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench.local") as client:
+                base = f"/t/{TENANT}/api/v1"
+                achievements = await Achievement.select().where(Achievement.tenant_id == world.tenant_id,
+                                                                Achievement.learner_id == world.learner_id)
+
+                rules_path = f"{base}/me/achievements/{world.achievement_id}/rules"
+                learner = {"Authorization": f"Bearer {tokens['learner']}"}
+
+                async def api_rules() -> list[int]:
+                    r = await client.get(rules_path, headers=learner)
+                    assert r.status_code == 200, r.text
+                    return [i["id"] for i in r.json()]
+
+                async def asgi_rules() -> list[int]:
+                    status, body = await asgi_get(app, rules_path, headers=learner)
+                    assert status == 200, body
+                    return [i["id"] for i in msgspec.json.decode(body)]
+
+                # Same answers both ways; warm up.
+                counts = await rule_counts(world.tenant_id, achievements)
+                expected = await direct.achievement_rules(hashes["learner"], world.tenant_id, world.achievement_id)
+                assert await api_rules() == expected == await asgi_rules()
+                for _ in range(10):
+                    await rule_counts(world.tenant_id, achievements)
+                    await direct.rule_counts(world.tenant_id, achievements)
+                    await api_rules()
+                    await asgi_rules()
+                a, b, c, c2, d = (
+                    series("counts", f"rule_counts() for {len(achievements)} achievements (service)"),
+                    series("counts_sql", "  its 2 statements, direct"),
+                    series("rules_api", f"GET /me/achievements/{{id}}/rules ({world.achievement_rules} rules)"),
+                    series("rules_asgi", "  the app called as ASGI, no HTTP client"),
+                    series("rules_sql", "  the same 10 statements, direct"))
+                for _ in range(samples):
+                    await timed(a, lambda: rule_counts(world.tenant_id, achievements))
+                    await timed(b, lambda: direct.rule_counts(world.tenant_id, achievements))
+                    await timed(c, api_rules)
+                    await timed(c2, asgi_rules)
+                    await timed(d, lambda: direct.achievement_rules(hashes["learner"], world.tenant_id,
+                                                                    world.achievement_id))
+                usable = sum(u for u, _ in counts.values())
+                used = sum(u for _, u in counts.values())
+                print(f"  matching: the learner's achievements can use {usable} rules and have used {used}")
+
+                if with_queue:
+                    from core.accounts.tables import StaffRole
+
+                    for who, label in (("sub", world.subcentre), ("branch", world.branch)):
+                        headers = {"Authorization": f"Bearer {tokens[who]}"}
+                        unit_id = (await StaffRole.select(StaffRole.unit_id).where(
+                            StaffRole.account_id == accounts[who][0]).first())["unit_id"]
+
+                        async def api_queue() -> list[int]:
+                            r = await client.get(f"{base}/reviews", params={"status": "pending"}, headers=headers)
+                            assert r.status_code == 200, r.text
+                            return [i["id"] for i in r.json()["items"]]
+
+                        async def asgi_queue() -> list[int]:
+                            status, body = await asgi_get(app, f"{base}/reviews", {"status": "pending"}, headers)
+                            assert status == 200, body
+                            return [i["id"] for i in msgspec.json.decode(body)["items"]]
+
+                        expected = await direct.queue(hashes[who], world.tenant_id, unit_id)
+                        assert await api_queue() == expected == await asgi_queue()
+                        for _ in range(10):
+                            await api_queue()
+                            await asgi_queue()
+                            await direct.queue(hashes[who], world.tenant_id, unit_id)
+                        e, e2, f, g = (series(f"queue_{who}", f"GET /reviews?status=pending, unit admin of {label}"),
+                                       series(f"queue_{who}_asgi", "  the app called as ASGI, no HTTP client"),
+                                       series(f"queue_{who}_sql", "  the same 8 statements, direct"),
+                                       series(f"queue_{who}_page", "  the queue SELECT alone, direct"))
+                        for _ in range(samples):
+                            await timed(e, api_queue)
+                            await timed(e2, asgi_queue)
+                            await timed(f, lambda: direct.queue(hashes[who], world.tenant_id, unit_id))
+                            await timed(g, lambda: direct.queue_page(world.tenant_id, unit_id))
+        finally:
+            await direct.close()
+    return out
+
+
+def report(results: dict[str, Series], with_queue: bool) -> None:
+    for key in ("counts", "counts_sql", "rules_api", "rules_asgi", "rules_sql"):
+        print(results[key].line())
+    print(ratio_line("matching (service): SQL p50 / service p50", results["counts_sql"], results["counts"]))
+    print(ratio_line("rules of one achievement: SQL p50 / API p50", results["rules_sql"], results["rules_api"],
+                     f"{results['rules_sql'].p50 / results['rules_asgi'].p50:.2f} against the bare ASGI call"))
+    service, api = results["counts"].p95, results["rules_api"].p95
+    print(f"  {'matching p95 <= 20 ms':<58} rule_counts() {service:.1f} ms: {verdict(service <= 20)}; "
+          f"GET …/rules {api:.1f} ms: {verdict(api <= 20)}")
+    if with_queue:
+        for who in ("sub", "branch"):
+            for key in (f"queue_{who}", f"queue_{who}_asgi", f"queue_{who}_sql", f"queue_{who}_page"):
+                print(results[key].line())
+            sql, asgi = results[f"queue_{who}_sql"], results[f"queue_{who}_asgi"]
+            print(ratio_line("review queue: SQL p50 / API p50", sql, results[f"queue_{who}"],
+                             f"{sql.p50 / asgi.p50:.2f} against the bare ASGI call"))
+        p95 = results["queue_sub"].p95
+        print(f"  {'sub-centre review queue p95 <= 50 ms':<58} {p95:5.1f} ms: {verdict(p95 <= 50)}")
+
+
+async def run(kind: str, settings: Settings, plugins: PluginRegistry, sizes: Sizes, samples: int) -> None:
+    with_queue = kind == "postgres"
+    print(f"\n{'PostgreSQL' if kind == 'postgres' else 'SQLite (temporary file; matching only)'}")
+    world = await build(settings, plugins, sizes, with_queue)
+    report(await measure(settings, plugins, world, samples, with_queue), with_queue)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true", help="a ten times smaller quick run")
+    parser.add_argument("--samples", type=int, default=200, help="timed calls per figure")
+    parser.add_argument("--dsn", default=DEFAULT_DSN)
+    parser.add_argument("--skip-sqlite", action="store_true")
+    args = parser.parse_args()
+    sizes = Sizes().small() if args.small else Sizes()
+    plugins = PluginRegistry.discover()
+    started = time.perf_counter()
+    print(f"reviews benchmark — {sizes.rules:,} rules, {sizes.applications:,} applications")
+    with temp_home() as tmp:
+        home = Path(tmp)
+        async with scratch_postgres(args.dsn, "creditbank_bench_reviews") as dsn:
+            await run("postgres", settings_for(home, dsn), plugins, sizes, args.samples)
+        if not args.skip_sqlite:
+            await run("sqlite", settings_for(home, f"sqlite:///{home / 'reviews.sqlite3'}"), plugins, sizes,
+                      args.samples)
+    print(f"\ntotal {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
