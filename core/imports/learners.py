@@ -26,6 +26,7 @@ ID number of the file in memory: memory stays flat however long the file.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import json
 import logging
@@ -486,12 +487,12 @@ _STAGE_COLUMNS = ("row_no", "username", "real_name", "id_hash", "id_enc", "id_ma
 _STAGE = "creditbank_learner_stage"
 
 
-class _Writer:
+class _Writer(abc.ABC):
     one_writer = False  # True where a write transaction locks the database (the job row too)
 
+    @abc.abstractmethod
     def submit(self, batch: CheckedBatch) -> asyncio.Future[_Outcome]:
         """Start writing ``batch`` in the background; the future says what landed."""
-        raise NotImplementedError
 
     async def __aenter__(self) -> _Writer:
         return self

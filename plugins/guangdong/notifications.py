@@ -1,6 +1,6 @@
 """SMS (signed 【广东学银】) and e-mail texts, after the manual's wording.
 
-The manual's staff SMS (“您的账号是 XXX，您的密码是 XXX”) sent a password in clear; here the new
+The manual's staff SMS (“您的账号是……，您的密码是……”) sent a password in clear; here the new
 staff member gets an activation code instead and sets the password themselves.
 Variables: exactly those of each event's sample in ``core/notifications/events.py``.
 """

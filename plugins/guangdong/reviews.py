@@ -1,7 +1,7 @@
 """Who reviews what, in which order, and the shape of their opinions (manual parts 三 and 四).
 
 - 业绩类 recognition (认定审核): the teaching-point admin, after checking the paper originals
-  on site; opinion ``教学点：XXX 审核人：XXX 意见：同意/不同意``.
+  on site; opinion ``教学点：（名称） 审核人：（姓名） 意见：同意/不同意``.
 - Rule conversion of 学历教育/职业资格证书/技师教育/培训类: 转换初审 by the teaching-point admin
   (same opinion format; may upload the complete evidence as a PDF, “转换初审材料”), then
   转换终审 by the professional committee (opinion ``审核人：部门+姓名``).
@@ -30,7 +30,7 @@ TEACHING_POINT_OPINION = OpinionFormat(
         + r"意见" + _COLON + r"(同意|不同意)(?:[\s，,。；;].*)?"
     ),
     example="教学点：广东理工职业学院人工智能学院 审核人：林碧莹 意见：同意",
-    description="格式：教学点：XXX 审核人：XXX 意见：同意/不同意",
+    description="格式：教学点：（名称） 审核人：（姓名） 意见：同意/不同意",
 )
 
 COMMITTEE_OPINION = OpinionFormat(

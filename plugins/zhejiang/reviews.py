@@ -38,7 +38,7 @@ ACCEPTANCE_OPINION = OpinionFormat(
         + _DECISION
     ),
     example="受理点：义乌市稠城街道社区学校受理点 经办人：王丽 意见：同意",
-    description="格式：受理点：XXX 经办人：XXX 意见：同意/不同意（不同意时请在其后写明理由）",
+    description="格式：受理点：（名称） 经办人：（姓名） 意见：同意/不同意（不同意时请在其后写明理由）",
 )
 
 REVIEW_OPINION = OpinionFormat(
@@ -49,7 +49,7 @@ REVIEW_OPINION = OpinionFormat(
         + _DECISION
     ),
     example="复审单位：浙江学分银行金华市义乌分中心 复审人：陈明 意见：同意",
-    description="格式：复审单位：XXX 复审人：XXX 意见：同意/不同意（不同意时请在其后写明理由）",
+    description="格式：复审单位：（名称） 复审人：（姓名） 意见：同意/不同意（不同意时请在其后写明理由）",
 )
 
 
