@@ -32,11 +32,13 @@ from core.settings import Settings
 from core.storage import storage_from_url
 from core.tenancy.api import resolve_tenant, tenant_meta
 from core.tenancy.service import TenantRegistry, sync_tenant_files
+from core.web.config import csrf_config, template_config
+from core.web.routes import portal_routers
 
 log = logging.getLogger("creditbank")
 
 # Paths that belong to the platform, never rewritten to a tenant by host name.
-_PLATFORM_PREFIXES = ("/t/", "/schema", "/healthz")
+_PLATFORM_PREFIXES = ("/t/", "/schema", "/healthz", "/static/", "/platform")
 
 
 class CreditBankApp(Litestar):
@@ -116,7 +118,9 @@ def create_app(
         path="/api/v1/platform", route_handlers=[PlatformAuthController, PlatformController]
     )
     return CreditBankApp(
-        route_handlers=[healthz, tenant_api, platform_api],
+        route_handlers=[healthz, tenant_api, platform_api, *portal_routers()],
+        template_config=template_config(),
+        csrf_config=csrf_config(settings),
         state=State({
             "settings": settings,
             "tenants": registry,

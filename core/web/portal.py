@@ -1,0 +1,147 @@
+"""What every portal page knows about its request: the tenant and its colours, who is looking,
+the menu they get; and the one way pages render (``page``) and read forms (``read_form``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import msgspec
+from litestar import Request
+from litestar.di import NamedDependency
+from litestar.response import Redirect, Template
+
+from core.accounts.login import Principal, principal_for_token
+from core.errors import DomainError
+from core.tenancy.service import TenantContext
+from core.web.branding import Palette, palette
+
+SESSION_COOKIE = "cb_session"
+
+STAFF_ROLES = ("tenant_admin", "unit_admin", "committee")
+
+
+class LoginRequired(Exception):
+    """Raised by a page that needs a login; the pages' handler answers with the login page,
+    remembering where the visitor was going."""
+
+
+class FormError(DomainError):
+    """A form field that cannot be read (``field`` names it)."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message, 400, extra={"field": field_name})
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    href: str
+    label: str
+
+
+@dataclass
+class Portal:
+    """The request as pages see it. ``base`` is the tenant's path prefix (``/t/guangdong``):
+    links always carry it, and it also works on the tenant's own host name."""
+
+    request: Request
+    tenant: TenantContext
+    viewer: Principal | None
+    palette: Palette
+    base: str
+    flash: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.viewer is not None and self.viewer.kind == "staff"
+
+    def require(self) -> Principal:
+        if self.viewer is None:
+            raise LoginRequired()
+        return self.viewer
+
+    def require_learner(self) -> Principal:
+        viewer = self.require()
+        if viewer.kind != "learner":
+            raise DomainError("此页面供学习者使用", 403)
+        return viewer
+
+    def require_staff(self, *roles: str) -> Principal:
+        viewer = self.require()
+        if viewer.kind != "staff" or (roles and not viewer.has_role(*roles)):
+            raise DomainError("您没有使用此页面的权限", 403)
+        return viewer
+
+    def url(self, path: str = "") -> str:
+        return f"{self.base}/{path.lstrip('/')}" if path else f"{self.base}/"
+
+    @property
+    def menu(self) -> list[MenuItem]:
+        """The top menu: what this viewer can do, in the order the Guangdong manual lists it."""
+        if self.viewer is None:
+            items = [("", "首页"), ("rules", "转换规则"), ("framework", "资历框架"), ("faq", "常见问题"),
+                     ("units", "服务网点")]
+        elif self.viewer.kind == "learner":
+            items = [("me", "我的信息"), ("me/achievements/new", "成果添加"), ("me/recognition", "认定成果申请"),
+                     ("me/conversion", "转换成果申请"), ("me/applications", "进度查询"), ("rules", "转换规则"),
+                     ("faq", "常见问题")]
+        else:
+            items = [("staff/reviews", "审核"), ("staff/learners", "学习者"), ("staff/units", "组织机构"),
+                     ("staff/imports", "导入"), ("staff/catalog", "名录"), ("staff/rules", "规则"),
+                     ("staff/reports", "统计"), ("staff/notifications", "发送记录")]
+        return [MenuItem(self.url(path), label) for path, label in items]
+
+
+async def provide_portal(request: Request, tenant: NamedDependency[TenantContext]) -> Portal:
+    token = request.cookies.get(SESSION_COOKIE)
+    viewer = await principal_for_token(tenant, token) if token else None
+    return Portal(request=request, tenant=tenant, viewer=viewer, palette=palette(tenant.branding, tenant.name),
+                  base=f"/t/{tenant.slug}", flash=request.query_params.get("done"))
+
+
+def page(name: str, portal: Portal, *, status: int = 200, **context: Any) -> Template:
+    """Render ``name`` for ``portal``'s request; ``errors``/``form`` are what a re-shown form
+    needs (a message per field, the values the user typed)."""
+    context.setdefault("errors", {})
+    context.setdefault("form", {})
+    return Template(template_name=name, context={"portal": portal, "t": portal.base, **context}, status_code=status)
+
+
+def redirect(portal: Portal, path: str, done: str | None = None) -> Redirect:
+    """Post/redirect/get: after a form succeeds the browser lands on a page it may reload.
+    ``done`` is a short confirmation the next page shows (never anything sensitive)."""
+    target = portal.url(path)
+    if done:
+        target += ("&" if "?" in target else "?") + "done=" + quote(done)
+    return Redirect(path=target, status_code=303)
+
+
+def errors_of(exc: DomainError) -> dict[str, str]:
+    """The message of a service error keyed by the field it names (``_form`` when none)."""
+    extra = exc.extra if isinstance(exc.extra, dict) else {}
+    return {str(extra.get("field") or "_form"): str(exc)}
+
+
+def read_form(data: dict[str, Any], type_: type[msgspec.Struct], **overrides: Any) -> Any:
+    """Turn a posted form into ``type_``: empty fields count as absent, numbers are parsed;
+    a field that cannot be read raises ``FormError`` naming it."""
+    values = {k: v for k, v in data.items() if not k.startswith("_") and v not in ("", None)}
+    values.update(overrides)
+    try:
+        return msgspec.convert(values, type_, strict=False)
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        name = message.rsplit("`$.", 1)[-1].rstrip("`").split("[")[0].split(".")[0] if "`$." in message else "_form"
+        if message.startswith("Object missing required field"):
+            name = message.split("`")[1]
+            raise FormError(name, "此项为必填项") from None
+        raise FormError(name, "格式不正确") from None
+
+
+def safe_next(portal: Portal, target: str | None) -> str | None:
+    """A ``next`` address only if it is a page of this tenant (never another site)."""
+    if target and target.startswith(portal.base + "/") and "//" not in target[1:] and "\\" not in target:
+        return target
+    return None
