@@ -9,7 +9,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, PermissionDeniedException
-from litestar.params import Body
+from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 
 from core.accounts.api import client_address
@@ -31,7 +31,7 @@ class PortalHomeController(Controller):
         return page("web/home.html", portal, registration=portal.tenant.hooks.registration_policy)
 
     @get("/login")
-    async def login_form(self, portal: NamedDependency[Portal], next: str | None = None) -> Template:
+    async def login_form(self, portal: NamedDependency[Portal], next: FromQuery[str | None] = None) -> Template:
         return page("web/login.html", portal, form={"next": safe_next(portal, next) or ""})
 
     @post("/login", status_code=200)
