@@ -17,6 +17,9 @@ from core import db
 from core.accounts.api import AdminLearnersController, AuthController, MeController, UnitStaffController
 from core.achievements.api import MyAchievementsController, StaffEvidenceController
 from core.catalog.api import CatalogController
+from core.certificates import keys as proof_keys
+from core.certificates.api import AdminProofsController, MyProofsController, ProofKeysController, VerifyController
+from core.reports.api import ReportController
 from core.reviews.api import MyApplicationsController, ReviewController
 from core.rules.api import AchievementRulesController, RuleController
 from core.errors import EXCEPTION_HANDLERS
@@ -85,6 +88,7 @@ def create_app(
     plugins = plugins or PluginRegistry.discover()
     engine = db.make_engine(settings)
     db.bind(engine)
+    proof_keys.bind(settings.secret_key)
     registry = TenantRegistry(plugins)
 
     @contextlib.asynccontextmanager
@@ -110,7 +114,8 @@ def create_app(
             tenant_meta, OrgUnitController, AuthController, MeController, AdminLearnersController,
             UnitStaffController, DeliveryLogController, TemplateController, ImportController, CatalogController,
             MyAchievementsController, StaffEvidenceController, RuleController, AchievementRulesController,
-            MyApplicationsController, ReviewController,
+            MyApplicationsController, ReviewController, ReportController,
+            VerifyController, ProofKeysController, MyProofsController, AdminProofsController,
         ],
         dependencies={"tenant": Provide(resolve_tenant)},
     )

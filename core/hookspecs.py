@@ -102,6 +102,10 @@ def review_chain(kind: str, category: str, subtype: str) -> ReviewChain | None:
     a certificate). Called when an application is submitted; the chain is stored with it, so
     later plugin changes do not alter applications in flight. First result wins; ``None``
     means this province does not accept that kind of application for that sub-type.
+
+    The final approval of a ``certificate`` chain — or of a ``conversion`` chain whose
+    ``outcome`` is ``issue_proof`` — issues the signed 学习成果认证证明 in the same
+    transaction; the last step's unit is named on it as the issuing unit.
     """
 
 

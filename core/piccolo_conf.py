@@ -18,6 +18,8 @@ APPS = [
     "core.achievements.piccolo_app",
     "core.rules.piccolo_app",
     "core.reviews.piccolo_app",
+    "core.reports.piccolo_app",
+    "core.certificates.piccolo_app",
 ]
 
 APP_REGISTRY = AppRegistry(apps=APPS)

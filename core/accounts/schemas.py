@@ -39,6 +39,7 @@ class ActivationDetails(msgspec.Struct, kw_only=True):
     phone_masked: str
     email_masked: str
     channels: list[str]
+    email_wanted: bool = False  # the learner gives a working e-mail to bind here (national OUC)
 
 
 class ActivateIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

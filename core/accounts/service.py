@@ -137,6 +137,7 @@ async def activation_details(tenant: TenantContext, pii: PiiProtector, id_number
         phone_masked=mask_phone(account["phone"]) if account["phone"] else "",
         email_masked=mask_email(account["email"]) if account["email"] else "",
         channels=list(policy.activation_channels) if account["kind"] == "learner" else ["sms", "email"],
+        email_wanted=account["kind"] == "learner" and policy.activation_review and "email" in policy.activation_channels,
     )
 
 
@@ -201,6 +202,17 @@ async def request_code(tenant: TenantContext, pii: PiiProtector, data: CodeReque
             context={"real_name": name, "username": data.username or ""}, client=client, account_id=account_id,
         )
     return mask_phone(target) if data.channel == "sms" else mask_email(target)
+
+
+async def check_activation_code(tenant: TenantContext, pii: PiiProtector, *, id_number: str | None,
+                                username: str | None, channel: str, email: str | None, code: str) -> None:
+    """The 身份验证 step of the activation wizard: is ``code`` the live code for this account
+    and channel? A wrong code counts a try; a right one stays live for ``activate``."""
+    account = await _awaiting_activation(tenant, pii, id_number, username)
+    target = _activation_target(tenant, account, channel, email)
+    if not code.strip():
+        raise _field_error("code", "请填写验证码")
+    await codes.check_code(tenant, pii, purpose="activation", target=target, code=code)
 
 
 def _personal(account: dict, id_number: str | None = None) -> tuple[str, ...]:
@@ -373,10 +385,11 @@ async def register(tenant: TenantContext, pii: PiiProtector, form: dict, storage
     return await account_out(await Account.select().where(Account.id == account.id).first())
 
 
-async def verify_registration(tenant: TenantContext, pii: PiiProtector, username: str, code: str) -> AccountOut:
+async def verify_registration(tenant: TenantContext, pii: PiiProtector, username: str | None, code: str, *,
+                              id_number: str | None = None) -> AccountOut:
     """The e-mail (or SMS) check after registering: ``registered`` → ``pending_review`` or
-    ``active``."""
-    account = await find_account(tenant, pii, username=username)
+    ``active``. The account is found by ``id_number`` when given, else by ``username``."""
+    account = await find_account(tenant, pii, id_number=id_number, username=username)
     if account is None or account["status"] != "registered":
         raise AccountError("未找到待验证的账户", 404)
     channel = tenant.hooks.registration_policy.verify[0]
@@ -390,6 +403,25 @@ async def verify_registration(tenant: TenantContext, pii: PiiProtector, username
             Account.id == account["id"], Account.status == "registered"
         )
     return await account_out(await Account.select().where(Account.id == account["id"]).first())
+
+
+async def resend_registration_code(tenant: TenantContext, pii: PiiProtector, username: str | None, client: str, *,
+                                   id_number: str | None = None) -> str:
+    """A new code for an account still waiting for its check after registering (the first
+    one expired or was lost); returns where it went, masked. Found as ``verify_registration``
+    finds it."""
+    account = await find_account(tenant, pii, id_number=id_number, username=username)
+    if account is None or account["status"] != "registered":
+        raise _field_error("username", "未找到待验证的账户", 404)
+    channel = tenant.hooks.registration_policy.verify[0]
+    target = account["phone"] if channel == "sms" else account["email"]
+    async with db().transaction():
+        await codes.send_code(
+            tenant, pii, purpose="register", channel=channel, target=target, event="code.register",
+            context={"real_name": account["real_name"], "username": account["username"]}, client=client,
+            account_id=account["id"],
+        )
+    return mask_phone(target) if channel == "sms" else mask_email(target)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+import msgspec
+
 from core.accounts import codes
 from core.accounts.audit import audit
 from core.accounts.identity import (
@@ -258,3 +260,63 @@ async def reveal_id_number(tenant: TenantContext, pii: PiiProtector, actor: Prin
     entry_id = await audit(tenant.id, actor.id, "learner.reveal_id_number", f"account:{account_id}", reason, client)
     return FullIdNumber(id_number=pii.decrypt(learner["id_number_enc"]), audit_id=entry_id)
 
+
+
+async def learner_for_staff(tenant: TenantContext, actor: Principal, account_id: int) -> tuple[AccountOut, dict]:
+    """A learner in the actor's scope as the account review sees it: the account (masked),
+    and what they registered with — unit, personal details, the profile fields the plugin
+    asked for, whether an ID-card scan is on file, who opened it at a window, earlier reviews."""
+    _require_admin(actor)
+    row = await _learner_in_scope(tenant, actor, account_id)
+    unit = await OrgUnit.select(OrgUnit.code, OrgUnit.name).where(OrgUnit.id == row["unit_id"]).first() \
+        if row["unit_id"] else None
+    opener = await Account.select(Account.real_name, Account.username).where(Account.id == row["opened_by"]).first() \
+        if row["opened_by"] else None
+    reviews = await AccountReview.select(AccountReview.decision, AccountReview.opinion, AccountReview.created_at,
+                                         AccountReview.reviewer_id).where(
+        AccountReview.account_id == row["id"]).order_by(AccountReview.id)
+    reviewers = {r["id"]: r["real_name"] for r in await Account.select(Account.id, Account.real_name).where(
+        Account.id.is_in([r["reviewer_id"] for r in reviews] or [0]))}
+    profile = row["profile"]
+    details = {
+        "unit_name": unit["name"] if unit else "", "gender": row["gender"], "ethnicity": row["ethnicity"],
+        "nationality": row["nationality"], "region": row["region"], "address": row["address"],
+        "birth_date": row["birth_date"], "created_at": row["created_at"], "activated_at": row["activated_at"],
+        "has_id_scan": bool(row["id_scan_key"]),
+        "profile": msgspec.json.decode(profile) if isinstance(profile, str) else profile or {},
+        "opened_by": (opener["real_name"] or opener["username"]) if opener else "",
+        "reviews": [{"decision": r["decision"], "opinion": r["opinion"], "at": r["created_at"],
+                     "reviewer": reviewers.get(r["reviewer_id"], "")} for r in reviews],
+    }
+    return await account_out(row), details
+
+
+_SCAN_TYPES = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif"}
+
+
+async def id_scan_for_staff(tenant: TenantContext, actor: Principal, account_id: int) -> dict:
+    """The ID-card scan a learner registered with (``storage_key``, ``filename``,
+    ``content_type``), for an admin in scope reviewing the account; 404 if there is none.
+    Each look is written to the audit log."""
+    _require_admin(actor)
+    row = await _learner_in_scope(tenant, actor, account_id)
+    if not row["id_scan_key"]:
+        raise AccountError("该账户没有身份证扫描件", 404)
+    ext = row["id_scan_key"].rsplit(".", 1)[-1]
+    await audit(tenant.id, actor.id, "learner.view_id_scan", f"account:{account_id}")
+    return {"storage_key": row["id_scan_key"], "filename": f"id-scan.{ext}",
+            "content_type": _SCAN_TYPES.get(ext, "application/octet-stream")}
+
+
+async def unit_staff(tenant: TenantContext, actor: Principal, unit_code: str) -> list[dict]:
+    """The staff accounts holding a role at one unit the actor administers: ``username``,
+    ``real_name``, ``role``, ``status`` (``invited`` until they activate), oldest first."""
+    _require_admin(actor)
+    unit = await _unit(tenant, unit_code)
+    if not actor.covers(unit["path"], *ADMIN_ROLES):
+        raise AccountError(f"未找到单位 {unit_code}", 404)
+    rows = await StaffRole.select(StaffRole.role, StaffRole.account_id.username, StaffRole.account_id.real_name,
+                                  StaffRole.account_id.status).where(
+        StaffRole.tenant_id == tenant.id, StaffRole.unit_id == unit["id"]).order_by(StaffRole.id)
+    return [{"username": r["account_id.username"], "real_name": r["account_id.real_name"], "role": r["role"],
+             "status": r["account_id.status"]} for r in rows]

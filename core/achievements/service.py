@@ -217,13 +217,27 @@ async def delete_achievement(tenant: TenantContext, storage: Storage, learner_id
 # Evidence
 
 
+def accepts_evidence(status: str, source: str, applications: list[dict]) -> bool:
+    """Whether files may still be added to an outcome (``applications``: its ``{kind, status}``):
+    not once converted or recognized, nor under review — except while the review opened by
+    storing it or by a recognition request awaits its first decision, so that the scans can
+    follow an outcome that goes to review as it is stored."""
+    if source == "converted" or status == "recognized":
+        return False
+    if status == "applied":
+        return any(a["kind"] in ("store_review", "recognition") and a["status"] == "submitted" for a in applications)
+    return True
+
+
 async def add_evidence(tenant: TenantContext, storage: Storage, learner_id: int, achievement_id: int,
                        filename: str, content: bytes, item: str, max_bytes: int) -> EvidenceOut:
     """Store one evidence file: type judged by content against what the sub-type's evidence
     item accepts, size capped, SHA-256 recorded. The file is written before its row and
     removed again if the row cannot be written, so neither exists without the other."""
     row = await _own_row(tenant, learner_id, achievement_id)
-    if row["status"] in ("applied", "recognized") or row["source"] == "converted":
+    applications = await Application.select(Application.kind, Application.status).where(
+        Application.achievement_id == row["id"]) if row["status"] == "applied" else []
+    if not accepts_evidence(row["status"], row["source"], applications):
         raise AchievementError("成果已提交审核或已认定，不能再修改材料", 409)
     sub = _subtype(tenant.hooks.taxonomy, row["category"], row["subtype"])
     if item and not any(e.name == item for e in sub.evidence):

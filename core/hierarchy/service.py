@@ -6,7 +6,7 @@ Every function takes the tenant's id and scopes its queries by it.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
 from core.errors import DomainError
@@ -111,6 +111,14 @@ async def get_unit(tenant_id: int, code: str, levels: Sequence[OrgLevel]) -> Org
     return OrgUnitDetail(**{f: getattr(unit, f) for f in unit.__struct_fields__}, ancestors=ancestors)
 
 
+async def units_at_level(tenant_id: int, level: str, levels: Sequence[OrgLevel], limit: int = 500) -> list[OrgUnitOut]:
+    """Every unit of one level, anywhere in the tree, ordered by code (e.g. the provincial
+    centres a registering learner chooses their region from)."""
+    rows = await OrgUnit.raw(_SELECT + f" AND u.level = {{}} ORDER BY u.code LIMIT {int(limit)}", tenant_id, level)
+    by_code = {lvl.code: lvl for lvl in levels}
+    return [_out(row, by_code) for row in rows]
+
+
 async def seed_units(tenant_id: int, rows: Sequence[dict[str, str]], levels: Sequence[OrgLevel]) -> int:
     """Add the units of ``rows`` that the tenant lacks and update the ones it has.
 
@@ -205,3 +213,32 @@ async def create_unit(tenant_id: int, levels: Sequence[OrgLevel], *, code: str, 
         await OrgUnit.update({OrgUnit.address: address, OrgUnit.phone: phone}).where(
             OrgUnit.tenant_id == tenant_id, OrgUnit.code == code)
     return await get_unit(tenant_id, code, levels)
+
+
+async def unit_in_scope(tenant_id: int, code: str, levels: Sequence[OrgLevel], covers: Callable[[str], bool]) -> OrgUnitDetail:
+    """The unit ``code`` if ``covers(path)`` says it is within a staff member's scope; 404 as
+    if it did not exist otherwise."""
+    row = await _unit_row(tenant_id, code)
+    if row is None or not covers(row["path"]):
+        raise HierarchyError(f"未找到单位 {code}", 404)
+    return await get_unit(tenant_id, code, levels)
+
+
+async def create_unit_below(tenant_id: int, levels: Sequence[OrgLevel], covers: Callable[[str], bool], *,
+                            code: str, level: str, name: str, parent_code: str, host_institution: str = "",
+                            address: str = "", phone: str = "") -> OrgUnitDetail:
+    """``create_unit`` by a staff member: the parent must be within ``covers`` (404 otherwise),
+    and a code already taken or a level that cannot sit below the parent is refused naming
+    the field. Runs in its own transaction."""
+    parent = await _unit_row(tenant_id, parent_code)
+    if parent is None or not covers(parent["path"]):
+        raise HierarchyError(f"未找到单位 {parent_code}", 404)
+    by_code = {lvl.code: lvl for lvl in levels}
+    if level not in by_code or by_code[level].rank <= by_code[parent["level"]].rank:
+        below = "、".join(lvl.label for lvl in levels if lvl.rank > by_code[parent["level"]].rank) or "无"
+        raise HierarchyError(f"{parent['name']}之下只能设立：{below}", 400, extra={"field": "level"})
+    if await OrgUnit.exists().where(OrgUnit.tenant_id == tenant_id, OrgUnit.code == code):
+        raise HierarchyError(f"单位编码 {code} 已存在", 409, extra={"field": "code"})
+    async with OrgUnit._meta.db.transaction():
+        return await create_unit(tenant_id, levels, code=code, level=level, name=name, parent_code=parent_code,
+                                 host_institution=host_institution, address=address, phone=phone)

@@ -70,43 +70,76 @@ class ImportController(Controller):
     async def import_learners(self, request: Request, tenant: NamedDependency[TenantContext],
                               actor: NamedDependency[Principal],
                               data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)]) -> JobCreated:
-        pii = request.app.state.pii
-        return await _start(request, tenant, actor, data, "learners", lambda path, name, job: import_learners(
-            tenant_id=tenant.id, hooks=tenant.hooks, pii=pii, path=path, filename=name, job_id=job))
+        return JobCreated(job_id=await start_import(request, tenant, actor, data, "learners"))
 
     @post("/catalog", status_code=202, request_max_body_size=MAX_IMPORT_BYTES, summary="批量导入名录条目")
     async def import_catalog(self, request: Request, tenant: NamedDependency[TenantContext],
                              actor: NamedDependency[Principal],
                              data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)]) -> JobCreated:
-        return await _start(request, tenant, actor, data, "catalog", lambda path, name, job: import_catalog(
-            tenant=tenant, path=path, filename=name, job_id=job))
+        return JobCreated(job_id=await start_import(request, tenant, actor, data, "catalog"))
 
     @post("/rules", status_code=202, request_max_body_size=MAX_IMPORT_BYTES, summary="批量导入转换规则")
     async def import_rules(self, request: Request, tenant: NamedDependency[TenantContext],
                            actor: NamedDependency[Principal],
                            data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)]) -> JobCreated:
-        return await _start(request, tenant, actor, data, "rules", lambda path, name, job: import_rules(
-            tenant=tenant, path=path, filename=name, job_id=job))
+        return JobCreated(job_id=await start_import(request, tenant, actor, data, "rules"))
 
     @get("/{job_id:int}", summary="导入任务进度与被拒绝的行")
     async def job(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                   job_id: FromPath[int]) -> JobOut:
         _require_tenant_admin(actor)
-        row = await ImportJob.select().where(ImportJob.id == job_id, ImportJob.tenant_id == tenant.id).first()
-        if row is None:
+        found = await read_job(tenant.id, job_id)
+        if found is None:
             raise NotFoundException("未找到该导入任务")
-        errors = row["errors"]
-        errors = msgspec.json.decode(errors) if isinstance(errors, str) else errors or []
-        return JobOut(
-            job_id=row["id"], kind=row["kind"], filename=row["filename"], status=row["status"], total=row["total"],
-            done=row["done"], failed=row["failed"], created=row["created"], message=row["message"],
-            errors=[RowErrorOut(row=e["row"], message=e["message"]) for e in errors],
-            created_at=row["created_at"], finished_at=row["finished_at"],
-        )
+        return found
+
+
+KINDS = ("learners", "catalog", "rules")
+
+
+def _job_out(row: dict, with_errors: bool = True) -> JobOut:
+    errors = row.get("errors") if with_errors else None
+    errors = msgspec.json.decode(errors) if isinstance(errors, str) else errors or []
+    return JobOut(
+        job_id=row["id"], kind=row["kind"], filename=row["filename"], status=row["status"], total=row["total"],
+        done=row["done"], failed=row["failed"], created=row["created"], message=row["message"],
+        errors=[RowErrorOut(row=e["row"], message=e["message"]) for e in errors],
+        created_at=row["created_at"], finished_at=row["finished_at"],
+    )
+
+
+async def read_job(tenant_id: int, job_id: int) -> JobOut | None:
+    """One import job of the tenant with its rejected rows (the first 1,000), or None."""
+    row = await ImportJob.select().where(ImportJob.id == job_id, ImportJob.tenant_id == tenant_id).first()
+    return _job_out(row) if row else None
+
+
+async def recent_jobs(tenant_id: int, limit: int = 20) -> list[JobOut]:
+    """The tenant's latest import jobs, newest first, without their rejected rows."""
+    columns = [c for c in ImportJob._meta.columns if c._meta.name != "errors"]
+    rows = await ImportJob.select(*columns).where(ImportJob.tenant_id == tenant_id).order_by(
+        ImportJob.id, ascending=False).limit(limit)
+    return [_job_out(r, with_errors=False) for r in rows]
+
+
+async def start_import(request: Request, tenant: TenantContext, actor: Principal, form: dict, kind: str) -> int:
+    """Start a ``kind`` import (``KINDS``) of the form's ``file``; returns the job id at once.
+    The API and the portal's import page both come through here."""
+    if kind == "learners":
+        pii = request.app.state.pii
+        return await _start(request, tenant, actor, form, kind, lambda path, name, job: import_learners(
+            tenant_id=tenant.id, hooks=tenant.hooks, pii=pii, path=path, filename=name, job_id=job))
+    if kind == "catalog":
+        return await _start(request, tenant, actor, form, kind, lambda path, name, job: import_catalog(
+            tenant=tenant, path=path, filename=name, job_id=job))
+    if kind == "rules":
+        return await _start(request, tenant, actor, form, kind, lambda path, name, job: import_rules(
+            tenant=tenant, path=path, filename=name, job_id=job))
+    raise ValueError(f"unknown import kind {kind!r}")
 
 
 async def _start(request: Request, tenant: TenantContext, actor: Principal, form: dict, kind: str,
-                 run: Callable[[Path, str, int], Awaitable[object]]) -> JobCreated:
+                 run: Callable[[Path, str, int], Awaitable[object]]) -> int:
     """Spool the upload to disk, record the job, run the import outside the request."""
     _require_tenant_admin(actor)
     upload, _ = single_file(form)
@@ -120,7 +153,7 @@ async def _start(request: Request, tenant: TenantContext, actor: Principal, form
     task = asyncio.create_task(_background(run, path, filename, job_id))
     request.app.state.jobs.add(task)
     task.add_done_callback(request.app.state.jobs.discard)
-    return JobCreated(job_id=job_id)
+    return job_id
 
 
 async def _background(run, path: Path, filename: str, job_id: int) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -13,31 +12,10 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from core.accounts.api import provide_principal, provide_staff
 from core.accounts.login import Principal
-from core.accounts.identity import mask_email, mask_phone
 from core.notifications import templates
-from core.notifications.sender import mask_codes
-from core.notifications.tables import Notification
+from core.notifications.service import NotificationPage, delivery_log
 from core.notifications.templates import Rendered, TemplateOut
 from core.tenancy.service import TenantContext
-
-
-class NotificationOut(msgspec.Struct, kw_only=True):
-    id: int
-    to: str
-    channel: str
-    event: str
-    subject: str
-    body: str
-    status: str
-    attempts: int
-    last_error: str
-    created_at: datetime
-    sent_at: datetime | None
-
-
-class NotificationPage(msgspec.Struct):
-    items: list[NotificationOut]
-    next_cursor: str | None
 
 
 class DeliveryLogController(Controller):
@@ -53,29 +31,8 @@ class DeliveryLogController(Controller):
         cursor: Annotated[str | None, QueryParameter(pattern=r"^\d+$")] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> NotificationPage:
-        if not actor.has_role("tenant_admin", "unit_admin"):
-            raise PermissionDeniedException("仅限管理员查看通知记录")
-        whole = actor.has_role("tenant_admin")  # others see addresses and codes masked
-        query = Notification.select().where(Notification.tenant_id == tenant.id)
-        if to:
-            query = query.where(Notification.recipient == to.strip().lower() if "@" in to else Notification.recipient == to.strip())
-        if event:
-            query = query.where(Notification.event == event)
-        if cursor:
-            query = query.where(Notification.id < int(cursor))
-        rows = await query.order_by(Notification.id, ascending=False).limit(limit + 1)
-        items = [
-            NotificationOut(id=r["id"], to=r["recipient"] if whole else _mask(r["recipient"]), channel=r["channel"],
-                            event=r["event"], subject=r["subject"], body=r["body"] if whole else mask_codes(r["body"]),
-                            status=r["status"], attempts=r["attempts"], last_error=r["last_error"],
-                            created_at=r["created_at"], sent_at=r["sent_at"])
-            for r in rows[:limit]
-        ]
-        return NotificationPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
-
-
-def _mask(recipient: str) -> str:
-    return mask_email(recipient) if "@" in recipient else mask_phone(recipient)
+        return await delivery_log(tenant.id, (g.role for g in actor.grants), to=to, event=event,
+                                  cursor=int(cursor) if cursor else None, limit=limit)
 
 
 class TemplateIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -7,12 +7,17 @@ A tenant admin's own template (``TemplateOverride``) wins over the province's.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from functools import lru_cache
 
 import jinja2
+import msgspec
 from jinja2.sandbox import SandboxedEnvironment
 
+from core.accounts.identity import mask_email, mask_id_numbers_in, mask_phone
+from core.errors import DomainError
+from core.notifications.sender import mask_codes
 from core.notifications.tables import Notification, TemplateOverride
 from core.plugins import ProvinceHooks
 
@@ -68,3 +73,58 @@ async def enqueue(
         )
     )
 
+
+
+# ---------------------------------------------------------------------------------------------
+# The delivery log
+
+
+class NotificationOut(msgspec.Struct, kw_only=True):
+    id: int
+    to: str
+    channel: str
+    event: str
+    subject: str
+    body: str
+    status: str
+    attempts: int
+    last_error: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class NotificationPage(msgspec.Struct):
+    items: list[NotificationOut]
+    next_cursor: str | None
+
+
+def _mask(recipient: str) -> str:
+    return mask_email(recipient) if "@" in recipient else mask_phone(recipient)
+
+
+async def delivery_log(tenant_id: int, roles: Iterable[str], *, to: str | None = None, event: str | None = None,
+                       cursor: int | None = None, limit: int = 50) -> NotificationPage:
+    """The tenant's messages, newest first, for a viewer holding ``roles``: a tenant admin reads
+    them whole; a unit admin with addresses and codes masked; anyone else gets a 403. ID
+    numbers in a text (a username such as ``S`` + ID number) are masked for everyone."""
+    roles = set(roles)
+    if not roles & {"tenant_admin", "unit_admin"}:
+        raise DomainError("仅限管理员查看通知记录", 403)
+    whole = "tenant_admin" in roles
+    query = Notification.select().where(Notification.tenant_id == tenant_id)
+    if to and to.strip():
+        query = query.where(Notification.recipient == (to.strip().lower() if "@" in to else to.strip()))
+    if event:
+        query = query.where(Notification.event == event)
+    if cursor:
+        query = query.where(Notification.id < cursor)
+    rows = await query.order_by(Notification.id, ascending=False).limit(limit + 1)
+    items = [
+        NotificationOut(id=r["id"], to=r["recipient"] if whole else _mask(r["recipient"]), channel=r["channel"],
+                        event=r["event"], subject=mask_id_numbers_in(r["subject"]),
+                        body=mask_id_numbers_in(r["body"] if whole else mask_codes(r["body"])),
+                        status=r["status"], attempts=r["attempts"], last_error=r["last_error"],
+                        created_at=r["created_at"], sent_at=r["sent_at"])
+        for r in rows[:limit]
+    ]
+    return NotificationPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)

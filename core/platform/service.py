@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from core.errors import DomainError
 from core.platform.tables import PlatformAdmin
 from core.security.passwords import hash_password_async, verify_password_async
-from core.security.tokens import issue_token
+from core.security.tokens import issue_token, resolve_token
 
 class PlatformError(DomainError):
     pass
@@ -40,6 +40,16 @@ async def login(username: str, password: str, token_hours: int) -> str:
         PlatformAdmin.id == row["id"]
     )
     return await issue_token("platform", row["id"], None, token_hours)
+
+
+async def admin_for_token(token: str) -> tuple[int, str] | None:
+    """(id, username) of the national administrator ``token`` was issued to; None when the
+    token is unknown, expired, revoked or a tenant account's."""
+    subject = await resolve_token(token)
+    if subject is None or subject.subject != "platform":
+        return None
+    row = await PlatformAdmin.select(PlatformAdmin.username).where(PlatformAdmin.id == subject.subject_id).first()
+    return (subject.subject_id, row["username"]) if row else None
 
 
 async def tenant_figures() -> list[dict]:

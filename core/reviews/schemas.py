@@ -11,6 +11,8 @@ Kind = Literal["recognition", "conversion", "performance_conversion", "certifica
 class ApplicationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     kind: Kind
     achievement_id: int | None = None
+    # certificate: the outcomes (catalog, recognized or converted) the proof is to list, in order
+    achievement_ids: Annotated[list[int], msgspec.Meta(max_length=200)] | None = None
     rule_id: int | None = None
     target_catalog_entry_id: int | None = None
     unit_code: str | None = None  # the service point handling it, if not the learner's own
@@ -70,6 +72,8 @@ class ApplicationOut(msgspec.Struct, kw_only=True):
     target_achievement_id: int | None
     created_at: datetime
     decided_at: datetime | None
+    achievement_ids: list[int] = []  # certificate: the outcomes the proof lists
+    proof_code: str | None = None  # the proof an approved certificate (or national OUC conversion) issued
 
 
 class ReviewItem(msgspec.Struct, kw_only=True):

@@ -16,6 +16,7 @@ from core.accounts.login import Principal
 from core.accounts.tables import Account
 from core.achievements.tables import Achievement
 from core.catalog.tables import CatalogEntry
+from core.certificates import issuing as proofs
 from core.clock import utcnow
 from core.errors import DomainError
 from core.hierarchy.tables import OrgUnit
@@ -70,6 +71,9 @@ async def application_out(row: dict) -> ApplicationOut:
     rule = await Rule.select(Rule.name).where(Rule.id == row["rule_id"]).first() if row["rule_id"] else None
     target = await CatalogEntry.select(CatalogEntry.name).where(CatalogEntry.id == row["target_entry_id"]).first() \
         if row["target_entry_id"] else None
+    listed = (await proofs.listed_outcomes([row["id"]])).get(row["id"], []) if row["kind"] == "certificate" else []
+    proof_code = (await proofs.proof_codes([row["id"]])).get(row["id"]) \
+        if row["status"] == "approved" and proofs.issues_proof(row["kind"], chain) else None
     open_ = row["status"] in OPEN
     return ApplicationOut(
         id=row["id"], kind=row["kind"], status=row["status"],
@@ -81,10 +85,12 @@ async def application_out(row: dict) -> ApplicationOut:
                            decision=r["decision"], opinion=r["opinion"], reviewer=r["actor_name"], unit=r["unit_name"],
                            materials=[material_outs[m] for m in _json_list(r["materials"]) if m in material_outs],
                            at=r["created_at"]) for r in records],
-        achievement_id=row["achievement_id"], achievement_name=achievement["name"] if achievement else "",
+        achievement_id=row["achievement_id"],
+        achievement_name=achievement["name"] if achievement else "、".join(name for _, name in listed),
         rule_id=row["rule_id"], rule_name=rule["name"] if rule else None,
         target_catalog_entry_id=row["target_entry_id"], target_name=target["name"] if target else None,
         target_achievement_id=row["target_achievement_id"], created_at=row["created_at"], decided_at=row["decided_at"],
+        achievement_ids=[a for a, _ in listed], proof_code=proof_code,
     )
 
 
@@ -93,10 +99,13 @@ def _json_list(value) -> list:
 
 
 async def my_applications(tenant: TenantContext, learner_id: int, *, achievement_id: int | None, cursor: int | None,
-                          limit: int) -> ApplicationPage:
+                          limit: int, kinds: list[str] | None = None) -> ApplicationPage:
+    """The learner's applications, newest first; ``kinds`` narrows them (认定记录: recognitions)."""
     query = Application.select().where(Application.tenant_id == tenant.id, Application.learner_id == learner_id)
     if achievement_id:
         query = query.where(Application.achievement_id == achievement_id)
+    if kinds:
+        query = query.where(Application.kind.is_in(list(kinds)))
     if cursor:
         query = query.where(Application.id < cursor)
     rows = await query.order_by(Application.id, ascending=False).limit(limit + 1)
@@ -162,8 +171,10 @@ async def submit(tenant: TenantContext, learner: Principal, data: ApplicationIn,
             Application.idempotency_key == idempotency_key).first()
         if existing:
             return await application_out(existing)
-    if data.kind in ("certificate", "store_review"):
-        raise ReviewError("学习成果认证证明申请请使用证明申请；存储审核在添加成果时自动提交", 400, extra={"field": "kind"})
+    if data.kind == "store_review":
+        raise ReviewError("存储审核在添加成果时自动提交，无需申请", 400, extra={"field": "kind"})
+    if data.kind == "certificate":
+        return await _submit_certificate(tenant, learner, data, idempotency_key)
     if data.achievement_id is None:
         raise ReviewError("请选择成果", 400, extra={"field": "achievement_id"})
     achievement = await Achievement.select().where(
@@ -207,6 +218,22 @@ async def submit(tenant: TenantContext, learner: Principal, data: ApplicationIn,
         if data.kind == "recognition":
             await Achievement.update({Achievement.status: "applied", Achievement.updated_at: utcnow()}).where(
                 Achievement.id == achievement["id"])
+    return await application_out(await Application.select().where(Application.id == app_id).first())
+
+
+async def _submit_certificate(tenant: TenantContext, learner: Principal, data: ApplicationIn,
+                              idempotency_key: str | None) -> ApplicationOut:
+    """学习成果认证证明申请: the outcomes chosen go with it; on final approval a proof lists them."""
+    chosen = await proofs.check_outcomes(tenant, learner.id, data.achievement_ids)
+    chain = tenant.hooks.review_chain("certificate")
+    if chain is None or not chain.steps:
+        raise ReviewError(f"本学分银行不受理{KIND_LABELS['certificate']}申请", 400, extra={"field": "kind"})
+    learner_row = await Account.select(Account.unit_id, Account.real_name).where(Account.id == learner.id).first()
+    resolved = await resolve_chain(tenant.id, chain, await _routing_unit(tenant, learner_row, data.unit_code))
+    async with db().transaction():
+        app_id = await _create(tenant, learner.id, learner_row["real_name"], "certificate", None, None, None, resolved,
+                               idempotency_key)
+        await proofs.add_items(tenant.id, app_id, chosen)
     return await application_out(await Application.select().where(Application.id == app_id).first())
 
 
@@ -312,6 +339,49 @@ async def queue(tenant: TenantContext, actor: Principal, *, kind: str | None, st
     return ReviewPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
 
 
+async def pending_at_step(tenant: TenantContext, actor: Principal, *, kind: str, step: str, name: str | None,
+                          cursor: int | None, limit: int) -> ReviewPage:
+    """The pending ``queue`` narrowed to applications of ``kind`` whose current step is named
+    ``step`` (one tab such as 转换初审), and to learners whose name contains ``name``. The step
+    lives in each application's stored chain, so pages of the queue are read until ``limit``
+    matches are found; the cursor stays the application id."""
+    found: list[ReviewItem] = []
+    while True:
+        page = await queue(tenant, actor, kind=kind, status="pending", cursor=cursor, limit=100)
+        for item in page.items:
+            if item.current_step == step and (not name or name.strip() in item.learner_name):
+                found.append(item)
+                if len(found) > limit:
+                    return ReviewPage(items=found[:limit], next_cursor=str(found[limit - 1].id))
+        if page.next_cursor is None:
+            return ReviewPage(items=found, next_cursor=None)
+        cursor = int(page.next_cursor)
+
+
+async def step_materials(tenant: TenantContext, actor: Principal, application_id: int) -> list[MaterialOut]:
+    """Materials uploaded for the current step and not yet part of a decision (the decision's
+    record takes them)."""
+    row = await _visible(tenant, actor, application_id)
+    if row["status"] not in OPEN:
+        return []
+    step = decode_chain(row["chain"]).steps[row["current_step"]]
+    rows = await ReviewMaterial.select().where(ReviewMaterial.application_id == row["id"],
+                                               ReviewMaterial.step == row["current_step"]).order_by(ReviewMaterial.id)
+    return [MaterialOut(id=m["id"], step=step.name, filename=m["filename"], content_type=m["content_type"],
+                        size=m["size"], sha256=m["sha256"]) for m in rows]
+
+
+async def material_file(tenant: TenantContext, actor: Principal, application_id: int, material_id: int) -> dict:
+    """A review material's row (``storage_key``, ``filename``, ``content_type``) for staff who
+    may see the application; 404 otherwise."""
+    row = await _visible(tenant, actor, application_id)
+    material = await ReviewMaterial.select().where(ReviewMaterial.id == material_id, ReviewMaterial.tenant_id == tenant.id,
+                                                   ReviewMaterial.application_id == row["id"]).first()
+    if material is None:
+        raise ReviewError("未找到该材料", 404)
+    return material
+
+
 async def _review_items(tenant: TenantContext, rows: list[dict]) -> list[ReviewItem]:
     if not rows:
         return []
@@ -324,6 +394,7 @@ async def _review_items(tenant: TenantContext, rows: list[dict]) -> list[ReviewI
         Rule.id.is_in([r["rule_id"] for r in rows if r["rule_id"]] or [0]))}
     targets = {e["id"]: e["name"] for e in await CatalogEntry.select(CatalogEntry.id, CatalogEntry.name).where(
         CatalogEntry.id.is_in([r["target_entry_id"] for r in rows if r["target_entry_id"]] or [0]))}
+    listed = await proofs.listed_outcomes([r["id"] for r in rows if r["kind"] == "certificate"])
     items = []
     for r in rows:
         chain = decode_chain(r["chain"])
@@ -339,7 +410,8 @@ async def _review_items(tenant: TenantContext, rows: list[dict]) -> list[ReviewI
         items.append(ReviewItem(
             id=r["id"], kind=r["kind"], status=r["status"], current_step=step.name if step else None,
             current_step_label=step.label if step else None, learner_name=learner.get("real_name", ""),
-            learner_id_number_masked=learner.get("id_number_masked", ""), achievement_name=a.get("name", ""),
+            learner_id_number_masked=learner.get("id_number_masked", ""),
+            achievement_name=a.get("name") or "、".join(name for _, name in listed.get(r["id"], [])),
             category_label=category_label, subtype_label=subtype_label, rule_name=rule["name"] if rule else None,
             agreement=rule["agreement_id.name"] if rule else None, target_name=targets.get(r["target_entry_id"]),
             submitted_at=r["created_at"],
@@ -421,6 +493,9 @@ async def decide(tenant: TenantContext, actor: Principal, application_id: int, d
         raise ReviewError(f"请先上传{step.materials_label}", 400, extra={"field": "materials"})
 
     last = index == len(chain.steps) - 1
+    issuing = last and data.decision == "approve" and proofs.issues_proof(row["kind"], chain)
+    if issuing:
+        await proofs.ensure_key(tenant)
     now = utcnow()
     if data.decision == "reject":
         values = {Application.status: "rejected", Application.decided_at: now}
@@ -441,6 +516,8 @@ async def decide(tenant: TenantContext, actor: Principal, application_id: int, d
             opinion=data.opinion.strip(), actor_id=actor.id, actor_name=actor.real_name, unit_name=unit_name,
             materials=msgspec.json.encode(materials).decode(), created_at=now))
         outcome = await _apply_outcome(tenant, row, chain, data.decision, last, now)
+        if issuing:  # login_url is {site}/login: the proof names the tenant's site
+            outcome |= await proofs.issue(tenant, row, chain, now, login_url.removesuffix("/login"))
         await _notify(tenant, row, step, data, last, outcome, login_url)
     return await application_out(await Application.select().where(Application.id == row["id"]).first())
 
@@ -494,8 +571,15 @@ async def _notify(tenant: TenantContext, row: dict, step, data: DecisionIn, last
             event, context = "conversion.approved", {**convert, "login_url": login_url}
         else:
             event, context = "conversion.step_passed", {**convert, "step_label": step.label}
+    elif row["kind"] == "certificate":
+        event = context = None  # a certificate application tells the learner only of its proof, below
     else:
         return
-    await enqueue(tenant.id, tenant.hooks, event=event, channel=channel,
-                  recipient=learner["phone"] if channel == "sms" else learner["email"], context=context,
-                  dedupe_key=f"{event}:{row['id']}:{step.name}")
+    recipient = learner["phone"] if channel == "sms" else learner["email"]
+    if event:
+        await enqueue(tenant.id, tenant.hooks, event=event, channel=channel, recipient=recipient, context=context,
+                      dedupe_key=f"{event}:{row['id']}:{step.name}")
+    if outcome.get("proof_code"):
+        await enqueue(tenant.id, tenant.hooks, event="proof.issued", channel=channel, recipient=recipient,
+                      context={**base, "proof_code": outcome["proof_code"], "verify_url": outcome["verify_url"]},
+                      dedupe_key=f"proof.issued:{row['id']}")

@@ -165,6 +165,24 @@ async def search_rules(tenant_id: int, *, q: str | None, catalog_entry_id: int |
     return RulePage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
 
 
+async def list_rules(tenant_id: int, *, q: str | None = None, status: str | None = None, cursor: int | None = None,
+                     limit: int = 20) -> RulePage:
+    """Every rule of the tenant for its administrators (规则管理), retired ones included unless
+    ``status`` narrows them: newest first, by words in the name, description or agreement."""
+    query = Rule.select().where(Rule.tenant_id == tenant_id)
+    if status:
+        query = query.where(Rule.status == status)
+    for word in (q or "").split():
+        pattern = f"%{word}%"
+        query = query.where(Rule.name.like(pattern) | Rule.description.like(pattern)
+                            | Rule.agreement_id.name.like(pattern))
+    if cursor:
+        query = query.where(Rule.id < cursor)
+    rows = await query.order_by(Rule.id, ascending=False).limit(limit + 1)
+    items = await _outs(tenant_id, rows[:limit])
+    return RulePage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+
+
 async def retire_rule(tenant_id: int, rule_id: int) -> RuleOut:
     changed = await Rule.update({Rule.status: "retired", Rule.retired_at: utcnow()}).returning(Rule.id).where(
         Rule.id == rule_id, Rule.tenant_id == tenant_id, Rule.status == "published")
@@ -178,6 +196,10 @@ async def update_rule(tenant_id: int, rule_id: int, patch: RulePatch) -> RuleOut
     row = await Rule.select().where(Rule.id == rule_id, Rule.tenant_id == tenant_id).first()
     if row is None:
         raise RuleError("未找到该规则", 404)
+    valid_from = patch.valid_from or row["valid_from"]
+    valid_to = patch.valid_to or row["valid_to"]
+    if valid_from and valid_to and valid_to < valid_from:
+        raise field_error("valid_to" if patch.valid_to else "valid_from", "失效日期不能早于生效日期")
     values: dict = {}
     if patch.credits is not None or patch.ratio is not None:
         if await Application.exists().where(Application.rule_id == rule_id):

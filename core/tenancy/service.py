@@ -186,7 +186,8 @@ async def _check_hosts_free(hosts: list[str], slug: str) -> None:
     for row in await Tenant.select(Tenant.slug, Tenant.hosts).where(Tenant.slug != slug):
         taken = set(_decode(row["hosts"], list[str])) & set(hosts)
         if taken:
-            raise TenantError(f"域名 {'、'.join(sorted(taken))} 已被租户 {row['slug']} 使用", 409)
+            raise TenantError(f"域名 {'、'.join(sorted(taken))} 已被租户 {row['slug']} 使用", 409,
+                              extra={"field": "hosts"})
 
 
 async def _upsert_tenant(spec, source: str) -> int:
@@ -243,10 +244,10 @@ async def create_tenant(data: TenantCreate, registry: TenantRegistry) -> TenantO
     try:
         registry.plugins.hooks(data.plugin).load_all()
     except PluginError as exc:
-        raise TenantError(str(exc), 400) from exc
+        raise TenantError(str(exc), 400, extra={"field": "plugin"}) from exc
     async with Tenant._meta.db.transaction():
         if await Tenant.exists().where(Tenant.slug == data.slug):
-            raise TenantError(f"租户 {data.slug} 已存在", 409)
+            raise TenantError(f"租户 {data.slug} 已存在", 409, extra={"field": "slug"})
         await _upsert_tenant(data, source="api")
     await registry.reload()
     return await get_tenant(data.slug, registry)

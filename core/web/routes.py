@@ -7,14 +7,33 @@ from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.static_files import create_static_files_router
 
+from core.catalog.staff_pages import CatalogStaffPages
+from core.accounts.staff_pages import StaffLearnerPages
 from core.errors import DomainError
+from core.hierarchy.pages import StaffUnitPages
+from core.reviews.staff_pages import StaffReviewPages
+from core.imports.pages import ImportPages
+from core.notifications.pages import NotificationPages
+from core.platform.pages import PLATFORM_ERRORS, PLATFORM_PAGES
+from core.rules.staff_pages import RuleStaffPages
 from core.tenancy.api import resolve_tenant
+from core.accounts.pages import ActivationPages, PasswordPages
+from core.accounts.registration_pages import RegistrationPages
+from core.rules.pages import RuleSearchPages
+from core.tenancy.pages import PublicPages
+from core.certificates.pages import ProofPages
+from core.achievements.pages import MyOutcomePages
+from core.reviews.learner_pages import LearnerApplicationPages
 from core.web.config import STATIC_DIR
 from core.web.pages import PortalHomeController, page_error_handler
 from core.web.portal import LoginRequired, provide_portal
 
 # Each domain adds its page controllers here (one line each).
-TENANT_PAGES: list = [PortalHomeController]
+TENANT_PAGES: list = [PortalHomeController, StaffReviewPages, StaffLearnerPages, StaffUnitPages]
+TENANT_PAGES += [ImportPages, CatalogStaffPages, RuleStaffPages, NotificationPages]
+TENANT_PAGES += [ActivationPages, PasswordPages, RegistrationPages, PublicPages, RuleSearchPages]
+TENANT_PAGES += [ProofPages]
+TENANT_PAGES += [MyOutcomePages, LearnerApplicationPages]
 
 PAGE_ERRORS = {LoginRequired: page_error_handler, DomainError: page_error_handler,
                HTTPException: page_error_handler, Exception: page_error_handler}
@@ -28,5 +47,7 @@ def portal_routers() -> list:
         exception_handlers=PAGE_ERRORS,
         include_in_schema=False,
     )
+    platform_pages = Router(path="/platform", route_handlers=PLATFORM_PAGES, exception_handlers=PLATFORM_ERRORS,
+                            include_in_schema=False)
     static = create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False)
-    return [tenant_pages, static]
+    return [tenant_pages, platform_pages, static]

@@ -45,3 +45,23 @@ def form_error(html: str) -> str | None:
 def input_value(html: str, name: str) -> str | None:
     match = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*value="([^"]*)"', html)
     return unescape(match.group(1)) if match else None
+
+
+def table_rows(html: str, table_id: str) -> list[list[str]]:
+    """The body rows of table ``table_id`` as lists of cell texts (tags stripped)."""
+    table = re.search(rf'<table id="{re.escape(table_id)}".*?<tbody>(.*?)</tbody>', html, re.S)
+    assert table, f"no table {table_id}"
+    return [[unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table.group(1), re.S)]
+
+
+def selected_option(html: str, name: str) -> str | None:
+    """The value of the option selected in select ``name``."""
+    select = re.search(rf'<select[^>]*name="{re.escape(name)}".*?</select>', html, re.S)
+    chosen = re.search(r'<option value="([^"]*)" selected', select.group(0)) if select else None
+    return unescape(chosen.group(1)) if chosen else None
+
+
+def textarea_value(html: str, name: str) -> str | None:
+    match = re.search(rf'<textarea[^>]*name="{re.escape(name)}"[^>]*>(.*?)</textarea>', html, re.S)
+    return unescape(match.group(1)) if match else None

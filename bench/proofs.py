@@ -1,0 +1,344 @@
+"""Learning-outcome proofs signed and verified per second: the cryptography alone, the service
+in-process, and the API over HTTP against a real server — on PostgreSQL and SQLite, in one run.
+
+    .venv/bin/python bench/proofs.py [--proofs 600] [--seconds 4] [--connections 8] [--skip-sqlite]
+        [--dsn postgresql://postgres@127.0.0.1:5432/postgres]
+
+(a) No database: a proof's credential (3 outcomes, a W3C VC / Open Badges 3.0 document of about
+    2.5 kB) signed with eddsa-jcs-2022 (RFC 8785 canonicalization, two SHA-256, Ed25519) and
+    verified. Baseline, same run: bare Ed25519 over 64 bytes — the floor no suite goes below.
+(b) In-process, per database: ``core.certificates.issuing.issue`` in a transaction (read the
+    outcomes and the learner, sign, write the proof) and ``core.reviews.service.decide`` — the
+    final approval of a certificate application, which issues the proof with the decision;
+    ``service.verify_code`` (read the record, check its signature) and ``service.verify_document``
+    (check a posted credential). Sequential calls: proofs/s = 1 / mean time.
+(c) Over HTTP, per database: uvicorn with one worker (the platform as ``creditbank serve`` runs
+    it), ``--connections`` keep-alive connections from this process: the final decision
+    ``POST /reviews/{id}/decision`` (each issues a proof), ``GET /verify/{code}``, ``POST
+    /verify`` with the credential; baseline ``GET /meta`` on the same server.
+
+Data: the Guangdong tenant; ``--proofs`` certificate applications per measured stage, each of
+a learner with three catalog courses, waiting for the management centre's single step.
+Figures are printed, never asserted; the databases are dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import msgspec
+from asgi_lifespan import LifespanManager
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # harness
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from harness import PYTHON, LoadResult, free_port, load, server  # noqa: E402
+
+from bench.fixtures import (  # noqa: E402
+    ACHIEVEMENT_COLUMNS, APPLICATION_COLUMNS, DEFAULT_DSN, NOW, SECRET, Bulk, Series, grant, issue_tokens,
+    load_accounts, prepare, scratch_postgres, settings_for, temp_home, timed,
+)
+from core.app import create_app  # noqa: E402
+from core.plugins import PluginRegistry  # noqa: E402
+from core.settings import Settings  # noqa: E402
+
+TENANT = "guangdong"
+OUTCOMES = 3
+SITE = f"http://bench.local/t/{TENANT}"
+OPINION = "审核人：学分银行管理中心 明耀星"
+
+
+# ---------------------------------------------------------------------------------------------
+# (a) The cryptography alone
+
+
+def rate(call: Callable[[], object], seconds: float) -> float:
+    """Calls per second of ``call`` over about ``seconds``."""
+    n, started = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - started) < seconds:
+        for _ in range(50):
+            call()
+        n += 50
+    return n / elapsed
+
+
+def crypto(seconds: float) -> None:
+    from datetime import datetime, timezone
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from core.certificates import content, credential
+    from core.certificates.schemas import HolderOut, OutcomeOut
+
+    key = Ed25519PrivateKey.generate()
+    public = key.public_key()
+    outcomes = [OutcomeOut(name=f"课程{i}：公司概况与管理学基础", category="学历教育", subtype="课程", institution="广东开放大学",
+                           credits=3, obtained_on="2020-07-06", certificate_no="", recognition="名录成果")
+                for i in range(OUTCOMES)]
+    document = content.build(code="7K2M-9QXD-4RTA-B8WZ", site=SITE, tenant_name="广东终身教育学分银行",
+                              unit_name="广东终身教育学分银行", unit_code=None,
+                              holder=HolderOut(name="明耀星", id_number_masked="4401**********1234"),
+                              outcomes=outcomes, conversions=[], issued_at=datetime.now(timezone.utc))
+    method = f"{SITE}/api/v1/proof-keys#{credential.public_multikey(public)}"
+    now = datetime.now(timezone.utc)
+    signed = credential.sign(document, key, method, now)
+    size = len(msgspec.json.encode(signed))
+    message = os.urandom(64)
+    signature = key.sign(message)
+    sign_rate = rate(lambda: credential.sign(document, key, method, now), seconds)
+    verify_rate = rate(lambda: credential.check(credential.proof_parts(signed), public), seconds)
+    bare_sign = rate(lambda: key.sign(message), seconds)
+    bare_verify = rate(lambda: public.verify(signature, message), seconds)
+    print(f"\n(a) no database — a {size:,}-byte credential with {OUTCOMES} outcomes")
+    print(f"  {'sign, eddsa-jcs-2022':<58} {sign_rate:9,.0f} /s   bare Ed25519 sign {bare_sign:9,.0f} /s   "
+          f"ratio {sign_rate / bare_sign:.2f}")
+    print(f"  {'verify, eddsa-jcs-2022':<58} {verify_rate:9,.0f} /s   bare Ed25519 verify {bare_verify:7,.0f} /s   "
+          f"ratio {verify_rate / bare_verify:.2f}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+
+
+async def build(settings: Settings, plugins: PluginRegistry, per_stage: int) -> dict:
+    """Migrate, seed the tenants, and load ``3 × per_stage`` certificate applications of as
+    many learners, each listing three catalog courses; and the centre's admin."""
+    from core.reviews.engine import resolve_chain
+
+    tenant_id = (await prepare(settings, plugins))[TENANT]
+    chain = await resolve_chain(tenant_id, plugins.hooks(TENANT).review_chain("certificate"), None)
+    chain_json = msgspec.json.encode(chain).decode()
+    n = 3 * per_stage
+    async with Bulk.open(settings) as bulk:
+        entries = await bulk.fetch("SELECT id, category, subtype, name, institution, fields FROM catalog_entry "
+                                   "WHERE tenant_id = $1 AND subtype = 'course' ORDER BY id LIMIT 60", tenant_id)
+        centre_unit = (await bulk.fetch("SELECT id FROM org_unit WHERE tenant_id = $1 AND code = 'GD'", tenant_id))[0][0]
+        learners = await load_accounts(bulk, tenant_id, [None] * n, prefix="learner")
+        [admin] = await load_accounts(bulk, tenant_id, [centre_unit], kind="staff", seed=9, prefix="centre")
+        await grant(bulk, tenant_id, admin, "tenant_admin", centre_unit)
+        first_achievement = await bulk.next_id("achievement")
+        first_application = await bulk.next_id("application")
+        achievements, applications, items = [], [], []
+        for k, learner in enumerate(learners):
+            app_id = first_application + k
+            for j in range(OUTCOMES):
+                entry = entries[(k * OUTCOMES + j) % len(entries)]
+                achievement_id = first_achievement + k * OUTCOMES + j
+                fields = entry[5] if isinstance(entry[5], str) else msgspec.json.encode(entry[5]).decode()
+                achievements.append((achievement_id, tenant_id, learner, entry[1], entry[2], entry[0], entry[3], entry[4],
+                                     fields, NOW.date(), "catalog", "self", "", None, None, None, NOW, NOW))
+                items.append((tenant_id, app_id, achievement_id, j))
+            applications.append((app_id, tenant_id, learner, "certificate", None, None, None, "submitted", chain_json,
+                                 0, "tenant_admin", None, None, None, NOW, NOW, None))
+        await bulk.load("achievement", ACHIEVEMENT_COLUMNS, achievements)
+        await bulk.load("application", APPLICATION_COLUMNS, applications)
+        await bulk.load("proof_request_item", ("tenant_id", "application_id", "achievement_id", "position"), items)
+        await bulk.analyze()
+    ids = list(range(first_application, first_application + n))
+    return {"tenant_id": tenant_id, "admin": admin, "issue": ids[:per_stage], "decide": ids[per_stage:2 * per_stage],
+            "http": ids[2 * per_stage:]}
+
+
+# ---------------------------------------------------------------------------------------------
+# (b) In-process
+
+
+def throughput(series: Series) -> float:
+    return 1000 / statistics.fmean(series.samples)
+
+
+async def in_process(settings: Settings, plugins: PluginRegistry, world: dict) -> str:
+    """Runs the in-process stage; returns one issued proof's code for the HTTP stage."""
+    from core.accounts.login import principal_for_token
+    from core.certificates import issuing, service
+    from core.clock import utcnow
+    from core.reviews import service as reviews
+    from core.reviews.engine import decode_chain
+    from core.reviews.schemas import DecisionIn
+    from core.reviews.tables import Application
+
+    app = create_app(settings, plugins, migrate=False, sync_tenants=False, run_sender=False)
+    out = {k: Series(label) for k, label in (
+        ("issue", "issuing.issue() in a transaction (a proof of 3 outcomes)"),
+        ("decide", "reviews.service.decide(), final approval + its proof"),
+        ("code", "service.verify_code() (record + signature)"),
+        ("document", "service.verify_document() (a posted credential)"))}
+    async with LifespanManager(app):
+        tenant = await app.state.tenants.get(TENANT)
+        token = (await issue_tokens({"admin": (world["admin"], world["tenant_id"])}))["admin"]
+        actor = await principal_for_token(tenant, token)
+        await issuing.ensure_key(tenant)
+        rows = {r["id"]: r for r in await Application.select().where(Application.id.is_in(world["issue"]))}
+        db = Application._meta.db
+
+        async def issue_one(row: dict) -> dict:
+            async with db.transaction():
+                return await issuing.issue(tenant, row, decode_chain(row["chain"]), utcnow(), SITE)
+
+        for app_id in world["issue"]:
+            issued = await timed(out["issue"], lambda: issue_one(rows[app_id]))
+        decision = DecisionIn(step="certificate_issue", decision="approve", opinion=OPINION)
+        for app_id in world["decide"]:
+            decided = await timed(out["decide"], lambda: reviews.decide(tenant, actor, app_id, decision, f"{SITE}/login"))
+            assert decided.proof_code
+        code = issued["proof_code"]
+        document = msgspec.json.decode(await service.my_credential(
+            tenant, (await Application.select(Application.learner_id).where(
+                Application.id == world["issue"][-1]).first())["learner_id"], code))
+        for _ in range(len(world["issue"])):
+            verdict = await timed(out["code"], lambda: service.verify_code(tenant, code))
+            assert verdict.valid
+            verdict = await timed(out["document"], lambda: service.verify_document(tenant, document))
+            assert verdict.valid
+    for series in out.values():
+        print(f"{series.line()}   {throughput(series):7,.0f} /s")
+    return code
+
+
+# ---------------------------------------------------------------------------------------------
+# (c) Over HTTP
+
+
+async def _drive(host: str, port: int, next_request: Callable[[], bytes | None], stop: float, lat: list[float],
+                 counts: list[int]) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        while time.perf_counter() < stop and (request := next_request()) is not None:
+            t0 = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                           if line.lower().startswith(b"content-length:")), 0)
+            await reader.readexactly(length)
+            lat.append((time.perf_counter() - t0) * 1000)
+            counts[0 if head.startswith(b"HTTP/1.1 200") else 1] += 1
+    finally:
+        writer.close()
+
+
+def drive(base: str, next_request: Callable[[], bytes | None], seconds: float, connections: int) -> LoadResult:
+    """Send what ``next_request`` gives (until it gives None or time is up) over keep-alive
+    connections — ``harness.load`` for requests that differ or carry a body."""
+    host, port = base.split("://", 1)[1].split(":")
+
+    async def run() -> LoadResult:
+        lat: list[float] = []
+        counts = [0, 0]
+        start = time.perf_counter()
+        await asyncio.gather(*(_drive(host, int(port), next_request, start + seconds, lat, counts)
+                               for _ in range(connections)))
+        return LoadResult(counts[0], counts[1], time.perf_counter() - start, lat)
+
+    return asyncio.run(run())
+
+
+def post(path: str, body: bytes, headers: dict[str, str] | None = None) -> bytes:
+    head = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n{head}\r\n").encode() + body
+
+
+def over_http(settings: Settings, world: dict, code: str, token: str, seconds: float, connections: int) -> None:
+    import urllib.request
+
+    port = free_port()
+    env = {"CREDITBANK_HOME": str(settings.home), "CREDITBANK_DATABASE_URL": settings.database_url,
+           "CREDITBANK_SECRET_KEY": SECRET, "CREDITBANK_TENANTS_DIR": str(settings.tenants_dir)}
+    cmd = [PYTHON, "-m", "uvicorn", "core.app:app_from_env", "--factory", "--port", str(port), "--no-access-log",
+           "--log-level", "warning"]
+    api = f"/t/{TENANT}/api/v1"
+    with server(cmd, port, env, ready_path="/healthz") as base:
+        document = urllib.request.urlopen(f"{base}{api}/verify/{code}").read()  # warm up
+        assert msgspec.json.decode(document)["valid"]
+        auth = {"Authorization": f"Bearer {token}"}
+        body = msgspec.json.encode({"step": "certificate_issue", "decision": "approve", "opinion": OPINION})
+        pending = iter(world["http"])
+        decisions = drive(base, lambda: (post(f"{api}/reviews/{a}/decision", body, auth)
+                                         if (a := next(pending, None)) is not None else None), seconds * 2, connections)
+        verify = load(f"{base}{api}/verify/{code}", seconds, connections)
+        credential = msgspec.json.encode(msgspec.json.decode(_credential(settings, code)))
+        posted = drive(base, itertools.repeat(post(f"{api}/verify", credential)).__next__, seconds, connections)
+        meta = load(f"{base}{api}/meta", seconds, connections)
+    print(decisions.line(f"POST /reviews/{{id}}/decision (issues)") + f"   ({decisions.requests} proofs)")
+    print(verify.line("GET /verify/{code}"))
+    print(posted.line(f"POST /verify ({len(credential):,}-byte credential)"))
+    print(meta.line("baseline: GET /meta"))
+    print(f"  {'verifications per second, GET / baseline':<58} {verify.rps / meta.rps:.2f}")
+
+
+def _credential(settings: Settings, code: str) -> bytes:
+    """The stored credential of ``code``, read with the database's own driver."""
+    if settings.database_kind == "postgres":
+        import asyncpg
+
+        async def read() -> str:
+            conn = await asyncpg.connect(settings.database_url)
+            try:
+                return await conn.fetchval("SELECT credential FROM proof WHERE code = $1", code)
+            finally:
+                await conn.close()
+
+        return asyncio.run(read()).encode()
+    import sqlite3
+    from urllib.parse import urlsplit
+
+    with sqlite3.connect(urlsplit(settings.database_url).path) as conn:
+        return conn.execute("SELECT credential FROM proof WHERE code = ?", (code,)).fetchone()[0].encode()
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def run(kind: str, settings: Settings, plugins: PluginRegistry, args) -> None:
+    print(f"\n{'PostgreSQL' if kind == 'postgres' else 'SQLite (temporary file)'}")
+    started = time.perf_counter()
+    world = asyncio.run(build(settings, plugins, args.proofs))
+    print(f"  data: {3 * args.proofs:,} certificate applications of as many learners, "
+          f"{3 * args.proofs * OUTCOMES:,} outcomes; {time.perf_counter() - started:.1f} s")
+    print("(b) in-process, sequential calls")
+    code = asyncio.run(in_process(settings, plugins, world))
+
+    async def token() -> str:
+        app = create_app(settings, plugins, migrate=False, sync_tenants=False, run_sender=False)
+        async with LifespanManager(app):
+            return (await issue_tokens({"admin": (world["admin"], world["tenant_id"])}))["admin"]
+
+    print(f"(c) HTTP, uvicorn 1 worker, {args.connections} connections")
+    over_http(settings, world, code, asyncio.run(token()), args.seconds, args.connections)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--proofs", type=int, default=600, help="applications per measured stage")
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--dsn", default=DEFAULT_DSN)
+    parser.add_argument("--skip-sqlite", action="store_true")
+    args = parser.parse_args()
+    plugins = PluginRegistry.discover()
+    started = time.perf_counter()
+    print(f"proofs benchmark — {args.proofs} proofs per stage")
+    crypto(args.seconds / 2)
+    with temp_home() as tmp:
+        home = Path(tmp)
+
+        async def scratch() -> None:
+            async with scratch_postgres(args.dsn, "creditbank_bench_proofs") as dsn:
+                await asyncio.to_thread(run, "postgres", settings_for(home, dsn), plugins, args)
+
+        asyncio.run(scratch())
+        if not args.skip_sqlite:
+            run("sqlite", settings_for(home, f"sqlite:///{home / 'proofs.sqlite3'}"), plugins, args)
+    print(f"\ntotal {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

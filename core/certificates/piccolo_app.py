@@ -1,0 +1,12 @@
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from core.certificates.tables import Proof, ProofKey, ProofRequestItem
+
+APP_CONFIG = AppConfig(
+    app_name="certificates",
+    migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
+    table_classes=[ProofKey, Proof, ProofRequestItem],
+    migration_dependencies=["core.reviews.piccolo_app"],
+)

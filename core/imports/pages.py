@@ -1,0 +1,94 @@
+"""批量导入任务: uploading a learners, catalog or rules file, following its job, and the
+rejected-rows report. The same background job as ``POST /admin/imports/{kind}``."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body, FromPath
+from litestar.response import Template
+
+from core.imports.api import KINDS, MAX_IMPORT_BYTES, read_job, recent_jobs, start_import
+from core.imports.catalog_rules import RULE_COLUMNS, catalog_columns
+from core.imports.learners import LEARNER_COLUMNS
+from core.tenancy.service import TenantContext
+from core.web.portal import Portal, page, redirect
+
+Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+
+KIND_LABELS = {"learners": "学习者", "catalog": "名录条目", "rules": "转换规则"}
+STATUS_LABELS = {"pending": "排队中", "running": "导入中", "done": "已完成", "failed": "失败"}
+
+
+def _columns(tenant: TenantContext) -> dict[str, list]:
+    """Per kind, the columns a file may carry (the help beside the upload form)."""
+    return {"learners": list(LEARNER_COLUMNS), "catalog": catalog_columns(tenant), "rules": list(RULE_COLUMNS)}
+
+
+def _form_page(portal: Portal, jobs: list, *, status: int = 200, form: dict | None = None,
+               errors: dict | None = None) -> Template:
+    return page("imports/index.html", portal, status=status, form=form or {}, errors=errors or {}, jobs=jobs,
+                kinds=[(k, KIND_LABELS[k]) for k in KINDS], kind_labels=KIND_LABELS, status_labels=STATUS_LABELS,
+                columns=_columns(portal.tenant))
+
+
+def _cell(text: str) -> str:
+    # A reason may quote what the file held; a spreadsheet must not run it as a formula.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+class ImportPages(Controller):
+    path = "/staff/imports"
+    include_in_schema = False
+
+    @get("/")
+    async def index(self, portal: NamedDependency[Portal]) -> Template:
+        portal.require_staff("tenant_admin")
+        return _form_page(portal, await recent_jobs(portal.tenant.id))
+
+    @post("/", status_code=200, request_max_body_size=MAX_IMPORT_BYTES)
+    async def upload(self, request: Request, portal: NamedDependency[Portal], data: Upload) -> Response:
+        actor = portal.require_staff("tenant_admin")
+        kind = str(data.get("kind") or "")
+        upload = data.get("file")
+        errors = {}
+        if kind not in KINDS:
+            errors["kind"] = "请选择要导入的数据类型"
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            errors["file"] = "请选择要上传的 CSV 或 XLSX 文件"
+        if errors:
+            return _form_page(portal, await recent_jobs(portal.tenant.id), status=400, form={"kind": kind}, errors=errors)
+        job_id = await start_import(request, portal.tenant, actor, data, kind)
+        return redirect(portal, f"staff/imports/{job_id}", done="文件已上传，正在导入")
+
+    @get("/{job_id:int}")
+    async def job(self, portal: NamedDependency[Portal], job_id: FromPath[int]) -> Template:
+        portal.require_staff("tenant_admin")
+        job = await read_job(portal.tenant.id, job_id)
+        if job is None:
+            raise NotFoundException("未找到该导入任务")
+        return page("imports/job.html", portal, job=job, kind_label=KIND_LABELS.get(job.kind, job.kind),
+                    status_label=STATUS_LABELS.get(job.status, job.status),
+                    running=job.status in ("pending", "running"))
+
+    @get("/{job_id:int}/rejected.csv")
+    async def rejected_rows(self, portal: NamedDependency[Portal], job_id: FromPath[int]) -> Response:
+        """The rejected rows as a CSV that opens in Excel (UTF-8 with BOM): row number, reason."""
+        portal.require_staff("tenant_admin")
+        job = await read_job(portal.tenant.id, job_id)
+        if job is None:
+            raise NotFoundException("未找到该导入任务")
+        out = io.StringIO()
+        out.write("\ufeff")
+        writer = csv.writer(out)
+        writer.writerow(["行号", "原因"])
+        writer.writerows((e.row, _cell(e.message)) for e in job.errors)
+        return Response(content=out.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="import-{job.job_id}-rejected.csv"'})

@@ -1,0 +1,255 @@
+"""全国学分银行平台: the national administrators' pages under ``/platform`` — login, figures
+across tenants, tenants (create, rename, brand, hosts, suspend/resume), installed plugins.
+
+They belong to no tenant, so they have their own neutral layout (``platform/base.html``) and
+their own session cookie, scoped to ``/platform``. They call the services the platform API
+calls (``core.platform.service``, ``core.tenancy.service``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from core.errors import DomainError
+from core.platform import service
+from core.security.tokens import revoke_token
+from core.tenancy import service as tenancy
+from core.tenancy.schemas import Branding, TenantCreate, TenantOut, TenantPatch
+from core.web.branding import darken_until_readable
+from core.web.pages import FormData
+from core.web.portal import errors_of, read_form
+
+PLATFORM_COOKIE = "cb_platform"
+HOME = "/platform"
+APPLICATION_STATUSES = [("submitted", "已提交"), ("in_review", "审核中"), ("approved", "已通过"),
+                        ("rejected", "未通过"), ("withdrawn", "已撤回")]
+BRANDING_FIELDS = ("short_name", "primary_color", "accent_color", "logo_text", "logo_url", "footer")
+TENANT_FIELDS = ("slug", "name", "plugin", "hosts", *BRANDING_FIELDS)
+
+
+class PlatformLoginRequired(Exception):
+    """No platform session, or one that expired: the login page, remembering the page."""
+
+
+@dataclass(frozen=True)
+class PlatformViewer:
+    id: int
+    username: str
+
+
+async def provide_platform_admin(request: Request) -> PlatformViewer:
+    token = request.cookies.get(PLATFORM_COOKIE)
+    found = await service.admin_for_token(token) if token else None
+    if found is None:
+        raise PlatformLoginRequired()
+    return PlatformViewer(*found)
+
+
+def platform_page(name: str, request: Request, admin: PlatformViewer | None, *, status: int = 200,
+                  **context: Any) -> Template:
+    """Render a platform page; ``form``/``errors`` as on tenant pages (typed values, a message
+    per field)."""
+    context.setdefault("form", {})
+    context.setdefault("errors", {})
+    return Template(template_name=name, status_code=status, context={
+        "admin": admin, "flash": request.query_params.get("done"), "path": request.url.path, "p": HOME, **context})
+
+
+def platform_redirect(path: str, done: str | None = None) -> Redirect:
+    target = HOME + "/" + path.lstrip("/") if path else HOME + "/"
+    if done:
+        target += ("&" if "?" in target else "?") + "done=" + quote(done)
+    return Redirect(path=target, status_code=303)
+
+
+def safe_platform_next(target: str | None) -> str | None:
+    """A ``next`` address only if it is a platform page (never another site)."""
+    if target and (target == HOME or target.startswith(HOME + "/")) and "//" not in target and "\\" not in target:
+        return target
+    return None
+
+
+def _hosts(text: str) -> list[str]:
+    return [h.lower() for h in re.split(r"[\s,，、;；]+", text) if h]
+
+
+def _typed(data: dict, names: tuple[str, ...]) -> dict[str, str]:
+    return {k: str(data.get(k) or "").strip() for k in names}
+
+
+def _branding(form: dict[str, str]) -> Branding:
+    """The posted branding; a blank colour falls back to the platform's default."""
+    return read_form({k: form[k] for k in BRANDING_FIELDS}, Branding)
+
+
+def _tenant_form(tenant: TenantOut) -> dict[str, str]:
+    return {"name": tenant.name, "hosts": "\n".join(tenant.hosts),
+            **{k: getattr(tenant.branding, k) for k in BRANDING_FIELDS}}
+
+
+class PlatformLoginPages(Controller):
+    include_in_schema = False
+
+    @get("/login")
+    async def login_form(self, request: Request, next: FromQuery[str | None] = None) -> Template:
+        return platform_page("platform/login.html", request, None, form={"next": safe_platform_next(next) or ""})
+
+    @post("/login", status_code=200)
+    async def login(self, request: Request, data: FormData) -> Response:
+        form = {"username": str(data.get("username") or "").strip(), "next": safe_platform_next(data.get("next")) or ""}
+        password = str(data.get("password") or "")
+        errors = {}
+        if not form["username"]:
+            errors["username"] = "请输入用户名"
+        if not password:
+            errors["password"] = "请输入密码"
+        if errors:
+            return platform_page("platform/login.html", request, None, status=400, form=form, errors=errors)
+        settings = request.app.state.settings
+        try:
+            token = await service.login(form["username"], password, settings.token_hours)
+        except DomainError as exc:
+            return platform_page("platform/login.html", request, None, status=exc.status, form=form,
+                                 errors={"_form": str(exc)})
+        response = Redirect(path=form["next"] or HOME + "/", status_code=303)
+        response.set_cookie(PLATFORM_COOKIE, token, httponly=True, samesite="lax", path=HOME,
+                            secure=request.url.scheme == "https", max_age=settings.token_hours * 3600)
+        return response
+
+    @post("/logout", status_code=303)
+    async def logout(self, request: Request) -> Redirect:
+        token = request.cookies.get(PLATFORM_COOKIE)
+        if token:
+            await revoke_token(token)
+        response = platform_redirect("login", done="您已退出登录")
+        response.delete_cookie(PLATFORM_COOKIE, path=HOME)
+        return response
+
+
+class PlatformPages(Controller):
+    include_in_schema = False
+    dependencies = {"admin": Provide(provide_platform_admin)}
+
+    @get("/")
+    async def dashboard(self, request: Request, admin: NamedDependency[PlatformViewer]) -> Template:
+        figures = await service.tenant_figures()
+        tenants = {t.slug: t for t in await tenancy.list_tenants(request.app.state.tenants)}
+        totals = {"learners": sum(f["learners"] for f in figures), "achievements": sum(f["achievements"] for f in figures),
+                  "applications": {s: sum(f["applications"].get(s, 0) for f in figures) for s, _ in APPLICATION_STATUSES}}
+        return platform_page("platform/dashboard.html", request, admin, figures=figures, totals=totals,
+                             statuses=APPLICATION_STATUSES, tenants=tenants)
+
+    @get("/plugins")
+    async def plugins(self, request: Request, admin: NamedDependency[PlatformViewer]) -> Template:
+        registry = request.app.state.tenants
+        users: dict[str, list[str]] = {}
+        for tenant in await tenancy.list_tenants(registry):
+            users.setdefault(tenant.plugin, []).append(tenant.name)
+        return platform_page("platform/plugins.html", request, admin, plugins=list(registry.plugins.describe()),
+                             users=users)
+
+    @get("/tenants")
+    async def tenants(self, request: Request, admin: NamedDependency[PlatformViewer]) -> Template:
+        return await self._tenants_page(request, admin, {"primary_color": Branding().primary_color,
+                                                          "accent_color": Branding().accent_color}, {})
+
+    @post("/tenants", status_code=200)
+    async def create(self, request: Request, admin: NamedDependency[PlatformViewer], data: FormData) -> Response:
+        form = _typed(data, TENANT_FIELDS)
+        try:
+            created = await tenancy.create_tenant(read_form(
+                {k: form[k] for k in ("slug", "name", "plugin")}, TenantCreate,
+                hosts=_hosts(form["hosts"]), branding=_branding(form)), request.app.state.tenants)
+        except DomainError as exc:
+            return await self._tenants_page(request, admin, form, errors_of(exc), status=exc.status)
+        return platform_redirect(f"tenants/{created.slug}", done=f"已创建租户“{created.name}”，现已上线")
+
+    @get("/tenants/{slug:str}")
+    async def tenant(self, request: Request, admin: NamedDependency[PlatformViewer], slug: FromPath[str]) -> Template:
+        tenant = await self._tenant(request, slug)
+        return self._tenant_page(request, admin, tenant, _tenant_form(tenant), {})
+
+    @post("/tenants/{slug:str}", status_code=200)
+    async def update(self, request: Request, admin: NamedDependency[PlatformViewer], slug: FromPath[str],
+                     data: FormData) -> Response:
+        tenant = await self._tenant(request, slug)
+        form = _typed(data, ("name", "hosts", *BRANDING_FIELDS))
+        try:
+            patch = read_form({"name": form["name"]}, TenantPatch, hosts=_hosts(form["hosts"]),
+                              branding=_branding(form))
+            if patch.name is None:
+                raise DomainError("请填写名称", 400, extra={"field": "name"})
+            await tenancy.update_tenant(slug, patch, request.app.state.tenants)
+        except DomainError as exc:
+            return self._tenant_page(request, admin, tenant, form, errors_of(exc), status=exc.status)
+        return platform_redirect(f"tenants/{slug}", done="已保存")
+
+    @post("/tenants/{slug:str}/status", status_code=303)
+    async def set_status(self, request: Request, admin: NamedDependency[PlatformViewer], slug: FromPath[str],
+                         data: FormData) -> Response:
+        await self._tenant(request, slug)
+        patch = read_form({"status": data.get("status")}, TenantPatch)
+        if patch.status is None:
+            raise DomainError("请选择要设置的状态", 400)
+        await tenancy.update_tenant(slug, patch, request.app.state.tenants)
+        return platform_redirect(f"tenants/{slug}", done="已暂停服务" if patch.status == "suspended" else "已恢复服务")
+
+    async def _tenant(self, request: Request, slug: str) -> TenantOut:
+        tenant = await tenancy.get_tenant(slug, request.app.state.tenants)
+        if tenant is None:
+            raise NotFoundException(f"未找到租户 {slug}")
+        return tenant
+
+    async def _tenants_page(self, request: Request, admin: PlatformViewer, form: dict, errors: dict,
+                            status: int = 200) -> Template:
+        registry = request.app.state.tenants
+        plugins = [(p["name"], f'{p["title"]}（{p["name"]}）') for p in registry.plugins.describe() if not p["error"]]
+        return platform_page("platform/tenants.html", request, admin, status=status, form=form, errors=errors,
+                             tenants=await tenancy.list_tenants(registry), plugins=plugins)
+
+    def _tenant_page(self, request: Request, admin: PlatformViewer, tenant: TenantOut, form: dict, errors: dict,
+                     status: int = 200) -> Template:
+        shown = {k: darken_until_readable(getattr(tenant.branding, k)) for k in ("primary_color", "accent_color")}
+        return platform_page("platform/tenant.html", request, admin, status=status, form=form, errors=errors,
+                             tenant=tenant, shown=shown)
+
+
+PLATFORM_PAGES = [PlatformLoginPages, PlatformPages]
+
+
+def platform_error_handler(request: Request, exc: Exception) -> Response:
+    """Errors on platform pages come back as pages; no (or an expired) platform session → the
+    platform login, remembering the page."""
+    if isinstance(exc, (PlatformLoginRequired, NotAuthorizedException)):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.method != "GET":
+            target = safe_platform_next(request.headers.get("referer", "").split(request.url.netloc, 1)[-1]) or ""
+        response = Redirect(path=f"{HOME}/login?next={quote(target)}", status_code=303)
+        response.delete_cookie(PLATFORM_COOKIE, path=HOME)
+        return response
+    if isinstance(exc, DomainError):
+        status, message = exc.status, str(exc)
+    elif isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
+        status, message = 403, "页面已过期或来源不明，请返回上一页刷新后重新提交"
+    elif isinstance(exc, NotFoundException):
+        status, message = 404, str(exc.detail) if exc.detail != "Not Found" else "没有找到您要的页面或记录"
+    elif isinstance(exc, HTTPException):
+        status, message = exc.status_code, str(exc.detail)
+    else:
+        from core.errors import internal_error_handler
+
+        internal_error_handler(request, exc)  # logs it
+        status, message = 500, "服务器内部错误，请稍后再试"
+    return platform_page("platform/error.html", request, None, status=status, message=message)
+
+
+PLATFORM_ERRORS = {PlatformLoginRequired: platform_error_handler, DomainError: platform_error_handler,
+                   HTTPException: platform_error_handler, Exception: platform_error_handler}

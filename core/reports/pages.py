@@ -1,0 +1,82 @@
+"""The report pages of the staff portal (统计): the figures per child unit as a table with the
+bar chart drawn inline and links to the CSV and XLSX exports, drilling down unit by unit; and
+the overdue reviews of a subtree."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+
+from core.hierarchy import service as hierarchy
+from core.reports import chart, service
+from core.reports.export import period, row_label
+from core.reports.service import REPORT_ROLES, ReportError
+from core.web.portal import Portal, errors_of, page
+
+Text = Annotated[str | None, QueryParameter(max_length=64)]
+DateFrom = Annotated[str | None, QueryParameter(name="from", max_length=10)]
+DateTo = Annotated[str | None, QueryParameter(name="to", max_length=10)]
+
+
+def _query(**params: str | None) -> str:
+    return urlencode({k: v for k, v in params.items() if v})
+
+
+class ReportPages(Controller):
+    path = "/staff/reports"
+    include_in_schema = False
+
+    @get("/")
+    async def units(self, portal: NamedDependency[Portal], unit: Text = None, date_from: DateFrom = None,
+                    date_to: DateTo = None, measure: Text = None, category: Text = None) -> Response:
+        viewer = portal.require_staff(*REPORT_ROLES)
+        form = {"unit": unit or "", "from": date_from or "", "to": date_to or ""}
+        try:
+            report = await service.unit_report(portal.tenant, viewer, unit, date_from, date_to)
+            svg = chart.bar_chart(report, portal.tenant.name, measure or "achievements", category)
+        except ReportError as exc:
+            if exc.status != 400:
+                raise
+            return page("reports/units.html", portal, status=400, title="统计", report=None, form=form,
+                        errors=errors_of(exc))
+        form["unit"] = report.unit.code
+        dates = {"from": form["from"], "to": form["to"]}
+        api = f"{portal.base}/api/v1/admin/reports/units"
+        # Up the tree as far as the viewer may look: the units above, from the top down.
+        detail = await hierarchy.get_unit(portal.tenant.id, report.unit.code, portal.tenant.hooks.org_levels)
+        ancestors, path = [], "/"
+        for above in detail.ancestors if detail else []:
+            path += f"{above.code}/"
+            if viewer.covers(path, *REPORT_ROLES):
+                ancestors.append(above)
+        measures = [("learners", None, "学习者"), ("achievements", None, "成果"),
+                    *(("achievements", c.code, c.label) for c in report.categories),
+                    ("applications", None, "申请"), ("overdue", None, "逾期未审")]
+        return page(
+            "reports/units.html", portal, title=f"统计：{report.unit.name}", report=report, form=form, svg=svg,
+            period=period(report), row_label=row_label, ancestors=ancestors,
+            drill=lambda code: f"{portal.url('staff/reports')}?{_query(unit=code, **dates)}",
+            exports=[("CSV", f"{api}?{_query(unit=report.unit.code, format='csv', **dates)}"),
+                     ("Excel（XLSX）", f"{api}?{_query(unit=report.unit.code, format='xlsx', **dates)}"),
+                     ("SVG 图", f"{api}.svg?{_query(unit=report.unit.code, measure=measure, category=category, **dates)}")],
+            measures=[(label, f"{portal.url('staff/reports')}?" + _query(
+                unit=report.unit.code, measure=m, category=c, **dates), (m, c) == (measure or "achievements", category))
+                for m, c, label in measures],
+            overdue_url=f"{portal.url('staff/reports/overdue')}?{_query(unit=report.unit.code, **dates)}")
+
+    @get("/overdue")
+    async def overdue(self, portal: NamedDependency[Portal], unit: Text = None, date_from: DateFrom = None,
+                      date_to: DateTo = None, cursor: Annotated[str | None, QueryParameter(max_length=1100)] = None
+                      ) -> Response:
+        viewer = portal.require_staff(*REPORT_ROLES)
+        result = await service.overdue_report(portal.tenant, viewer, unit, date_from, date_to, cursor=cursor, limit=50)
+        dates = {"from": date_from, "to": date_to}
+        return page(
+            "reports/overdue.html", portal, title=f"逾期未审：{result.unit.name}", result=result,
+            back=f"{portal.url('staff/reports')}?{_query(unit=result.unit.code, **dates)}",
+            next_url=f"{portal.url('staff/reports/overdue')}?{_query(unit=result.unit.code, cursor=result.next_cursor, **dates)}"
+            if result.next_cursor else None)

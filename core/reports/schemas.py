@@ -1,0 +1,122 @@
+"""What the service-network reports return: the figures per child unit of a unit, and the
+reviews past their deadline."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+import msgspec
+
+# The application statuses, in the order reports show them.
+STATUSES = ("submitted", "in_review", "approved", "rejected", "withdrawn")
+STATUS_LABELS = {"submitted": "已提交", "in_review": "审核中", "approved": "已通过", "rejected": "未通过",
+                 "withdrawn": "已撤回"}
+
+
+class UnitRef(msgspec.Struct, kw_only=True):
+    code: str
+    name: str
+    level: str
+    level_label: str
+
+
+class SubtypeColumn(msgspec.Struct, kw_only=True):
+    code: str
+    label: str
+    key: str  # "category/subtype": the key of ``UnitRow.subtypes``
+
+
+class CategoryColumn(msgspec.Struct, kw_only=True):
+    """An outcome category of the tenant's taxonomy; ``subtypes`` lists its sub-types when it
+    has more than one (a category of one sub-type, such as Zhejiang's 社会培训成果, is its own
+    column already)."""
+
+    code: str
+    label: str
+    subtypes: list[SubtypeColumn]
+
+
+class StatusColumn(msgspec.Struct, kw_only=True):
+    code: str
+    label: str
+
+
+RowKind = Literal["child", "own", "unassigned", "total"]
+
+
+class UnitRow(msgspec.Struct, kw_only=True):
+    """One line of the report.
+
+    ``child``: a child unit with everything of its subtree; ``own``: what is attached to the
+    unit itself; ``unassigned``: learners with no unit (root units' reports only); ``total``.
+    Learners, outcomes and applications count where the learner belongs; ``overdue`` counts
+    open reviews past their deadline whose current step the row's units must decide.
+    """
+
+    kind: RowKind
+    code: str | None
+    name: str
+    level: str | None = None
+    level_label: str | None = None
+    learners: int = 0
+    achievements: int = 0
+    categories: dict[str, int] = {}  # category code → outcomes
+    subtypes: dict[str, int] = {}  # "category/subtype" → outcomes
+    applications: int = 0
+    statuses: dict[str, int] = {}  # application status → applications
+    overdue: int = 0
+
+
+class UnitReport(msgspec.Struct, kw_only=True):
+    unit: UnitRef
+    date_from: date | None = msgspec.field(default=None, name="from")
+    date_to: date | None = msgspec.field(default=None, name="to")
+    generated_at: datetime
+    categories: list[CategoryColumn]
+    statuses: list[StatusColumn]
+    rows: list[UnitRow]  # the child units, by code
+    own: UnitRow
+    unassigned: UnitRow | None
+    total: UnitRow
+
+    def lines(self) -> list[UnitRow]:
+        """Children, the unit's own row, the unassigned row where there is one, the total."""
+        return [*self.rows, self.own, *([self.unassigned] if self.unassigned else []), self.total]
+
+
+class OverdueItem(msgspec.Struct, kw_only=True):
+    """An open review past its deadline. ``unit`` is the unit that must decide the current step
+    (None: a step any holder of the role in the tenant may decide)."""
+
+    application_id: int
+    kind: str
+    kind_label: str
+    status: str
+    step: str
+    step_label: str
+    unit: UnitRef | None
+    learner_name: str
+    achievement_id: int | None
+    achievement_name: str
+    submitted_at: datetime
+    step_started_at: datetime
+    due_at: datetime
+    days_overdue: int  # started days past ``due_at``
+
+
+class OverdueCount(msgspec.Struct, kw_only=True):
+    unit: UnitRef | None
+    overdue: int
+
+
+class OverduePage(msgspec.Struct, kw_only=True):
+    """The overdue reviews of a subtree, by responsible unit (in tree order) then application;
+    ``by_unit`` counts all of them per responsible unit, not only this page's."""
+
+    unit: UnitRef
+    generated_at: datetime
+    total: int
+    by_unit: list[OverdueCount]
+    items: list[OverdueItem]
+    next_cursor: str | None

@@ -1,0 +1,56 @@
+// Account pages: the password-strength meter and the pause after a code is sent.
+// The server checks everything again; without this file the pages work the same.
+(function () {
+  "use strict";
+  var SYMBOLS = /[!-\/:-@\[-`{-~]/;
+
+  function verdict(input) {
+    var value = input.value, min = +input.dataset.min, max = +input.dataset.max, need = +input.dataset.classes;
+    var classes = (/[A-Za-z]/.test(value) ? 1 : 0) + (/[0-9]/.test(value) ? 1 : 0) + (SYMBOLS.test(value) ? 1 : 0);
+    var note = "";
+    if (/[^!-~]/.test(value)) note = "只能包含字母、数字或特殊符号";
+    else if (value.length < min) note = "还需 " + (min - value.length) + " 位（" + min + "–" + max + " 位）";
+    else if (value.length > max) note = "超出 " + (value.length - max) + " 位（最多 " + max + " 位）";
+    else if (classes < need) note = "需包含字母、数字、符号中的至少 " + need + " 类";
+    // The same score as the server's strength(): classes, plus length 10+ and 14+.
+    var score = classes + (value.length >= 10 ? 1 : 0) + (value.length >= 14 ? 1 : 0);
+    var level = !value ? 0 : score <= 1 ? 1 : score <= 3 ? 2 : 3;
+    return { level: note && level > 1 ? 1 : level, note: note };
+  }
+
+  document.querySelectorAll("input[data-strength]").forEach(function (input) {
+    var meter = document.getElementById(input.dataset.strength);
+    if (!meter) return;
+    meter.hidden = false;
+    var bar = meter.querySelector(".strength > span");
+    var level = meter.querySelector(".meter-level");
+    var note = meter.querySelector(".meter-note");
+    var names = ["—", "弱", "中", "强"];
+    function update() {
+      var v = verdict(input);
+      meter.dataset.level = v.level;
+      bar.style.width = (v.level * 100 / 3) + "%";
+      level.textContent = names[v.level];
+      note.textContent = v.note;
+    }
+    input.addEventListener("input", update);
+    update();
+  });
+
+  // After a code was sent the gateways accept one send a minute: count the minute down.
+  document.querySelectorAll("button[data-cooldown]").forEach(function (button) {
+    var left = +button.dataset.cooldown, label = button.textContent;
+    button.disabled = true;
+    var timer = setInterval(function () {
+      left -= 1;
+      if (left <= 0) {
+        clearInterval(timer);
+        button.disabled = false;
+        button.textContent = label;
+      } else {
+        button.textContent = label + "（" + left + " 秒）";
+      }
+    }, 1000);
+    button.textContent = label + "（" + left + " 秒）";
+  });
+})();
