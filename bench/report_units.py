@@ -102,7 +102,8 @@ async def build(settings: Settings, plugins: PluginRegistry, outcomes: int) -> d
             city, topic = rnd.choice(CITIES), rnd.choice(COURSE_TOPICS)
             name = f"{city}{topic}{'培训' if category == 'social_training' else '学习成果'}"
             provider = f"{city}社区学院"
-            fields = json.dumps({"training_name": name, "training_provider": provider, "training_hours": rnd.randrange(8, 80),
+            fields = json.dumps({"training_name": name, "training_provider": provider,
+                                 "training_hours": rnd.randrange(8, 80),
                                  "start_date": f"{created:%Y-%m-%d}", "end_date": f"{created:%Y-%m-%d}",
                                  "completion_certificate_no": f"ZJ{rnd.randrange(10**10):010d}",
                                  "description": f"{provider}组织的{topic}课程，考核合格。"}, ensure_ascii=False)

@@ -142,6 +142,16 @@ def _verify_step(portal: Portal, details: ActivationDetails, ticket: str, form: 
                 details=details, ticket=ticket, channel_options=options, sent_to=sent_to)
 
 
+def _channel_problem(details: ActivationDetails, form: dict[str, str]) -> dict[str, str]:
+    """What the page checks itself: a channel chosen, and the working e-mail typed where the
+    province asks for one and none is bound yet."""
+    if form["channel"] not in CHANNEL_LABELS:
+        return {"channel": "请选择验证方式"}
+    if details.email_wanted and form["channel"] == "email" and not form["email"] and not details.email_masked:
+        return {"email": "请填写常用电子邮箱"}
+    return {}
+
+
 def _password_step(portal: Portal, ticket: str, errors: dict | None = None, status: int = 200) -> Template:
     return page("accounts/activate_password.html", portal, status=status, errors=errors or {}, ticket=ticket,
                 policy=portal.tenant.hooks.password_policy)
@@ -188,8 +198,8 @@ class ActivationPages(Controller):
             account, details = await self._resume(portal, ticket)
         except DomainError as exc:
             return _account_step(portal, {}, {"_form": str(exc)}, exc.status)
-        if form["channel"] not in CHANNEL_LABELS:
-            return _verify_step(portal, details, ticket, form, {"channel": "请选择验证方式"}, 400)
+        if problem := _channel_problem(details, form):
+            return _verify_step(portal, details, ticket, form, problem, 400)
         try:
             sent_to = await service.request_code(portal.tenant, pii_of(portal), CodeRequest(
                 purpose="activation", channel=form["channel"], email=form["email"] or None, **account),
@@ -206,8 +216,8 @@ class ActivationPages(Controller):
             account, details = await self._resume(portal, ticket)
         except DomainError as exc:
             return _account_step(portal, {}, {"_form": str(exc)}, exc.status)
-        if form["channel"] not in CHANNEL_LABELS:
-            return _verify_step(portal, details, ticket, form, {"channel": "请选择验证方式"}, 400)
+        if problem := _channel_problem(details, form):
+            return _verify_step(portal, details, ticket, form, problem, 400)
         try:
             await service.check_activation_code(portal.tenant, pii_of(portal), channel=form["channel"],
                                                 email=form["email"] or None, code=form["code"], **account)

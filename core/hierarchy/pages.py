@@ -28,8 +28,10 @@ def _covers(viewer: Principal):
     return lambda path: viewer.covers(path, *ADMIN_ROLES)
 
 
-def _path(unit: OrgUnitDetail) -> str:
-    return "/" + "".join(f"{a.code}/" for a in unit.ancestors) + f"{unit.code}/"
+def _paths(unit: OrgUnitDetail) -> list[str]:
+    """The materialized paths of the unit's ancestors, root first, then of the unit itself."""
+    codes = [a.code for a in unit.ancestors] + [unit.code]
+    return ["/" + "".join(f"{c}/" for c in codes[:i + 1]) for i in range(len(codes))]
 
 
 async def _unit_page(portal: Portal, viewer: Principal, code: str, cursor: str | None = None, *, http_status: int = 200,
@@ -44,11 +46,11 @@ async def _unit_page(portal: Portal, viewer: Principal, code: str, cursor: str |
              if own is None or lvl.rank > own.rank]
     is_tenant_admin = viewer.has_role("tenant_admin")
     # A unit admin allocates accounts to units below their own, not to their own unit.
-    may_invite = is_tenant_admin or not any(g.unit_path == _path(unit) for g in viewer.grants if g.role in ADMIN_ROLES)
+    paths = _paths(unit)
+    may_invite = is_tenant_admin or not any(g.unit_path == paths[-1] for g in viewer.grants if g.role in ADMIN_ROLES)
     roles = [(r, ROLE_LABELS[r]) for r in (("unit_admin", "tenant_admin", "committee") if is_tenant_admin else ("unit_admin",))]
-    crumbs = [(a, viewer.covers(_path_of(unit, a), *ADMIN_ROLES)) for a in unit.ancestors]
-    defaults = {"unit": {"level": below[0][0] if below else ""}, "staff": {"role": "unit_admin"}}
-    forms = {name: dict(values) for name, values in defaults.items()}
+    crumbs = [(a, viewer.covers(path, *ADMIN_ROLES)) for a, path in zip(unit.ancestors, paths)]
+    forms = {"unit": {"level": below[0][0] if below else ""}, "staff": {"role": "unit_admin"}}
     if which:
         forms[which] = form or {}
     return page("hierarchy/staff_unit.html", portal, status=http_status, title=unit.name, unit=unit, crumbs=crumbs,
@@ -56,11 +58,6 @@ async def _unit_page(portal: Portal, viewer: Principal, code: str, cursor: str |
                 staff=await staff.unit_staff(portal.tenant, viewer, code), levels=below, may_invite=may_invite,
                 roles=roles, forms=forms, errors=errors or {}, which=which, role_labels=ROLE_LABELS,
                 staff_status=STAFF_STATUS)
-
-
-def _path_of(unit: OrgUnitDetail, ancestor) -> str:
-    codes = [a.code for a in unit.ancestors]
-    return "/" + "".join(f"{c}/" for c in codes[:codes.index(ancestor.code) + 1])
 
 
 class StaffUnitPages(Controller):

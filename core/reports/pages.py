@@ -45,28 +45,30 @@ class ReportPages(Controller):
                         errors=errors_of(exc))
         form["unit"] = report.unit.code
         dates = {"from": form["from"], "to": form["to"]}
+        here = portal.url("staff/reports")
         api = f"{portal.base}/api/v1/admin/reports/units"
+        unit_code = report.unit.code
         # Up the tree as far as the viewer may look: the units above, from the top down.
-        detail = await hierarchy.get_unit(portal.tenant.id, report.unit.code, portal.tenant.hooks.org_levels)
+        detail = await hierarchy.get_unit(portal.tenant.id, unit_code, portal.tenant.hooks.org_levels)
         ancestors, path = [], "/"
         for above in detail.ancestors if detail else []:
             path += f"{above.code}/"
             if viewer.covers(path, *REPORT_ROLES):
                 ancestors.append(above)
+        shown = (measure or "achievements", category)
         measures = [("learners", None, "学习者"), ("achievements", None, "成果"),
                     *(("achievements", c.code, c.label) for c in report.categories),
                     ("applications", None, "申请"), ("overdue", None, "逾期未审")]
         return page(
             "reports/units.html", portal, title=f"统计：{report.unit.name}", report=report, form=form, svg=svg,
             period=period(report), row_label=row_label, ancestors=ancestors,
-            drill=lambda code: f"{portal.url('staff/reports')}?{_query(unit=code, **dates)}",
-            exports=[("CSV", f"{api}?{_query(unit=report.unit.code, format='csv', **dates)}"),
-                     ("Excel（XLSX）", f"{api}?{_query(unit=report.unit.code, format='xlsx', **dates)}"),
-                     ("SVG 图", f"{api}.svg?{_query(unit=report.unit.code, measure=measure, category=category, **dates)}")],
-            measures=[(label, f"{portal.url('staff/reports')}?" + _query(
-                unit=report.unit.code, measure=m, category=c, **dates), (m, c) == (measure or "achievements", category))
-                for m, c, label in measures],
-            overdue_url=f"{portal.url('staff/reports/overdue')}?{_query(unit=report.unit.code, **dates)}")
+            drill=lambda code: f"{here}?{_query(unit=code, **dates)}",
+            exports=[("CSV", f"{api}?{_query(unit=unit_code, format='csv', **dates)}"),
+                     ("Excel（XLSX）", f"{api}?{_query(unit=unit_code, format='xlsx', **dates)}"),
+                     ("SVG 图", f"{api}.svg?{_query(unit=unit_code, measure=shown[0], category=category, **dates)}")],
+            measures=[(label, f"{here}?{_query(unit=unit_code, measure=m, category=c, **dates)}", (m, c) == shown)
+                      for m, c, label in measures],
+            overdue_url=f"{portal.url('staff/reports/overdue')}?{_query(unit=unit_code, **dates)}")
 
     @get("/overdue")
     async def overdue(self, portal: NamedDependency[Portal], unit: Text = None, date_from: DateFrom = None,
@@ -75,8 +77,8 @@ class ReportPages(Controller):
         viewer = portal.require_staff(*REPORT_ROLES)
         result = await service.overdue_report(portal.tenant, viewer, unit, date_from, date_to, cursor=cursor, limit=50)
         dates = {"from": date_from, "to": date_to}
+        later = _query(unit=result.unit.code, cursor=result.next_cursor, **dates)
         return page(
             "reports/overdue.html", portal, title=f"逾期未审：{result.unit.name}", result=result,
             back=f"{portal.url('staff/reports')}?{_query(unit=result.unit.code, **dates)}",
-            next_url=f"{portal.url('staff/reports/overdue')}?{_query(unit=result.unit.code, cursor=result.next_cursor, **dates)}"
-            if result.next_cursor else None)
+            next_url=f"{portal.url('staff/reports/overdue')}?{later}" if result.next_cursor else None)

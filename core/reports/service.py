@@ -422,7 +422,8 @@ async def overdue_report(tenant: TenantContext, actor: Principal, unit_code: str
         unit = scope.units.get(r["step_unit_id"])
         due = due_at(r)
         items.append(OverdueItem(
-            application_id=r["id"], kind=r["kind"], kind_label=KIND_LABELS.get(r["kind"], r["kind"]), status=r["status"],
+            application_id=r["id"], kind=r["kind"], kind_label=KIND_LABELS.get(r["kind"], r["kind"]),
+            status=r["status"],
             step=step.name if step else "", step_label=step.label if step else "",
             unit=unit_ref(tenant, unit) if unit else None, learner_name=learners.get(r["learner_id"], ""),
             achievement_id=r["achievement_id"], achievement_name=achievements.get(r["achievement_id"], ""),

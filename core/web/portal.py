@@ -88,9 +88,16 @@ class Portal:
                      ("me/conversion", "转换成果申请"), ("me/applications", "进度查询"), ("rules", "转换规则"),
                      ("faq", "常见问题")]
         else:
-            items = [("staff/reviews", "审核"), ("staff/learners", "学习者"), ("staff/units", "组织机构"),
-                     ("staff/imports", "导入"), ("staff/catalog", "名录"), ("staff/rules", "规则"),
-                     ("staff/reports", "统计"), ("staff/notifications", "发送记录")]
+            # Only what the viewer's roles open: a link that ends in 403 is a broken promise.
+            admin = self.viewer.has_role("tenant_admin", "unit_admin")
+            items = [("staff/reviews", "审核")]
+            if admin:
+                items += [("staff/learners", "学习者"), ("staff/units", "组织机构")]
+            if self.viewer.has_role("tenant_admin"):
+                items.append(("staff/imports", "导入"))
+            items += [("staff/catalog", "名录"), ("staff/rules", "规则")]
+            if admin:
+                items += [("staff/reports", "统计"), ("staff/notifications", "发送记录")]
         return [MenuItem(self.url(path), label) for path, label in items]
 
 

@@ -6,7 +6,9 @@
   (same opinion format; may upload the complete evidence as a PDF, “转换初审材料”), then
   转换终审 by the professional committee (opinion ``审核人：部门+姓名``).
 - 业绩类 conversion (业绩类转换审核): the professional committee only.
-- No learning-outcome proofs, no review on store.
+- 学习成果证明 (kind ``certificate``): the management centre (学分银行管理中心) reviews the
+  learner's request and issues the proof of the outcomes chosen; opinion ``审核人：部门+姓名``.
+- No review on store.
 """
 
 from __future__ import annotations
@@ -81,12 +83,24 @@ PERFORMANCE_CONVERSION_STEP = ReviewStep(
     materials="none",
 )
 
+CERTIFICATE_STEP = ReviewStep(
+    name="certificate_issue",
+    label="管理中心出具学习成果证明",
+    role="tenant_admin",
+    reviewer="tenant",
+    opinion=COMMITTEE_OPINION,
+    materials="none",
+)
+
 RECOGNITION = ReviewChain(steps=[RECOGNITION_STEP])
+CERTIFICATE = ReviewChain(steps=[CERTIFICATE_STEP])
 CONVERSION = ReviewChain(steps=[INITIAL_STEP, FINAL_STEP])
 PERFORMANCE_CONVERSION = ReviewChain(steps=[PERFORMANCE_CONVERSION_STEP])
 
 
 def review_chain(kind: str, category: str, subtype: str) -> ReviewChain | None:
+    if kind == "certificate":
+        return CERTIFICATE  # not tied to one sub-type
     if not is_known(category, subtype):
         return None
     performance = is_performance(category, subtype)
@@ -98,4 +112,4 @@ def review_chain(kind: str, category: str, subtype: str) -> ReviewChain | None:
         return None if performance else CONVERSION
     if kind == "performance_conversion":
         return PERFORMANCE_CONVERSION if performance else None
-    return None  # certificate, store_review: not offered in Guangdong
+    return None  # store_review: not offered in Guangdong

@@ -119,7 +119,8 @@ async def build(tenant: TenantContext) -> World:
     wide = ResolvedChain(steps=[ResolvedStep(name="committee_review", label="专业委员会审核", role="committee")])
     learner = next(i for i, c in world.learners.items() if c == "ZJ-S57-A01")
     late = await _achievement(tenant, learner, "academic", "course", "applied", long_ago, due=now - timedelta(days=2))
-    world.overdue.add(await _application(tenant, learner, late, "store_review", store, "submitted", 0, long_ago, long_ago))
+    world.overdue.add(await _application(tenant, learner, late, "store_review", store, "submitted", 0, long_ago,
+                                         long_ago))
     early = await _achievement(tenant, learner, "academic", "course", "applied", long_ago, due=now + timedelta(days=3))
     world.not_overdue.add(await _application(tenant, learner, early, "store_review", store, "submitted", 0, long_ago,
                                              long_ago))

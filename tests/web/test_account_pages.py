@@ -154,7 +154,7 @@ async def test_national_ouc_student_confirms_details_gives_a_working_email_and_w
     token = re.search(r'name="_csrf_token" value="([^"]+)"', step2.text).group(1)
 
     no_email = await client.post(f"{T}/activate/code", data={"ticket": ticket, "channel": "email", "_csrf_token": token})
-    assert no_email.status_code == 400 and "未绑定电子邮箱" in field_error(no_email.text, "channel")
+    assert no_email.status_code == 400 and field_error(no_email.text, "email") == "请填写常用电子邮箱"
     bad_email = await client.post(f"{T}/activate/code", data={"ticket": ticket, "channel": "email", "email": "linjia@", "_csrf_token": token})
     assert bad_email.status_code == 400 and "电子邮箱格式不正确" in field_error(bad_email.text, "email")
     assert input_value(bad_email.text, "email") == "linjia@"
@@ -345,6 +345,16 @@ async def test_national_ouc_registers_with_region_id_scan_then_checks_the_email_
     queue = (await client.get(f"{T}/api/v1/admin/learners", params={"status": "pending_review"}, headers=admin)).json()
     assert [a["username"] for a in queue["items"]] == ["learner@example.com"]
     assert_never_in_addresses(addresses, data["id_number"], "learner@example.com")
+
+
+async def test_gansu_learners_choose_the_provincial_school_or_one_of_its_branch_schools(client):
+    form_page = await submit(client, "/t/gansu/register", "/t/gansu/register/terms", {"agree_terms": "1"})
+    options = re.findall(r'<option value="(GS[^"]*)">', form_page.text)
+    api = (await client.get("/t/gansu/api/v1/org/units", params={"parent": "GS", "limit": 200})).json()["items"]
+    assert options == ["GS"] + [u["code"] for u in api]
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', form_page.text).group(1)
+    forged = await client.post("/t/gansu/register", data={**national_form(unit_code="OUC-GS"), "_csrf_token": token}, files=NO_FILE)
+    assert forged.status_code == 400 and field_error(forged.text, "unit_code") == "请选择所在区域"
 
 
 async def test_the_email_check_can_be_finished_later_by_username_with_a_new_code(client):

@@ -8,7 +8,8 @@
     var value = input.value, min = +input.dataset.min, max = +input.dataset.max, need = +input.dataset.classes;
     var classes = (/[A-Za-z]/.test(value) ? 1 : 0) + (/[0-9]/.test(value) ? 1 : 0) + (SYMBOLS.test(value) ? 1 : 0);
     var note = "";
-    if (/[^!-~]/.test(value)) note = "只能包含字母、数字或特殊符号";
+    if (!value) note = "";  // nothing typed yet: nothing to say
+    else if (/[^!-~]/.test(value)) note = "只能包含字母、数字或特殊符号";
     else if (value.length < min) note = "还需 " + (min - value.length) + " 位（" + min + "–" + max + " 位）";
     else if (value.length > max) note = "超出 " + (value.length - max) + " 位（最多 " + max + " 位）";
     else if (classes < need) note = "需包含字母、数字、符号中的至少 " + need + " 类";
