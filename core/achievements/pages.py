@@ -24,7 +24,7 @@ from core.catalog.fields import check_value
 from core.catalog.pages import catalog_picker, query_int
 from core.errors import DomainError
 from core.province import Category, Evidence, Field, Subtype, Taxonomy
-from core.reviews.service import KIND_LABELS
+from core.reviews.service import KIND_LABELS, my_applications
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, redirect
 
@@ -35,6 +35,7 @@ STATUS_LABELS = {"catalog": "名录成果", "unapplied": "未申请", "applied":
 SOURCE_LABELS = {"self": "自助添加", "converted": "转换所得"}
 APPLICATION_STATUS_LABELS = {"submitted": "已提交", "in_review": "审核中", "approved": "已通过", "rejected": "未通过",
                              "withdrawn": "已撤回"}
+DECISION_LABELS = {"submit": "提交申请", "approve": "同意", "reject": "不同意", "withdraw": "撤回申请"}
 PAGE_SIZE = 10
 # How a taxonomy field type is typed in a browser.
 INPUT_TYPES = {"date": "date", "email": "email", "phone": "tel", "integer": "text", "number": "text"}
@@ -101,6 +102,8 @@ async def _detail_page(portal: Portal, outcome: AchievementOut, *, status: int =
               if name not in {f.name for f in known} and value not in (None, "")]
     evidence = sub.evidence if sub else []
     types = file_types(evidence)
+    applications = (await my_applications(portal.tenant, portal.require_learner().id, achievement_id=outcome.id, cursor=None,
+                                          limit=50)).items
     can_recognize = outcome.status in ("unapplied", "rejected") and outcome.source == "self" and \
         hooks.review_chain("recognition", outcome.category, outcome.subtype) is not None
     return page(
@@ -113,7 +116,8 @@ async def _detail_page(portal: Portal, outcome: AchievementOut, *, status: int =
         can_convert=outcome.status in ("catalog", "recognized") and sub is not None and sub.conversion == "rule",
         can_pick_target=sub is not None and sub.conversion == "catalog_pick",
         review_note=sub.description if sub else "", status_labels=STATUS_LABELS, source_labels=SOURCE_LABELS,
-        kind_labels=KIND_LABELS, application_labels=APPLICATION_STATUS_LABELS,
+        kind_labels=KIND_LABELS, application_labels=APPLICATION_STATUS_LABELS, applications=applications,
+        decision_labels=DECISION_LABELS,
     )
 
 

@@ -19,7 +19,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from core.accounts.login import Principal
-from core.achievements.pages import APPLICATION_STATUS_LABELS, STATUS_LABELS
+from core.achievements.pages import APPLICATION_STATUS_LABELS, DECISION_LABELS, STATUS_LABELS
 from core.achievements.schemas import AchievementOut
 from core.achievements.service import get_achievement, list_achievements
 from core.catalog.pages import catalog_picker, query_int
@@ -31,7 +31,6 @@ from core.tenancy.service import TenantContext
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, redirect
 
-DECISION_LABELS = {"submit": "提交申请", "approve": "同意", "reject": "不同意", "withdraw": "撤回申请"}
 PAGE_SIZE = 20
 # A learner holds tens of outcomes; the lists to apply from show them all, up to this many.
 MAX_LISTED = 1000

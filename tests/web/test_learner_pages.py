@@ -79,6 +79,9 @@ async def test_cet4_through_the_catalog_search_then_evidence_then_conversion(cli
                            files={"file": ("证书.jpg", EXE, "image/jpeg")})
     assert renamed.status_code == 415
     assert field_error(renamed.text, "file") == "文件类型不被接受：请上传 jpg、png、gif 格式的文件"
+    huge = await submit(client, page_url, f"{page_url}/evidence", {"item": "certificate"},
+                        files={"file": ("证书.png", PNG + b"\x00" * (10 * 1024 * 1024), "image/png")})
+    assert huge.status_code == 413 and field_error(huge.text, "file") == "文件过大：不能超过 10 MB"
     nothing = await submit(client, page_url, f"{page_url}/evidence", {"item": "certificate"},
                            files={"file": ("", b"", "application/octet-stream")})
     assert nothing.status_code == 400 and field_error(nothing.text, "file") == "请选择要上传的文件"
@@ -92,7 +95,7 @@ async def test_cet4_through_the_catalog_search_then_evidence_then_conversion(cli
 
     listing = await client.get(f"{G}/me/conversion")
     usable = (await client.get(f"{API}/me/achievements", headers=learner)).json()["items"][0]["usable_rules"]
-    assert usable >= 11 and f'data-label="可转换规则数">{usable}</td>\n        <td data-label="已用转换规则数">0</td>' in listing.text  # 可转换规则数 / 已用转换规则数
+    assert usable >= 11 and f'data-label="可转换规则数">{usable}</td>\n        <td data-label="已用规则数">0</td>' in listing.text  # 可转换规则数 / 已用转换规则数
     rules_url = f"{G}/me/conversion?achievement={outcome}"
     rules = await client.get(rules_url)
     rule = re.search(r'<label for="rule-(\d+)">CET 4 及以上证书转2018秋法学专业学位外语</label>', rules.text).group(1)
@@ -158,6 +161,8 @@ async def test_performance_outcome_recognition_and_its_conversion(client):
     records = await client.get(f"{G}/me/recognition")
     assert "同意（认定审核）" in records.text and TP_OPINION in records.text
     assert "<strong>1</strong>已认定" in (await client.get(f"{G}/me")).text
+    outcome_page = await client.get(f"{G}/me/achievements/{outcome}")
+    assert "已认定" in outcome_page.text and TP_OPINION in outcome_page.text and "同意（认定审核）" in outcome_page.text
 
     search_url = f"{G}/me/performance?achievement={outcome}&q=专业实习"
     search = await client.get(search_url)
