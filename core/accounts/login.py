@@ -14,13 +14,13 @@ from datetime import timedelta
 from core.accounts.identity import IdentityError, validate_email, validate_id_number, validate_phone
 from core.accounts.service import AWAITING_ACTIVATION, AccountError, account_out
 from core.accounts.schemas import LoginOut
-from core.accounts.tables import Account, StaffRole
+from core.accounts.tables import Account
 from core.clock import aware, utcnow
 from core.hierarchy.tables import OrgUnit
 from core.security.passwords import verify_password_async
 from core.security.limits import RateLimiter
 from core.security.pii import PiiProtector
-from core.security.tokens import issue_token, resolve_token
+from core.security.tokens import _digest as token_digest, issue_token
 from core.tenancy.service import TenantContext
 
 MAX_FAILURES = 5
@@ -123,20 +123,33 @@ class Principal:
         return False
 
 
+# Token → account → roles in one statement: it runs before every authenticated request.
+# No row: unknown or revoked token, another tenant's, not an account's, or the account is not
+# active. One row per role held (one with null role columns when it holds none).
+_PRINCIPAL_SQL = (
+    "SELECT a.id, a.kind, a.username, a.real_name, a.unit_id, t.expires_at, "
+    "r.role, r.unit_id AS grant_unit_id, u.code AS grant_unit_code, u.path AS grant_unit_path "
+    "FROM auth_token t "
+    "JOIN account a ON a.id = t.subject_id AND a.tenant_id = t.tenant_id "
+    "LEFT JOIN staff_role r ON r.account_id = a.id AND r.tenant_id = a.tenant_id "
+    "LEFT JOIN org_unit u ON u.id = r.unit_id "
+    "WHERE t.token_hash = {} AND t.revoked_at IS NULL AND t.subject = 'account' AND t.tenant_id = {} "
+    "AND a.status = 'active' "
+    "ORDER BY r.id"
+)
+
+
 async def principal_for_token(tenant: TenantContext, token: str) -> Principal | None:
-    subject = await resolve_token(token)
-    if subject is None or subject.subject != "account" or subject.tenant_id != tenant.id:
+    """The active account of ``tenant`` that ``token`` (unexpired, unrevoked) belongs to."""
+    rows = await Account.raw(_PRINCIPAL_SQL, token_digest(token), tenant.id)
+    if not rows or aware(rows[0]["expires_at"]) <= utcnow():
         return None
-    row = await Account.select(Account.id, Account.kind, Account.username, Account.real_name, Account.unit_id,
-                               Account.status).where(Account.id == subject.subject_id, Account.tenant_id == tenant.id).first()
-    if row is None or row["status"] != "active":
-        return None
-    grants = await StaffRole.select(StaffRole.role, StaffRole.unit_id, StaffRole.unit_id.code, StaffRole.unit_id.path).where(
-        StaffRole.account_id == row["id"], StaffRole.tenant_id == tenant.id)
+    row = rows[0]
     return Principal(
         id=row["id"], tenant_id=tenant.id, kind=row["kind"], username=row["username"], real_name=row["real_name"],
         unit_id=row["unit_id"],
-        grants=tuple(Grant(g["role"], g["unit_id"], g["unit_id.code"], g["unit_id.path"]) for g in grants),
+        grants=tuple(Grant(g["role"], g["grant_unit_id"], g["grant_unit_code"], g["grant_unit_path"])
+                     for g in rows if g["role"] is not None),
     )
 
 

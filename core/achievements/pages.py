@@ -86,10 +86,11 @@ async def _fields_page(portal: Portal, cat: Category, sub: Subtype, *, manual: b
     if _uses_catalog(sub, manual):
         picker = await catalog_picker(portal, keep=keep, category=cat.code, subtype=sub.code, chosen_id=entry_id)
     types = file_types(sub.evidence)
+    here = portal.url("me/achievements/new")
     return page("achievements/new_fields.html", portal, status=status, form=form or {}, errors=errors or {},
                 category=cat, sub=sub, manual=manual, picker=picker, fields=[field_view(f) for f in sub.fields],
-                evidence_types="、".join(types), manual_url=f"{portal.url('me/achievements/new')}?{urlencode({**keep, 'manual': 1})}",
-                catalog_url=f"{portal.url('me/achievements/new')}?{urlencode(keep)}")
+                evidence_types="、".join(types), manual_url=f"{here}?{urlencode({**keep, 'manual': 1})}",
+                catalog_url=f"{here}?{urlencode(keep)}")
 
 
 async def _detail_page(portal: Portal, outcome: AchievementOut, *, status: int = 200, form: dict | None = None,
@@ -102,12 +103,13 @@ async def _detail_page(portal: Portal, outcome: AchievementOut, *, status: int =
               if name not in {f.name for f in known} and value not in (None, "")]
     evidence = sub.evidence if sub else []
     types = file_types(evidence)
-    applications = (await my_applications(portal.tenant, portal.require_learner().id, achievement_id=outcome.id, cursor=None,
-                                          limit=50)).items
+    applications = (await my_applications(portal.tenant, portal.require_learner().id, achievement_id=outcome.id,
+                                          cursor=None, limit=50)).items
     can_recognize = outcome.status in ("unapplied", "rejected") and outcome.source == "self" and \
         hooks.review_chain("recognition", outcome.category, outcome.subtype) is not None
     return page(
-        "achievements/detail.html", portal, status=status, form=form or {}, errors=errors or {}, outcome=outcome,
+        "achievements/detail.html", portal, status=status, errors=errors or {}, outcome=outcome,
+        form=form or {"item": evidence[0].name if evidence else ""},  # the first (required) item to start with
         fields=shown, evidence_items=[(e.name, e.label + ("（必传）" if e.required else "（选传）")) for e in evidence],
         item_labels={e.name: e.label for e in evidence}, evidence_types="、".join(types),
         accept=",".join(FILE_ACCEPT[t] for t in types if t in FILE_ACCEPT),

@@ -22,6 +22,7 @@ from core.accounts.registration_pages import RegistrationPages
 from core.rules.pages import RuleSearchPages
 from core.tenancy.pages import PublicPages
 from core.certificates.pages import ProofPages
+from core.certificates.learner_pages import LearnerProofPages
 from core.achievements.pages import MyOutcomePages
 from core.reviews.learner_pages import LearnerApplicationPages
 from core.web.config import STATIC_DIR
@@ -32,7 +33,7 @@ from core.web.portal import LoginRequired, provide_portal
 TENANT_PAGES: list = [PortalHomeController, StaffReviewPages, StaffLearnerPages, StaffUnitPages]
 TENANT_PAGES += [ImportPages, CatalogStaffPages, RuleStaffPages, NotificationPages]
 TENANT_PAGES += [ActivationPages, PasswordPages, RegistrationPages, PublicPages, RuleSearchPages]
-TENANT_PAGES += [ProofPages]
+TENANT_PAGES += [ProofPages, LearnerProofPages]
 TENANT_PAGES += [MyOutcomePages, LearnerApplicationPages]
 
 PAGE_ERRORS = {LoginRequired: page_error_handler, DomainError: page_error_handler,

@@ -95,7 +95,8 @@ async def test_cet4_through_the_catalog_search_then_evidence_then_conversion(cli
 
     listing = await client.get(f"{G}/me/conversion")
     usable = (await client.get(f"{API}/me/achievements", headers=learner)).json()["items"][0]["usable_rules"]
-    assert usable >= 11 and f'data-label="可转换规则数">{usable}</td>\n        <td data-label="已用规则数">0</td>' in listing.text  # 可转换规则数 / 已用转换规则数
+    counts = f'data-label="可转换规则数">{usable}</td>\n        <td data-label="已用规则数">0</td>'
+    assert usable >= 11 and counts in listing.text
     rules_url = f"{G}/me/conversion?achievement={outcome}"
     rules = await client.get(rules_url)
     rule = re.search(r'<label for="rule-(\d+)">CET 4 及以上证书转2018秋法学专业学位外语</label>', rules.text).group(1)
@@ -143,14 +144,16 @@ async def test_performance_outcome_recognition_and_its_conversion(client):
     recognition = await client.get(f"{G}/me/recognition")
     assert f'<label for="r-{outcome}">广东开放大学工作9年</label>' in recognition.text
     key = input_value(recognition.text, "idempotency_key")
-    unchosen = await submit(client, f"{G}/me/recognition", f"{G}/me/recognition", {"idempotency_key": key, "unit_code": "GD-GOU-TP02"})
+    unchosen = await submit(client, f"{G}/me/recognition", f"{G}/me/recognition",
+                            {"idempotency_key": key, "unit_code": "GD-GOU-TP02"})
     assert unchosen.status_code == 400 and field_error(unchosen.text, "achievement_id") == "请选择成果"
     assert input_value(unchosen.text, "unit_code") == "GD-GOU-TP02"
     nowhere = await submit(client, f"{G}/me/recognition", f"{G}/me/recognition",
                            {"idempotency_key": key, "achievement_id": outcome, "unit_code": "NO-SUCH"})
     assert nowhere.status_code == 400 and field_error(nowhere.text, "unit_code") == "服务点 NO-SUCH 不存在"
     assert 'value="%s" checked' % outcome in nowhere.text
-    applied = await submit(client, f"{G}/me/recognition", f"{G}/me/recognition", {"idempotency_key": key, "achievement_id": outcome})
+    applied = await submit(client, f"{G}/me/recognition", f"{G}/me/recognition",
+                           {"idempotency_key": key, "achievement_id": outcome})
     application = created_id(applied, "applications")
     records = await client.get(f"{G}/me/recognition")
     assert f'for="r-{outcome}"' not in records.text  # applied: no longer offered
