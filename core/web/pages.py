@@ -88,6 +88,10 @@ def page_error_handler(request: Request, exc: Exception) -> Response:
         status, message = 403, "页面已过期或来源不明，请返回上一页刷新后重新提交"
     elif isinstance(exc, NotFoundException):
         status, message = 404, "没有找到您要的页面或记录"
+    elif isinstance(exc, HTTPException) and exc.status_code == 413:
+        # Litestar stops an oversized body before any handler sees it.
+        limit = request.app.state.settings.max_upload_mb
+        status, message = 413, f"文件过大：单个文件不能超过 {limit} MB，请压缩后重新上传"
     elif isinstance(exc, HTTPException):
         status, message = exc.status_code, str(exc.detail)
     else:

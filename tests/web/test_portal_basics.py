@@ -70,3 +70,12 @@ async def test_next_only_leads_to_pages_of_the_same_tenant(client, app):
 
 async def test_unknown_tenant_pages_are_404(client):
     assert (await client.get("/t/nowhere/")).status_code == 404
+
+
+async def test_an_oversized_upload_gets_a_page_in_chinese(client, settings):
+    token = await csrf_token(client, "/t/guangdong/login")
+    too_big = b"x" * ((settings.max_upload_mb + 2) * 1024 * 1024)
+    response = await client.post("/t/guangdong/login", data={"_csrf_token": token},
+                                 files={"file": ("big.jpg", too_big, "image/jpeg")})
+    assert response.status_code == 413
+    assert f"单个文件不能超过 {settings.max_upload_mb} MB" in response.text and "<html" in response.text
