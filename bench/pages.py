@@ -4,8 +4,8 @@
         [--dsn postgresql://postgres@127.0.0.1:5432/postgres]
 
 (a) 我的信息 (``GET /t/zhejiang/me``) for a learner with 200 outcomes, against the same data
-    as JSON: ``GET /api/v1/me/summary`` + ``GET /api/v1/me/achievements`` (the first page, as
-    the page shows it).
+    as JSON: ``GET /api/v1/me/summary`` + ``GET /api/v1/me/achievements?limit=10`` (the first
+    page, as many rows as the page shows).
 (b) A review queue page (``GET /t/zhejiang/staff/reviews?limit=50``) with 50 pending rows for
     a sub-centre admin, against ``GET /api/v1/reviews?status=pending&limit=50``.
 
@@ -43,6 +43,7 @@ from core.settings import Settings  # noqa: E402
 TENANT = "zhejiang"
 OUTCOMES = 200
 QUEUE_ROWS = 50
+ME_PAGE_ROWS = 10  # the outcomes 我的信息 shows a page (core.achievements.pages.PAGE_SIZE)
 
 
 @dataclass
@@ -118,7 +119,7 @@ async def measure(settings: Settings, plugins: PluginRegistry, world: World, sam
         print(f"  queue page answered {status} with {rows} rows")
         for k in range(samples + 10):  # the first ten warm caches and are dropped
             await call(out["me_page"], (f"/t/{TENANT}/me", {}, learner_cookie))
-            await call(out["me_json"], (f"{api}/me/summary", {}, learner_bearer), (f"{api}/me/achievements", {}, learner_bearer))
+            await call(out["me_json"], (f"{api}/me/summary", {}, learner_bearer), (f"{api}/me/achievements", {"limit": str(ME_PAGE_ROWS)}, learner_bearer))
             await call(out["queue_page"], (f"/t/{TENANT}/staff/reviews", {"limit": str(QUEUE_ROWS)}, reviewer_cookie))
             await call(out["queue_json"], (f"{api}/reviews", {"status": "pending", "limit": str(QUEUE_ROWS)}, reviewer_bearer))
             if k == 9:

@@ -212,19 +212,21 @@ class StaffReviewPages(Controller):
     async def queue(self, portal: NamedDependency[Portal], kind: FromQuery[str | None] = None,
                     step: FromQuery[str | None] = None, status: FromQuery[str] = "pending",
                     name: Annotated[str | None, QueryParameter(max_length=50)] = None,
-                    cursor: Annotated[int | None, QueryParameter(ge=0)] = None) -> Response:
-        """认定审核 / 转换初审 / 转换终审 / 业绩类转换审核 …: one tab per step, or what I decided."""
+                    cursor: Annotated[int | None, QueryParameter(ge=0)] = None,
+                    limit: Annotated[int, QueryParameter(ge=1, le=100)] = PAGE_SIZE) -> Response:
+        """认定审核 / 转换初审 / 转换终审 / 业绩类转换审核 …: one tab per step, or what I decided;
+        ``limit`` rows a page (a reviewer working through a long queue may ask for up to 100)."""
         viewer = portal.require_staff()
         tabs = await review_tabs(portal, viewer)
         current = None
         if status == "decided":
-            result = await service.queue(portal.tenant, viewer, kind=None, status="decided", cursor=cursor, limit=PAGE_SIZE)
+            result = await service.queue(portal.tenant, viewer, kind=None, status="decided", cursor=cursor, limit=limit)
         else:
             chosen = [t for t in tabs if (t.kind, t.step) == (kind, step)]
             # Without a choice: the first tab with work waiting (else the first tab).
             for current in chosen or tabs:
                 result = await service.pending_at_step(portal.tenant, viewer, kind=current.kind, step=current.step,
-                                                       name=name, cursor=cursor, limit=PAGE_SIZE)
+                                                       name=name, cursor=cursor, limit=limit)
                 if result.items or chosen:
                     break
             else:
@@ -233,7 +235,8 @@ class StaffReviewPages(Controller):
         next_url = None
         if result and result.next_cursor:
             next_url = _queue_url(portal, kind=current.kind if current else None, step=current.step if current else None,
-                                  status=status if status == "decided" else None, name=name, cursor=result.next_cursor)
+                                  status=status if status == "decided" else None, name=name, cursor=result.next_cursor,
+                                  limit=limit if limit != PAGE_SIZE else None)
         return page("reviews/staff_queue.html", portal, title=current.label if current else "已审核",
                     tabs=tabs, current=current, decided=status == "decided", items=result.items if result else [],
                     next_url=next_url, form={"name": name or ""}, queue_url=lambda **p: _queue_url(portal, **p),
