@@ -92,7 +92,8 @@ async def _unit_choice(tenant: TenantContext, learner: Principal, chain: ReviewC
     own = next((r for r in rows if r["id"] == learner.unit_id), None) if learner.unit_id else None
     if len(rows) > MAX_UNIT_CHOICES:
         return UnitChoice(options=None, own=own["code"] if own else None, required=own is None)
-    usable = [r for r in rows if _starts_from(chain, [level_of.get(c, "") for c in r["path"].strip("/").split("/") if c])]
+    usable = [r for r in rows
+              if _starts_from(chain, [level_of.get(c, "") for c in r["path"].strip("/").split("/") if c])]
     codes = {r["code"] for r in usable}
     return UnitChoice(options=[(r["code"], f"{r['name']}（{r['code']}）") for r in usable],
                       own=own["code"] if own and own["code"] in codes else None, required=True)
@@ -109,10 +110,12 @@ async def _new_page(portal: Portal, learner: Principal, *, status: int = 200, fo
     if chain is not None and not chain.steps:
         chain = None
     units = await _unit_choice(tenant, learner, chain)
+    shown = {"achievement_ids", "unit_code"} if units else {"achievement_ids"}
+    errors = {k if k in shown else "_form": v for k, v in (errors or {}).items()}  # e.g. ``kind``: not on the form
     if form is None:
         chosen = [portal.request.query_params.get("achievement") or ""]
         form = _new_form([c for c in chosen if c], units.own if units else None)
-    return page("certificates/learner_proof_new.html", portal, status=status, form=form, errors=errors or {},
+    return page("certificates/learner_proof_new.html", portal, status=status, form=form, errors=errors,
                 candidates=await _usable(tenant, learner.id), chain=chain, units=units, max_outcomes=MAX_OUTCOMES,
                 **LABELS)
 
@@ -173,10 +176,7 @@ class LearnerProofPages(Controller):
             application = ApplicationIn(kind="certificate", achievement_ids=ids, unit_code=unit_code)
             await reviews.submit(portal.tenant, learner, application, key)
         except DomainError as exc:
-            errors = errors_of(exc)
-            if "kind" in errors:
-                errors = {"_form": errors["kind"]}
-            return await _new_page(portal, learner, status=exc.status, form=form, errors=errors)
+            return await _new_page(portal, learner, status=exc.status, form=form, errors=errors_of(exc))
         return redirect(portal, "me/proofs", done="学习成果证明申请已提交，审核通过后证明将出现在本页")
 
     @get("/{code:str}/pdf")

@@ -109,6 +109,23 @@ async def phone(browser) -> AsyncIterator:
     await context.close()
 
 
+@pytest.fixture
+async def open_page(browser):
+    """More people at their own computers: ``await open_page()`` is a fresh desktop browser
+    (its own cookies), ``await open_page(PHONE)`` a phone; all closed after the test."""
+    contexts = []
+
+    async def open_(viewport: dict = DESKTOP):
+        phone = viewport["width"] < 600
+        context = await browser.new_context(viewport=viewport, locale="zh-CN", is_mobile=phone, has_touch=phone)
+        contexts.append(context)
+        return await context.new_page()
+
+    yield open_
+    for context in contexts:
+        await context.close()
+
+
 async def screenshot(page, name: str) -> Path:
     """Save the page under test-output/screenshots/<database>/<name>.png (kept after the run)."""
     path = SCREENSHOTS / database_kind() / f"{name}.png"
