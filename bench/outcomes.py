@@ -12,8 +12,8 @@ directly, on PostgreSQL and on SQLite, in one run.
     run back-to-back on one connection (asyncpg; the stdlib ``sqlite3`` driver on SQLite).
 (b) ``GET /t/zhejiang/api/v1/me/achievements`` (first page, with 可转换/已用规则数) for a
     learner with 200 outcomes among 100,000 of other learners, 20,000 rules. The SQL side is
-    every statement the request runs: the token, the account, its roles, the page, the rules
-    matching its catalog entries, the rules its applications use.
+    every statement the request runs: the token with its account and roles (one join), the
+    page, the rules matching its catalog entries, the rules its applications use.
 
 The app runs in this process (``create_app`` + ``asgi_lifespan`` + ``httpx.ASGITransport``, as
 the tests run it); API and SQL calls alternate, so drift hits both alike. ``--small`` divides
@@ -55,7 +55,6 @@ from core.settings import Settings  # noqa: E402
 TENANT = "zhejiang"
 LIVE = ("submitted", "in_review", "approved")
 CATALOG_SELECT = "SELECT id, category, subtype, project_name, name, institution, fields, framework_level FROM catalog_entry"
-ACHIEVEMENT_SELECT = f"SELECT {', '.join(ACHIEVEMENT_COLUMNS)} FROM achievement"
 
 
 @dataclass
@@ -183,6 +182,12 @@ def search_sql(kind: str, tenant_id: int, q: str, limit: int = 20) -> tuple[str,
     return f"{CATALOG_SELECT} WHERE {' AND '.join(where)} ORDER BY id LIMIT ${len(args)}", args
 
 
+def _numbered(sql: str) -> str:
+    """A Piccolo raw statement (``{}`` placeholders) with asyncpg's ``$1, $2, …``."""
+    parts = sql.split("{}")
+    return "".join(p + (f"${k + 1}" if k < len(parts) - 1 else "") for k, p in enumerate(parts))
+
+
 def _in(start: int, n: int) -> str:
     return ", ".join(f"${start + k}" for k in range(n))
 
@@ -215,19 +220,19 @@ class Direct:
         return await self.fetch(*search_sql(self.kind, tenant_id, q))
 
     async def principal(self, token_hash: str, tenant_id: int) -> int:
-        token = (await self.fetch("SELECT subject, subject_id, tenant_id, expires_at FROM auth_token "
-                                  "WHERE token_hash = $1 AND revoked_at IS NULL LIMIT 1", [token_hash]))[0]
-        account = (await self.fetch("SELECT id, kind, username, real_name, unit_id, status FROM account "
-                                    "WHERE id = $1 AND tenant_id = $2 LIMIT 1", [token[1], tenant_id]))[0]
-        await self.fetch("SELECT r.role, r.unit_id, u.code, u.path FROM staff_role r LEFT JOIN org_unit u "
-                         "ON r.unit_id = u.id WHERE r.account_id = $1 AND r.tenant_id = $2", [account[0], tenant_id])
-        return account[0]
+        """``core.accounts.login.principal_for_token``'s statement: token → account → roles."""
+        from core.accounts.login import _PRINCIPAL_SQL
+
+        rows = await self.fetch(_numbered(_PRINCIPAL_SQL), [token_hash, tenant_id])
+        return rows[0][0]
 
     async def achievements(self, token_hash: str, tenant_id: int, limit: int = 20) -> list:
         """Every statement of ``GET /me/achievements``: the principal, the page, rule_counts."""
+        from core.achievements.service import _LIST_COLUMNS
+
         learner_id = await self.principal(token_hash, tenant_id)
-        rows = await self.fetch(f"{ACHIEVEMENT_SELECT} WHERE tenant_id = $1 AND learner_id = $2 "
-                                f"ORDER BY id DESC LIMIT {limit + 1}", [tenant_id, learner_id])
+        rows = await self.fetch(f"SELECT {_LIST_COLUMNS} FROM achievement WHERE tenant_id = $1 AND learner_id = $2 "
+                                f"ORDER BY id DESC LIMIT $3", [tenant_id, learner_id, limit + 1])
         page = rows[:limit]
         entries = sorted({r[5] for r in page if r[5]})
         if entries:
@@ -249,11 +254,6 @@ class Direct:
 # Measuring
 
 
-async def _keep_session(conn) -> None:
-    """A pool ``reset`` that skips asyncpg's default ``RESET ALL`` round trip (an open
-    transaction is still rolled back by asyncpg itself)."""
-
-
 async def measure(settings: Settings, plugins: PluginRegistry, world: World, rounds: int) -> dict[str, Series]:
     from core.accounts.login import principal_for_token
     from core.achievements.service import list_achievements
@@ -268,14 +268,10 @@ async def measure(settings: Settings, plugins: PluginRegistry, world: World, rou
         ("list_api", f"GET /me/achievements ({world.outcomes} outcomes, page of 20)"),
         ("list_asgi", "  the app called as ASGI, no HTTP client"),
         ("list_service", "  list_achievements() alone (no token, no HTTP)"),
-        ("auth_service", "  principal_for_token() alone (3 of the 6 statements)"),
-        ("list_sql", "  the same 6 statements, direct (3 of them the token)"),
+        ("auth_service", "  principal_for_token() alone (1 of the 4 statements)"),
+        ("list_sql", "  the same 4 statements, direct (1 of them the token)"),
         ("floor", "GET /meta (no database: client + framework floor)"),
         ("floor_asgi", "  the app called as ASGI, no HTTP client"),
-        ("search_api_lean", "GET /catalog?q=…"),
-        ("search_asgi_lean", "  the app called as ASGI, no HTTP client"),
-        ("list_api_lean", "GET /me/achievements"),
-        ("list_asgi_lean", "  the app called as ASGI, no HTTP client"),
     )}
     async with LifespanManager(app):
         token = (await issue_tokens({"learner": (world.learner_id, world.tenant_id)}))["learner"]
@@ -325,11 +321,10 @@ async def measure(settings: Settings, plugins: PluginRegistry, world: World, rou
                     await service_list()
                     await direct.achievements(token_hash, world.tenant_id)
 
-                search_calls = {"search_api": api_search, "search_api_lean": api_search, "search_asgi": asgi_search,
-                                "search_asgi_lean": asgi_search, "search_service": lambda q: search(world.tenant_id, q=q),
+                search_calls = {"search_api": api_search, "search_asgi": asgi_search,
+                                "search_service": lambda q: search(world.tenant_id, q=q),
                                 "search_sql": lambda q: direct.search(world.tenant_id, q)}
-                list_calls = {"list_api": api_list, "list_api_lean": api_list, "list_asgi": asgi_list,
-                              "list_asgi_lean": asgi_list, "list_service": service_list,
+                list_calls = {"list_api": api_list, "list_asgi": asgi_list, "list_service": service_list,
                               "auth_service": lambda: principal_for_token(tenant, token),
                               "list_sql": lambda: direct.achievements(token_hash, world.tenant_id),
                               "floor": lambda: client.get(f"{base}/meta"),
@@ -353,15 +348,6 @@ async def measure(settings: Settings, plugins: PluginRegistry, world: World, rou
                 await rounds_of(rounds, ("search_api", "search_asgi", "search_service", "search_sql", "list_api",
                                          "list_asgi", "list_service", "auth_service", "list_sql", "floor",
                                          "floor_asgi"))
-                if direct.kind == "postgres":
-                    # What if the pool skipped asyncpg's reset round trip on every release?
-                    engine = app.state.engine
-                    await engine.close_connection_pool()
-                    await engine.start_connection_pool(min_size=1, max_size=10, reset=_keep_session)
-                    for _ in range(5):
-                        await api_list()
-                    await rounds_of(max(1, rounds // 2), ("search_api_lean", "search_asgi_lean", "list_api_lean",
-                                                          "list_asgi_lean"))
         finally:
             await direct.close()
     by_length = {n: sorted(h for q, h in zip(world.queries, hits) if len(q) == n) for n in (2, 3, 4)}
@@ -393,14 +379,6 @@ def report(kind: str, results: dict[str, Series]) -> None:
     if kind == "postgres":
         api = results["search_api"]
         print(f"  {'catalog search API p95 <= 30 ms':<58} {api.p95:5.1f} ms: {verdict(api.p95 <= 30)}")
-        print("  what if the connection pool skipped asyncpg's RESET ALL round trip on each release "
-              "(core/db.py, create_pool(reset=…)):")
-        for key in ("search_api_lean", "search_asgi_lean", "list_api_lean", "list_asgi_lean"):
-            print(results[key].line())
-        for label, sql, api, asgi in (("catalog search", "search_sql", "search_api_lean", "search_asgi_lean"),
-                                      ("my achievements", "list_sql", "list_api_lean", "list_asgi_lean")):
-            print(ratio_line(f"  {label}: SQL p50 / API p50", results[sql], results[api],
-                             f"{results[sql].p50 / results[asgi].p50:.2f} against the bare ASGI call"))
 
 
 async def run(kind: str, settings: Settings, plugins: PluginRegistry, sizes: Sizes, entries: list[Entry],

@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import re
 import sys
@@ -212,13 +213,17 @@ async def main() -> None:
         async with scratch_postgres(args.dsn, "creditbank_bench_reports") as dsn:
             settings = settings_for(Path(tmp), dsn)
             world = await build(settings, plugins, args.outcomes)
+            load_before = os.getloadavg()[0]
             results = await measure(settings, plugins, world, args.rounds)
+            load_after = os.getloadavg()[0]
     for series in results.values():
         print(series.line())
     api, sql = results["api"], results["sql"]
     print(ratio_line("ratio: SQL p50 / API p50", sql, api, "target >= 0.5"))
     print(f"  {'API p95 <= 1 s':<58} {api.p95:7.1f} ms: {verdict(api.p95 <= 1000)}")
     print(f"  {'ratio >= 0.5':<58} {sql.p50 / api.p50:7.2f}: {verdict(sql.p50 / api.p50 >= 0.5)}")
+    print(f"  machine load (1-minute average, {os.cpu_count()} cores) before / after measuring: "
+          f"{load_before:.1f} / {load_after:.1f}")
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
 
 

@@ -167,20 +167,33 @@ async def get_achievement(tenant: TenantContext, learner_id: int, achievement_id
     return achievement_out(row, tenant.hooks.taxonomy, evidence, applications)
 
 
+# The columns ``achievement_out`` and ``rule_counts`` read.
+_LIST_COLUMNS = ("id, category, subtype, catalog_entry_id, name, institution, fields, obtained_at, status, source, "
+                 "review_due_at, created_at")
+
+
 async def list_achievements(tenant: TenantContext, learner_id: int, *, status: str | None, cursor: int | None,
                             limit: int) -> AchievementPage:
-    """The learner's outcomes, newest first, a page at a time (keyset on id)."""
+    """The learner's outcomes, newest first, a page at a time (keyset on id).
+
+    A hot read path (every visit to 我的成果), so one raw statement: Piccolo's query builder
+    costs more than the indexed read itself."""
     if status and status not in STATUSES:
         raise field_error("status", f"状态应为：{'、'.join(STATUSES)}")
-    query = Achievement.select().where(Achievement.tenant_id == tenant.id, Achievement.learner_id == learner_id)
+    where, args = ["tenant_id = {}", "learner_id = {}"], [tenant.id, learner_id]
     if status:
-        query = query.where(Achievement.status == status)
+        where.append("status = {}")
+        args.append(status)
     if cursor:
-        query = query.where(Achievement.id < cursor)
-    rows = await query.order_by(Achievement.id, ascending=False).limit(limit + 1)
+        where.append("id < {}")
+        args.append(cursor)
+    rows = await Achievement.raw(
+        f"SELECT {_LIST_COLUMNS} FROM achievement WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT {{}}",
+        *args, limit + 1)
+    page = rows[:limit]
     taxonomy = tenant.hooks.taxonomy
-    counts = await rule_counts(tenant.id, rows[:limit])
-    items = [achievement_out(r, taxonomy) for r in rows[:limit]]
+    counts = await rule_counts(tenant.id, page)
+    items = [achievement_out(r, taxonomy) for r in page]
     for item in items:
         item.usable_rules, item.used_rules = counts.get(item.id, (0, 0))
     return AchievementPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)

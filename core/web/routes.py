@@ -25,6 +25,7 @@ from core.certificates.pages import ProofPages
 from core.certificates.learner_pages import LearnerProofPages
 from core.achievements.pages import MyOutcomePages
 from core.reviews.learner_pages import LearnerApplicationPages
+from core.reports.pages import ReportPages
 from core.web.config import STATIC_DIR
 from core.web.pages import PortalHomeController, page_error_handler
 from core.web.portal import LoginRequired, provide_portal
@@ -35,6 +36,7 @@ TENANT_PAGES += [ImportPages, CatalogStaffPages, RuleStaffPages, NotificationPag
 TENANT_PAGES += [ActivationPages, PasswordPages, RegistrationPages, PublicPages, RuleSearchPages]
 TENANT_PAGES += [ProofPages, LearnerProofPages]
 TENANT_PAGES += [MyOutcomePages, LearnerApplicationPages]
+TENANT_PAGES += [ReportPages]
 
 PAGE_ERRORS = {LoginRequired: page_error_handler, DomainError: page_error_handler,
                HTTPException: page_error_handler, Exception: page_error_handler}

@@ -8,30 +8,12 @@ import xml.etree.ElementTree as ET
 
 import httpx
 import pytest
-from litestar import Router
-from litestar.di import Provide
 
-from core.app import create_app
-from core.reports.pages import ReportPages
-from core.tenancy.api import resolve_tenant
-from core.web import routes
-from core.web.portal import provide_portal
 from tests.accounts.helpers import staff_headers
 from tests.reports.world import World, build
 from tests.web.helpers import field_error, portal_login, table_rows
 
 Z = "/t/zhejiang"
-
-
-@pytest.fixture
-def app(settings, plugins):
-    application = create_app(settings, plugins, migrate=False, run_sender=False)
-    if ReportPages not in routes.TENANT_PAGES:  # until the portal's list of pages names them
-        application.register(Router(
-            path="/t/{tenant_slug:str}", route_handlers=[ReportPages], include_in_schema=False,
-            dependencies={"tenant": Provide(resolve_tenant), "portal": Provide(provide_portal)},
-            exception_handlers=routes.PAGE_ERRORS))
-    return application
 
 
 @pytest.fixture

@@ -438,10 +438,7 @@ async def test_window_opening_only_where_the_province_opens_at_windows(client, b
     assert (await committee.get(f"{G}/staff/learners")).status_code == 403  # committee members review, not manage
 
 
-async def test_a_queue_tab_pages_through_its_own_step_only(client, browser, guangdong, monkeypatch):
-    import core.reviews.staff_pages as pages
-
-    monkeypatch.setattr(pages, "PAGE_SIZE", 2)
+async def test_a_queue_tab_pages_through_its_own_step_only(client, browser, guangdong):
     learner = guangdong["learner"]
     recognitions, conversion = [], None
     for name in ("金融行业工作3年", "市场营销工作满2年", "机场辅警工作满4年"):
@@ -453,7 +450,7 @@ async def test_a_queue_tab_pages_through_its_own_step_only(client, browser, guan
             conversion = (await cet4_conversion(client, learner, "1900483625"))["id"]
 
     point = await browser("guangdong", "lin-biying")
-    first = await point.get(f"{G}/staff/reviews")  # the first tab with work waiting: 认定审核
+    first = await point.get(f"{G}/staff/reviews?limit=2")  # the first tab with work waiting: 认定审核
     assert 'aria-current="page">认定审核' in first.text
     listed = re.findall(rf'href="{G}/staff/reviews/(\d+)"', first.text)
     assert [int(i) for i in listed] == recognitions[:2]
