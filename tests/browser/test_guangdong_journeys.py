@@ -104,7 +104,7 @@ async def test_cet4_to_degree_english_from_activation_to_the_final_review(live_s
     await page.get_by_role("link", name="申请转换").click()
     await expect(page.get_by_role("heading", name=f"成果转换：{CET4}")).to_be_visible()
     await page.get_by_label(RULE).check()
-    await expect(page.locator(f'[id="{await page.get_by_label(RULE).get_attribute("aria-describedby")}"]')).to_contain_text(
+    await expect(page.get_by_role("listitem").filter(has=page.get_by_label(RULE))).to_contain_text(
         "目标成果：学位外语（广东开放大学）")
     await page.get_by_role("button", name="提交", exact=True).click()
     await expect(flash(page)).to_have_text("转换申请已提交")
@@ -175,7 +175,8 @@ async def test_cet4_to_degree_english_from_activation_to_the_final_review(live_s
     await expect(page.get_by_role("link", name="已添加到我的成果")).to_be_visible()
 
     await page.get_by_role("navigation", name="主菜单").get_by_role("link", name="我的信息").click()
-    await expect(page.locator(".counts")).to_contain_text("2成果总数")
+    await expect(page.locator(".counts li").filter(has_text="成果总数")).to_contain_text("2")
+    await expect(page.get_by_role("row").filter(has_text=CET4).locator('[data-label="已用规则数"]')).to_have_text("1")
     target = page.get_by_role("row").filter(has_text="学位外语")
     await expect(target.locator('[data-label="成果来源"]')).to_have_text("转换所得")
     await page.get_by_text("我的基本信息（点击显示）").click()

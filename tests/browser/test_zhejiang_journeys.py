@@ -65,6 +65,7 @@ async def test_window_opening_then_recognition_on_a_phone_reviewed_twice(live_se
     await learner.goto(f"{live_server.url}/t/{T}/")
     await fits()
     await learner.get_by_role("link", name="激活账户").first.click()
+    await expect(learner.get_by_role("heading", level=1)).to_have_text("激活账户")
     await fits()
     await learner.get_by_label("证件号码 / 用户名").fill(id_number)
     await learner.get_by_role("button", name="下一步").click()
@@ -93,10 +94,12 @@ async def test_window_opening_then_recognition_on_a_phone_reviewed_twice(live_se
     # 成果添加: 社会培训成果, typed in; then the training certificate.
     menu = learner.get_by_role("navigation", name="主菜单")
     await menu.get_by_role("link", name="成果添加").click()
+    await expect(learner.get_by_label("成果分类")).to_be_visible()
     await fits()
     await learner.get_by_label("成果分类").select_option(label="社会培训成果")
     await expect(learner.get_by_label("成果小类")).to_have_value("social_training")  # the only one: chosen for her
     await learner.get_by_role("button", name="下一步").click()
+    await expect(learner.get_by_label("培训名称")).to_be_visible()
     await fits()
     await learner.get_by_label("培训名称").fill(TRAINING)
     await learner.get_by_label("培训单位").fill("稠城街道社区学校")
@@ -124,6 +127,7 @@ async def test_window_opening_then_recognition_on_a_phone_reviewed_twice(live_se
 
     # 认定成果申请.
     await learner.get_by_role("link", name="申请认定").click()
+    await expect(learner.get_by_role("heading", level=1)).to_have_text("认定成果申请")
     await fits()
     asked = accept_confirms(learner)
     await expect(learner.get_by_role("radio", name=TRAINING)).to_be_checked()  # chosen on the outcome's page

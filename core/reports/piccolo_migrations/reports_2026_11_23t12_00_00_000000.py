@@ -1,7 +1,7 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.table import Table
 
-ID = "2026-11-25T10:00:00:000000"
+ID = "2026-11-23T12:00:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "indexes for the service-network reports: open reviews by responsible unit, figures per learner"
 
