@@ -82,8 +82,20 @@ def may_decide(actor: Principal, step: ResolvedStep) -> bool:
     return any(g.role == step.role and (step.unit_id is None or g.unit_id == step.unit_id) for g in actor.grants)
 
 
-def check_opinion(step: ResolvedStep, opinion: str) -> None:
+# The decision an opinion states in words (…意见：同意 / 意见：不同意…), where it states one.
+_STATED_DECISION = re.compile(r"意见\s*[:：]\s*(不同意|同意)")
+_DECISION_WORDS = {"approve": "同意", "reject": "不同意"}
+
+
+def check_opinion(step: ResolvedStep, opinion: str, decision: str | None = None) -> None:
+    """Refuse an opinion that does not follow the step's format, or whose words say the
+    opposite of ``decision`` (the learner reads the opinion: 同意 with a refusing text, or the
+    reverse, would tell them the wrong outcome)."""
     if step.opinion and not re.fullmatch(step.opinion.pattern, opinion.strip()):
         raise ChainError(f"审核意见格式不正确，应为：{step.opinion.example}", 400, extra={"field": "opinion"})
     if not opinion.strip():
         raise ChainError("请填写审核意见", 400, extra={"field": "opinion"})
+    stated = _STATED_DECISION.findall(opinion)
+    if decision in _DECISION_WORDS and stated and stated[-1] != _DECISION_WORDS[decision]:
+        raise ChainError(f"审核意见写的是“{stated[-1]}”，与审核结果“{_DECISION_WORDS[decision]}”不一致", 400,
+                         extra={"field": "opinion"})

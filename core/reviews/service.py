@@ -486,7 +486,7 @@ async def decide(tenant: TenantContext, actor: Principal, application_id: int, d
     if await ReviewRecord.exists().where(ReviewRecord.application_id == row["id"], ReviewRecord.actor_id == actor.id,
                                          ReviewRecord.decision.is_in(["approve", "reject"])):
         raise ReviewError("同一申请的不同环节须由不同的审核人审核", 403)
-    check_opinion(step, data.opinion)
+    check_opinion(step, data.opinion, data.decision)
     materials = [m["id"] for m in await ReviewMaterial.select(ReviewMaterial.id).where(
         ReviewMaterial.application_id == row["id"], ReviewMaterial.step == index)]
     if step.materials == "required" and not materials and data.decision == "approve":

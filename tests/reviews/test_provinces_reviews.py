@@ -53,6 +53,11 @@ async def test_national_stored_outcome_is_reviewed_by_the_provincial_centre(clie
     assert (await client.get(f"{N}/reviews", headers=beijing)).json()["items"] == []
     queue = (await client.get(f"{N}/reviews", headers=centre)).json()["items"]
     assert [i["id"] for i in queue] == [mine[0]["id"]]
+    # An opinion whose words say the opposite of the decision would tell the learner the wrong outcome.
+    contradicting = await client.post(f"{N}/reviews/{mine[0]['id']}/decision", headers=centre, json={
+        "step": "store_review", "decision": "approve", "opinion": "审核意见：不同意，证书编号与扫描件不一致。"})
+    assert contradicting.status_code == 400
+    assert contradicting.json()["detail"] == "审核意见写的是“不同意”，与审核结果“同意”不一致"
     decided = await client.post(f"{N}/reviews/{mine[0]['id']}/decision", headers=centre,
                                 json={"step": "store_review", "decision": "approve", "opinion": STORE_OPINION})
     assert decided.status_code == 200 and decided.json()["status"] == "approved"
