@@ -60,18 +60,54 @@ async def migrated(home: Path) -> None:
         await db.migrate(engine)
 
 
+async def _empty_tables(engine) -> None:
+    tables = [t._meta.tablename for t in db.all_tables()]
+    if engine.engine_type == "postgres":
+        await engine.run_ddl(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    else:
+        for name in reversed(tables):  # children first: SQLite checks the foreign keys
+            await engine.run_ddl(f"DELETE FROM {name}")
+
+
 @pytest.fixture(autouse=True)
 async def clean_database(migrated, home: Path) -> None:
     """Every test starts from empty tables (the schema stays)."""
     engine = db.make_engine(make_settings(home))
     db.bind(engine)
-    tables = [t._meta.tablename for t in db.all_tables()]
     async with db.connected(engine):
-        if engine.engine_type == "postgres":
-            await engine.run_ddl(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
-        else:
-            for name in reversed(tables):
-                await engine.run_ddl(f"DELETE FROM {name}")
+        await _empty_tables(engine)
+
+
+@pytest.fixture(scope="session")
+async def tenant_seed(migrated, home: Path) -> list[tuple[type, list[dict]]]:
+    """The rows syncing ``tenants/`` writes (tenants, org units, catalogs, rules), taken once
+    per session: the tests that start from the four provinces get them copied back instead
+    of syncing again (a sync reads every seed file; a copy is one insert per table)."""
+    from core.tenancy.service import sync_tenant_files
+
+    engine = db.make_engine(make_settings(home))
+    db.bind(engine)
+    async with db.connected(engine):
+        await _empty_tables(engine)
+        for result in await sync_tenant_files(TENANTS_DIR, PluginRegistry.discover()):
+            assert result.ok, result.message
+        seed = [(table, rows) for table in db.all_tables()
+                if (rows := await table.select().order_by(table._meta.primary_key))]
+        await _empty_tables(engine)
+    return seed
+
+
+@pytest.fixture
+async def seeded(clean_database, tenant_seed, home: Path) -> None:
+    """The four provinces as ``creditbank serve`` loads them from ``tenants/``."""
+    engine = db.make_engine(make_settings(home))
+    db.bind(engine)
+    async with db.connected(engine):
+        for table, rows in tenant_seed:
+            await table.insert(*(table(_ignore_missing=True, **row) for row in rows))
+            if engine.engine_type == "postgres":  # the ids were given: move the sequence past them
+                name = table._meta.tablename
+                await engine.run_ddl(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))")
 
 
 @pytest.fixture
@@ -80,8 +116,9 @@ def plugins() -> PluginRegistry:
 
 
 @pytest.fixture
-def app(settings: Settings, plugins: PluginRegistry) -> Litestar:
-    return create_app(settings, plugins, migrate=False, run_sender=False)  # the session migrated
+def app(settings: Settings, plugins: PluginRegistry, seeded) -> Litestar:
+    # The session migrated, and ``seeded`` put the tenants' seed rows in place.
+    return create_app(settings, plugins, migrate=False, sync_tenants=False, run_sender=False)
 
 
 @contextlib.asynccontextmanager
