@@ -73,6 +73,21 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+def app_state(settings: Settings, registry: TenantRegistry, engine) -> dict:
+    """What the app's handlers share: settings, tenants, the engine, PII protection, rate
+    limiters, evidence storage, running import jobs. New limiters and storage each call."""
+    return {
+        "settings": settings,
+        "tenants": registry,
+        "engine": engine,
+        "pii": PiiProtector(settings.secret_key),
+        "login_limiter": rate_limiter(settings.redis_url, "login", limit=30, window_seconds=300),
+        "upload_limiter": rate_limiter(settings.redis_url, "upload", limit=20, window_seconds=3600),
+        "storage": storage_from_url(settings.storage_url),
+        "jobs": set(),  # background import tasks, kept referenced until they finish
+    }
+
+
 def create_app(
     settings: Settings,
     plugins: PluginRegistry | None = None,
@@ -126,16 +141,7 @@ def create_app(
         route_handlers=[healthz, tenant_api, platform_api, *portal_routers()],
         template_config=template_config(),
         csrf_config=csrf_config(settings),
-        state=State({
-            "settings": settings,
-            "tenants": registry,
-            "engine": engine,
-            "pii": PiiProtector(settings.secret_key),
-            "login_limiter": rate_limiter(settings.redis_url, "login", limit=30, window_seconds=300),
-            "upload_limiter": rate_limiter(settings.redis_url, "upload", limit=20, window_seconds=3600),
-            "storage": storage_from_url(settings.storage_url),
-            "jobs": set(),  # background import tasks, kept referenced until they finish
-        }),
+        state=State(app_state(settings, registry, engine)),
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
         logging_config=None,

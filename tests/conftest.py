@@ -115,10 +115,32 @@ def plugins() -> PluginRegistry:
     return PluginRegistry.discover()
 
 
+_session_app: dict[str, Litestar] = {}
+
+
+def session_app(settings: Settings, plugins: PluginRegistry) -> Litestar:
+    """One app for the whole session, with this test's state. Building an app costs about
+    0.3 s (Litestar registers every route); what a test may change lives in ``app.state``, so
+    each test gets new state — its settings and storage, new rate limiters — the tables bound
+    to the app's engine again, and its tenants reloaded when the app starts."""
+    from core.app import app_state
+    from core.certificates import keys
+
+    app = _session_app.get("app")
+    if app is None:
+        app = _session_app["app"] = create_app(settings, plugins, migrate=False, sync_tenants=False, run_sender=False)
+        return app
+    for key, value in app_state(settings, app.state.tenants, app.state.engine).items():
+        app.state[key] = value
+    db.bind(app.state.engine)
+    keys.bind(settings.secret_key)
+    return app
+
+
 @pytest.fixture
 def app(settings: Settings, plugins: PluginRegistry, seeded) -> Litestar:
     # The session migrated, and ``seeded`` put the tenants' seed rows in place.
-    return create_app(settings, plugins, migrate=False, sync_tenants=False, run_sender=False)
+    return session_app(settings, plugins)
 
 
 @contextlib.asynccontextmanager

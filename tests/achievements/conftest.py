@@ -3,7 +3,7 @@ import uuid
 import msgspec
 import pytest
 
-from core.app import create_app
+from tests.conftest import session_app
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -12,4 +12,4 @@ def app(request, settings, plugins, seeded):
     if request.param == "s3":  # a bucket of this test's own
         url = request.getfixturevalue("s3_url").replace("/evidence?", f"/t{uuid.uuid4().hex[:20]}?")
         settings = msgspec.structs.replace(settings, storage_url=url)
-    return create_app(settings, plugins, migrate=False, sync_tenants=False, run_sender=False)
+    return session_app(settings, plugins)
