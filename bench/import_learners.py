@@ -1,7 +1,7 @@
 """Learner import: rows per second on PostgreSQL and SQLite, against a raw COPY of the same CSV.
 
     .venv/bin/python bench/import_learners.py [--rows 1000000] [--batch 10000] [--lanes 2]
-        [--dsn postgresql://postgres@127.0.0.1:5432/postgres] [--skip-sqlite]
+        [--dsn postgresql://postgres@127.0.0.1:5432/postgres] [--skip-sqlite] [--breakdown]
 
 Generates a CSV of ``--rows`` valid learners (Chinese headers, BOM, unique ID numbers with
 correct check digits, spread over the Zhejiang tenant's unit codes), creates a throw-away
@@ -11,7 +11,9 @@ PostgreSQL database, migrates it, seeds the Zhejiang tenant, and times:
    ``account`` (the full schema: its unique and secondary indexes and foreign keys);
 2. a raw ``COPY … FROM STDIN (FORMAT csv)`` of the same file into a bare table of text columns;
 3. the "schema floor": the server alone inserting the finished rows into a copy of ``account``
-   with the same indexes and foreign keys (one ``INSERT … SELECT``), the bound on any importer;
+   with the same indexes and foreign keys (``INSERT … SELECT``, on one connection and split
+   over two running at once), the bound on any importer; with ``--breakdown``, the same for
+   each index and foreign key alone, to show where the server's time per row goes;
 4. the Python side alone: reading, checking, hashing and encrypting every row, no database;
 5. the same import on SQLite (a temporary file).
 
@@ -130,23 +132,81 @@ async def raw_copy(dsn: str, csv_path: Path) -> float:
         await conn.close()
 
 
-async def schema_floor(dsn: str) -> tuple[int, float]:
-    """How fast the server alone puts finished rows into a table shaped like ``account`` (same
-    indexes, same foreign keys): one ``INSERT … SELECT`` of the imported accounts, no client
-    work at all. No importer can beat this; it is the schema's own per-row cost."""
-    conn = await asyncpg.connect(dsn)
+_FLOOR_COLUMNS = ("tenant_id, kind, username, status, real_name, id_number_hash, id_number_enc, id_number_masked, "
+                  "phone, email, gender, ethnicity, nationality, birth_date, address, region, profile, unit_id, "
+                  "source, failed_logins, created_at, updated_at")
+# What ``account`` maintains for every row written, as statements on a bare copy ``account_floor``.
+SCHEMA_PARTS = {
+    "primary key": "ALTER TABLE account_floor ADD PRIMARY KEY (id)",
+    "unique (tenant_id, username)": "CREATE UNIQUE INDEX ON account_floor (tenant_id, username)",
+    "unique (tenant_id, id_number_hash)": "CREATE UNIQUE INDEX ON account_floor (tenant_id, id_number_hash)",
+    "index (tenant_id, email)": "CREATE INDEX ON account_floor (tenant_id, email)",
+    "index (tenant_id, phone)": "CREATE INDEX ON account_floor (tenant_id, phone)",
+    "index (tenant_id, unit_id, status)": "CREATE INDEX ON account_floor (tenant_id, unit_id, status)",
+    "foreign key tenant_id": "ALTER TABLE account_floor ADD FOREIGN KEY (tenant_id) REFERENCES tenant (id)",
+    "foreign key unit_id": "ALTER TABLE account_floor ADD FOREIGN KEY (unit_id) REFERENCES org_unit (id)",
+}
+
+
+def _backend_seconds(pid: int) -> float | None:
+    """CPU seconds a local server process has used (``/proc``), or None if it cannot be read."""
     try:
-        await conn.execute("""
-            CREATE TABLE account_floor (LIKE account INCLUDING ALL);
-            ALTER TABLE account_floor ADD FOREIGN KEY (tenant_id) REFERENCES tenant (id),
-                                      ADD FOREIGN KEY (unit_id) REFERENCES org_unit (id)""")
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def merge_into_copy(dsn: str, parts: list[str], connections: int = 1) -> tuple[int, float, float | None]:
+    """The server alone putting the imported accounts into a fresh table shaped like
+    ``account`` with ``parts`` of its schema (``SCHEMA_PARTS``): ``INSERT … SELECT``, split
+    by id over ``connections`` connections running at once. Returns (rows, seconds, server
+    CPU µs per row — None when the server's processes cannot be read)."""
+    conns = [await asyncpg.connect(dsn) for _ in range(connections)]
+    try:
+        conn = conns[0]
+        await conn.execute("""DROP TABLE IF EXISTS account_floor;
+            CREATE TABLE account_floor (LIKE account INCLUDING DEFAULTS);
+            ALTER TABLE account_floor ALTER COLUMN id SET DEFAULT nextval('account_id_seq')""")
+        for part in parts:
+            await conn.execute(SCHEMA_PARTS[part])
+        await conn.execute("CHECKPOINT")
+        pids = [await c.fetchval("SELECT pg_backend_pid()") for c in conns]
+        cpu_before = [_backend_seconds(pid) for pid in pids]
         started = time.perf_counter()
-        status = await conn.execute("INSERT INTO account_floor SELECT * FROM account")
+        statuses = await asyncio.gather(*(
+            c.execute(f"INSERT INTO account_floor ({_FLOOR_COLUMNS}) SELECT {_FLOOR_COLUMNS} FROM account "
+                      f"WHERE kind = 'learner' AND id % {connections} = {k}") for k, c in enumerate(conns)))
         seconds = time.perf_counter() - started
+        cpu_after = [_backend_seconds(pid) for pid in pids]
+        rows = sum(int(status.rsplit(" ", 1)[1]) for status in statuses)
+        cpu = None
+        if None not in cpu_before + cpu_after:
+            cpu = sum(a - b for a, b in zip(cpu_after, cpu_before)) / rows * 1e6
         await conn.execute("DROP TABLE account_floor")
-        return int(status.rsplit(" ", 1)[1]), seconds
+        return rows, seconds, cpu
     finally:
-        await conn.close()
+        for c in conns:
+            await c.close()
+
+
+async def schema_breakdown(dsn: str) -> None:
+    """Server CPU per row for each part of ``account``'s schema alone (on top of the heap and
+    primary key), then all indexes, then everything: where the merge's time goes."""
+    variants = [("heap only", [])] + [(name, ["primary key"] + ([name] if name != "primary key" else []))
+                                      for name in SCHEMA_PARTS]
+    indexes = [p for p in SCHEMA_PARTS if not p.startswith("foreign")]
+    variants += [("all indexes, no foreign keys", indexes), ("everything (as account)", list(SCHEMA_PARTS))]
+    print("merge alone, per part of the schema (INSERT … SELECT of the imported rows into a fresh copy):")
+    base = None
+    for label, parts in variants:
+        rows, seconds, cpu = await merge_into_copy(dsn, parts)
+        if label == "primary key":
+            base = cpu
+        extra = f"  (+{cpu - base:5.2f} over heap + primary key)" if base is not None and cpu is not None and \
+            label not in ("heap only", "primary key") and len(parts) == 2 else ""
+        cpu_text = f"{cpu:6.2f} µs/row server CPU" if cpu is not None else "server CPU not readable"
+        print(f"  {label:<36} {rows / seconds:>9,.0f} rows/s   {cpu_text}{extra}")
 
 
 def python_side(csv_path: Path, codes: list[str], batch: int) -> float:
@@ -176,6 +236,8 @@ async def main() -> None:
     parser.add_argument("--lanes", type=int, default=service.LANES, help="PostgreSQL connections writing at once")
     parser.add_argument("--dsn", default=os.environ.get("BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="also time the merge alone against each index and foreign key of account (~10 min)")
     args = parser.parse_args()
     service.LANES = args.lanes
 
@@ -207,10 +269,15 @@ async def main() -> None:
             raw = args.rows / copy_seconds
             print(f"PostgreSQL raw COPY     {raw:>10,.0f} rows/s   ({copy_seconds:.1f} s, bare table of text columns)")
             print(f"ratio import / COPY     {ours / raw:>10.3f}        (target >= 0.15; absolute target >= 100,000 rows/s)")
-            floor_rows, floor_seconds = await schema_floor(dsn)
-            floor = floor_rows / floor_seconds
-            print(f"schema floor            {floor:>10,.0f} rows/s   (INSERT … SELECT of the finished rows into a copy of "
-                  f"account with its indexes and foreign keys, server only; import / floor {ours / floor:.2f})")
+            for connections in (1, 2):
+                floor_rows, floor_seconds, floor_cpu = await merge_into_copy(dsn, list(SCHEMA_PARTS), connections)
+                floor = floor_rows / floor_seconds
+                cpu_text = f"; {floor_cpu:.1f} µs of server CPU a row" if floor_cpu is not None else ""
+                print(f"schema floor, {connections} conn.  {floor:>10,.0f} rows/s   (INSERT … SELECT of the finished rows into "
+                      f"a copy of account with its indexes and foreign keys, server only{cpu_text}; "
+                      f"import / floor {ours / floor:.2f})")
+            if args.breakdown:
+                await schema_breakdown(dsn)
             print(f"peak memory (RSS)       {rss:>10,.0f} MB       (ru_maxrss after the PostgreSQL import; target <= 300 MB)")
 
             py_seconds = python_side(csv_path, codes, args.batch)

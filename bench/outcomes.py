@@ -182,12 +182,6 @@ def search_sql(kind: str, tenant_id: int, q: str, limit: int = 20) -> tuple[str,
     return f"{CATALOG_SELECT} WHERE {' AND '.join(where)} ORDER BY id LIMIT ${len(args)}", args
 
 
-def _numbered(sql: str) -> str:
-    """A Piccolo raw statement (``{}`` placeholders) with asyncpg's ``$1, $2, …``."""
-    parts = sql.split("{}")
-    return "".join(p + (f"${k + 1}" if k < len(parts) - 1 else "") for k, p in enumerate(parts))
-
-
 def _in(start: int, n: int) -> str:
     return ", ".join(f"${start + k}" for k in range(n))
 
@@ -223,7 +217,7 @@ class Direct:
         """``core.accounts.login.principal_for_token``'s statement: token → account → roles."""
         from core.accounts.login import _PRINCIPAL_SQL
 
-        rows = await self.fetch(_numbered(_PRINCIPAL_SQL), [token_hash, tenant_id])
+        rows = await self.fetch(_PRINCIPAL_SQL, [token_hash, tenant_id])
         return rows[0][0]
 
     async def achievements(self, token_hash: str, tenant_id: int, limit: int = 20) -> list:
@@ -232,9 +226,10 @@ class Direct:
 
         learner_id = await self.principal(token_hash, tenant_id)
         rows = await self.fetch(f"SELECT {_LIST_COLUMNS} FROM achievement WHERE tenant_id = $1 AND learner_id = $2 "
-                                f"ORDER BY id DESC LIMIT $3", [tenant_id, learner_id, limit + 1])
+                                f"ORDER BY id DESC LIMIT {limit + 1}", [tenant_id, learner_id])
         page = rows[:limit]
-        entries = sorted({r[5] for r in page if r[5]})
+        entry = [c.strip() for c in _LIST_COLUMNS.split(",")].index("catalog_entry_id")
+        entries = sorted({r[entry] for r in page if r[entry]})
         if entries:
             today = date.today()
             n = len(entries)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from core import db
 from core.accounts.identity import IdentityError, validate_email, validate_id_number, validate_phone
 from core.accounts.service import AWAITING_ACTIVATION, AccountError, account_out
 from core.accounts.schemas import LoginOut
@@ -133,7 +134,7 @@ _PRINCIPAL_SQL = (
     "JOIN account a ON a.id = t.subject_id AND a.tenant_id = t.tenant_id "
     "LEFT JOIN staff_role r ON r.account_id = a.id AND r.tenant_id = a.tenant_id "
     "LEFT JOIN org_unit u ON u.id = r.unit_id "
-    "WHERE t.token_hash = {} AND t.revoked_at IS NULL AND t.subject = 'account' AND t.tenant_id = {} "
+    "WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.subject = 'account' AND t.tenant_id = $2 "
     "AND a.status = 'active' "
     "ORDER BY r.id"
 )
@@ -141,7 +142,7 @@ _PRINCIPAL_SQL = (
 
 async def principal_for_token(tenant: TenantContext, token: str) -> Principal | None:
     """The active account of ``tenant`` that ``token`` (unexpired, unrevoked) belongs to."""
-    rows = await Account.raw(_PRINCIPAL_SQL, token_digest(token), tenant.id)
+    rows = await db.fetch(Account, _PRINCIPAL_SQL, token_digest(token), tenant.id)
     if not rows or aware(rows[0]["expires_at"]) <= utcnow():
         return None
     row = rows[0]

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 import msgspec
 
+from core import db
 from core.accounts.tables import Account
 from core.achievements.schemas import (
     AchievementIn,
@@ -180,16 +181,15 @@ async def list_achievements(tenant: TenantContext, learner_id: int, *, status: s
     costs more than the indexed read itself."""
     if status and status not in STATUSES:
         raise field_error("status", f"状态应为：{'、'.join(STATUSES)}")
-    where, args = ["tenant_id = {}", "learner_id = {}"], [tenant.id, learner_id]
+    where, args = ["tenant_id = $1", "learner_id = $2"], [tenant.id, learner_id]
     if status:
-        where.append("status = {}")
         args.append(status)
+        where.append(f"status = ${len(args)}")
     if cursor:
-        where.append("id < {}")
         args.append(cursor)
-    rows = await Achievement.raw(
-        f"SELECT {_LIST_COLUMNS} FROM achievement WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT {{}}",
-        *args, limit + 1)
+        where.append(f"id < ${len(args)}")
+    rows = await db.fetch(Achievement, f"SELECT {_LIST_COLUMNS} FROM achievement WHERE {' AND '.join(where)} "
+                                       f"ORDER BY id DESC LIMIT {int(limit) + 1}", *args)
     page = rows[:limit]
     taxonomy = tenant.hooks.taxonomy
     counts = await rule_counts(tenant.id, page)

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 import msgspec
 
+from core import db
 from core.catalog.fields import check_value, field_error
 from core.catalog.schemas import CatalogEntryIn, CatalogEntryOut, CatalogPage
 from core.catalog.tables import CatalogEntry
@@ -163,33 +164,31 @@ async def search(tenant_id: int, *, q: str | None = None, category: str | None =
     which cannot narrow a two-character pattern (~200 ms over 200,000 entries). ``strpos``
     also keeps the per-row check cheap when the planner walks the ids of a very common word."""
     postgres = CatalogEntry._meta.db.engine_type == "postgres"
-    where, args = ["tenant_id = {}", "active = {}"], [tenant_id, True]
+    where, args = ["tenant_id = $1", "active = $2"], [tenant_id, True]
+
+    def arg(value) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
     pairs = []
     for words in (q or "").split():
         pattern = _like(words)
         if postgres and len(pattern) == 4:  # "%xy%"
-            where.append("strpos(search_text, {}) > 0")
-            args.append(pattern[1:-1])
+            where.append(f"strpos(search_text, {arg(pattern[1:-1])}) > 0")
             pairs.append(pattern[1:-1])
         else:
-            where.append("search_text LIKE {}")
-            args.append(pattern)
+            where.append(f"search_text LIKE {arg(pattern)}")
     if pairs:
-        where.append(f"catalog_bigrams(search_text) @> ARRAY[{', '.join('{}' for _ in pairs)}]::text[]")
-        args.extend(pairs)
+        where.append(f"catalog_bigrams(search_text) @> ARRAY[{', '.join(arg(p) for p in pairs)}]::text[]")
     if category:
-        where.append("category = {}")
-        args.append(category)
+        where.append(f"category = {arg(category)}")
     if subtype:
-        where.append("subtype = {}")
-        args.append(subtype)
+        where.append(f"subtype = {arg(subtype)}")
     if institution and institution.strip():
-        where.append("institution LIKE {}")
-        args.append(_like(institution.strip()))
+        where.append(f"institution LIKE {arg(_like(institution.strip()))}")
     if cursor:
-        where.append("id > {}")
-        args.append(cursor)
-    rows = await CatalogEntry.raw(
-        f"SELECT {_PAGE_COLUMNS} FROM catalog_entry WHERE {' AND '.join(where)} ORDER BY id LIMIT {{}}", *args, limit + 1)
+        where.append(f"id > {arg(cursor)}")
+    rows = await db.fetch(CatalogEntry, f"SELECT {_PAGE_COLUMNS} FROM catalog_entry WHERE {' AND '.join(where)} "
+                                        f"ORDER BY id LIMIT {arg(limit + 1)}", *args)
     items = [entry_out(r) for r in rows[:limit]]
     return CatalogPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)

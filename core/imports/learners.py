@@ -7,14 +7,17 @@ tenant is *skipped*, so running the same file twice creates nothing twice. A row
 ID number of an earlier row of the file is rejected ("证件号码与第 N 行重复") — unless that ID
 number was in the tenant before, in which case both rows are simply skipped.
 
-Reading and checking batch *k+1* runs in a worker thread while batch *k* is written:
+Reading and checking the next batch runs in a worker thread while earlier ones are written:
 
 - PostgreSQL: each batch is split by lookup hash among ``LANES`` connections, so one ID number
-  always goes through one lane, in row order, and the lanes write at the same time (the
-  per-row cost is the server's: foreign-key checks and six indexes on ``account``). A lane
-  COPYs its share straight into ``account`` while nothing conflicts; on a unique violation it
-  goes through a temporary staging table and one ``INSERT … SELECT … ON CONFLICT DO NOTHING``
-  instead, and classifies the rows that did not land with one more query.
+  always goes through one lane, in row order, and the lanes write at the same time, each
+  going on to its share of the next batch as soon as it is done (the per-row cost is mostly
+  the server's: on this schema ~28 µs of server CPU a row at a million rows, of which the
+  five indexes besides the primary key take ~17 and the two foreign keys ~6; see
+  ``bench/import_learners.py --breakdown``). A lane COPYs its share straight into
+  ``account`` while nothing conflicts; on a unique violation it goes through a temporary
+  staging table and one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` instead, and classifies
+  the rows that did not land with one more query.
 - SQLite: ``executemany`` of ``INSERT OR IGNORE`` in one transaction per batch, through the
   standard ``sqlite3`` module in a worker thread.
 
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import collections
 import json
 import logging
 import operator
@@ -157,12 +161,15 @@ async def import_learners(
 
 async def _pipeline(table: TableReader, checker: LearnerRows, writer: _Writer, progress: _Progress,
                     on_progress: Callable[[int], None] | None, batch_rows: int) -> None:
-    """Read and check batch *k+1* in a worker thread while batch *k* is being written.
+    """Read and check the next batch in a worker thread while earlier ones are being written.
 
     The thread holds the GIL only while Python runs; the event loop meanwhile streams the
-    COPY data and waits on the database, so reading, checking and writing overlap."""
+    COPY data and waits on the database, so reading, checking and writing overlap. Up to
+    ``writer.in_flight`` checked batches are handed to the writer before the oldest is
+    waited for (each lane writes its shares in batch order), and batches are counted in
+    order as they land."""
     batches = (checker.check(rows) for rows in table.batches(batch_rows))
-    in_flight: tuple[CheckedBatch, asyncio.Future[_Outcome]] | None = None
+    in_flight: collections.deque[tuple[CheckedBatch, asyncio.Future[_Outcome]]] = collections.deque()
 
     def next_batch() -> CheckedBatch | None:
         return next(batches, None)
@@ -172,31 +179,31 @@ async def _pipeline(table: TableReader, checker: LearnerRows, writer: _Writer, p
         if on_progress:
             on_progress(progress.done)
 
+    async def report_oldest() -> None:
+        batch, writing = in_flight.popleft()
+        await report(batch, await writing)
+
     checking = asyncio.ensure_future(asyncio.to_thread(next_batch))
     try:
         while (checked := await checking) is not None:
             checking = asyncio.ensure_future(asyncio.to_thread(next_batch))
-            written = None
-            if in_flight is not None:
-                batch, writing = in_flight
-                in_flight = None
-                written = batch, await writing
-            if written is not None and writer.one_writer:
-                await report(*written)
-            in_flight = checked, writer.submit(checked)
-            if written is not None and not writer.one_writer:
-                await report(*written)  # while the database takes the next batch
-        if in_flight is not None:
-            written, in_flight = in_flight, None
-            await report(written[0], await written[1])
+            if writer.one_writer:  # the job row can only be written while no batch is
+                while in_flight:
+                    await report_oldest()
+            in_flight.append((checked, writer.submit(checked)))
+            while len(in_flight) > writer.in_flight:
+                await report_oldest()  # while the database takes the later ones
+        while in_flight:
+            await report_oldest()
     finally:
         # The thread cannot be stopped: let it finish before the file is closed.
         await asyncio.gather(checking, return_exceptions=True)
-        if in_flight is not None:  # something failed while a batch was being written: let it
-            try:                   # finish (it commits on its own) and count it
-                await asyncio.shield(report(in_flight[0], await in_flight[1]))
+        while in_flight:  # something failed while batches were being written: let each
+            batch, writing = in_flight.popleft()  # finish (it commits on its own) and count it
+            try:
+                await asyncio.shield(report(batch, await asyncio.shield(writing)))
             except Exception:
-                log.exception("导入任务 %s：最后一批写入失败", progress.job_id)
+                log.exception("导入任务 %s：一批写入失败", progress.job_id)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -489,6 +496,7 @@ _STAGE = "creditbank_learner_stage"
 
 class _Writer(abc.ABC):
     one_writer = False  # True where a write transaction locks the database (the job row too)
+    in_flight = 1  # batches handed over before the oldest is waited for
 
     @abc.abstractmethod
     def submit(self, batch: CheckedBatch) -> asyncio.Future[_Outcome]:
@@ -537,6 +545,21 @@ class _PostgresLane:
         self.direct = True
         self.conn = None
         self._release: Callable[[], Awaitable[None]] | None = None
+        self._tail: asyncio.Future[_Outcome] | None = None
+
+    def queue(self, records: list[tuple], now: datetime) -> asyncio.Future[_Outcome]:
+        """Write ``records`` once every share queued before on this lane is written; not at
+        all if one of those failed (the import stops there)."""
+        self._tail = asyncio.ensure_future(self._after(self._tail, records, now))
+        return self._tail
+
+    async def _after(self, previous: asyncio.Future[_Outcome] | None, records: list[tuple],
+                     now: datetime) -> _Outcome:
+        if previous is not None:
+            await asyncio.wait([previous])  # (not cancelled along with this one)
+            if previous.cancelled() or previous.exception() is not None:
+                raise RuntimeError("前一批未能写入，导入停止")
+        return await self.write(records, now)
 
     async def open(self, engine) -> None:
         if engine.pool is not None:
@@ -635,7 +658,10 @@ WHERE a.id IS NULL
 
 class _PostgresWriter(_Writer):
     """Splits each batch among ``LANES`` connections by lookup hash, so that all rows with one
-    ID number go through one lane, in row order; the lanes write at the same time."""
+    ID number go through one lane, in row order; the lanes write at the same time, each at
+    its own pace (a lane starts on the next batch as soon as its share of this one is in)."""
+
+    in_flight = 2
 
     def __init__(self, engine, tenant_id: int, job_id: int, lanes: int | None = None) -> None:
         self.engine = engine
@@ -664,7 +690,7 @@ class _PostgresWriter(_Writer):
                 shares[int(record[3][:4], 16) % n].append(record)
         now = utcnow()
         return asyncio.ensure_future(_gather_outcomes(
-            [lane.write(share, now) for lane, share in zip(self.lanes, shares) if share]))
+            [lane.queue(share, now) for lane, share in zip(self.lanes, shares) if share]))
 
 
 async def _gather_outcomes(writes: list[Awaitable[_Outcome]]) -> _Outcome:
