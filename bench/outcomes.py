@@ -15,8 +15,10 @@ directly, on PostgreSQL and on SQLite, in one run.
     every statement the request runs: the token with its account and roles (one join), the
     page, the rules matching its catalog entries, the rules its applications use.
 
-The app runs in this process (``create_app`` + ``asgi_lifespan`` + ``httpx.ASGITransport``, as
-the tests run it); API and SQL calls alternate, so drift hits both alike. ``--small`` divides
+The app runs in this process (``create_app`` + ``asgi_lifespan``) and is called two ways: as
+ASGI, the way a server hands it a request (the headline: the app's own cost), and through
+``httpx.ASGITransport`` as the tests call it (which adds the client's own work); API and SQL
+calls alternate, so drift hits both alike. ``--small`` divides
 the data by ten (the learner keeps 200 outcomes). Figures are printed, never asserted; the
 throw-away PostgreSQL database and the SQLite file are removed at the end.
 """
@@ -367,10 +369,16 @@ def report(kind: str, results: dict[str, Series]) -> None:
                   f"SQL p50 {sql.p50:6.2f} ms  p95 {sql.p95:6.2f} ms")
     for key in ("list_api", "list_asgi", "list_service", "auth_service", "list_sql", "floor", "floor_asgi"):
         print(results[key].line())
+    # The headline is the app's own cost: the request handed to the app as ASGI, as a server
+    # hands it over. The in-process httpx client builds and parses every request and response
+    # itself (the /meta floor shows ~0.4-0.6 ms of it); a real client spends that on its own
+    # machine, so it is printed beside the ratio, not in it.
     for label, sql, api, asgi in (("catalog search", "search_sql", "search_api", "search_asgi"),
                                   ("my achievements", "list_sql", "list_api", "list_asgi")):
-        print(ratio_line(f"{label}: API overhead ratio SQL p50 / API p50", results[sql], results[api],
-                         f"target >= 0.5; {results[sql].p50 / results[asgi].p50:.2f} against the bare ASGI call"))
+        ratio = results[sql].p50 / results[asgi].p50
+        print(ratio_line(f"{label}: API overhead ratio SQL p50 / app p50", results[sql], results[asgi],
+                         f"target >= 0.5: {verdict(ratio >= 0.5)}; "
+                         f"{results[sql].p50 / results[api].p50:.2f} with the in-process HTTP client's cost"))
     if kind == "postgres":
         api = results["search_api"]
         print(f"  {'catalog search API p95 <= 30 ms':<58} {api.p95:5.1f} ms: {verdict(api.p95 <= 30)}")
