@@ -108,7 +108,7 @@ def opinion_prefill(fmt: OpinionFormat | None, unit: str, reviewer: str) -> str:
     reviewer's, and its decision set to 同意. A format of another shape gives its example."""
     if fmt is None:
         return ""
-    example = fmt.example.strip()
+    example = _agreeing(fmt)
     match = re.fullmatch(fmt.pattern, example)
     if match is None:
         return example
@@ -125,6 +125,19 @@ def opinion_prefill(fmt: OpinionFormat | None, unit: str, reviewer: str) -> str:
     for start, end, value in sorted(spans, reverse=True):
         text = text[:start] + ("同意" if value in _DECISION_WORDS else values[start]) + text[end:]
     return text if re.fullmatch(fmt.pattern, text) else example
+
+
+def _agreeing(fmt: OpinionFormat) -> str:
+    """The format's example, or — where the example is a refusal (``审核意见：不同意，理由``) —
+    its text cut after ``意见：`` with 同意, if the format accepts that: the form starts on 同意,
+    and a refusing text under it would be refused."""
+    example = fmt.example.strip()
+    stated = re.search(r"意见\s*[:：]\s*不同意", example)
+    if stated:
+        agreeing = example[:stated.end() - len("不同意")] + "同意"
+        if re.fullmatch(fmt.pattern, agreeing):
+            return agreeing
+    return example
 
 
 def may_decide(viewer: Principal, step: StepOut) -> bool:

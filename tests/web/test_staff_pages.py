@@ -459,3 +459,13 @@ async def test_a_queue_tab_pages_through_its_own_step_only(client, browser, guan
     assert [int(i) for i in re.findall(rf'href="{G}/staff/reviews/(\d+)"', second.text)] == recognitions[2:]
     assert 'class="pager"' not in second.text
     assert f"/staff/reviews/{conversion}\"" in (await point.get(f"{G}/staff/reviews", params={"kind": "conversion", "step": "initial"})).text
+
+
+def test_a_refusing_example_opinion_starts_the_form_on_agreement():
+    from core.reviews.staff_pages import opinion_prefill
+    from plugins.national_ouc.reviews import opinion
+
+    refusing = opinion("store", "审核意见：不同意，证书编号与扫描件不一致，请核对后重新提交。")
+    assert opinion_prefill(refusing, "甘肃广播电视大学教务处", "张老师") == "审核意见：同意"
+    agreeing = opinion("store", "审核意见：同意。证书信息与扫描件一致，予以存储。")
+    assert opinion_prefill(agreeing, "甘肃广播电视大学教务处", "张老师") == "审核意见：同意。证书信息与扫描件一致，予以存储。"
