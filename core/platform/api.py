@@ -55,7 +55,9 @@ class PlatformAuthController(Controller):
 
     @post("/login", status_code=200, summary="平台管理员登录")
     async def login(self, request: Request, data: JSONBody[LoginIn]) -> TokenOut:
-        token = await service.login(data.username, data.password, request.app.state.settings.token_hours)
+        token = await service.login(data.username, data.password, request.app.state.settings.token_hours,
+                                    limiter=request.app.state.login_limiter,
+                                    client=request.client.host if request.client else "")
         return TokenOut(access_token=token)
 
     @post("/logout", status_code=204, dependencies={"admin_id": Provide(require_platform_admin)})

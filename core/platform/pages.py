@@ -115,7 +115,9 @@ class PlatformLoginPages(Controller):
             return platform_page("platform/login.html", request, None, status=400, form=form, errors=errors)
         settings = request.app.state.settings
         try:
-            token = await service.login(form["username"], password, settings.token_hours)
+            token = await service.login(form["username"], password, settings.token_hours,
+                                        limiter=request.app.state.login_limiter,
+                                        client=request.client.host if request.client else "")
         except DomainError as exc:
             return platform_page("platform/login.html", request, None, status=exc.status, form=form,
                                  errors={"_form": str(exc)})

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from core.errors import DomainError
 from core.platform.tables import PlatformAdmin
+from core.security.limits import RateLimiter
 from core.security.passwords import hash_password_async, verify_password_async
 from core.security.tokens import issue_token, resolve_token
 
@@ -27,14 +28,21 @@ async def create_admin(username: str, password: str) -> None:
     )
 
 
-async def login(username: str, password: str, token_hours: int) -> str:
+async def login(username: str, password: str, token_hours: int, *, limiter: RateLimiter | None = None,
+                client: str = "") -> str:
     """A bearer token for the admin, or ``PlatformError`` (401) with one message for a wrong
-    name or a wrong password."""
+    name or a wrong password; 429 once ``limiter`` has counted too many failures from
+    ``client`` (the same limiter as tenant logins, under keys of the platform's own)."""
+    key = f"platform:{client}"
+    if limiter and await limiter.blocked(key):
+        raise PlatformError("登录尝试过于频繁，请稍后再试", 429)
     row = await PlatformAdmin.select(PlatformAdmin.id, PlatformAdmin.password_hash).where(
         PlatformAdmin.username == username
     ).first()
     ok = await verify_password_async(row["password_hash"] if row else None, password)
     if not (row and ok):
+        if limiter:
+            await limiter.hit(key)
         raise PlatformError("用户名或密码错误", 401)
     await PlatformAdmin.update({PlatformAdmin.last_login_at: datetime.now(timezone.utc)}).where(
         PlatformAdmin.id == row["id"]

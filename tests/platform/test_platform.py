@@ -113,3 +113,12 @@ async def test_platform_figures_per_tenant(client, admin_headers):
     figures = {f["slug"]: f for f in (await client.get("/api/v1/platform/stats", headers=admin_headers)).json()}
     assert figures["guangdong"]["learners"] == 1 and figures["zhejiang"]["learners"] == 0
     assert (await client.get("/api/v1/platform/stats")).status_code == 401
+
+
+async def test_a_login_storm_on_the_platform_is_turned_away(client):
+    await platform_token(client)  # the administrator exists and logs in once
+    for _ in range(30):
+        wrong = await client.post("/api/v1/platform/auth/login", json={"username": "national", "password": "wrong"})
+        assert wrong.status_code == 401
+    refused = await client.post("/api/v1/platform/auth/login", json={"username": "national", "password": PLATFORM_PASSWORD})
+    assert refused.status_code == 429 and refused.json()["detail"] == "登录尝试过于频繁，请稍后再试"
