@@ -24,18 +24,14 @@ from core.catalog.fields import check_value
 from core.catalog.pages import catalog_picker, query_int
 from core.errors import DomainError
 from core.province import Category, Evidence, Field, Subtype, Taxonomy
-from core.reviews.service import KIND_LABELS, my_applications
+from core.achievements.schemas import SOURCE_LABELS, STATUS_LABELS
+from core.reviews.service import DECISION_LABELS, KIND_LABELS, my_applications
+from core.reviews.service import STATUS_LABELS as APPLICATION_STATUS_LABELS
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, redirect
 
 Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
-STATUS_LABELS = {"catalog": "名录成果", "unapplied": "未申请", "applied": "已申请", "recognized": "已认定",
-                 "rejected": "认定未通过"}
-SOURCE_LABELS = {"self": "自助添加", "converted": "转换所得"}
-APPLICATION_STATUS_LABELS = {"submitted": "已提交", "in_review": "审核中", "approved": "已通过", "rejected": "未通过",
-                             "withdrawn": "已撤回"}
-DECISION_LABELS = {"submit": "提交申请", "approve": "同意", "reject": "不同意", "withdraw": "撤回申请"}
 PAGE_SIZE = 10
 # How a taxonomy field type is typed in a browser.
 INPUT_TYPES = {"date": "date", "email": "email", "phone": "tel", "integer": "text", "number": "text"}

@@ -6,6 +6,12 @@ from typing import Annotated, Any
 import msgspec
 
 
+# How pages and proofs name an outcome's status and where it came from.
+STATUS_LABELS = {"catalog": "名录成果", "unapplied": "未申请", "applied": "已申请", "recognized": "已认定",
+                 "rejected": "认定未通过"}
+SOURCE_LABELS = {"self": "自助添加", "converted": "转换所得"}
+
+
 class AchievementIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     category: str
     subtype: str

@@ -12,6 +12,7 @@ from datetime import datetime
 import msgspec
 
 from core.accounts.tables import Account
+from core.achievements.schemas import STATUS_LABELS
 from core.achievements.tables import Achievement
 from core.catalog.tables import CatalogEntry
 from core.certificates import content, credential
@@ -27,7 +28,6 @@ from core.tenancy.service import TenantContext
 
 MAX_OUTCOMES = 50
 USABLE = ("catalog", "recognized")  # 名录成果, and outcomes recognized by review or by conversion
-RECOGNITION_LABELS = {"catalog": "名录成果", "recognized": "已认定"}
 # Crockford's base32: no I, L, O, U, so a code read aloud or retyped survives.
 _CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -164,7 +164,7 @@ async def _outcomes(tenant: TenantContext, learner_id: int, ids: list[int]) -> t
         outcomes.append(OutcomeOut(
             name=row["name"], category=category, subtype=subtype, institution=row["institution"], credits=credits,
             obtained_on=_day(row["obtained_at"]), certificate_no=row["certificate_no"] or "",
-            recognition="转换取得" if row["source"] == "converted" else RECOGNITION_LABELS.get(row["status"], ""),
+            recognition="转换取得" if row["source"] == "converted" else STATUS_LABELS.get(row["status"], ""),
         ))
         origin = origins.get(row["application_id"]) if row["source"] == "converted" else None
         if origin:

@@ -20,7 +20,8 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from core.accounts.login import Principal
-from core.achievements.pages import APPLICATION_STATUS_LABELS, SOURCE_LABELS, STATUS_LABELS
+from core.achievements.schemas import SOURCE_LABELS, STATUS_LABELS
+from core.reviews.service import STATUS_LABELS as APPLICATION_STATUS_LABELS
 from core.achievements.schemas import AchievementOut
 from core.achievements.service import list_achievements
 from core.catalog.pages import query_int

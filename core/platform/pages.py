@@ -20,6 +20,7 @@ from litestar.response import Redirect, Template
 
 from core.errors import DomainError
 from core.platform import service
+from core.reviews.service import STATUS_LABELS
 from core.security.tokens import revoke_token
 from core.tenancy import service as tenancy
 from core.tenancy.schemas import Branding, TenantCreate, TenantOut, TenantPatch
@@ -29,8 +30,7 @@ from core.web.portal import errors_of, read_form
 
 PLATFORM_COOKIE = "cb_platform"
 HOME = "/platform"
-APPLICATION_STATUSES = [("submitted", "已提交"), ("in_review", "审核中"), ("approved", "已通过"),
-                        ("rejected", "未通过"), ("withdrawn", "已撤回")]
+APPLICATION_STATUSES = list(STATUS_LABELS.items())
 BRANDING_FIELDS = ("short_name", "primary_color", "accent_color", "logo_text", "logo_url", "footer")
 TENANT_FIELDS = ("slug", "name", "plugin", "hosts", *BRANDING_FIELDS)
 

@@ -8,10 +8,6 @@ from typing import Literal
 
 import msgspec
 
-# The application statuses, in the order reports show them.
-STATUSES = ("submitted", "in_review", "approved", "rejected", "withdrawn")
-STATUS_LABELS = {"submitted": "已提交", "in_review": "审核中", "approved": "已通过", "rejected": "未通过",
-                 "withdrawn": "已撤回"}
 
 
 class UnitRef(msgspec.Struct, kw_only=True):

@@ -27,10 +27,9 @@ from core.achievements.tables import Achievement
 from core.clock import aware, utcnow
 from core.errors import DomainError
 from core.hierarchy.tables import OrgUnit
+from core.reviews.service import STATUS_LABELS, STATUSES
 from core.reports.deadlines import DEFAULT_STEP_DAYS, days_overdue, local_midnight, overdue_before, step_due_at
 from core.reports.schemas import (
-    STATUS_LABELS,
-    STATUSES,
     CategoryColumn,
     OverdueCount,
     OverdueItem,

@@ -19,7 +19,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from core.accounts.login import Principal
-from core.achievements.pages import APPLICATION_STATUS_LABELS, DECISION_LABELS, STATUS_LABELS
+from core.achievements.schemas import STATUS_LABELS
 from core.achievements.schemas import AchievementOut
 from core.achievements.service import get_achievement, list_achievements
 from core.catalog.pages import catalog_picker, query_int
@@ -34,8 +34,8 @@ from core.web.portal import Portal, errors_of, page, redirect
 PAGE_SIZE = 20
 # A learner holds tens of outcomes; the lists to apply from show them all, up to this many.
 MAX_LISTED = 1000
-LABELS = {"kind_labels": service.KIND_LABELS, "status_labels": APPLICATION_STATUS_LABELS,
-          "outcome_labels": STATUS_LABELS, "decision_labels": DECISION_LABELS}
+LABELS = {"kind_labels": service.KIND_LABELS, "status_labels": service.STATUS_LABELS,
+          "outcome_labels": STATUS_LABELS, "decision_labels": service.DECISION_LABELS}
 
 
 async def _outcomes(tenant: TenantContext, learner_id: int, status: str | None) -> list[AchievementOut]:

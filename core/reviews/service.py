@@ -43,6 +43,12 @@ from core.tenancy.service import TenantContext
 OPEN = ("submitted", "in_review")
 KIND_LABELS = {"recognition": "认定", "conversion": "转换", "performance_conversion": "业绩类转换",
                "certificate": "学习成果认证证明", "store_review": "存储审核"}
+# How learners, reports and the platform name an application's status (reviewers' pages word
+# a waiting application as 待审核 instead) and the decisions its records carry.
+STATUSES = ("submitted", "in_review", "approved", "rejected", "withdrawn")
+STATUS_LABELS = {"submitted": "已提交", "in_review": "审核中", "approved": "已通过", "rejected": "未通过",
+                 "withdrawn": "已撤回"}
+DECISION_LABELS = {"submit": "提交申请", "approve": "同意", "reject": "不同意", "withdraw": "撤回申请"}
 
 
 class ReviewError(DomainError):
