@@ -242,8 +242,9 @@ class Direct:
                 f"AND (r.valid_from IS NULL OR r.valid_from <= ${n + 2}) AND (r.valid_to IS NULL OR r.valid_to >= ${n + 3})",
                 [tenant_id, *entries, today, today])
         ids = [r[0] for r in page]
-        await self.fetch(f"SELECT achievement_id, rule_id FROM application WHERE achievement_id IN ({_in(1, len(ids))}) "
-                         f"AND rule_id IS NOT NULL AND status IN ({_in(len(ids) + 1, 3)})", [*ids, *LIVE])
+        await self.fetch(f"SELECT achievement_id, rule_id FROM application WHERE tenant_id = $1 "
+                         f"AND achievement_id IN ({_in(2, len(ids))}) "
+                         f"AND rule_id IS NOT NULL AND status IN ({_in(len(ids) + 2, 3)})", [tenant_id, *ids, *LIVE])
         return page
 
 

@@ -238,16 +238,16 @@ class Statements(Direct):
             f"AND (r.valid_from IS NULL OR r.valid_from <= ${n + 2}) AND (r.valid_to IS NULL OR r.valid_to >= ${n + 3})",
             [tenant_id, *entry_ids, today, today])
 
-    async def used_rules(self, ids: list[int]) -> list:
-        return await self.fetch(f"SELECT achievement_id, rule_id FROM application WHERE achievement_id IN "
-                                f"({_in(1, len(ids))}) AND rule_id IS NOT NULL AND status IN ({_in(len(ids) + 1, 3)})",
-                                [*ids, *LIVE])
+    async def used_rules(self, tenant_id: int, ids: list[int]) -> list:
+        return await self.fetch(f"SELECT achievement_id, rule_id FROM application WHERE tenant_id = $1 AND achievement_id IN "
+                                f"({_in(2, len(ids))}) AND rule_id IS NOT NULL AND status IN ({_in(len(ids) + 2, 3)})",
+                                [tenant_id, *ids, *LIVE])
 
     async def rule_counts(self, tenant_id: int, achievements: list[dict]) -> None:
         """The two statements of ``core.rules.service.rule_counts``."""
         await self.rules_for_entries(tenant_id, sorted({a["catalog_entry_id"] for a in achievements
                                                         if a["catalog_entry_id"]}))
-        await self.used_rules([a["id"] for a in achievements])
+        await self.used_rules(tenant_id, [a["id"] for a in achievements])
 
     async def achievement_rules(self, token_hash: str, tenant_id: int, achievement_id: int) -> list[int]:
         """Every statement of ``GET /me/achievements/{id}/rules``."""
@@ -255,7 +255,7 @@ class Statements(Direct):
         row = (await self.fetch(f"{ACHIEVEMENT_SELECT} WHERE id = $1 AND tenant_id = $2 AND learner_id = $3 LIMIT 1",
                                 [achievement_id, tenant_id, learner_id]))[0]
         ids = sorted({r[1] for r in await self.rules_for_entries(tenant_id, [row[5]])})
-        await self.used_rules([row[0]])
+        await self.used_rules(tenant_id, [row[0]])
         rules = await self.fetch("SELECT id, tenant_id, agreement_id, name, description, target_entry_id, credits, "
                                  "ratio, valid_from, valid_to, status, created_at, retired_at FROM conversion_rule "
                                  f"WHERE id IN ({_in(1, len(ids))}) ORDER BY id", ids)

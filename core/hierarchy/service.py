@@ -15,7 +15,6 @@ from core.hierarchy.tables import OrgUnit
 from core.province import OrgLevel
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$")
-SEED_COLUMNS = ("code", "level", "name", "parent_code", "host_institution")
 
 
 class HierarchyError(DomainError):
@@ -25,8 +24,8 @@ class HierarchyError(DomainError):
 _SELECT = """
 SELECT u.id, u.code, u.level, u.name, p.code AS parent_code, u.host_institution, u.address,
        u.phone, u.path,
-       (SELECT COUNT(*) FROM org_unit c WHERE c.parent_id = u.id) AS children_count
-FROM org_unit u LEFT JOIN org_unit p ON p.id = u.parent_id
+       (SELECT COUNT(*) FROM org_unit c WHERE c.tenant_id = u.tenant_id AND c.parent_id = u.id) AS children_count
+FROM org_unit u LEFT JOIN org_unit p ON p.tenant_id = u.tenant_id AND p.id = u.parent_id
 WHERE u.tenant_id = {}
 """
 

@@ -194,7 +194,7 @@ def _overdue_where(tenant_id: int, now: datetime, began_before: datetime) -> tup
     looked up row by row, which suits a list read a page at a time, not a count."""
     return (" WHERE ap.tenant_id = {} AND ap.status IN ('submitted', 'in_review') AND ("
             "(ap.kind <> 'store_review' AND ap.updated_at < {}) OR (ap.kind = 'store_review' AND COALESCE("
-            "(SELECT a.review_due_at <= {} FROM achievement a WHERE a.id = ap.achievement_id), ap.updated_at < {})))",
+            "(SELECT a.review_due_at <= {} FROM achievement a WHERE a.tenant_id = ap.tenant_id AND a.id = ap.achievement_id), ap.updated_at < {})))",
             [tenant_id, began_before, now, began_before])
 
 
@@ -212,7 +212,7 @@ def overdue_statements(tenant: TenantContext, scope: Scope, now: datetime, start
     counted = (
         "SELECT ap.step_unit_id AS unit_id, COUNT(*) AS n FROM application ap" + join + open_
         + " AND ap.kind <> 'store_review' AND ap.updated_at < {}" + between + " GROUP BY ap.step_unit_id"
-        " UNION ALL SELECT ap.step_unit_id, COUNT(*) FROM application ap JOIN achievement a ON a.id = ap.achievement_id"
+        " UNION ALL SELECT ap.step_unit_id, COUNT(*) FROM application ap JOIN achievement a ON a.tenant_id = ap.tenant_id AND a.id = ap.achievement_id"
         + join + open_ + " AND ap.kind = 'store_review' AND a.tenant_id = {}"
         " AND (a.review_due_at <= {} OR (a.review_due_at IS NULL AND ap.updated_at < {}))" + between
         + " GROUP BY ap.step_unit_id",
@@ -223,7 +223,7 @@ def overdue_statements(tenant: TenantContext, scope: Scope, now: datetime, start
         "SELECT ap.step_unit_id AS unit_id, ap.chain, ap.current_step, ap.updated_at, NULL AS review_due_at"
         " FROM application ap" + join + " WHERE ap.tenant_id = {} AND ap.status IN ('submitted', 'in_review')"
         " AND ap.updated_at >= {} AND ap.updated_at < {} AND (ap.kind <> 'store_review'"
-        " OR (SELECT a.review_due_at FROM achievement a WHERE a.id = ap.achievement_id) IS NULL)" + between,
+        " OR (SELECT a.review_due_at FROM achievement a WHERE a.tenant_id = ap.tenant_id AND a.id = ap.achievement_id) IS NULL)" + between,
         [*join_args, tenant.id, surely, maybe, *between_args])
 
 
@@ -390,8 +390,8 @@ async def overdue_report(tenant: TenantContext, actor: Principal, unit_code: str
     between, between_args = _created_between("ap.created_at", start, end)
     sql = ("SELECT ap.id, ap.kind, ap.status, ap.chain, ap.current_step, ap.step_unit_id, ap.learner_id,"
            " ap.achievement_id, ap.created_at, ap.updated_at, COALESCE(su.path, '') AS unit_path,"
-           " (SELECT a.review_due_at FROM achievement a WHERE a.id = ap.achievement_id AND ap.kind = 'store_review')"
-           " AS review_due_at FROM application ap LEFT JOIN org_unit su ON su.id = ap.step_unit_id"
+           " (SELECT a.review_due_at FROM achievement a WHERE a.tenant_id = ap.tenant_id AND a.id = ap.achievement_id AND ap.kind = 'store_review')"
+           " AS review_due_at FROM application ap LEFT JOIN org_unit su ON su.tenant_id = ap.tenant_id AND su.id = ap.step_unit_id"
            + where + subtree + between)
     args += between_args
     found: list[dict] = []

@@ -117,7 +117,8 @@ async def _outs(tenant_id: int, rules: list[dict]) -> list[RuleOut]:
     if not rules:
         return []
     ids = [r["id"] for r in rules]
-    sources = await RuleSource.select(RuleSource.rule_id, RuleSource.catalog_entry_id).where(RuleSource.rule_id.is_in(ids))
+    sources = await RuleSource.select(RuleSource.rule_id, RuleSource.catalog_entry_id).where(
+        RuleSource.tenant_id == tenant_id, RuleSource.rule_id.is_in(ids))
     entry_ids = {s["catalog_entry_id"] for s in sources} | {r["target_entry_id"] for r in rules}
     entries = {e["id"]: entry_out(e) for e in await CatalogEntry.select().where(
         CatalogEntry.tenant_id == tenant_id, CatalogEntry.id.is_in(list(entry_ids)))}
@@ -242,7 +243,7 @@ async def rules_for_entries(tenant_id: int, entry_ids: Iterable[int]) -> dict[in
     return found
 
 
-async def used_rules(achievement_ids: Iterable[int]) -> dict[int, set[int]]:
+async def used_rules(tenant_id: int, achievement_ids: Iterable[int]) -> dict[int, set[int]]:
     """Achievement → the rules its live (or approved) applications use."""
     ids = list(achievement_ids)
     if not ids:
@@ -250,8 +251,9 @@ async def used_rules(achievement_ids: Iterable[int]) -> dict[int, set[int]]:
     # Raw, like rules_for_entries: on every list of achievements, and the query builder costs
     # more than the query.
     rows = await Application.raw(
-        f"SELECT achievement_id, rule_id FROM application WHERE achievement_id IN ({', '.join('{}' for _ in ids)}) "
-        f"AND rule_id IS NOT NULL AND status IN ({', '.join('{}' for _ in LIVE)})", *ids, *LIVE)
+        f"SELECT achievement_id, rule_id FROM application WHERE tenant_id = {{}} "
+        f"AND achievement_id IN ({', '.join('{}' for _ in ids)}) "
+        f"AND rule_id IS NOT NULL AND status IN ({', '.join('{}' for _ in LIVE)})", tenant_id, *ids, *LIVE)
     used: dict[int, set[int]] = {}
     for r in rows:
         used.setdefault(r["achievement_id"], set()).add(r["rule_id"])
@@ -262,7 +264,7 @@ async def rule_counts(tenant_id: int, achievements: list[dict]) -> dict[int, tup
     """Achievement id → (rules it can still use, rules already used): the manual's 可转换规则数
     and 已用转换规则数."""
     by_entry = await rules_for_entries(tenant_id, [a["catalog_entry_id"] for a in achievements if a["catalog_entry_id"]])
-    used = await used_rules([a["id"] for a in achievements])
+    used = await used_rules(tenant_id, [a["id"] for a in achievements])
     counts = {}
     for a in achievements:
         matching = set(by_entry.get(a["catalog_entry_id"], [])) if a["catalog_entry_id"] else set()
@@ -276,8 +278,8 @@ async def rules_for_achievement(tenant_id: int, achievement: dict) -> list[RuleO
     if not achievement["catalog_entry_id"]:
         return []
     ids = (await rules_for_entries(tenant_id, [achievement["catalog_entry_id"]])).get(achievement["catalog_entry_id"], [])
-    used = (await used_rules([achievement["id"]])).get(achievement["id"], set())
-    rows = await Rule.select().where(Rule.id.is_in(ids or [0])).order_by(Rule.id)
+    used = (await used_rules(tenant_id, [achievement["id"]])).get(achievement["id"], set())
+    rows = await Rule.select().where(Rule.tenant_id == tenant_id, Rule.id.is_in(ids or [0])).order_by(Rule.id)
     outs = await _outs(tenant_id, rows)
     for out in outs:
         out.used = out.id in used

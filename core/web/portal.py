@@ -19,8 +19,6 @@ from core.web.branding import Palette, palette
 
 SESSION_COOKIE = "cb_session"
 
-STAFF_ROLES = ("tenant_admin", "unit_admin", "committee")
-
 
 class LoginRequired(Exception):
     """Raised by a page that needs a login; the pages' handler answers with the login page,
