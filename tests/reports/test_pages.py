@@ -58,7 +58,9 @@ async def test_report_page_shows_the_figures_chart_and_exports(client, world, br
     csv_link = next(href for href, label in links.items() if label == "CSV").replace("&amp;", "&")
     exported = await centre.get(csv_link)  # the portal session is enough for the API's exports
     assert exported.status_code == 200 and exported.content.startswith(b"\xef\xbb\xbf")
-    assert any(label.startswith("Excel") for label in links.values())
+    xlsx_link = next(href for href, label in links.items() if label.startswith("Excel")).replace("&amp;", "&")
+    workbook = await centre.get(xlsx_link)
+    assert workbook.status_code == 200 and workbook.content[:2] == b"PK"  # a zip: the XLSX container
 
     social = await centre.get(f"{Z}/staff/reports", params={"measure": "achievements", "category": "social_training"})
     assert "社会培训成果数（项）" in social.text

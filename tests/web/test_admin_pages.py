@@ -143,7 +143,8 @@ async def test_catalog_search_filters_and_pages(client, app):
     assert any(row[3] == "公司概况" for row in table_rows(page.text, "catalog-results"))
     cet = await client.get(f"{G}/staff/catalog", params={"q": "四级", "kind": "vocational_qualification"})
     assert selected_option(cet.text, "kind") == "vocational_qualification"
-    assert all(row[1].startswith("职业资格证书") for row in table_rows(cet.text, "catalog-results"))
+    found = table_rows(cet.text, "catalog-results")
+    assert found and all(row[1].startswith("职业资格证书") for row in found)
     first = await client.get(f"{G}/staff/catalog")
     next_link = re.search(r'<nav class="pager" aria-label="翻页"><a href="([^"]+)">', first.text).group(1)
     second = await client.get(unescape(next_link))

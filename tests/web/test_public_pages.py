@@ -131,7 +131,7 @@ async def test_rules_are_each_tenants_own(client):
     assert sorted(zhejiang) == sorted(r["name"] for r in api)
 
 
-async def test_public_pages_work_for_a_logged_in_learner_and_show_the_menu(client):
+async def test_public_pages_show_the_public_menu_with_the_current_page_marked(client):
     page = await client.get("/t/guangdong/rules")
     for href in ("/t/guangdong/rules", "/t/guangdong/framework", "/t/guangdong/faq", "/t/guangdong/units"):
         assert f'href="{href}"' in page.text
