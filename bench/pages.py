@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import msgspec
 from asgi_lifespan import LifespanManager
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -114,9 +115,16 @@ async def measure(settings: Settings, plugins: PluginRegistry, world: World, sam
         learner_bearer = {"Authorization": f"Bearer {tokens['learner']}"}
         reviewer_cookie = {"Cookie": f"cb_session={tokens['reviewer']}"}
         reviewer_bearer = {"Authorization": f"Bearer {tokens['reviewer']}"}
+        # Measure only what the targets name: a 50-row queue on both sides, 200 outcomes behind 我的信息.
         status, body = await asgi_get(app, f"/t/{TENANT}/staff/reviews", {"limit": str(QUEUE_ROWS)}, reviewer_cookie)
         rows = body.count(b"<tr") - 1
-        print(f"  queue page answered {status} with {rows} rows")
+        _, queue = await asgi_get(app, f"{api}/reviews", {"status": "pending", "limit": str(QUEUE_ROWS)}, reviewer_bearer)
+        _, summary = await asgi_get(app, f"{api}/me/summary", {}, learner_bearer)
+        listed, total = len(msgspec.json.decode(queue)["items"]), msgspec.json.decode(summary)["total"]
+        if status != 200 or rows != QUEUE_ROWS or listed != QUEUE_ROWS or total != OUTCOMES:
+            raise SystemExit(f"data not as the targets name it: queue page {status} with {rows} rows, "
+                             f"JSON {listed} rows, learner {total} outcomes")
+        print(f"  queue page and JSON: {rows} rows each; learner: {total} outcomes")
         for k in range(samples + 10):  # the first ten warm caches and are dropped
             await call(out["me_page"], (f"/t/{TENANT}/me", {}, learner_cookie))
             await call(out["me_json"], (f"{api}/me/summary", {}, learner_bearer), (f"{api}/me/achievements", {"limit": str(ME_PAGE_ROWS)}, learner_bearer))

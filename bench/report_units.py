@@ -128,6 +128,8 @@ async def build(settings: Settings, plugins: PluginRegistry, outcomes: int) -> d
                                         first + index, None, None, status, chain, created, rnd))
         await bulk.load("application", APPLICATION_COLUMNS, apps, rebuild_indexes=True)
         await bulk.analyze()
+    if len(units) != 104:
+        raise SystemExit(f"the Zhejiang seed has {len(units)} units, the target names 104")
     print(f"  data: {len(units)} units, {learners_n:,} learners, {outcomes:,} outcomes, {len(apps):,} applications; "
           f"{time.perf_counter() - started:.0f} s")
     return {"tenant_id": tenant_id, "staff": staff}
@@ -220,8 +222,11 @@ async def main() -> None:
         print(series.line())
     api, sql = results["api"], results["sql"]
     print(ratio_line("ratio: SQL p50 / API p50", sql, api, "target >= 0.5"))
-    print(f"  {'API p95 <= 1 s':<58} {api.p95:7.1f} ms: {verdict(api.p95 <= 1000)}")
-    print(f"  {'ratio >= 0.5':<58} {sql.p50 / api.p50:7.2f}: {verdict(sql.p50 / api.p50 >= 0.5)}")
+    # The targets are stated for 1,000,000 outcomes: a smaller run prints figures, not verdicts.
+    at_size = args.outcomes >= 1_000_000
+    judged = verdict if at_size else (lambda ok: "not judged: below the target's 1,000,000 outcomes")
+    print(f"  {'API p95 <= 1 s':<58} {api.p95:7.1f} ms: {judged(api.p95 <= 1000)}")
+    print(f"  {'ratio >= 0.5':<58} {sql.p50 / api.p50:7.2f}: {judged(sql.p50 / api.p50 >= 0.5)}")
     print(f"  machine load (1-minute average, {os.cpu_count()} cores) before / after measuring: "
           f"{load_before:.1f} / {load_after:.1f}")
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
