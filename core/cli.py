@@ -213,21 +213,26 @@ def storage() -> None:
 
 
 @storage.command("check", help="找出没有数据库记录的文件，以及文件已丢失的记录。")
-@click.option("--delete-orphans", is_flag=True, help="删除没有记录的文件")
+@click.option("--delete-orphans", is_flag=True, help="列出将删除的无记录文件（演练，不删除）")
+@click.option("--apply", is_flag=True, help="与 --delete-orphans 一起使用：真正删除")
 @with_database
-async def storage_check(settings: Settings, plugins: PluginRegistry, delete_orphans: bool) -> int:
-    from core.achievements.integrity import check_storage
+async def storage_check(settings: Settings, plugins: PluginRegistry, delete_orphans: bool, apply: bool) -> int:
     from core.storage import storage_from_url
+    from core.storage.check import check_storage
 
     store = storage_from_url(settings.storage_url)
     report = await check_storage(store)
     click.echo(f"存储中的文件 {report.files} 个，数据库引用 {report.rows} 个")
     for key in report.missing_files:
         click.echo(f"✗ 文件缺失（有记录无文件）：{key}")
+    deleting = delete_orphans and apply
     for key in report.orphan_files:
-        click.echo(f"? 无记录的文件：{key}" + ("（已删除）" if delete_orphans else ""))
-        if delete_orphans:
+        suffix = "（已删除）" if deleting else "（将删除）" if delete_orphans else ""
+        click.echo(f"? 无记录的文件：{key}{suffix}")
+        if deleting:
             await store.delete(key)
+    if delete_orphans and not apply and report.orphan_files:
+        click.echo("以上为演练，未删除任何文件；确认后加 --apply 删除")
     if not (report.missing_files or report.orphan_files):
         click.echo("✓ 文件与记录一一对应")
     return 1 if report.missing_files else 0

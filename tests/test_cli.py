@@ -85,7 +85,9 @@ def test_storage_check_reports_and_removes_orphans(home, tmp_path):
     stray.write_bytes(b"\x89PNG\r\n\x1a\n")
     found = runner.invoke(main, ["storage", "check"], env=env)
     assert "无记录的文件：1/evidence/5/stray.png" in found.output
-    removed = runner.invoke(main, ["storage", "check", "--delete-orphans"], env=env)
+    dry_run = runner.invoke(main, ["storage", "check", "--delete-orphans"], env=env)
+    assert "将删除" in dry_run.output and "演练" in dry_run.output and stray.exists()
+    removed = runner.invoke(main, ["storage", "check", "--delete-orphans", "--apply"], env=env)
     assert "已删除" in removed.output and not stray.exists()
 
 

@@ -3,6 +3,7 @@ from piccolo.table import Table
 
 from core.hierarchy.tables import OrgUnit
 from core.tenancy.tables import Tenant
+from core.storage.columns import StorageKey
 
 
 class Account(Table, tablename="account"):
@@ -36,7 +37,7 @@ class Account(Table, tablename="account"):
     password_hash = Varchar(length=200, null=True, default=None)
     source = Varchar(length=16)  # import | register | window | invite | cli
     opened_by = Integer(null=True, default=None)  # staff account that opened it at a window
-    id_scan_key = Varchar(length=300, null=True, default=None)
+    id_scan_key = StorageKey(length=300, null=True, default=None)
     failed_logins = Integer(default=0)
     locked_until = Timestamptz(null=True, default=None)
     created_at = Timestamptz()

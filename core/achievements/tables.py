@@ -3,6 +3,7 @@ from piccolo.table import Table
 
 from core.accounts.tables import Account
 from core.tenancy.tables import Tenant
+from core.storage.columns import StorageKey
 
 
 class Achievement(Table, tablename="achievement"):
@@ -39,6 +40,6 @@ class Evidence(Table, tablename="evidence"):
     content_type = Varchar(length=64)
     size = Integer()
     sha256 = Varchar(length=64)
-    storage_key = Varchar(length=300, unique=True)
+    storage_key = StorageKey(length=300, unique=True)
     uploaded_by = Integer()
     created_at = Timestamptz()

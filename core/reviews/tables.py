@@ -3,6 +3,7 @@ from piccolo.table import Table
 
 from core.accounts.tables import Account
 from core.tenancy.tables import Tenant
+from core.storage.columns import StorageKey
 
 
 class Application(Table, tablename="application"):
@@ -56,6 +57,6 @@ class ReviewMaterial(Table, tablename="review_material"):
     content_type = Varchar(length=64)
     size = Integer()
     sha256 = Varchar(length=64)
-    storage_key = Varchar(length=300, unique=True)
+    storage_key = StorageKey(length=300, unique=True)
     uploaded_by = Integer()
     created_at = Timestamptz()

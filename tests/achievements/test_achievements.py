@@ -250,7 +250,7 @@ async def test_one_certificate_number_claimed_by_two_learners_is_flagged_to_staf
 
 
 async def test_storage_check_finds_orphan_files_and_missing_files(client):
-    from core.achievements.integrity import check_storage
+    from core.storage.check import check_storage
 
     me = await guangdong_learner(client)
     added = (await client.post(f"{G}/me/achievements", headers=me, json={"category": "other", "subtype": "perf_research", "fields": {"achievement_name": "5G"}})).json()
