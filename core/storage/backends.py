@@ -1,5 +1,7 @@
 """Storage backends. Both are used through the async ``Storage`` interface; the minio client
-is synchronous, so its calls run in worker threads."""
+is synchronous, so its calls run in worker threads — threads of the store's own, so that a
+store that hangs can hold at most those, never the pool that password hashing and the rest of
+the application share."""
 
 from __future__ import annotations
 
@@ -16,6 +18,9 @@ import anyio
 import anyio.to_thread
 
 CHUNK = 256 * 1024
+S3_THREADS = 8  # calls to the object store in flight at once, per worker
+CONNECT_TIMEOUT = 3.0  # seconds; both can be set in the storage URL
+READ_TIMEOUT = 10.0
 
 
 class StorageUnavailable(Exception):
@@ -96,26 +101,33 @@ class S3Storage:
     """Any S3-compatible store (MinIO, Ceph, AWS) through the minio client."""
 
     def __init__(self, endpoint: str, access_key: str, secret_key: str, bucket: str, secure: bool,
-                 region: str | None = None) -> None:
+                 region: str | None = None, connect_timeout: float = CONNECT_TIMEOUT,
+                 read_timeout: float = READ_TIMEOUT) -> None:
         import urllib3
         from minio import Minio
 
         self.bucket = bucket
-        # Fail fast when the store is down: a request waits on it, and the user gets a 503.
+        # Fail fast when the store is down or hangs: a request waits on it, and the user gets a
+        # 503. A refused connection or a 5xx is tried once more; a read that timed out is not
+        # (the store is hanging: trying again would only double the wait).
         http = urllib3.PoolManager(
-            timeout=urllib3.Timeout(connect=3, read=60),
-            retries=urllib3.Retry(total=2, backoff_factor=0.1, status_forcelist=[500, 502, 503, 504]),
-            maxsize=16,
+            timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
+            retries=urllib3.Retry(total=1, connect=1, read=0, backoff_factor=0.1,
+                                  status_forcelist=[500, 502, 503, 504]),
+            maxsize=S3_THREADS,
         )
         self.client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure, region=region,
                             http_client=http)
         self._bucket_checked = False
+        self._threads: anyio.CapacityLimiter | None = None
 
     async def _call(self, func, *args, **kwargs):
         from minio.error import S3Error
 
+        if self._threads is None:  # made in the event loop that uses it
+            self._threads = anyio.CapacityLimiter(S3_THREADS)
         try:
-            return await anyio.to_thread.run_sync(lambda: func(*args, **kwargs))
+            return await anyio.to_thread.run_sync(lambda: func(*args, **kwargs), limiter=self._threads)
         except S3Error as exc:
             if exc.code in ("NoSuchKey", "NoSuchObject"):
                 raise FileNotFoundError(exc.message) from exc
@@ -140,7 +152,7 @@ class S3Storage:
         await self._ensure_bucket()
         response = await self._call(self.client.get_object, self.bucket, _check_key(key))
         try:
-            while chunk := await anyio.to_thread.run_sync(response.read, CHUNK):
+            while chunk := await anyio.to_thread.run_sync(response.read, CHUNK, limiter=self._threads):
                 yield chunk
         finally:
             response.close()
@@ -169,7 +181,8 @@ class S3Storage:
 
 
 def storage_from_url(url: str) -> Storage:
-    """``file:///path`` or ``s3://ACCESS:SECRET@host:port/bucket?secure=0&region=…``."""
+    """``file:///path`` or ``s3://ACCESS:SECRET@host:port/bucket?secure=0&region=…``; an S3 URL
+    may also set ``connect_timeout`` and ``read_timeout`` in seconds (3 and 10 by default)."""
     parts = urlsplit(url)
     if parts.scheme == "file":
         return LocalStorage(Path(unquote(parts.path)))
@@ -183,5 +196,17 @@ def storage_from_url(url: str) -> Storage:
             endpoint, unquote(parts.username), unquote(parts.password or ""), bucket,
             secure=query.get("secure", ["1"])[0] not in ("0", "false"),
             region=query.get("region", [None])[0],
+            connect_timeout=_seconds(query, "connect_timeout", CONNECT_TIMEOUT),
+            read_timeout=_seconds(query, "read_timeout", READ_TIMEOUT),
         )
     raise ValueError(f"CREDITBANK_STORAGE_URL 不受支持：{url!r}（应为 file:///路径 或 s3://…）")
+
+
+def _seconds(query: dict[str, list[str]], name: str, default: float) -> float:
+    try:
+        value = float(query.get(name, [default])[0])
+    except ValueError:
+        value = -1
+    if not 0 < value <= 600:
+        raise ValueError(f"CREDITBANK_STORAGE_URL 的 {name} 应为 0 到 600 之间的秒数")
+    return value
