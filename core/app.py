@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
 
-from litestar import Litestar, Router, get
+from litestar import Litestar, Request, Response, Router, get
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
+from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.types import Receive, Scope, Send
 
 from core import db
@@ -22,7 +23,9 @@ from core.certificates.api import AdminProofsController, MyProofsController, Pro
 from core.reports.api import ReportController
 from core.reviews.api import MyApplicationsController, ReviewController
 from core.rules.api import AchievementRulesController, RuleController
-from core.errors import EXCEPTION_HANDLERS
+from core.db import DatabaseWatch
+from core.errors import DATABASE_UNAVAILABLE, EXCEPTION_HANDLERS, RETRY_AFTER_SECONDS
+from core.readiness import Readiness, readiness_of
 from core.hierarchy.api import OrgUnitController
 from core.imports.api import ImportController
 from core.notifications.api import DeliveryLogController, TemplateController
@@ -41,14 +44,28 @@ from core.web.routes import portal_routers
 log = logging.getLogger("creditbank")
 
 # Paths that belong to the platform, never rewritten to a tenant by host name.
-_PLATFORM_PREFIXES = ("/t/", "/schema", "/healthz", "/static/", "/platform")
+_PLATFORM_PREFIXES = ("/t/", "/schema", "/healthz", "/readyz", "/static/", "/platform")
+_HEALTH_PATHS = ("/healthz", "/readyz")
+
+
+async def _not_started(send: Send) -> None:
+    body = json.dumps({"status_code": 503, "detail": DATABASE_UNAVAILABLE, "extra": None}, ensure_ascii=False).encode()
+    await send({"type": "http.response.start", "status": 503, "headers": [
+        (b"content-type", b"application/json"), (b"retry-after", str(RETRY_AFTER_SECONDS).encode()),
+        (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 class CreditBankApp(Litestar):
     """Litestar, plus tenant resolution by host name: on a tenant's own host the tenant paths
-    work without the ``/t/{tenant}`` prefix. The rewrite happens before routing."""
+    work without the ``/t/{tenant}`` prefix. The rewrite happens before routing. Until the
+    start-up work is done (it waits for a database that was away at start) only the health
+    checks are answered; everything else gets a 503."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not self.state.get("started", True) and scope["path"] not in _HEALTH_PATHS:
+            await _not_started(send)
+            return
         if scope["type"] in ("http", "websocket") and not scope["path"].startswith(_PLATFORM_PREFIXES):
             slug = self.state.tenants.slug_for_host(_host(scope))
             if slug:
@@ -65,12 +82,18 @@ def _host(scope: Scope) -> str:
     return ""
 
 
-@get("/healthz", tags=["platform"], summary="存活检查（含数据库）")
+@get("/healthz", tags=["platform"], summary="存活检查：进程在运行、能答复（不检查数据库等依赖，见 /readyz）")
 async def healthz() -> dict[str, str]:
-    from core.tenancy.tables import Tenant
-
-    await Tenant.count()
     return {"status": "ok"}
+
+
+@get("/readyz", tags=["platform"], summary="就绪检查：数据库、Redis、文件存储；数据库或存储不可用时 503",
+     responses={503: ResponseSpec(Readiness, description="数据库或文件存储不可用")})
+async def readyz(request: Request) -> Response[Readiness]:
+    state = request.app.state
+    readiness = await readiness_of(state.database_watch, state.login_limiter, state.storage,
+                                   redis_configured=bool(state.settings.redis_url))
+    return Response(readiness, status_code=200 if readiness.status == "ok" else 503)
 
 
 def app_state(settings: Settings, registry: TenantRegistry, engine) -> dict:
@@ -84,6 +107,7 @@ def app_state(settings: Settings, registry: TenantRegistry, engine) -> dict:
         "login_limiter": rate_limiter(settings.redis_url, "login", limit=30, window_seconds=300),
         "upload_limiter": rate_limiter(settings.redis_url, "upload", limit=20, window_seconds=3600),
         "storage": storage_from_url(settings.storage_url),
+        "database_watch": DatabaseWatch(engine),
         "jobs": set(),  # background import tasks, kept referenced until they finish
     }
 
@@ -106,22 +130,49 @@ def create_app(
     proof_keys.bind(settings.secret_key)
     registry = TenantRegistry(plugins)
 
+    async def start_up() -> None:
+        if migrate:
+            await db.migrate(engine)
+        if sync_tenants:
+            for result in await sync_tenant_files(settings.tenants_dir, plugins):
+                if not result.ok:
+                    log.error("租户文件未加载：%s", result.message)
+        await registry.reload()
+
+    async def start_up_when_the_database_is_back(app: Litestar) -> None:
+        while True:
+            await asyncio.sleep(1)
+            try:
+                await start_up()
+            except Exception as exc:
+                if not db.is_unavailable(exc):
+                    raise
+                continue
+            app.state.started = True
+            return
+
     @contextlib.asynccontextmanager
-    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with db.connected(engine):
-            if migrate:
-                await db.migrate(engine)
-            if sync_tenants:
-                for result in await sync_tenant_files(settings.tenants_dir, plugins):
-                    if not result.ok:
-                        log.error("租户文件未加载：%s", result.message)
-            await registry.reload()
-            sender = asyncio.create_task(Sender(settings, plugins).run_forever()) if run_sender else None
+            background: list[asyncio.Task] = []
+            try:
+                await start_up()
+            except Exception as exc:
+                if not db.is_unavailable(exc):
+                    raise
+                # Start anyway: the process is alive (/healthz), answers 503 and says why, and
+                # finishes starting by itself once the database can be reached.
+                app.state.database_watch.went_away(exc)
+                app.state.started = False
+                background.append(asyncio.create_task(start_up_when_the_database_is_back(app)))
+            if run_sender:
+                background.append(asyncio.create_task(Sender(settings, plugins).run_forever()))
             try:
                 yield
             finally:
-                if sender:
-                    sender.cancel()
+                for task in background:
+                    task.cancel()
+                app.state.database_watch.stop()
 
     tenant_api = Router(
         path="/t/{tenant_slug:str}/api/v1",
@@ -138,7 +189,7 @@ def create_app(
         path="/api/v1/platform", route_handlers=[PlatformAuthController, PlatformController]
     )
     return CreditBankApp(
-        route_handlers=[healthz, tenant_api, platform_api, *portal_routers()],
+        route_handlers=[healthz, readyz, tenant_api, platform_api, *portal_routers()],
         template_config=template_config(),
         csrf_config=csrf_config(settings),
         state=State(app_state(settings, registry, engine)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import logging
 import os
 import re
 import sqlite3
@@ -20,6 +21,8 @@ from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from core.settings import Settings
+
+log = logging.getLogger("creditbank.db")
 
 SQLITE_CONNECTIONS = 4  # kept open per engine while ``connected`` runs
 HELD_CONNECTIONS = 4  # PostgreSQL: kept out of asyncpg's pool for single statements
@@ -210,16 +213,91 @@ async def connected(engine: Engine) -> AsyncIterator[Engine]:
     """Connections kept open while the block runs: asyncpg's pool for PostgreSQL, a few open
     connections for SQLite (``PooledSQLiteEngine``)."""
     if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=1, max_size=10, reset=_keep_session)
+        # min_size=0: no connection is opened here, so a worker starts (and answers 503) while
+        # the database is away, and the pool connects when it is back.
+        await engine.start_connection_pool(min_size=0, max_size=10, reset=_keep_session)
         try:
             yield engine
         finally:
             await engine.close_connection_pool()
     elif isinstance(engine, PooledSQLiteEngine) and not engine.pooled:
-        await engine.open_pool()
+        try:
+            await engine.open_pool()
+        except sqlite3.OperationalError as exc:
+            if not is_unavailable(exc):
+                raise
+            # The file cannot be opened now: statements open their own connections (and fail
+            # with a 503 until it can).
+            await engine.close_pool()
+            yield engine
+            return
         try:
             yield engine
         finally:
             await engine.close_pool()
     else:
         yield engine
+
+
+# ---------------------------------------------------------------------------------------------
+# Outages
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database cannot be reached (down, restarting, the network cut,
+    the file not openable), as opposed to a fault in a statement: the former is a 503, the
+    latter a 500."""
+    import asyncpg
+
+    if isinstance(exc, (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+                        asyncpg.exceptions.OperatorInterventionError)):
+        return True  # OSError: refused, reset, timed out (TimeoutError is one)
+    if isinstance(exc, sqlite3.OperationalError):
+        text = str(exc)
+        return any(t in text for t in ("unable to open", "disk I/O error", "database is locked"))
+    return False
+
+
+class DatabaseWatch:
+    """Tells the log once that the database went away and once that it is back.
+
+    The first request that fails with ``is_unavailable`` calls ``went_away``; from then on a
+    task pings the database every ``interval`` seconds until a ping succeeds. Requests keep
+    being answered 503 meanwhile; the connection pool reconnects by itself.
+    """
+
+    def __init__(self, engine: Engine, interval: float = 0.5) -> None:
+        self.engine = engine
+        self.interval = interval
+        self.down_since: float | None = None
+        self._task: asyncio.Task | None = None
+
+    @property
+    def down(self) -> bool:
+        return self.down_since is not None
+
+    def went_away(self, exc: BaseException) -> None:
+        if self.down:
+            return
+        self.down_since = asyncio.get_running_loop().time()
+        log.error("数据库不可用（%s: %s）：请求将答复 503，数据库恢复后自动继续", type(exc).__name__, exc)
+        self._task = asyncio.create_task(self._wait_until_back())
+
+    async def ping(self, timeout: float = 2.0) -> str | None:
+        """None when a trivial statement runs, else what went wrong."""
+        try:
+            await asyncio.wait_for(self.engine.fetch_sql("SELECT 1", ()), timeout)
+        except Exception as exc:  # noqa: BLE001 — any failure is "not ready"
+            return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return None
+
+    async def _wait_until_back(self) -> None:
+        while await self.ping() is not None:
+            await asyncio.sleep(self.interval)
+        seconds = asyncio.get_running_loop().time() - (self.down_since or 0)
+        self.down_since = None
+        log.warning("数据库已恢复（中断约 %.0f 秒）", seconds)
+
+    def stop(self) -> None:
+        if self._task:
+            self._task.cancel()

@@ -12,6 +12,7 @@ import logging
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from core import db
 from core.storage.backends import StorageUnavailable
 
 log = logging.getLogger("creditbank.errors")
@@ -52,7 +53,26 @@ def _first_problem(exc: HTTPException) -> str:
     return str(exc.detail)
 
 
+RETRY_AFTER_SECONDS = 5
+DATABASE_UNAVAILABLE = "数据库暂时不可用，请稍后再试；您提交的内容没有保存"
+
+
+def database_outage(request: Request, exc: Exception) -> bool:
+    """Whether ``exc`` means the database is away; if so the app's watch is told (it logs one
+    line for the whole outage, not a traceback per request)."""
+    if not db.is_unavailable(exc):
+        return False
+    watch = getattr(request.app.state, "database_watch", None)
+    if watch is not None:
+        watch.went_away(exc)
+    return True
+
+
 def internal_error_handler(request: Request, exc: Exception) -> Response:
+    if database_outage(request, exc):
+        response = _body(503, DATABASE_UNAVAILABLE, None)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     log.exception("处理 %s %s 时出错", request.method, request.url.path, exc_info=exc)
     return _body(500, "服务器内部错误，请稍后再试", None)
 

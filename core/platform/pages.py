@@ -246,8 +246,12 @@ def platform_error_handler(request: Request, exc: Exception) -> Response:
     elif isinstance(exc, HTTPException):
         status, message = exc.status_code, str(exc.detail)
     else:
-        from core.errors import internal_error_handler
+        from core.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, database_outage, internal_error_handler
 
+        if database_outage(request, exc):
+            response = Response(content=DATABASE_UNAVAILABLE, status_code=503, media_type="text/plain; charset=utf-8")
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         internal_error_handler(request, exc)  # logs it
         status, message = 500, "服务器内部错误，请稍后再试"
     return platform_page("platform/error.html", request, None, status=status, message=message)

@@ -2,15 +2,21 @@
 
 ``MemoryRateLimiter`` counts in this worker's memory; ``RedisRateLimiter`` counts in Redis so
 that every worker behind a load balancer sees the same numbers. ``rate_limiter`` picks one
-from the settings.
+from the settings; with Redis it is a ``FallbackRateLimiter``, which counts in memory while
+Redis cannot be reached.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections import deque
 from typing import Protocol
+
+log = logging.getLogger("creditbank.limits")
+REDIS_TIMEOUT = 0.5  # seconds: a login never waits longer on a Redis that is away
+REDIS_RETRY_SECONDS = 2.0  # while away, Redis is tried again at most this often
 
 
 class RateLimiter(Protocol):
@@ -70,9 +76,64 @@ class RedisRateLimiter:
                 await pipe.execute()
 
 
+class FallbackRateLimiter:
+    """Redis's shared count while Redis answers; this worker's own count while it does not.
+
+    A Redis that is away must not stop logins (every login consults the limiter): the first
+    failure logs one warning and switches to memory; Redis is tried again at most every
+    ``REDIS_RETRY_SECONDS``, and its return is logged once. While in memory each worker counts
+    on its own, so a storm spread over N workers gets N times the limit — better than no one
+    logging in, and ``/readyz`` says so.
+    """
+
+    def __init__(self, shared: RedisRateLimiter, own: MemoryRateLimiter, name: str) -> None:
+        self.shared = shared
+        self.own = own
+        self.name = name
+        self.degraded = False
+        self._retry_at = 0.0
+
+    async def _use(self, method: str, key: str):
+        from redis.exceptions import RedisError
+
+        if self.degraded and time.monotonic() < self._retry_at:
+            return await getattr(self.own, method)(key)
+        try:
+            result = await getattr(self.shared, method)(key)
+        except (RedisError, OSError) as exc:
+            if not self.degraded:
+                log.warning("Redis 不可用（%s），限流 %s 改由本进程计数，恢复后自动切回", type(exc).__name__, self.name)
+            self.degraded = True
+            self._retry_at = time.monotonic() + REDIS_RETRY_SECONDS
+            return await getattr(self.own, method)(key)
+        if self.degraded:
+            log.warning("Redis 已恢复，限流 %s 重新由各进程共享计数", self.name)
+            self.degraded = False
+        return result
+
+    async def blocked(self, key: str) -> bool:
+        return await self._use("blocked", key)
+
+    async def hit(self, key: str) -> None:
+        await self._use("hit", key)
+        if self.degraded:
+            return
+        await self.own.hit(key)  # kept warm, so a switch to memory does not start from zero
+
+    async def ping(self) -> str | None:
+        """None when Redis answers, else what is wrong."""
+        try:
+            await self.shared.redis.ping()
+        except Exception as exc:  # noqa: BLE001
+            return type(exc).__name__
+        return None
+
+
 def rate_limiter(redis_url: str | None, name: str, limit: int, window_seconds: float) -> RateLimiter:
     if redis_url:
         import redis.asyncio as aioredis
 
-        return RedisRateLimiter(aioredis.from_url(redis_url), name, limit, window_seconds)
+        client = aioredis.from_url(redis_url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT)
+        return FallbackRateLimiter(RedisRateLimiter(client, name, limit, window_seconds),
+                                   MemoryRateLimiter(limit, window_seconds), name)
     return MemoryRateLimiter(limit, window_seconds)

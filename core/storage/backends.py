@@ -34,6 +34,8 @@ class Storage(Protocol):
     async def delete(self, key: str) -> None: ...
     async def keys(self, prefix: str = "") -> list[str]: ...
     async def presigned_url(self, key: str, expires: timedelta) -> str | None: ...
+    async def ping(self) -> None:
+        """Return when the store can be used; raise ``StorageUnavailable`` saying why."""
 
 
 def _check_key(key: str) -> str:
@@ -95,6 +97,18 @@ class LocalStorage:
 
     async def presigned_url(self, key: str, expires: timedelta) -> str | None:
         return None  # served through the application instead
+
+    async def ping(self) -> None:
+        def writable() -> bool:
+            self.root.mkdir(parents=True, exist_ok=True)
+            return os.access(self.root, os.W_OK)
+
+        try:
+            ok = await anyio.to_thread.run_sync(writable)
+        except OSError as exc:
+            raise StorageUnavailable(f"无法使用文件夹 {self.root}：{exc}") from exc
+        if not ok:
+            raise StorageUnavailable(f"文件夹 {self.root} 不可写")
 
 
 class S3Storage:
@@ -174,6 +188,9 @@ class S3Storage:
         await self._ensure_bucket()
         objects = await self._call(lambda: list(self.client.list_objects(self.bucket, prefix=prefix or None, recursive=True)))
         return sorted(o.object_name for o in objects)
+
+    async def ping(self) -> None:
+        await self._call(self.client.bucket_exists, self.bucket)
 
     async def presigned_url(self, key: str, expires: timedelta) -> str | None:
         await self._ensure_bucket()

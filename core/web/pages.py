@@ -14,7 +14,13 @@ from litestar.response import Redirect, Template
 
 from core.accounts.api import client_address
 from core.accounts.login import login as log_in
-from core.errors import DomainError
+from core.errors import (
+    DATABASE_UNAVAILABLE,
+    RETRY_AFTER_SECONDS,
+    DomainError,
+    database_outage,
+    internal_error_handler,
+)
 from core.security.tokens import revoke_token
 from core.web.branding import palette
 from core.web.portal import SESSION_COOKIE, LoginRequired, Portal, errors_of, page, safe_next
@@ -94,13 +100,16 @@ def page_error_handler(request: Request, exc: Exception) -> Response:
         status, message = 413, f"文件过大：单个文件不能超过 {limit} MB，请压缩后重新上传"
     elif isinstance(exc, HTTPException):
         status, message = exc.status_code, str(exc.detail)
+    elif database_outage(request, exc):
+        status, message = 503, DATABASE_UNAVAILABLE
     else:
-        from core.errors import internal_error_handler
-
         internal_error_handler(request, exc)  # logs it
         status, message = 500, "服务器内部错误，请稍后再试"
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {}
     if tenant is None:
-        return Response(content=message, status_code=status, media_type="text/plain; charset=utf-8")
+        return Response(content=message, status_code=status, media_type="text/plain; charset=utf-8", headers=headers)
     portal = Portal(request=request, tenant=tenant, viewer=None, palette=palette(tenant.branding, tenant.name),
                     base=f"/t/{tenant.slug}")
-    return page("web/error.html", portal, status=status, message=message)
+    response = page("web/error.html", portal, status=status, message=message)
+    response.headers.update(headers)
+    return response
