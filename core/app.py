@@ -27,6 +27,7 @@ from core.db import DatabaseWatch
 from core.errors import DATABASE_UNAVAILABLE, EXCEPTION_HANDLERS, RETRY_AFTER_SECONDS
 from core.readiness import Readiness, readiness_of
 from core.hierarchy.api import OrgUnitController
+from core.middleware import IdempotencyMiddleware
 from core.imports.api import ImportController
 from core.notifications.api import DeliveryLogController, TemplateController
 from core.notifications.sender import Sender
@@ -195,6 +196,7 @@ def create_app(
         state=State(app_state(settings, registry, engine)),
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[IdempotencyMiddleware()],
         logging_config=None,
         request_max_body_size=(settings.max_upload_mb + 1) * 1024 * 1024,  # the process configures logging (creditbank serve), not the app
         openapi_config=OpenAPIConfig(title="学分银行平台 API", version="1", path="/schema"),

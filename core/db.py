@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import aiosqlite
 from piccolo.engine import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.querystring import QueryString
 from piccolo.table import Table
 
@@ -113,6 +113,14 @@ class PooledSQLiteEngine(SQLiteEngine):
         self._idle, connections, self._open = None, self._open, []
         for connection in connections:
             await connection.close()
+
+    def transaction(self, transaction_type: TransactionType = TransactionType.immediate, allow_nested: bool = True):
+        """Transactions take the write lock when they begin (``BEGIN IMMEDIATE``), waiting for
+        it up to the engine's timeout. Piccolo's default ``DEFERRED`` takes it at the first
+        write; a transaction that read first then fails at once with "database is locked"
+        when another connection wrote meanwhile (SQLite cannot upgrade a stale read), which
+        concurrent requests — reads, then an insert — hit."""
+        return super().transaction(transaction_type=transaction_type, allow_nested=allow_nested)
 
     async def fetch_sql(self, sql: str, args: Sequence) -> list[dict]:
         """``sql`` (``$1, $2, …``, read as SQLite's ``?1, ?2, …``) as it is, no query builder."""

@@ -1,4 +1,4 @@
-from piccolo.columns import ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from core.tenancy.tables import Tenant
@@ -18,3 +18,23 @@ class AuthToken(Table, tablename="auth_token"):
     created_at = Timestamptz()
     expires_at = Timestamptz()
     revoked_at = Timestamptz(null=True, default=None)
+
+
+class IdempotentRequest(Table, tablename="idempotent_request"):
+    """A POST sent with an ``Idempotency-Key``, and the response it got, so a retry (or a
+    concurrent duplicate) gets that response instead of doing the work again.
+
+    ``request_key`` is the SHA-256 of who sent it (account, or client address when anonymous)
+    and the key; ``fingerprint`` the SHA-256 of the method, path and body, so one key cannot
+    be reused for another request. ``status`` is ``running`` while the first request works.
+    """
+
+    request_key = Varchar(length=64, unique=True)
+    tenant_id = Integer(null=True, default=None)
+    fingerprint = Varchar(length=64)
+    status = Varchar(length=16)  # running | done
+    response_status = Integer(null=True, default=None)
+    response_type = Varchar(length=100, default="")
+    response_body = Text(default="")
+    created_at = Timestamptz()
+    completed_at = Timestamptz(null=True, default=None)

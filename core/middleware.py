@@ -1,0 +1,126 @@
+"""ASGI middleware of the application (below Litestar's routing, inside its error handling)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from core.security import idempotency
+from core.security.tables import AuthToken
+from core.security.tokens import _digest as token_digest
+
+_KEY_CHARS = set(map(chr, range(0x21, 0x7F)))
+FORGET_EVERY_SECONDS = 600
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+async def _reply(send: Send, status: int, content_type: str, body: bytes, extra: list | None = None) -> None:
+    headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode()), *(extra or [])]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _error(send: Send, status: int, detail: str, extra: list | None = None) -> None:
+    body = json.dumps({"status_code": status, "detail": detail, "extra": None}, ensure_ascii=False).encode()
+    await _reply(send, status, "application/json", body, extra)
+
+
+def _body_fingerprint(scope: Scope, body: bytes) -> bytes:
+    """The body as it identifies the request: a multipart body with its boundary taken out,
+    since a client builds a new random boundary each time it sends the same files."""
+    content_type = _header(scope, b"content-type") or ""
+    if content_type.startswith("multipart/form-data") and "boundary=" in content_type:
+        boundary = content_type.split("boundary=", 1)[1].split(";", 1)[0].strip().strip('"')
+        if boundary:
+            return body.replace(boundary.encode("latin-1"), b"")
+    return body
+
+
+class IdempotencyMiddleware(ASGIMiddleware):
+    """``POST`` on the API with an ``Idempotency-Key`` header: the first request with the key
+    does the work, a retry or a concurrent duplicate gets its response (with
+    ``Idempotent-Replayed: true``), and the key cannot be reused for another request. Keys are
+    per account (per client address when anonymous), kept 24 hours. Responses that say "try
+    again" (429, 5xx) are not kept, so the retry does the work."""
+
+    scopes = {ScopeType.HTTP}
+    _forgotten_at = 0.0  # per worker: when responses past keeping were last deleted
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        key = _header(scope, b"idempotency-key") if scope["method"] == "POST" else None
+        if key is None or "/api/v1/" not in scope["path"]:
+            await next_app(scope, receive, send)
+            return
+        if not 1 <= len(key) <= 100 or not set(key) <= _KEY_CHARS:
+            await _error(send, 400, "Idempotency-Key 应为 1 到 100 个可见 ASCII 字符")
+            return
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        tenant_id = None
+        who = "anonymous:" + (scope.get("client") or ("", 0))[0]
+        if (authorization := _header(scope, b"authorization")) and authorization.lower().startswith("bearer "):
+            token = await AuthToken.select(AuthToken.subject, AuthToken.subject_id, AuthToken.tenant_id).where(
+                AuthToken.token_hash == token_digest(authorization[7:].strip())).first()
+            if token:
+                who, tenant_id = f"{token['subject']}:{token['subject_id']}", token["tenant_id"]
+        if time.monotonic() - IdempotencyMiddleware._forgotten_at > FORGET_EVERY_SECONDS:
+            IdempotencyMiddleware._forgotten_at = time.monotonic()
+            await idempotency.forget_old()
+        slot = idempotency.request_key(who, key)
+        print_ = idempotency.fingerprint("POST", scope["path"], _body_fingerprint(scope, body))
+
+        while not await idempotency.claim(slot, tenant_id, print_):
+            try:
+                stored = await idempotency.await_response(slot, print_)
+            except idempotency.KeyReused:
+                await _error(send, 422, "该 Idempotency-Key 已用于另一个请求（路径或内容不同），请为新请求换一个 Key")
+                return
+            except idempotency.StillRunning:
+                await _error(send, 409, "相同 Idempotency-Key 的请求仍在处理中，请稍后重试", [(b"retry-after", b"2")])
+                return
+            if stored is not None:
+                await _reply(send, stored.status, stored.content_type, stored.body, [(b"idempotent-replayed", b"true")])
+                return
+            # The first request gave the key up (it failed): claim it again and do the work.
+
+        delivered = False
+
+        async def replay_body() -> Message:
+            nonlocal delivered
+            if delivered:
+                return await receive()  # the client's disconnect, if it comes
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        status, content_type, chunks = 500, "", []
+
+        async def capture(message: Message) -> None:
+            nonlocal status, content_type
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                content_type = next((v.decode("latin-1") for k, v in message.get("headers", ()) if k.lower() == b"content-type"), "")
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await next_app(scope, replay_body, capture)
+        except BaseException:
+            await idempotency.complete(slot, None)
+            raise
+        textual = content_type.startswith(("application/json", "text/"))
+        keep = status < 500 and status != 429 and textual
+        await idempotency.complete(slot, idempotency.Stored(status, content_type, b"".join(chunks)) if keep else None)
