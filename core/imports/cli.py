@@ -6,7 +6,6 @@ the HTTP upload, with a progress bar and a report of the rejected rows.
 
 from __future__ import annotations
 
-import csv
 import functools
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from core.imports.reader import ImportFileError, open_table
 from core.plugins import PluginError, PluginRegistry
 from core.security.pii import PiiProtector
 from core.settings import Settings
+from core.tabular import CsvWriter
 
 SHOWN_ERRORS = 50
 
@@ -101,11 +101,12 @@ def _estimate(file: Path) -> int | None:
 
 
 class _Report:
-    """The rejected rows as CSV (UTF-8 with a BOM, so that Excel opens it as such)."""
+    """The rejected rows as CSV (UTF-8 with a BOM, so that Excel opens it as such), written as
+    they are rejected; a reason that quotes the file cannot run as a formula (core.tabular)."""
 
     def __init__(self, path: Path) -> None:
         self._fh = path.open("w", encoding="utf-8-sig", newline="")
-        self._writer = csv.writer(self._fh)
+        self._writer = CsvWriter(self._fh)
         self._writer.writerow(["行号", "原因"])
 
     def write(self, error: RowError) -> None:
