@@ -16,6 +16,7 @@ from litestar.response import Template
 from core.imports.api import KINDS, MAX_IMPORT_BYTES, read_job, recent_jobs, start_import
 from core.imports.catalog_rules import RULE_COLUMNS, catalog_columns
 from core.imports.learners import LEARNER_COLUMNS
+from core.imports.reader import ImportFileError
 from core.tabular import csv_bytes
 from core.tenancy.service import TenantContext
 from core.web.portal import Portal, page, redirect
@@ -59,7 +60,11 @@ class ImportPages(Controller):
             errors["file"] = "请选择要上传的 CSV 或 XLSX 文件"
         if errors:
             return _form_page(portal, await recent_jobs(portal.tenant.id), status=400, form={"kind": kind}, errors=errors)
-        job_id = await start_import(request, portal.tenant, actor, data, kind)
+        try:
+            job_id = await start_import(request, portal.tenant, actor, data, kind)
+        except ImportFileError as exc:  # e.g. an XLSX that would unpack past the limits
+            return _form_page(portal, await recent_jobs(portal.tenant.id), status=exc.status, form={"kind": kind},
+                              errors={"file": str(exc)})
         return redirect(portal, f"staff/imports/{job_id}", done="文件已上传，正在导入")
 
     @get("/{job_id:int}")
