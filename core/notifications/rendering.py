@@ -25,9 +25,11 @@ dozen operations) and far below what hurts a server.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import functools
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
@@ -340,19 +342,21 @@ def render_text(subject: str, body: str, context: dict, *, time_limit: float | N
         _budget.reset(token)
 
 
-# At most two renders of tenants' templates at once, each in a worker thread: a heavy preview
-# waits its turn without holding the event loop.
-_limiter: anyio.CapacityLimiter | None = None
+# At most two renders of tenants' templates at once (per event loop: a limiter belongs to
+# one), each in a worker thread: a heavy preview waits its turn without holding the loop.
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = weakref.WeakKeyDictionary()
 
 
 async def off_the_loop(func: Callable[..., T], *args: Any) -> T:
     """``func(*args)`` in a worker thread; ``TemplateTooHeavy`` if it has not returned within
-    ``TIME_LIMIT`` (plus a second of grace: the render stops itself at the limit)."""
-    global _limiter
-    if _limiter is None:
-        _limiter = anyio.CapacityLimiter(2)
+    two ``TIME_LIMIT``s and a second (a turn waiting for the limiter, then the render, which
+    stops itself at its limit: this is the backstop)."""
+    loop = asyncio.get_running_loop()
+    limiter = _limiters.get(loop)
+    if limiter is None:
+        limiter = _limiters[loop] = anyio.CapacityLimiter(2)
     try:
-        with anyio.fail_after(TIME_LIMIT + 1):
-            return await anyio.to_thread.run_sync(func, *args, abandon_on_cancel=True, limiter=_limiter)
+        with anyio.fail_after(2 * TIME_LIMIT + 1):
+            return await anyio.to_thread.run_sync(func, *args, abandon_on_cancel=True, limiter=limiter)
     except TimeoutError:
         raise TemplateTooHeavy(f"模板渲染超时（上限 {TIME_LIMIT:g} 秒），请简化循环和宏") from None
