@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterator
 
 import jinja2
 import msgspec
-from jinja2.sandbox import SandboxedEnvironment
 
 from core.notifications.events import EVENTS
+from core.notifications.rendering import render_text
 from core.plugins import PluginError, ProvinceHooks
 from core.province import ROLES, ReviewChain
 
@@ -211,7 +211,6 @@ def check_review_chains(hooks: ProvinceHooks) -> Iterator[Problem]:
 
 def check_notification_templates(hooks: ProvinceHooks) -> Iterator[Problem]:
     hook = "notification_templates"
-    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
     for (event, channel), template in hooks.notification_templates.items():
         if event not in EVENTS:
             yield Problem(hook, f"事件 {event!r} 不存在（可用：{'、'.join(EVENTS)}）")
@@ -220,7 +219,7 @@ def check_notification_templates(hooks: ProvinceHooks) -> Iterator[Problem]:
             yield Problem(hook, f"{event}/{channel}：邮件模板缺少主题")
         for part, text in (("subject", template.subject), ("body", template.body)):
             try:
-                env.from_string(text).render(**EVENTS[event])
+                render_text("", text, EVENTS[event])  # as the platform renders it: within its bounds
             except jinja2.TemplateSyntaxError as exc:
                 yield Problem(hook, f"{event}/{channel} 的 {part} 第 {exc.lineno} 行语法错误：{exc.message}")
             except jinja2.UndefinedError as exc:

@@ -33,6 +33,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     sender_lease_seconds: int = 60
     token_hours: int = 12
     max_upload_mb: int = 10
+    # What an uploaded XLSX may unpack to (checked before it is parsed: zip bombs).
+    xlsx_max_entries: int = 200
+    xlsx_max_unpacked_mb: int = 100
+    xlsx_max_part_mb: int = 50
+    xlsx_max_ratio: int = 100
 
     @property
     def var_dir(self) -> Path:
@@ -61,6 +66,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             sms_url=env.get("CREDITBANK_SMS_URL") or None,
             max_upload_mb=_int(env, "CREDITBANK_MAX_UPLOAD_MB", 10),
             sender_lease_seconds=_int(env, "CREDITBANK_SENDER_LEASE", 60),
+            xlsx_max_entries=_int(env, "CREDITBANK_XLSX_MAX_ENTRIES", 200),
+            xlsx_max_unpacked_mb=_int(env, "CREDITBANK_XLSX_MAX_UNPACKED_MB", 100),
+            xlsx_max_part_mb=_int(env, "CREDITBANK_XLSX_MAX_PART_MB", 50),
+            xlsx_max_ratio=_int(env, "CREDITBANK_XLSX_MAX_RATIO", 100),
         )
 
 

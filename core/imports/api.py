@@ -23,7 +23,7 @@ from core.accounts.login import Principal
 from core.accounts.tables import ImportJob
 from core.imports.catalog_rules import import_catalog, import_rules
 from core.imports.learners import create_job, import_learners
-from core.imports.reader import ImportFileError
+from core.imports.reader import ImportFileError, XlsxLimits, check_xlsx_package, file_kind
 from core.storage.uploads import single_file
 from core.tenancy.service import TenantContext
 
@@ -124,22 +124,26 @@ async def recent_jobs(tenant_id: int, limit: int = 20) -> list[JobOut]:
 
 async def start_import(request: Request, tenant: TenantContext, actor: Principal, form: dict, kind: str) -> int:
     """Start a ``kind`` import (``KINDS``) of the form's ``file``; returns the job id at once.
-    The API and the portal's import page both come through here."""
+    The API and the portal's import page both come through here.
+
+    An XLSX that would unpack past the limits (``Settings.xlsx_*``) is refused here, with a
+    400, before a job exists: nothing of it is parsed or imported."""
+    limits = XlsxLimits.from_settings(request.app.state.settings)
     if kind == "learners":
         pii = request.app.state.pii
-        return await _start(request, tenant, actor, form, kind, lambda path, name, job: import_learners(
-            tenant_id=tenant.id, hooks=tenant.hooks, pii=pii, path=path, filename=name, job_id=job))
+        return await _start(request, tenant, actor, form, kind, limits, lambda path, name, job: import_learners(
+            tenant_id=tenant.id, hooks=tenant.hooks, pii=pii, path=path, filename=name, job_id=job, xlsx_limits=limits))
     if kind == "catalog":
-        return await _start(request, tenant, actor, form, kind, lambda path, name, job: import_catalog(
-            tenant=tenant, path=path, filename=name, job_id=job))
+        return await _start(request, tenant, actor, form, kind, limits, lambda path, name, job: import_catalog(
+            tenant=tenant, path=path, filename=name, job_id=job, xlsx_limits=limits))
     if kind == "rules":
-        return await _start(request, tenant, actor, form, kind, lambda path, name, job: import_rules(
-            tenant=tenant, path=path, filename=name, job_id=job))
+        return await _start(request, tenant, actor, form, kind, limits, lambda path, name, job: import_rules(
+            tenant=tenant, path=path, filename=name, job_id=job, xlsx_limits=limits))
     raise ValueError(f"unknown import kind {kind!r}")
 
 
 async def _start(request: Request, tenant: TenantContext, actor: Principal, form: dict, kind: str,
-                 run: Callable[[Path, str, int], Awaitable[object]]) -> int:
+                 limits: XlsxLimits, run: Callable[[Path, str, int], Awaitable[object]]) -> int:
     """Spool the upload to disk, record the job, run the import outside the request."""
     _require_tenant_admin(actor)
     upload, _ = single_file(form)
@@ -149,11 +153,26 @@ async def _start(request: Request, tenant: TenantContext, actor: Principal, form
     path = folder / f"{uuid.uuid4().hex}{Path(filename).suffix.lower()[:6]}"
     with path.open("wb") as out:  # the upload is spooled to disk; copy it without loading it
         await asyncio.to_thread(shutil.copyfileobj, upload.file, out, 1024 * 1024)
+    try:
+        await asyncio.to_thread(_check_package, path, filename, limits)
+    except ImportFileError:
+        path.unlink(missing_ok=True)
+        raise
     job_id = await create_job(tenant.id, kind, filename, actor.id)
     task = asyncio.create_task(_background(run, path, filename, job_id))
     request.app.state.jobs.add(task)
     task.add_done_callback(request.app.state.jobs.discard)
     return job_id
+
+
+def _check_package(path: Path, filename: str, limits: XlsxLimits) -> None:
+    """The zip-bomb check of an XLSX upload; anything else about the file the job reports."""
+    try:
+        kind = file_kind(path, filename)
+    except ImportFileError:
+        return  # not a table at all: the job says why, as before
+    if kind == "xlsx":
+        check_xlsx_package(path, filename, limits)
 
 
 async def _background(run, path: Path, filename: str, job_id: int) -> None:

@@ -18,7 +18,7 @@ from core.catalog import service as catalog
 from core.clock import utcnow
 from core.errors import DomainError
 from core.imports.learners import MAX_STORED_ERRORS, ImportSummary, RowError
-from core.imports.reader import Column, ImportFileError, read_rows
+from core.imports.reader import Column, ImportFileError, XlsxLimits, read_rows
 from core.rules import service as rules
 from core.tenancy.service import TenantContext
 
@@ -65,11 +65,11 @@ def _text(row: dict) -> dict[str, str]:
 
 
 async def _run(tenant: TenantContext, job_id: int, path: Path, filename: str, columns: list[Column],
-               write: Callable[[int, dict[str, str]], Awaitable[bool]]) -> ImportSummary:
+               write: Callable[[int, dict[str, str]], Awaitable[bool]], limits: XlsxLimits | None = None) -> ImportSummary:
     summary = ImportSummary()
     await ImportJob.update({ImportJob.status: "running"}).where(ImportJob.id == job_id)
     try:
-        for number, row in read_rows(path, filename, columns):
+        for number, row in read_rows(path, filename, columns, limits):
             summary.total += 1
             try:
                 async with ImportJob._meta.db.transaction():
@@ -102,7 +102,8 @@ async def _save(job_id: int, summary: ImportSummary, status: str, message: str =
     }).where(ImportJob.id == job_id)
 
 
-async def import_catalog(*, tenant: TenantContext, path: Path, filename: str, job_id: int) -> ImportSummary:
+async def import_catalog(*, tenant: TenantContext, path: Path, filename: str, job_id: int,
+                         xlsx_limits: XlsxLimits | None = None) -> ImportSummary:
     """Catalog entries: added, or updated where the same category, sub-type, project, name and
     institution exist."""
 
@@ -112,10 +113,11 @@ async def import_catalog(*, tenant: TenantContext, path: Path, filename: str, jo
         added, _ = await catalog.upsert_entries(tenant.id, tenant.hooks, [entry])
         return added == 1
 
-    return await _run(tenant, job_id, path, filename, catalog_columns(tenant), write)
+    return await _run(tenant, job_id, path, filename, catalog_columns(tenant), write, xlsx_limits)
 
 
-async def import_rules(*, tenant: TenantContext, path: Path, filename: str, job_id: int) -> ImportSummary:
+async def import_rules(*, tenant: TenantContext, path: Path, filename: str, job_id: int,
+                       xlsx_limits: XlsxLimits | None = None) -> ImportSummary:
     """Conversion rules; sources (separated by ``;``) and target by catalog entry id,
     ``project_name|name|institution``, or a name only one entry has. A rule whose name exists
     is skipped."""
@@ -123,4 +125,4 @@ async def import_rules(*, tenant: TenantContext, path: Path, filename: str, job_
     async def write(number: int, row: dict[str, str]) -> bool:
         return await rules.add_rule_unless_named(tenant.id, row)
 
-    return await _run(tenant, job_id, path, filename, list(RULE_COLUMNS), write)
+    return await _run(tenant, job_id, path, filename, list(RULE_COLUMNS), write, xlsx_limits)

@@ -6,17 +6,17 @@ the HTTP upload, with a progress bar and a report of the rejected rows.
 
 from __future__ import annotations
 
-import csv
 import functools
 from pathlib import Path
 
 import click
 
 from core.imports.learners import LEARNER_COLUMNS, RowError, create_job, import_learners
-from core.imports.reader import ImportFileError, open_table
+from core.imports.reader import ImportFileError, XlsxLimits, open_table
 from core.plugins import PluginError, PluginRegistry
 from core.security.pii import PiiProtector
 from core.settings import Settings
+from core.tabular import CsvWriter
 
 SHOWN_ERRORS = 50
 
@@ -52,7 +52,8 @@ async def learners(settings: Settings, plugins: PluginRegistry, tenant: str, rep
     except PluginError as exc:
         raise click.ClickException(f"租户 {tenant} 无法加载：{exc}") from exc
 
-    estimate = _estimate(file)
+    limits = XlsxLimits.from_settings(settings)
+    estimate = _estimate(file, limits)
     job_id = await create_job(row["id"], "learners", file.name, None)
     shown: list[RowError] = []
     report = _Report(report_path) if report_path else None
@@ -70,7 +71,7 @@ async def learners(settings: Settings, plugins: PluginRegistry, tenant: str, rep
 
             summary = await import_learners(
                 tenant_id=row["id"], hooks=hooks, pii=PiiProtector(settings.secret_key), path=file,
-                filename=file.name, job_id=job_id, on_progress=on_progress, on_error=on_error)
+                filename=file.name, job_id=job_id, on_progress=on_progress, on_error=on_error, xlsx_limits=limits)
     except ImportFileError as exc:
         raise click.ClickException(f"导入失败（任务 {job_id}）：{exc}") from exc
     finally:
@@ -92,20 +93,21 @@ async def learners(settings: Settings, plugins: PluginRegistry, tenant: str, rep
     return 0
 
 
-def _estimate(file: Path) -> int | None:
+def _estimate(file: Path, limits: XlsxLimits) -> int | None:
     try:
-        with open_table(file, file.name, LEARNER_COLUMNS) as table:
+        with open_table(file, file.name, LEARNER_COLUMNS, limits) as table:
             return table.estimate_rows()
     except ImportFileError:
         return None  # the import itself reports it
 
 
 class _Report:
-    """The rejected rows as CSV (UTF-8 with a BOM, so that Excel opens it as such)."""
+    """The rejected rows as CSV (UTF-8 with a BOM, so that Excel opens it as such), written as
+    they are rejected; a reason that quotes the file cannot run as a formula (core.tabular)."""
 
     def __init__(self, path: Path) -> None:
         self._fh = path.open("w", encoding="utf-8-sig", newline="")
-        self._writer = csv.writer(self._fh)
+        self._writer = CsvWriter(self._fh)
         self._writer.writerow(["行号", "原因"])
 
     def write(self, error: RowError) -> None:

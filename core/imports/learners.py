@@ -56,7 +56,7 @@ from core.accounts.identity import (
 from core.accounts.tables import Account, ImportJob
 from core.clock import utcnow
 from core.hierarchy.tables import OrgUnit
-from core.imports.reader import Column, ImportFileError, TableReader, open_table
+from core.imports.reader import Column, ImportFileError, TableReader, XlsxLimits, open_table
 from core.plugins import ProvinceHooks
 from core.security.pii import PiiProtector
 
@@ -121,6 +121,7 @@ async def import_learners(
     on_progress: Callable[[int], None] | None = None,
     on_error: Callable[[RowError], None] | None = None,
     batch_rows: int = BATCH_ROWS,
+    xlsx_limits: XlsxLimits | None = None,
 ) -> ImportSummary:
     """Import the learners of ``path`` (uploaded as ``filename``) into the tenant.
 
@@ -138,7 +139,7 @@ async def import_learners(
     try:
         # Opening reads the header (and, for XLSX, the workbook's index); estimating counts
         # the lines: both off the event loop.
-        table = await asyncio.to_thread(open_table, path, filename, LEARNER_COLUMNS)
+        table = await asyncio.to_thread(open_table, path, filename, LEARNER_COLUMNS, xlsx_limits)
         try:
             progress.estimate = await asyncio.to_thread(table.estimate_rows) or 0
             units = {row["code"]: row["id"] for row in await OrgUnit.select(OrgUnit.id, OrgUnit.code)

@@ -3,8 +3,6 @@ rejected-rows report. The same background job as ``POST /admin/imports/{kind}``.
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -18,6 +16,8 @@ from litestar.response import Template
 from core.imports.api import KINDS, MAX_IMPORT_BYTES, read_job, recent_jobs, start_import
 from core.imports.catalog_rules import RULE_COLUMNS, catalog_columns
 from core.imports.learners import LEARNER_COLUMNS
+from core.imports.reader import ImportFileError
+from core.tabular import csv_bytes
 from core.tenancy.service import TenantContext
 from core.web.portal import Portal, page, redirect
 
@@ -37,11 +37,6 @@ def _form_page(portal: Portal, jobs: list, *, status: int = 200, form: dict | No
     return page("imports/index.html", portal, status=status, form=form or {}, errors=errors or {}, jobs=jobs,
                 kinds=[(k, KIND_LABELS[k]) for k in KINDS], kind_labels=KIND_LABELS, status_labels=STATUS_LABELS,
                 columns=_columns(portal.tenant))
-
-
-def _cell(text: str) -> str:
-    # A reason may quote what the file held; a spreadsheet must not run it as a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 class ImportPages(Controller):
@@ -65,7 +60,11 @@ class ImportPages(Controller):
             errors["file"] = "请选择要上传的 CSV 或 XLSX 文件"
         if errors:
             return _form_page(portal, await recent_jobs(portal.tenant.id), status=400, form={"kind": kind}, errors=errors)
-        job_id = await start_import(request, portal.tenant, actor, data, kind)
+        try:
+            job_id = await start_import(request, portal.tenant, actor, data, kind)
+        except ImportFileError as exc:  # e.g. an XLSX that would unpack past the limits
+            return _form_page(portal, await recent_jobs(portal.tenant.id), status=exc.status, form={"kind": kind},
+                              errors={"file": str(exc)})
         return redirect(portal, f"staff/imports/{job_id}", done="文件已上传，正在导入")
 
     @get("/{job_id:int}")
@@ -85,10 +84,7 @@ class ImportPages(Controller):
         job = await read_job(portal.tenant.id, job_id)
         if job is None:
             raise NotFoundException("未找到该导入任务")
-        out = io.StringIO()
-        out.write("\ufeff")
-        writer = csv.writer(out)
-        writer.writerow(["行号", "原因"])
-        writer.writerows((e.row, _cell(e.message)) for e in job.errors)
-        return Response(content=out.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8", headers={
+        # A reason may quote what the file held: core.tabular keeps it from running as a formula.
+        content = csv_bytes(["行号", "原因"], ((e.row, e.message) for e in job.errors))
+        return Response(content=content, media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="import-{job.job_id}-rejected.csv"'})

@@ -2,7 +2,9 @@
 
 A file is never loaded whole: CSV goes through ``csv.reader`` on the open file, XLSX through
 openpyxl's read-only (streaming) mode — which does keep the workbook's shared-string table in
-memory, so an XLSX costs memory in proportion to its distinct texts (a CSV costs none). The first row holds the headers, in English or in
+memory, so an XLSX costs memory in proportion to its distinct texts (a CSV costs none). Before
+openpyxl sees an XLSX, its zip directory is checked against ``XlsxLimits``: a 1 MB file whose
+shared strings inflate to 350 MB would otherwise take the server's memory. The first row holds the headers, in English or in
 Chinese; each import names its columns with ``Column`` and the reader maps headers to field
 names. Row numbers count the header as row 1, as a spreadsheet shows them. Blank rows are
 skipped (their numbers are not reused).
@@ -19,6 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from core.errors import DomainError
+from core.settings import Settings
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
@@ -27,6 +30,51 @@ _SNIFF_BYTES = 64 * 1024
 
 class ImportFileError(DomainError):
     """The file as a whole cannot be imported: wrong type, wrong encoding, missing columns."""
+
+
+@dataclass(frozen=True)
+class XlsxLimits:
+    """What an XLSX (a zip of XML parts) may unpack to. The defaults fit a learner import of
+    well over 100,000 rows; a zip bomb is far past them."""
+
+    entries: int = 200
+    total_mb: int = 100  # all parts together, uncompressed
+    entry_mb: int = 50  # any one part, uncompressed (shared strings are held in memory whole)
+    ratio: int = 100  # uncompressed : compressed, for parts over 1 MB
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> XlsxLimits:
+        return cls(entries=settings.xlsx_max_entries, total_mb=settings.xlsx_max_unpacked_mb,
+                   entry_mb=settings.xlsx_max_part_mb, ratio=settings.xlsx_max_ratio)
+
+
+_MB = 1024 * 1024
+
+
+def check_xlsx_package(path: Path, filename: str, limits: XlsxLimits | None = None) -> None:
+    """Refuse (``ImportFileError``, 400) an XLSX whose zip directory declares more parts, more
+    bytes or a higher compression ratio than ``limits`` allow, before anything is unpacked.
+
+    The declared sizes can be trusted: Python's ``zipfile`` (which openpyxl reads through)
+    stops each part at its declared size and fails the part whose content does not match."""
+    limits = limits or XlsxLimits()
+    try:
+        with zipfile.ZipFile(path) as package:
+            parts = package.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ImportFileError(f"文件 {filename} 不是有效的 XLSX 表格：{exc}", 415) from None
+    refuse = f"文件 {filename} 解压后过大，已拒绝（可能是“压缩炸弹”）："
+    if len(parts) > limits.entries:
+        raise ImportFileError(f"文件 {filename} 含有 {len(parts)} 个部件，超过上限 {limits.entries} 个，已拒绝")
+    total = 0
+    for part in parts:
+        total += part.file_size
+        if part.file_size > limits.entry_mb * _MB:
+            raise ImportFileError(f"{refuse}部件 {part.filename[:80]} 解压后超过上限 {limits.entry_mb} MB")
+        if part.file_size > _MB and part.file_size > limits.ratio * max(part.compress_size, 1):
+            raise ImportFileError(f"{refuse}部件 {part.filename[:80]} 的压缩比超过上限 {limits.ratio}:1")
+    if total > limits.total_mb * _MB:
+        raise ImportFileError(f"{refuse}解压后共超过上限 {limits.total_mb} MB")
 
 
 @dataclass(frozen=True)
@@ -93,9 +141,10 @@ class TableReader:
     are ``datetime.date``. Use as a context manager, or call ``close()``.
     """
 
-    def __init__(self, path: Path, filename: str, columns: Sequence[Column]) -> None:
+    def __init__(self, path: Path, filename: str, columns: Sequence[Column], limits: XlsxLimits | None = None) -> None:
         self.path = path
         self.filename = filename
+        self.limits = limits
         self.kind = file_kind(path, filename)
         self._close = lambda: None
         self._rows: Iterator[Sequence[object]]
@@ -126,6 +175,7 @@ class TableReader:
     def _open_xlsx(self) -> None:
         from openpyxl import load_workbook
 
+        check_xlsx_package(self.path, self.filename, self.limits)
         try:
             book = load_workbook(self.path, read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -245,19 +295,21 @@ def _cell_text(value: object) -> object:
     return str(value)
 
 
-def open_table(path: Path, filename: str, columns: Sequence[Column]) -> TableReader:
+def open_table(path: Path, filename: str, columns: Sequence[Column], limits: XlsxLimits | None = None) -> TableReader:
     """Open ``path`` (uploaded as ``filename``) and map its header row to ``columns``.
 
-    Raises ``ImportFileError`` when the file is not a UTF-8 CSV or an XLSX workbook, has no
-    header row, repeats a column or lacks a required one.
+    Raises ``ImportFileError`` when the file is not a UTF-8 CSV or an XLSX workbook, unpacks
+    past ``limits`` (XLSX), has no header row, repeats a column or lacks a required one.
     """
-    return TableReader(path, filename, columns)
+    return TableReader(path, filename, columns, limits)
 
 
-def read_rows(path: Path, filename: str, columns: Sequence[Column]) -> Iterator[tuple[int, dict[str, object]]]:
+def read_rows(path: Path, filename: str, columns: Sequence[Column],
+              limits: XlsxLimits | None = None) -> Iterator[tuple[int, dict[str, object]]]:
     """``(row_number, {field: cell})`` for every data row of the file, streamed."""
-    with open_table(path, filename, columns) as table:
+    with open_table(path, filename, columns, limits) as table:
         yield from table.rows()
 
 
-__all__ = ["Column", "ImportFileError", "TableReader", "file_kind", "normalize_header", "open_table", "read_rows"]
+__all__ = ["Column", "ImportFileError", "TableReader", "XlsxLimits", "check_xlsx_package", "file_kind",
+           "normalize_header", "open_table", "read_rows"]

@@ -59,7 +59,7 @@ class TemplateController(Controller):
     async def preview(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                       event: FromPath[str], channel: FromPath[str], data: JSONBody[TemplateIn]) -> Rendered:
         _tenant_admin(actor)
-        return templates.check_template(event, channel, data.subject, data.body)
+        return await templates.check_template(event, channel, data.subject, data.body)
 
     @put("/{event:str}/{channel:str}", summary="保存自定义模板（保存前校验语法、变量与沙箱）")
     async def save(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],

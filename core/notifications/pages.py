@@ -91,7 +91,7 @@ class NotificationPages(Controller):
         form = {"subject": str(data.get("subject") or ""), "body": str(data.get("body") or "").replace("\r\n", "\n")}
         try:
             if data.get("_action") == "preview":
-                preview = templates.check_template(event, channel, form["subject"], form["body"])
+                preview = await templates.check_template(event, channel, form["subject"], form["body"])
                 return self._template_page(portal, current, form, preview=preview)
             await templates.save_override(portal.tenant, actor.id, event, channel, form["subject"], form["body"])
         except DomainError as exc:

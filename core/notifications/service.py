@@ -9,31 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timezone
-from functools import lru_cache
 
-import jinja2
 import msgspec
-from jinja2.sandbox import SandboxedEnvironment
 
 from core.accounts.identity import mask_email, mask_id_numbers_in, mask_phone
 from core.errors import DomainError
+from core.notifications.rendering import render_text  # bounded: tenant admins write templates
 from core.notifications.sender import mask_codes
 from core.notifications.tables import Notification, TemplateOverride
 from core.plugins import ProvinceHooks
-
-
-@lru_cache(maxsize=1)
-def _environment() -> SandboxedEnvironment:
-    return SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
-
-
-@lru_cache(maxsize=2048)
-def _compile(source: str) -> jinja2.Template:
-    return _environment().from_string(source)
-
-
-def render_text(subject: str, body: str, context: dict) -> tuple[str, str]:
-    return (_compile(subject).render(**context) if subject else ""), _compile(body).render(**context).strip()
 
 
 async def template_for(tenant_id: int, hooks: ProvinceHooks, event: str, channel: str) -> tuple[str, str, str]:

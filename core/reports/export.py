@@ -3,15 +3,15 @@ the Chinese) and as an XLSX workbook. Both carry exactly the same header and fig
 
 from __future__ import annotations
 
-import csv
 import io
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from core.reports.deadlines import LOCAL_TIME
 from core.reports.schemas import UnitReport, UnitRow
+from core.tabular import csv_bytes, xlsx_cell, xlsx_row
 
 
 def row_label(row: UnitRow) -> str:
@@ -54,12 +54,7 @@ def filename(report: UnitReport, extension: str) -> str:
 
 
 def to_csv(report: UnitReport) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    header, lines = table(report)
-    writer.writerow(header)
-    writer.writerows(lines)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes(*table(report))
 
 
 def to_xlsx(report: UnitReport, tenant_name: str) -> bytes:
@@ -73,8 +68,8 @@ def to_xlsx(report: UnitReport, tenant_name: str) -> bytes:
     sheet.column_dimensions["C"].width = 14
     sheet.freeze_panes = "D5"
 
-    def cell(value, *, bold: bool = False, fill: bool = False, wrap: bool = False) -> WriteOnlyCell:
-        c = WriteOnlyCell(sheet, value=value)
+    def cell(value, *, bold: bool = False, fill: bool = False, wrap: bool = False) -> Cell:
+        c = xlsx_cell(sheet, value)
         if bold:
             c.font = Font(bold=True)
         if fill:
@@ -83,13 +78,16 @@ def to_xlsx(report: UnitReport, tenant_name: str) -> bytes:
             c.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         return c
 
+    # Names come from tenant admins (units) and plugins (categories): every row goes through
+    # core.tabular, so none of them is ever stored as a formula.
     sheet.append([cell(f"{tenant_name} · {report.unit.name}（{report.unit.code}）各下级单位统计", bold=True)])
     generated = report.generated_at.astimezone(LOCAL_TIME)
-    sheet.append([f"统计期间（按创建时间）：{period(report)}", None, None, f"生成时间：{generated:%Y-%m-%d %H:%M}"])
+    sheet.append(xlsx_row(sheet, [f"统计期间（按创建时间）：{period(report)}", None, None,
+                                  f"生成时间：{generated:%Y-%m-%d %H:%M}"]))
     sheet.append([])
     sheet.append([cell(h, bold=True, fill=True, wrap=True) for h in header])
     for line, row in zip(lines, report.lines()):
-        sheet.append([cell(v, bold=True) for v in line] if row.kind == "total" else line)
+        sheet.append([cell(v, bold=True) for v in line] if row.kind == "total" else xlsx_row(sheet, line))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
