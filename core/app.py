@@ -16,6 +16,7 @@ from litestar.types import Receive, Scope, Send
 
 from core import db
 from core.accounts.api import AdminLearnersController, AuthController, MeController, UnitStaffController
+from core.accounts.audit_api import AuditController, MyAccessLogController
 from core.achievements.api import MyAchievementsController, StaffEvidenceController
 from core.catalog.api import CatalogController
 from core.certificates import keys as proof_keys
@@ -183,6 +184,7 @@ def create_app(
             MyAchievementsController, StaffEvidenceController, RuleController, AchievementRulesController,
             MyApplicationsController, ReviewController, ReportController,
             VerifyController, ProofKeysController, MyProofsController, AdminProofsController,
+            AuditController, MyAccessLogController,
         ],
         dependencies={"tenant": Provide(resolve_tenant)},
     )

@@ -1,14 +1,266 @@
-"""The audit log: who looked at or changed something sensitive, when, from where."""
+"""The audit log: who looked at or changed something sensitive, when, from where — written by
+``audit`` and read back by admins (``audit_log``, scoped to their subtree) and by each learner
+(``views_of_me``: which staff saw their ID number, ID scan or files).
+
+An entry names its target as ``account:{id}``; that account is kept in ``subject_id`` too, so
+"entries about learners under this unit" is one indexed join. No entry holds a full ID number:
+what a staff member types as a reason is masked before it is stored.
+"""
 
 from __future__ import annotations
 
-from core.accounts.tables import AuditEntry
-from core.clock import utcnow
+import re
+from collections.abc import AsyncIterator
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from core.accounts.identity import IdentityError, mask_id_numbers_in, validate_id_number
+from core.accounts.login import Principal
+from core.accounts.tables import Account, AuditEntry, StaffRole
+from core.clock import aware, utcnow
+from core.errors import DomainError
+from core.tabular import csv_bytes
+
+AUDIT_ROLES = ("tenant_admin", "unit_admin")
+CHINA = ZoneInfo("Asia/Shanghai")
+ACTION_LABELS = {
+    "learner.reveal_id_number": "查看完整证件号码",
+    "learner.view_id_scan": "查看身份证扫描件",
+    "evidence.view": "查看证明材料",
+    "review_material.view": "查看审核材料",
+    "learner.open_at_window": "窗口开户",
+    "staff.invite": "分配工作人员账号",
+    "staff.create": "创建工作人员账号",
+    "audit.export": "导出审计日志",
+}
+# What a learner is shown: staff reads of their personal data, not the admin work around them.
+LEARNER_VISIBLE = ("learner.reveal_id_number", "learner.view_id_scan", "evidence.view", "review_material.view")
+ROLE_LABELS = {"tenant_admin": "管理中心管理员", "unit_admin": "单位管理员", "committee": "认定委员会成员"}
+EXPORT_LIMIT = 20_000
+CSV_HEADER = ["序号", "时间", "操作人", "操作人姓名", "操作人单位", "操作", "对象", "对象姓名", "对象证件号码（脱敏）",
+              "原因或说明", "结果", "客户端地址"]
+_SUBJECT = re.compile(r"account:(\d+)")
+
+
+class AuditError(DomainError):
+    pass
 
 
 async def audit(tenant_id: int | None, actor_id: int | None, action: str, target: str = "", detail: str = "",
                 client: str = "") -> int:
+    subject = _SUBJECT.fullmatch(target)
     entry = AuditEntry(tenant_id=tenant_id, actor_id=actor_id, action=action, target=target,
-                       detail=detail[:500], client=client[:64], created_at=utcnow())
+                       subject_id=int(subject.group(1)) if subject else None,
+                       detail=mask_id_numbers_in(detail)[:500], client=client[:64], created_at=utcnow())
     await entry.save()
     return entry.id
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading, for admins
+
+
+class AuditEvent(msgspec.Struct, kw_only=True):
+    """One entry as admins see it. ``actor`` is the staff member's username (empty for the
+    command line), ``target`` the account concerned (``account:{id}``), whose name and ID
+    number are shown masked; ``result`` is ``ok``: only what was done is written."""
+
+    seq: int
+    at: datetime
+    actor: str
+    actor_name: str
+    actor_unit: str
+    action: str
+    action_label: str
+    target: str
+    target_name: str
+    target_username: str
+    target_id_number_masked: str
+    reason: str
+    result: str = "ok"
+    client: str
+
+
+class AuditPage(msgspec.Struct, kw_only=True):
+    items: list[AuditEvent]
+    next_cursor: str | None = None
+
+
+class AuditFilter(msgspec.Struct, kw_only=True):
+    """``actor``: a staff username; ``target``: ``account:{id}`` or a username (never an ID
+    number: filters travel in addresses); ``action``; ``date_from``/``date_to``: days in
+    China's time zone, both included."""
+
+    actor: str | None = None
+    target: str | None = None
+    action: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+
+
+def _day(field: str, text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise AuditError(f"日期格式应为 YYYY-MM-DD（年-月-日），收到“{text}”", 400, extra={"field": field}) from None
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), CHINA).astimezone(timezone.utc)
+
+
+async def _target_id(tenant_id: int, text: str) -> int:
+    """The account a target filter names; 0 (matches nothing) for an unknown one."""
+    text = text.strip()
+    if found := _SUBJECT.fullmatch(text):
+        return int(found.group(1))
+    try:
+        validate_id_number(text.removeprefix("S").removeprefix("s"))
+    except IdentityError:
+        pass
+    else:
+        raise AuditError("证件号码不能作为查询条件放在网址中，请从学习者详情页的“查看记录”进入", 400,
+                         extra={"field": "target"})
+    row = await Account.select(Account.id).where(Account.tenant_id == tenant_id, Account.username == text).first()
+    return row["id"] if row else 0
+
+
+def require_auditor(viewer: Principal) -> None:
+    if not viewer.has_role(*AUDIT_ROLES):
+        raise AuditError("只有管理员可以查看审计日志", 403)
+
+
+async def audit_log(tenant_id: int, viewer: Principal, filters: AuditFilter, *, cursor: int | None,
+                    limit: int) -> AuditPage:
+    """Entries of the tenant, newest first, keyset-paged by ``seq``. A tenant admin sees all of
+    them; a unit admin those whose target account or actor belongs to a unit in their subtree."""
+    require_auditor(viewer)
+    start, end = _day("from", filters.date_from), _day("to", filters.date_to)
+    if start and end and start > end:
+        raise AuditError("结束日期不能早于开始日期", 400, extra={"field": "to"})
+    sql = ("SELECT e.id, e.created_at, e.action, e.target, e.detail, e.client, "
+           "a.username AS actor_username, a.real_name AS actor_name, au.name AS actor_unit, "
+           "s.real_name AS target_name, s.username AS target_username, s.id_number_masked AS target_masked "
+           "FROM audit_entry e "
+           "LEFT JOIN account s ON s.id = e.subject_id AND s.tenant_id = e.tenant_id "
+           "LEFT JOIN org_unit su ON su.id = s.unit_id AND su.tenant_id = e.tenant_id "
+           "LEFT JOIN account a ON a.id = e.actor_id AND a.tenant_id = e.tenant_id "
+           "LEFT JOIN org_unit au ON au.id = a.unit_id AND au.tenant_id = e.tenant_id "
+           "WHERE e.tenant_id = {}")
+    args: list = [tenant_id]
+    if not viewer.has_role("tenant_admin"):
+        paths = sorted({g.unit_path for g in viewer.grants if g.role in AUDIT_ROLES})
+        sql += " AND (" + " OR ".join("su.path LIKE {} OR au.path LIKE {}" for _ in paths) + ")"
+        for path in paths:
+            args += [f"{path}%", f"{path}%"]
+    if filters.actor:
+        sql += " AND a.username = {}"
+        args.append(filters.actor.strip())
+    if filters.target:
+        sql += " AND e.subject_id = {}"
+        args.append(await _target_id(tenant_id, filters.target))
+    if filters.action:
+        sql += " AND e.action = {}"
+        args.append(filters.action)
+    if start:
+        sql += " AND e.created_at >= {}"
+        args.append(_midnight(start))
+    if end:
+        sql += " AND e.created_at < {}"
+        args.append(_midnight(end + timedelta(days=1)))
+    if cursor:
+        sql += " AND e.id < {}"
+        args.append(cursor)
+    sql += " ORDER BY e.id DESC LIMIT {}"
+    args.append(limit + 1)
+    rows = await AuditEntry.raw(sql, *args)
+    items = [AuditEvent(
+        seq=r["id"], at=_moment(r["created_at"]), actor=r["actor_username"] or "", actor_name=r["actor_name"] or "",
+        actor_unit=r["actor_unit"] or "", action=r["action"], action_label=ACTION_LABELS.get(r["action"], r["action"]),
+        target=r["target"], target_name=r["target_name"] or "",
+        target_username=mask_id_numbers_in(r["target_username"] or ""), target_id_number_masked=r["target_masked"] or "",
+        reason=mask_id_numbers_in(r["detail"] or ""), client=r["client"] or "",
+    ) for r in rows[:limit]]
+    return AuditPage(items=items, next_cursor=str(items[-1].seq) if len(rows) > limit else None)
+
+
+def _moment(value) -> datetime:
+    return aware(datetime.fromisoformat(value) if isinstance(value, str) else value)
+
+
+async def _all(tenant_id: int, viewer: Principal, filters: AuditFilter) -> AsyncIterator[AuditEvent]:
+    cursor, count = None, 0
+    while True:
+        found = await audit_log(tenant_id, viewer, filters, cursor=cursor, limit=500)
+        for item in found.items:
+            count += 1
+            if count > EXPORT_LIMIT:
+                return
+            yield item
+        if found.next_cursor is None:
+            return
+        cursor = int(found.next_cursor)
+
+
+async def export(tenant_id: int, viewer: Principal, filters: AuditFilter, fmt: str, client: str) -> bytes:
+    """The entries the filters select, newest first (at most ``EXPORT_LIMIT``), as CSV (through
+    ``csv_bytes``: a reason typed as ``=HYPERLINK(…)`` never runs in a spreadsheet) or JSON
+    lines. The export is itself audited: the log holds names of learners and staff."""
+    items = [item async for item in _all(tenant_id, viewer, filters)]
+    await audit(tenant_id, viewer.id, "audit.export", "", f"{fmt} {len(items)} 条 " + msgspec.json.encode(
+        {k: v for k, v in msgspec.structs.asdict(filters).items() if v}).decode(), client)
+    if fmt == "jsonl":
+        return b"".join(msgspec.json.encode(item) + b"\n" for item in items)
+    rows = [[i.seq, f"{i.at.astimezone(CHINA):%Y-%m-%d %H:%M:%S}", i.actor, i.actor_name, i.actor_unit, i.action_label,
+             i.target, i.target_name, i.target_id_number_masked, i.reason, "成功" if i.result == "ok" else i.result, i.client]
+            for i in items]
+    if len(items) == EXPORT_LIMIT:
+        rows.append(["", "", "", "", "", f"仅导出最新的 {EXPORT_LIMIT} 条，请缩小日期范围后分批导出"])
+    return csv_bytes(CSV_HEADER, rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading, for the learner
+
+
+class StaffView(msgspec.Struct, kw_only=True):
+    """A staff read of a learner's personal data, as the learner is shown it."""
+
+    at: datetime
+    action: str
+    action_label: str
+    viewer: str  # the unit and role of the staff member
+
+
+class StaffViewPage(msgspec.Struct, kw_only=True):
+    items: list[StaffView]
+    next_cursor: str | None = None
+
+
+async def views_of_me(tenant_id: int, learner_id: int, *, cursor: int | None, limit: int) -> StaffViewPage:
+    """Who among the staff saw the learner's full ID number, ID scan, evidence or review
+    materials, newest first.
+
+    The learner is told the unit and the role, not the staff member's name: staff names are
+    personal data too, and a learner who disputes a look takes it up with the unit, whose
+    admins see the name in their own log. Unit and role are enough to hold the bank to account."""
+    query = AuditEntry.select(AuditEntry.id, AuditEntry.created_at, AuditEntry.action, AuditEntry.actor_id).where(
+        AuditEntry.tenant_id == tenant_id, AuditEntry.subject_id == learner_id,
+        AuditEntry.action.is_in(list(LEARNER_VISIBLE)))
+    if cursor:
+        query = query.where(AuditEntry.id < cursor)
+    rows = await query.order_by(AuditEntry.id, ascending=False).limit(limit + 1)
+    actors = {r["actor_id"] for r in rows[:limit] if r["actor_id"]}
+    roles: dict[int, str] = {}
+    for grant in await StaffRole.select(StaffRole.account_id, StaffRole.role, StaffRole.unit_id.name).where(
+            StaffRole.tenant_id == tenant_id, StaffRole.account_id.is_in(list(actors) or [0])).order_by(StaffRole.id):
+        roles.setdefault(grant["account_id"], f"{grant['unit_id.name']} · {ROLE_LABELS.get(grant['role'], '工作人员')}")
+    items = [StaffView(at=aware(r["created_at"]), action=r["action"], action_label=ACTION_LABELS[r["action"]],
+                       viewer=roles.get(r["actor_id"], "工作人员")) for r in rows[:limit]]
+    return StaffViewPage(items=items, next_cursor=str(rows[limit - 1]["id"]) if len(rows) > limit else None)

@@ -294,16 +294,28 @@ async def learner_for_staff(tenant: TenantContext, actor: Principal, account_id:
 _SCAN_TYPES = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif"}
 
 
-async def id_scan_for_staff(tenant: TenantContext, actor: Principal, account_id: int) -> dict:
+async def id_scan_for_staff(tenant: TenantContext, actor: Principal, account_id: int, reason: str | None = None,
+                            client: str = "") -> dict:
     """The ID-card scan a learner registered with (``storage_key``, ``filename``,
-    ``content_type``), for an admin in scope reviewing the account; 404 if there is none.
-    Each look is written to the audit log."""
+    ``content_type``), for an admin in scope who reviews the account now (it waits for the
+    review this tenant makes) or who gives a ``reason`` — the audited reveal, as for the full
+    ID number. Without either 403; no scan 404. Each look is audited with its reason."""
     _require_admin(actor)
     row = await _learner_in_scope(tenant, actor, account_id)
     if not row["id_scan_key"]:
         raise AccountError("该账户没有身份证扫描件", 404)
+    policy = tenant.hooks.registration_policy
+    reviewing = row["status"] == "pending_review" and (policy.account_review or policy.activation_review)
+    if reason is not None and reason.strip():
+        detail = reason.strip()
+    elif reviewing:
+        detail = "账户审核"
+    elif reason is None:
+        raise AccountError("该账户不在审核中：查看身份证扫描件须说明原因（将记入审计日志）", 403)
+    else:
+        raise _field_error("reason", "请说明查看身份证扫描件的原因")
     ext = row["id_scan_key"].rsplit(".", 1)[-1]
-    await audit(tenant.id, actor.id, "learner.view_id_scan", f"account:{account_id}")
+    await audit(tenant.id, actor.id, "learner.view_id_scan", f"account:{account_id}", detail, client)
     return {"storage_key": row["id_scan_key"], "filename": f"id-scan.{ext}",
             "content_type": _SCAN_TYPES.get(ext, "application/octet-stream")}
 

@@ -74,7 +74,8 @@ async def _learner_page(portal: Portal, viewer: Principal, account_id: int, *, h
     response = page("accounts/staff_learner.html", portal, status=http_status, title=f"学习者：{account.real_name}",
                     account=account, details=details, facts=facts, profile=profile, form=form or {},
                     errors=errors or {}, revealed=revealed, status_labels=STATUS_LABELS, source_labels=SOURCE_LABELS,
-                    review_open=_review_open(portal) and account.status == "pending_review")
+                    review_open=_review_open(portal) and account.status == "pending_review",
+                    audit_url=portal.url("staff/audit") + "?" + urlencode({"target": f"account:{account.id}"}))
     if revealed is not None:  # the full number is shown once: never kept by a cache or the back button
         response.headers["Cache-Control"] = "no-store"
     return response
@@ -189,6 +190,23 @@ class StaffLearnerPages(Controller):
 
     @get("/{account_id:int}/id-scan")
     async def id_scan(self, request: Request, portal: NamedDependency[Portal], account_id: FromPath[int]) -> Response:
+        """The scan for the account review; any other look goes through the form below."""
         viewer = portal.require_staff(*ADMIN_ROLES)
-        row = await staff.id_scan_for_staff(portal.tenant, viewer, account_id)
+        row = await staff.id_scan_for_staff(portal.tenant, viewer, account_id, client=client_address(request))
+        return await file_response(request.app.state.storage, row)
+
+    @post("/{account_id:int}/id-scan", status_code=200)
+    async def reveal_id_scan(self, request: Request, portal: NamedDependency[Portal], account_id: FromPath[int],
+                             data: FormData) -> Response:
+        """The audited reveal of the scan: the reason goes to the audit log, the picture comes
+        back on this response (never kept by a cache)."""
+        viewer = portal.require_staff(*ADMIN_ROLES)
+        reason = str(data.get("scan_reason", "")).strip()
+        try:
+            row = await staff.id_scan_for_staff(portal.tenant, viewer, account_id, reason, client_address(request))
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            return await _learner_page(portal, viewer, account_id, http_status=exc.status,
+                                       form={"scan_reason": reason}, errors={"scan_reason": str(exc)})
         return await file_response(request.app.state.storage, row)

@@ -85,12 +85,14 @@ class AccountReview(Table, tablename="account_review"):
 
 
 class AuditEntry(Table, tablename="audit_entry"):
-    """Who looked at or changed something sensitive, e.g. a full ID number."""
+    """Who looked at or changed something sensitive, e.g. a full ID number. ``subject_id`` is
+    the account ``target`` names (``account:{id}``), for scoping the log to a subtree."""
 
     tenant_id = ForeignKey(Tenant, null=True)
     actor_id = Integer(null=True, default=None)
     action = Varchar(length=64)
     target = Varchar(length=128, default="")
+    subject_id = Integer(null=True, default=None)
     detail = Varchar(length=500, default="")
     client = Varchar(length=64, default="")
     created_at = Timestamptz()

@@ -14,10 +14,11 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.params import Body, FromPath, JSONBody, QueryParameter
 from litestar.response import Redirect, Stream
 
-from core.accounts.api import provide_principal, provide_staff
+from core.accounts.api import client_address, provide_principal, provide_staff
 from core.accounts.login import Principal
 from core.achievements import service
 from core.achievements.schemas import AchievementIn, AchievementOut, AchievementPage, DuplicateClaim, EvidenceOut, Summary
+from core.reviews import service as reviews
 from core.storage import Storage
 from core.storage.uploads import single_file
 from core.tenancy.service import TenantContext
@@ -96,10 +97,10 @@ class StaffEvidenceController(Controller):
     tags = ["staff"]
     dependencies = {"principal": Provide(provide_principal), "actor": Provide(provide_staff)}
 
-    @get("/evidence/{evidence_id:int}", summary="工作人员查看其管辖范围内学习者的证明材料")
+    @get("/evidence/{evidence_id:int}", summary="审核人查看其当前可审核或已审核申请的证明材料（记入审计日志）")
     async def download(self, request: Request, tenant: NamedDependency[TenantContext],
                        actor: NamedDependency[Principal], evidence_id: FromPath[int]) -> Response:
-        row = await service.evidence_for_staff(tenant, evidence_id, lambda path: actor.covers(path, *ADMIN_ROLES))
+        row = await reviews.evidence_for_staff(tenant, actor, evidence_id, client_address(request))
         return await file_response(request.app.state.storage, row)
 
     @get("/integrity/certificates", summary="同一证书编号被多名学习者申报的成果")

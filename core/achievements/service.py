@@ -280,16 +280,6 @@ async def evidence_for_owner(tenant: TenantContext, learner_id: int, achievement
     return row
 
 
-async def evidence_for_staff(tenant: TenantContext, evidence_id: int, covers) -> dict:
-    """The evidence row if ``covers(unit_path)`` says the staff member's scope includes the
-    learner's unit; otherwise 404, as if it did not exist."""
-    row = await Evidence.select(*Evidence.all_columns(), Evidence.achievement_id.learner_id.unit_id.path).where(
-        Evidence.id == evidence_id, Evidence.tenant_id == tenant.id).first()
-    if row is None or not covers(row["achievement_id.learner_id.unit_id.path"]):
-        raise AchievementError("未找到该材料", 404)
-    return row
-
-
 # ---------------------------------------------------------------------------------------------
 # Integrity
 

@@ -12,11 +12,13 @@ import uuid
 
 import msgspec
 
+from core.accounts.audit import audit
 from core.accounts.login import Principal
 from core.accounts.tables import Account
-from core.achievements.tables import Achievement
+from core.achievements.tables import Achievement, Evidence
 from core.catalog.tables import CatalogEntry
 from core.certificates import issuing as proofs
+from core.certificates.tables import ProofRequestItem
 from core.clock import utcnow
 from core.errors import DomainError
 from core.hierarchy.tables import OrgUnit
@@ -377,15 +379,82 @@ async def step_materials(tenant: TenantContext, actor: Principal, application_id
                         size=m["size"], sha256=m["sha256"]) for m in rows]
 
 
-async def material_file(tenant: TenantContext, actor: Principal, application_id: int, material_id: int) -> dict:
+async def material_file(tenant: TenantContext, actor: Principal, application_id: int, material_id: int,
+                        client: str = "") -> dict:
     """A review material's row (``storage_key``, ``filename``, ``content_type``) for staff who
-    may see the application; 404 otherwise."""
+    may open the application's files (``_file_basis``); 404 if they may not see it at all,
+    403 if they see it but it is not at their step. The read is audited."""
     row = await _visible(tenant, actor, application_id)
+    basis = await _file_basis(actor, row)
     material = await ReviewMaterial.select().where(ReviewMaterial.id == material_id, ReviewMaterial.tenant_id == tenant.id,
                                                    ReviewMaterial.application_id == row["id"]).first()
     if material is None:
         raise ReviewError("未找到该材料", 404)
+    await audit(tenant.id, actor.id, "review_material.view", f"account:{row['learner_id']}",
+                f"material:{material_id} application:{row['id']} {basis}", client)
     return material
+
+
+async def may_open_files(tenant: TenantContext, actor: Principal, application_id: int) -> bool:
+    """Whether the application's files would open for ``actor`` (pages link them only then)."""
+    row = await _visible(tenant, actor, application_id)
+    try:
+        await _file_basis(actor, row)
+    except ReviewError:
+        return False
+    return True
+
+
+def _outcome_ids(row: dict, listed: dict[int, list[tuple[int, str]]]) -> list[int]:
+    """The outcomes an application is about: its achievement, or those a proof request lists."""
+    return [i for i in (row["achievement_id"], *(a for a, _ in listed.get(row["id"], []))) if i]
+
+
+async def evidence_file(tenant: TenantContext, actor: Principal, application_id: int, evidence_id: int,
+                        client: str = "") -> dict:
+    """An evidence row of one of the application's outcomes, on the terms of ``material_file``."""
+    row = await _visible(tenant, actor, application_id)
+    basis = await _file_basis(actor, row)
+    outcomes = _outcome_ids(row, await proofs.listed_outcomes([row["id"]]))
+    evidence = await Evidence.select().where(Evidence.id == evidence_id, Evidence.tenant_id == tenant.id,
+                                             Evidence.achievement_id.is_in(outcomes or [0])).first()
+    if evidence is None:
+        raise ReviewError("未找到该材料", 404)
+    await audit(tenant.id, actor.id, "evidence.view", f"account:{row['learner_id']}",
+                f"evidence:{evidence_id} application:{row['id']} {basis}", client)
+    return evidence
+
+
+async def evidence_for_staff(tenant: TenantContext, actor: Principal, evidence_id: int, client: str = "") -> dict:
+    """An evidence row by its id alone (``/admin/evidence/{id}``), through any application of
+    its outcome whose files the actor may open; an outcome no application is about only for
+    tenant admins (oversight). 403 when the actor sees such an application or administers
+    the learner's unit, 404 otherwise (as if it did not exist). The read is audited."""
+    evidence = await Evidence.select(*Evidence.all_columns(), Evidence.achievement_id.learner_id,
+                                     Evidence.achievement_id.learner_id.unit_id.path).where(
+        Evidence.id == evidence_id, Evidence.tenant_id == tenant.id).first()
+    if evidence is None:
+        raise ReviewError("未找到该材料", 404)
+    listing = [r["application_id"] for r in await ProofRequestItem.select(ProofRequestItem.application_id).where(
+        ProofRequestItem.achievement_id == evidence["achievement_id"])]
+    ids = [r["id"] for r in await Application.select(Application.id).where(
+        Application.tenant_id == tenant.id,
+        (Application.achievement_id == evidence["achievement_id"]) | Application.id.is_in(listing or [0]),
+    ).order_by(Application.id, ascending=False)]
+    refusal = None
+    for application_id in ids:
+        try:
+            return await evidence_file(tenant, actor, application_id, evidence_id, client)
+        except ReviewError as exc:
+            if exc.status == 403:
+                refusal = exc
+    if not ids and actor.has_role("tenant_admin"):
+        await audit(tenant.id, actor.id, "evidence.view", f"account:{evidence['achievement_id.learner_id']}",
+                    f"evidence:{evidence_id} 管理中心监督查阅", client)
+        return evidence
+    if refusal is None and actor.covers(evidence["achievement_id.learner_id.unit_id.path"], "tenant_admin", "unit_admin"):
+        refusal = ReviewError(NOT_AT_YOUR_STEP, 403)
+    raise refusal or ReviewError("未找到该材料", 404)
 
 
 async def _review_items(tenant: TenantContext, rows: list[dict]) -> list[ReviewItem]:
@@ -441,6 +510,28 @@ async def _visible(tenant: TenantContext, actor: Principal, application_id: int)
     if actor.covers(row["learner_id.unit_id.path"], "tenant_admin", "unit_admin"):
         return row
     raise ReviewError("未找到该申请", 404)
+
+
+NOT_AT_YOUR_STEP = "只有当前环节的审核人和已审核过本申请的审核人可以查看申请材料；该申请不在您可审核的环节"
+
+
+async def _file_basis(actor: Principal, row: dict) -> str:
+    """Why ``actor`` may open the files of application ``row`` (``_visible`` already): it is
+    at a step they may decide now, or they decided one of its steps; else 403.
+
+    Tenant admins may open every file of their tenant. A bank's management centre answers
+    complaints, appeals and inspections and must be able to look at any application; what a
+    careful bank asks in return is accountability, not a wall: the read is audited as
+    oversight (监督查阅), and the audit log shows it to the other admins and to the learner."""
+    chain = decode_chain(row["chain"])
+    if row["status"] in OPEN and may_decide(actor, chain.steps[row["current_step"]]):
+        return "当前环节审核"
+    if await ReviewRecord.exists().where(ReviewRecord.application_id == row["id"], ReviewRecord.actor_id == actor.id,
+                                         ReviewRecord.decision.is_in(["approve", "reject"])):
+        return "已审核"
+    if actor.has_role("tenant_admin"):
+        return "管理中心监督查阅"
+    raise ReviewError(NOT_AT_YOUR_STEP, 403)
 
 
 async def review_detail(tenant: TenantContext, actor: Principal, application_id: int) -> tuple[ApplicationOut, dict]:

@@ -16,6 +16,7 @@ from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, QueryParameter
 
+from core.accounts.api import client_address
 from core.accounts.login import Principal
 from core.achievements import service as achievements
 from core.achievements.api import file_response
@@ -200,6 +201,7 @@ async def detail_context(portal: Portal, viewer: Principal, application_id: int)
         "target": await get_entry(portal.tenant.id, application.target_catalog_entry_id)
         if application.target_catalog_entry_id and not application.rule_id else None,
         "step": step, "may_decide": decider, "definition": definition,
+        "may_open_files": await service.may_open_files(portal.tenant, viewer, application_id),
         "pending_materials": await service.step_materials(portal.tenant, viewer, application_id) if decider else [],
         "prefill": opinion_prefill(definition.opinion if definition else None,
                                    await _unit_name(portal, viewer, step), viewer.real_name)
@@ -311,21 +313,14 @@ class StaffReviewPages(Controller):
     @get("/{application_id:int}/evidence/{evidence_id:int}")
     async def evidence(self, request: Request, portal: NamedDependency[Portal], application_id: FromPath[int],
                        evidence_id: FromPath[int]) -> Response:
-        """A learner's evidence file, for a reviewer who may see the application it belongs to."""
+        """A learner's evidence file, for a reviewer at (or past) the application's step."""
         viewer = portal.require_staff()
-        application, learner = await service.review_detail(portal.tenant, viewer, application_id)
-        ids = [application.achievement_id, *(getattr(application, "achievement_ids", []) or [])]
-        for achievement_id in filter(None, ids):
-            try:
-                row = await achievements.evidence_for_owner(portal.tenant, learner["id"], achievement_id, evidence_id)
-            except DomainError:
-                continue
-            return await file_response(request.app.state.storage, row)
-        raise DomainError("未找到该材料", 404)
+        row = await service.evidence_file(portal.tenant, viewer, application_id, evidence_id, client_address(request))
+        return await file_response(request.app.state.storage, row)
 
     @get("/{application_id:int}/materials/{material_id:int}")
     async def material_file(self, request: Request, portal: NamedDependency[Portal], application_id: FromPath[int],
                             material_id: FromPath[int]) -> Response:
         viewer = portal.require_staff()
-        row = await service.material_file(portal.tenant, viewer, application_id, material_id)
+        row = await service.material_file(portal.tenant, viewer, application_id, material_id, client_address(request))
         return await file_response(request.app.state.storage, row)

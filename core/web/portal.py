@@ -96,6 +96,7 @@ class Portal:
             items += [("staff/catalog", "名录"), ("staff/rules", "规则")]
             if admin:
                 items += [("staff/reports", "统计"), ("staff/notifications", "发送记录")]
+                items.append(("staff/audit", "审计日志"))
         return [MenuItem(self.url(path), label) for path, label in items]
 
 

@@ -9,6 +9,7 @@ from litestar.static_files import create_static_files_router
 
 from core.catalog.staff_pages import CatalogStaffPages
 from core.accounts.staff_pages import StaffLearnerPages
+from core.accounts.audit_pages import LearnerPrivacyPages, StaffAuditPages
 from core.errors import DomainError
 from core.hierarchy.pages import StaffUnitPages
 from core.reviews.staff_pages import StaffReviewPages
@@ -37,6 +38,7 @@ TENANT_PAGES += [ActivationPages, PasswordPages, RegistrationPages, PublicPages,
 TENANT_PAGES += [ProofPages, LearnerProofPages]
 TENANT_PAGES += [MyOutcomePages, LearnerApplicationPages]
 TENANT_PAGES += [ReportPages]
+TENANT_PAGES += [StaffAuditPages, LearnerPrivacyPages]
 
 PAGE_ERRORS = {LoginRequired: page_error_handler, DomainError: page_error_handler,
                HTTPException: page_error_handler, Exception: page_error_handler}

@@ -179,6 +179,10 @@ async def test_learners_never_see_each_others_outcomes_and_staff_see_only_their_
     assert (await client.delete(f"{G}/me/achievements/{added['id']}", headers=b)).status_code == 404
     teaching_point = await staff_headers(client, "guangdong", "GD-GOU-TP02", "unit_admin")
     other_point = await staff_headers(client, "guangdong", "GD-GOU-TP01", "unit_admin")
+    # Files open to staff through an application at their step (tests/audit): none yet.
+    assert (await client.get(f"{G}/admin/evidence/{evidence['id']}", headers=teaching_point)).status_code == 403
+    applied = await client.post(f"{G}/me/applications", headers=a, json={"kind": "recognition", "achievement_id": added["id"]})
+    assert applied.status_code == 201, applied.text
     seen = await client.get(f"{G}/admin/evidence/{evidence['id']}", headers=teaching_point, follow_redirects=False)
     assert seen.status_code in (200, 302, 307)
     assert (await client.get(f"{G}/admin/evidence/{evidence['id']}", headers=other_point)).status_code == 404
