@@ -348,3 +348,30 @@ async def test_disabling_staff_needs_an_admin_above_them(client, admin):
     assert done.status_code == 200, done.text
     assert (await client.get(f"{T}/me", headers=below)).status_code == 401
     assert (await client.get(f"{T}/me", headers=peer)).status_code == 200
+
+
+async def test_with_redis_workers_share_the_code_cap_even_in_parallel(settings, plugins, seeded):
+    """Two app instances (as two workers) count code tries together through Redis, and a
+    burst sent to both at once cannot pass a check made before any of it counted."""
+    import msgspec
+    import redis.asyncio as aioredis
+
+    from core.app import create_app
+    from tests.conftest import serve
+
+    url = "redis://127.0.0.1:6379/5"
+    redis = aioredis.from_url(url)
+    await redis.delete(*(await redis.keys("creditbank:limit:code-tries:*")) or ["-"])
+    shared = msgspec.structs.replace(settings, redis_url=url)
+    worker_a, worker_b = create_app(shared, plugins, run_sender=False), create_app(shared, plugins, run_sender=False)
+    body = {"id_number": make_id("330102"), "channel": "sms", "code": "000000", "new_password": "Other-pass-2026"}
+    try:
+        async with serve(worker_a) as a, serve(worker_b) as b:
+            answers = await asyncio.gather(*(worker.post(f"{T}/auth/password/reset", json=body)
+                                             for _ in range(20) for worker in (a, b)))
+            assert sorted(r.status_code for r in answers) == [404] * 30 + [429] * 10
+            assert (await a.post(f"{T}/auth/password/reset", json=body)).status_code == 429
+            assert (await b.post(f"{T}/auth/password/reset", json=body)).status_code == 429
+    finally:
+        await redis.delete(*(await redis.keys("creditbank:limit:code-tries:*")) or ["-"])
+        await redis.aclose()
