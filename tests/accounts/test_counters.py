@@ -84,16 +84,17 @@ async def test_the_right_password_checked_while_the_lock_was_counted_does_not_ge
     finished after: the lock, not that earlier read, decides."""
     await staff_headers(client, "zhejiang", "ZJ-S01", "unit_admin", username="window1")
     verify = login_module.verify_password_async
-    wrong_ones_counted = asyncio.Event()
+    in_check, wrong_ones_counted = asyncio.Event(), asyncio.Event()
 
     async def slow_when_right(password_hash, password):
         if password == STAFF_PASSWORD:
+            in_check.set()
             await wrong_ones_counted.wait()
         return await verify(password_hash, password)
 
     monkeypatch.setattr(login_module, "verify_password_async", slow_when_right)
     right = asyncio.create_task(login(client, "zhejiang", "window1", STAFF_PASSWORD))
-    await asyncio.sleep(0.2)  # the right one has read the (unlocked) account and waits in its check
+    await asyncio.wait_for(in_check.wait(), 10)  # it has read the (unlocked) account and waits in its check
     wrongs = [await login(client, "zhejiang", "window1", f"wrong-password-{i}") for i in range(5)]
     assert [w.status_code for w in wrongs] == [401] * 4 + [423]
     wrong_ones_counted.set()
