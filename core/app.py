@@ -15,8 +15,11 @@ from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.types import Receive, Scope, Send
 
 from core import db
-from core.accounts.api import AdminLearnersController, AuthController, MeController, UnitStaffController
+from core.accounts.api import (
+    AdminAccountsController, AdminLearnersController, AuthController, MeController, UnitStaffController,
+)
 from core.accounts.audit_api import AuditController, MyAccessLogController
+from core.accounts.throttle import throttles
 from core.achievements.api import MyAchievementsController, StaffEvidenceController
 from core.catalog.api import CatalogController
 from core.certificates import keys as proof_keys
@@ -108,6 +111,7 @@ def app_state(settings: Settings, registry: TenantRegistry, engine) -> dict:
         "pii": PiiProtector(settings.secret_key),
         "login_limiter": rate_limiter(settings.redis_url, "login", limit=30, window_seconds=300),
         "upload_limiter": rate_limiter(settings.redis_url, "upload", limit=20, window_seconds=3600),
+        "throttles": throttles(settings.redis_url),  # code tries and activation lookups
         "storage": storage_from_url(settings.storage_url),
         "database_watch": DatabaseWatch(engine),
         "jobs": set(),  # background import tasks, kept referenced until they finish
@@ -179,7 +183,7 @@ def create_app(
     tenant_api = Router(
         path="/t/{tenant_slug:str}/api/v1",
         route_handlers=[
-            tenant_meta, OrgUnitController, AuthController, MeController, AdminLearnersController,
+            tenant_meta, OrgUnitController, AuthController, MeController, AdminLearnersController, AdminAccountsController,
             UnitStaffController, DeliveryLogController, TemplateController, ImportController, CatalogController,
             MyAchievementsController, StaffEvidenceController, RuleController, AchievementRulesController,
             MyApplicationsController, ReviewController, ReportController,

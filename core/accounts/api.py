@@ -11,7 +11,7 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException, TooManyRequestsException
 from litestar.params import Body, FromPath, JSONBody, QueryParameter
 
-from core.accounts import service, staff
+from core.accounts import service, staff, throttle
 from core.accounts.login import Principal, login, principal_for_token
 from core.accounts.schemas import (
     AccountDecision,
@@ -93,13 +93,16 @@ class AuthController(Controller):
         return CodeSent(sent_to=await service.request_code(tenant, pii, data, client_address(request)))
 
     @post("/activation/lookup", status_code=200, summary="激活前查询账户（显示脱敏的基本信息以供核实）")
-    async def activation_lookup(self, tenant: NamedDependency[TenantContext], pii: NamedDependency[PiiProtector],
-                                data: JSONBody[ActivationLookup]) -> ActivationDetails:
+    async def activation_lookup(self, request: Request, tenant: NamedDependency[TenantContext],
+                                pii: NamedDependency[PiiProtector], data: JSONBody[ActivationLookup]) -> ActivationDetails:
+        await throttle.lookup(request.app.state.throttles, tenant, pii, client_address(request),
+                              id_number=data.id_number, username=data.username)
         return await service.activation_details(tenant, pii, data.id_number, data.username)
 
     @post("/activate", status_code=200, summary="用验证码激活导入、受邀或窗口开立的账户并设置密码")
-    async def activate(self, tenant: NamedDependency[TenantContext], pii: NamedDependency[PiiProtector],
+    async def activate(self, request: Request, tenant: NamedDependency[TenantContext], pii: NamedDependency[PiiProtector],
                        data: JSONBody[ActivateIn]) -> AccountOut:
+        await throttle.code_try(request.app.state.throttles, client_address(request))
         return await service.activate(tenant, pii, data)
 
     @post("/register", summary="自助注册，字段见 meta.registration")
@@ -141,13 +144,14 @@ class AuthController(Controller):
         return response
 
     @post("/password", status_code=204, dependencies={"principal": Provide(provide_principal)}, summary="修改密码")
-    async def change_password(self, tenant: NamedDependency[TenantContext], principal: NamedDependency[Principal],
-                              data: JSONBody[PasswordChange]) -> None:
-        await service.change_password(tenant, principal.id, data.old_password, data.new_password)
+    async def change_password(self, request: Request, tenant: NamedDependency[TenantContext],
+                              principal: NamedDependency[Principal], data: JSONBody[PasswordChange]) -> None:
+        await service.change_password(tenant, principal.id, data.old_password, data.new_password, keep_token=_token(request))
 
     @post("/password/reset", status_code=204, summary="用验证码重置密码")
-    async def reset_password(self, tenant: NamedDependency[TenantContext], pii: NamedDependency[PiiProtector],
-                             data: JSONBody[PasswordReset]) -> None:
+    async def reset_password(self, request: Request, tenant: NamedDependency[TenantContext],
+                             pii: NamedDependency[PiiProtector], data: JSONBody[PasswordReset]) -> None:
+        await throttle.code_try(request.app.state.throttles, client_address(request))
         await service.reset_password(tenant, pii, data)
 
 
@@ -195,6 +199,22 @@ class AdminLearnersController(Controller):
     async def reveal(self, request: Request, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                      pii: NamedDependency[PiiProtector], account_id: FromPath[int], data: JSONBody[RevealIn]) -> FullIdNumber:
         return await staff.reveal_id_number(tenant, pii, actor, account_id, data.reason, client_address(request))
+
+
+class DisableIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    reason: Annotated[str, msgspec.Meta(max_length=500)]
+
+
+class AdminAccountsController(Controller):
+    path = "/admin/accounts"
+    tags = ["staff"]
+    dependencies = {"principal": Provide(provide_principal), "actor": Provide(provide_staff)}
+
+    @post("/{account_id:int}/disable", status_code=200,
+          summary="停用账户（学习者或下级单位的工作人员），其所有登录随即失效（记入审计日志）")
+    async def disable(self, request: Request, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
+                      account_id: FromPath[int], data: JSONBody[DisableIn]) -> AccountOut:
+        return await staff.disable_account(tenant, actor, account_id, data.reason, client_address(request))
 
 
 class UnitStaffController(Controller):

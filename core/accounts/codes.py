@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta, timezone
 
+from core import db
 from core.accounts.tables import VerificationCode
 from core.clock import aware
 from core.errors import DomainError
@@ -85,7 +86,7 @@ async def check_code(tenant: TenantContext, pii: PiiProtector, *, purpose: str, 
     """The id of the live code ``code`` for ``target``; a wrong code counts a try (and is
     committed at once, whatever the caller does next). Consume it with ``consume_code``."""
     now = datetime.now(timezone.utc)
-    row = await VerificationCode.select(VerificationCode.id, VerificationCode.code_hash, VerificationCode.attempts, VerificationCode.expires_at).where(
+    row = await VerificationCode.select(VerificationCode.id, VerificationCode.code_hash, VerificationCode.expires_at).where(
         VerificationCode.tenant_id == tenant.id,
         VerificationCode.target == target,
         VerificationCode.purpose == purpose,
@@ -94,21 +95,37 @@ async def check_code(tenant: TenantContext, pii: PiiProtector, *, purpose: str, 
     if row is None or aware(row["expires_at"]) <= now:
         raise CodeError("验证码已失效，请重新获取")
     if not secrets.compare_digest(row["code_hash"], _hash(pii, tenant.id, purpose, target, code.strip())):
-        attempts = row["attempts"] + 1
-        burned = attempts >= MAX_ATTEMPTS
-        await VerificationCode.update(
-            {VerificationCode.attempts: attempts, **({VerificationCode.used_at: now} if burned else {})}
-        ).where(VerificationCode.id == row["id"])
-        if burned:
+        attempts = await _count_wrong_try(row["id"])
+        if attempts is None:  # burned or used by a request running beside this one
+            raise CodeError("验证码已失效，请重新获取")
+        if attempts >= MAX_ATTEMPTS:
             raise CodeError("验证码错误次数过多，已失效，请重新获取")
         raise CodeError(f"验证码错误，还可尝试 {MAX_ATTEMPTS - attempts} 次")
     return row["id"]
 
 
+# A wrong try counted, and the code burned at the fifth, in one statement: parallel guesses
+# each read the same count, but each increment lands and only one of them can be the fifth.
+# The try is decided by what it returns, never by the row read before.
+_WRONG_TRY_SQL = (
+    "UPDATE verification_code SET attempts = attempts + 1, "
+    "used_at = CASE WHEN attempts + 1 >= $2 THEN $3 ELSE used_at END "
+    "WHERE id = $1 AND used_at IS NULL RETURNING attempts"
+)
+
+
+async def _count_wrong_try(code_id: int) -> int | None:
+    """The code's wrong tries after this one; None when it was no longer live."""
+    rows = await db.fetch(VerificationCode, _WRONG_TRY_SQL, code_id, MAX_ATTEMPTS, datetime.now(timezone.utc))
+    return rows[0]["attempts"] if rows else None
+
+
 async def consume_code(code_id: int) -> None:
-    """Mark the code used, inside the caller's transaction; a code used concurrently → 409."""
-    used = await VerificationCode.update(
-        {VerificationCode.used_at: datetime.now(timezone.utc)}).returning(VerificationCode.id).where(VerificationCode.id == code_id, VerificationCode.used_at.is_null())
+    """Mark the code used, inside the caller's transaction. A right code checked before wrong
+    guesses burned it, or used by another request meanwhile, no longer counts → 409."""
+    used = await VerificationCode.update({VerificationCode.used_at: datetime.now(timezone.utc)}).returning(
+        VerificationCode.id).where(VerificationCode.id == code_id, VerificationCode.used_at.is_null(),
+                                   VerificationCode.attempts < MAX_ATTEMPTS)
     if not used:
-        raise CodeError("验证码已被使用，请重新获取", 409)
+        raise CodeError("验证码已失效或已被使用，请重新获取", 409)
 

@@ -60,6 +60,42 @@ async def _find_for_login(tenant: TenantContext, pii: PiiProtector, identifier: 
     return None
 
 
+# The lock is decided by what these statements return, never by the row read before the
+# password check: parallel requests each read the same count, but each increment lands.
+# A failure after a lock ran out starts a fresh count; failures while locked keep counting
+# (they slipped past the check above in parallel) without extending the lock.
+_COUNT_FAILURE_SQL = (
+    "UPDATE account SET "
+    "failed_logins = CASE WHEN locked_until IS NOT NULL AND locked_until <= $2 THEN 1 ELSE failed_logins + 1 END, "
+    "locked_until = CASE "
+    "WHEN locked_until IS NOT NULL AND locked_until > $2 THEN locked_until "
+    "WHEN (CASE WHEN locked_until IS NOT NULL AND locked_until <= $2 THEN 1 ELSE failed_logins + 1 END) >= $3 THEN $4 "
+    "ELSE NULL END "
+    "WHERE id = $1 RETURNING failed_logins"
+)
+# The right password gets in only if no lock stands at this moment (the same row lock orders
+# it against the failures counted in parallel); it then clears the count.
+_CLEAR_FAILURES_SQL = (
+    "UPDATE account SET failed_logins = 0, locked_until = NULL "
+    "WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2) RETURNING id"
+)
+
+
+async def _count_failure(account_id: int) -> int:
+    """One more wrong password, counted atomically; the count after it."""
+    now = utcnow()
+    rows = await db.fetch(Account, _COUNT_FAILURE_SQL, account_id, now, MAX_FAILURES,
+                          now + timedelta(minutes=LOCK_MINUTES))
+    return rows[0]["failed_logins"] if rows else 0
+
+
+async def _clear_failures(account_id: int) -> bool:
+    """Whether the account is unlocked now (its count then cleared), in one statement. It
+    writes on every login, not only after failures: a count read as clean before the
+    password check may not be clean any more."""
+    return bool(await db.fetch(Account, _CLEAR_FAILURES_SQL, account_id, utcnow()))
+
+
 async def login(tenant: TenantContext, pii: PiiProtector, identifier: str, password: str, *,
                 client: str, limiter: RateLimiter, token_hours: int) -> LoginOut:
     if await limiter.blocked(client):
@@ -72,20 +108,15 @@ async def login(tenant: TenantContext, pii: PiiProtector, identifier: str, passw
     ok = await verify_password_async(account["password_hash"] if account else None, password)
     if not (account and account["password_hash"] and ok):
         await limiter.hit(client)
-        if account and account["password_hash"]:
-            failures = account["failed_logins"] + 1
-            if failures >= MAX_FAILURES:
-                await Account.update({Account.failed_logins: 0, Account.locked_until: now + timedelta(minutes=LOCK_MINUTES)}).where(
-                    Account.id == account["id"])
-                raise AccountError(f"密码错误次数过多，账户已锁定 {LOCK_MINUTES} 分钟", 423)
-            await Account.update({Account.failed_logins: failures}).where(Account.id == account["id"])
+        if account and account["password_hash"] and await _count_failure(account["id"]) >= MAX_FAILURES:
+            raise AccountError(f"密码错误次数过多，账户已锁定 {LOCK_MINUTES} 分钟", 423)
         if account and account["status"] in AWAITING_ACTIVATION:
             raise AccountError(_STATUS_MESSAGES[account["status"]], 403)
         raise AccountError("用户名或密码错误", 401)
     if account["status"] != "active":
         raise AccountError(_STATUS_MESSAGES.get(account["status"], "账户不可用"), 403)
-    if account["failed_logins"] or account["locked_until"]:
-        await Account.update({Account.failed_logins: 0, Account.locked_until: None}).where(Account.id == account["id"])
+    if not await _clear_failures(account["id"]):
+        raise AccountError("密码错误次数过多，账户已锁定，请稍后再试或找回密码", 423)
     token = await issue_token("account", account["id"], tenant.id, token_hours)
     return LoginOut(access_token=token, token_type="bearer", account=await account_out(account))
 

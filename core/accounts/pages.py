@@ -28,8 +28,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from core.accounts import service
-from core.accounts.api import client_address
+from core.accounts import service, throttle
+from core.accounts.api import SESSION_COOKIE, client_address
 from core.accounts.codes import CodeError
 from core.accounts.schemas import ActivateIn, ActivationDetails, CodeRequest, PasswordReset
 from core.errors import DomainError
@@ -113,6 +113,10 @@ def pii_of(portal: Portal) -> PiiProtector:
     return portal.request.app.state.pii
 
 
+def limits_of(portal: Portal) -> throttle.Throttles:
+    return portal.request.app.state.throttles
+
+
 def login_hint(portal: Portal) -> str:
     """What this tenant's learners log in with, e.g. ``用户名、证件号码``."""
     names = {"username": "用户名", "id_number": "证件号码", "email": "电子邮箱", "phone": "手机号码"}
@@ -181,6 +185,7 @@ class ActivationPages(Controller):
             return _account_step(portal, form, {"identifier": "请填写证件号码或用户名"}, 400)
         account = who(form["identifier"])
         try:
+            await throttle.lookup(limits_of(portal), portal.tenant, pii_of(portal), client_address(portal.request), **account)
             details = await service.activation_details(portal.tenant, pii_of(portal), **account)
         except DomainError as exc:
             return _account_step(portal, form, beside(exc, "identifier", **_IDENTIFIER), exc.status)
@@ -219,6 +224,7 @@ class ActivationPages(Controller):
         if problem := _channel_problem(details, form):
             return _verify_step(portal, details, ticket, form, problem, 400)
         try:
+            await throttle.code_try(limits_of(portal), client_address(portal.request))
             await service.check_activation_code(portal.tenant, pii_of(portal), channel=form["channel"],
                                                 email=form["email"] or None, code=form["code"], **account)
         except DomainError as exc:
@@ -237,6 +243,7 @@ class ActivationPages(Controller):
             return _password_step(portal, ticket, problem, 400)
         account = {"id_number": state["id_number"], "username": state["username"]}
         try:
+            await throttle.code_try(limits_of(portal), client_address(portal.request))
             done = await service.activate(portal.tenant, pii_of(portal), ActivateIn(
                 code=state["code"], password=str(data["password"]), channel=state["channel"], email=state["email"],
                 **account))
@@ -283,7 +290,8 @@ class PasswordPages(Controller):
         errors.update(_new_password_problem(data, "new_password", "new_password_confirm", "请输入新密码"))
         if not errors:
             try:
-                await service.change_password(portal.tenant, viewer.id, str(data["old_password"]), str(data["new_password"]))
+                await service.change_password(portal.tenant, viewer.id, str(data["old_password"]), str(data["new_password"]),
+                                              keep_token=portal.request.cookies.get(SESSION_COOKIE))
             except DomainError as exc:
                 errors = beside(exc, "_form", password="new_password")
         if errors:
@@ -338,6 +346,7 @@ class PasswordPages(Controller):
         errors.update(_new_password_problem(data, "new_password", "new_password_confirm", "请输入新密码"))
         if not errors:
             try:
+                await throttle.code_try(limits_of(portal), client_address(portal.request))
                 await service.reset_password(portal.tenant, pii_of(portal), PasswordReset(
                     code=text(data, "code"), new_password=str(data["new_password"]), **state))
             except DomainError as exc:

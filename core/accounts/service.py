@@ -40,6 +40,7 @@ from core.hierarchy.tables import OrgUnit
 from core.security.passwords import hash_password_async, verify_password_async
 from core.security.password_policy import check_password
 from core.security.pii import PiiProtector
+from core.security.tokens import revoke_account_tokens
 from core.storage import Storage
 from core.storage.files import inspect_file
 from core.tenancy.service import TenantContext
@@ -127,6 +128,13 @@ async def activation_details(tenant: TenantContext, pii: PiiProtector, id_number
                              username: str | None) -> ActivationDetails:
     """What the learner checks before activating (the national OUC's 账户状态查询), masked."""
     account = await _awaiting_activation(tenant, pii, id_number, username)
+    if account["kind"] == "staff":
+        # An invitee already holds the code the invitation sent; the lookup answers only what
+        # activating needs, so a guessed username tells nobody whose account it is or where.
+        return ActivationDetails(
+            username=account["username"], real_name="", id_number_masked="", unit_name="", phone_masked="",
+            email_masked="", channels=[c for c, bound in (("sms", account["phone"]), ("email", account["email"])) if bound],
+        )
     unit = await OrgUnit.select(OrgUnit.name).where(OrgUnit.id == account["unit_id"]).first() if account["unit_id"] else None
     policy = tenant.hooks.registration_policy
     return ActivationDetails(
@@ -136,8 +144,8 @@ async def activation_details(tenant: TenantContext, pii: PiiProtector, id_number
         unit_name=unit["name"] if unit else "",
         phone_masked=mask_phone(account["phone"]) if account["phone"] else "",
         email_masked=mask_email(account["email"]) if account["email"] else "",
-        channels=list(policy.activation_channels) if account["kind"] == "learner" else ["sms", "email"],
-        email_wanted=account["kind"] == "learner" and policy.activation_review and "email" in policy.activation_channels,
+        channels=list(policy.activation_channels),
+        email_wanted=policy.activation_review and "email" in policy.activation_channels,
     )
 
 
@@ -428,19 +436,27 @@ async def resend_registration_code(tenant: TenantContext, pii: PiiProtector, use
 # Passwords
 
 
-async def change_password(tenant: TenantContext, account_id: int, old: str, new: str) -> None:
+async def change_password(tenant: TenantContext, account_id: int, old: str, new: str, *,
+                          keep_token: str | None = None) -> None:
+    """A new password for a logged-in account. Every other login of the account (bearer
+    tokens, portal sessions) ends with the old password — whoever else held one may be who
+    it was changed against; ``keep_token``, the login that changed it, stays."""
     account = await Account.select().where(Account.id == account_id, Account.tenant_id == tenant.id).first()
     if account is None or not account["password_hash"] or not await verify_password_async(account["password_hash"], old):
         raise _field_error("old_password", "原密码错误")
     check_password(tenant.hooks.password_policy, new, personal=_personal(account))
-    await Account.update({Account.password_hash: await hash_password_async(new), Account.updated_at: utcnow()}).where(
-        Account.id == account_id
-    )
+    password_hash = await hash_password_async(new)
+    async with db().transaction():
+        await Account.update({Account.password_hash: password_hash, Account.updated_at: utcnow()}).where(
+            Account.id == account_id, Account.tenant_id == tenant.id
+        )
+        await revoke_account_tokens(tenant.id, account_id, keep=keep_token)
 
 
 async def reset_password(tenant: TenantContext, pii: PiiProtector, data: PasswordReset) -> None:
     """A forgotten password, replaced with a code sent to the bound phone or e-mail. A reset
-    also lifts a login lock: the owner has just proved who they are."""
+    also lifts a login lock: the owner has just proved who they are. Every login of the
+    account ends: a reset is what an owner does when someone else may be in."""
     account = await find_account(tenant, pii, id_number=data.id_number, username=data.username)
     if account is None or account["status"] in AWAITING_ACTIVATION:
         raise AccountError("未找到已激活的账户，请核对后重试", 404)
@@ -449,9 +465,11 @@ async def reset_password(tenant: TenantContext, pii: PiiProtector, data: Passwor
         raise _field_error("channel", "该账户未绑定此验证方式")
     check_password(tenant.hooks.password_policy, data.new_password, personal=_personal(account, data.id_number))
     code_id = await codes.check_code(tenant, pii, purpose="reset", target=target, code=data.code)
+    password_hash = await hash_password_async(data.new_password)
     async with db().transaction():
         await codes.consume_code(code_id)
         await Account.update({
-            Account.password_hash: await hash_password_async(data.new_password),
+            Account.password_hash: password_hash,
             Account.failed_logins: 0, Account.locked_until: None, Account.updated_at: utcnow(),
         }).where(Account.id == account["id"])
+        await revoke_account_tokens(tenant.id, account["id"])

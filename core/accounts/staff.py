@@ -8,6 +8,7 @@ it); anything outside answers 404, as if it did not exist.
 from __future__ import annotations
 
 import re
+import secrets
 
 import msgspec
 
@@ -39,6 +40,7 @@ from core.notifications.service import enqueue
 from core.security.passwords import hash_password_async
 from core.security.password_policy import check_password
 from core.security.pii import PiiProtector
+from core.security.tokens import revoke_account_tokens
 from core.tenancy.service import TenantContext
 
 ADMIN_ROLES = ("tenant_admin", "unit_admin")
@@ -61,13 +63,18 @@ def _require_admin(actor: Principal) -> None:
 # Staff allocation
 
 
-async def _next_staff_username(tenant: TenantContext, unit_code: str) -> str:
-    taken = {r["username"] for r in await Account.select(Account.username).where(
-        Account.tenant_id == tenant.id, Account.username.like(f"{unit_code}-%"))}
-    n = 1
-    while f"{unit_code}-{n:02d}" in taken:
-        n += 1
-    return f"{unit_code}-{n:02d}"
+# Letters and digits that cannot be misread for one another when a username is read out.
+_USERNAME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+async def _new_staff_username(tenant: TenantContext, unit_code: str) -> str:
+    """``<unit code>-<8 random characters>``: the unit stays readable, but the next account
+    cannot be guessed from the last (sequential ``-01``, ``-02`` were a list of whom to try).
+    Usernames given earlier stay as they are."""
+    while True:
+        username = f"{unit_code}-{''.join(secrets.choice(_USERNAME_ALPHABET) for _ in range(8))}"
+        if not await Account.exists().where(Account.tenant_id == tenant.id, Account.username == username):
+            return username
 
 
 async def invite_staff(tenant: TenantContext, pii: PiiProtector, actor: Principal, unit_code: str,
@@ -88,7 +95,7 @@ async def invite_staff(tenant: TenantContext, pii: PiiProtector, actor: Principa
     email = _valid("email", data.email) if data.email else None
     if not (phone or email):
         raise _field_error("phone", "请填写手机号码或电子邮箱，用于发送激活码")
-    username = data.username.strip() if data.username else await _next_staff_username(tenant, unit["code"])
+    username = data.username.strip() if data.username else await _new_staff_username(tenant, unit["code"])
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{2,63}", username):
         raise _field_error("username", "用户名只能由字母、数字、“.”“_”“-”组成，3–64 位")
     if await Account.exists().where(Account.tenant_id == tenant.id, Account.username == username):
@@ -218,6 +225,43 @@ async def review_account(tenant: TenantContext, actor: Principal, account_id: in
                           context={"tenant_name": tenant.name, "real_name": learner["real_name"],
                                    "username": learner["username"], "approved": approved, "opinion": data.opinion},
                           dedupe_key=f"account.reviewed:{review.id}")
+    return await account_out(await Account.select().where(Account.id == account_id).first())
+
+
+async def disable_account(tenant: TenantContext, actor: Principal, account_id: int, reason: str,
+                          client: str) -> AccountOut:
+    """Stop an account: a learner under the actor's units, or staff at units below the
+    actor's own (a tenant admin: anyone but themselves). Every token and portal session of
+    it is revoked in the same transaction — for good, so that enabling it again one day does
+    not bring old logins back. Written to the audit log with the reason."""
+    _require_admin(actor)
+    if not reason.strip():
+        raise _field_error("reason", "请说明停用账户的原因")
+    row = await Account.select(Account.id, Account.kind, Account.status, Account.unit_id.path).where(
+        Account.id == account_id, Account.tenant_id == tenant.id).first()
+    roles = await StaffRole.select(StaffRole.role, StaffRole.unit_id.path).where(
+        StaffRole.tenant_id == tenant.id, StaffRole.account_id == account_id) if row else []
+    paths = [p for p in [row and row["unit_id.path"], *(r["unit_id.path"] for r in roles)] if p]
+    if row is None or not (actor.covers(row["unit_id.path"], *ADMIN_ROLES) if row["kind"] == "learner"
+                           else any(actor.covers(p, *ADMIN_ROLES) for p in paths)):
+        raise AccountError("未找到该账户", 404)
+    if row["kind"] == "staff":
+        if account_id == actor.id:
+            raise AccountError("不能停用自己的账号", 403)
+        own = {g.unit_path for g in actor.grants if g.role in ADMIN_ROLES}
+        if not actor.has_role("tenant_admin") and (
+                any(r["role"] == "tenant_admin" for r in roles)
+                or not all(actor.covers(p, *ADMIN_ROLES) and p not in own for p in paths)):
+            raise AccountError("只能停用下级单位的工作人员账号", 403)
+    if row["status"] == "disabled":
+        raise AccountError("该账户已停用", 409)
+    async with db().transaction():
+        changed = await Account.update({Account.status: "disabled", Account.updated_at: utcnow()}).returning(
+            Account.id).where(Account.id == account_id, Account.tenant_id == tenant.id, Account.status != "disabled")
+        if not changed:
+            raise AccountError("该账户已停用", 409)
+        await revoke_account_tokens(tenant.id, account_id)
+        await audit(tenant.id, actor.id, "account.disable", f"account:{account_id}", reason, client)
     return await account_out(await Account.select().where(Account.id == account_id).first())
 
 

@@ -23,6 +23,11 @@ class RateLimiter(Protocol):
     async def blocked(self, key: str) -> bool: ...
     async def hit(self, key: str) -> None: ...
 
+    async def take(self, key: str) -> bool:
+        """Count one attempt for ``key`` and say whether it is within the limit, as one step:
+        requests in parallel cannot all pass a check made before any of them counted."""
+        ...
+
 
 class MemoryRateLimiter:
     """At most ``limit`` hits per key in ``window_seconds``."""
@@ -45,6 +50,13 @@ class MemoryRateLimiter:
     async def hit(self, key: str) -> None:
         if key:
             self._recent(key).append(time.monotonic())
+
+    async def take(self, key: str) -> bool:
+        if not key:
+            return True
+        bucket = self._recent(key)  # no await between the count and the append: atomic in this worker
+        bucket.append(time.monotonic())
+        return len(bucket) <= self.limit
 
 
 class RedisRateLimiter:
@@ -74,6 +86,18 @@ class RedisRateLimiter:
                 pipe.zadd(self.prefix + key, {f"{now}:{uuid.uuid4().hex[:8]}": now})
                 pipe.expire(self.prefix + key, int(self.window) + 1)
                 await pipe.execute()
+
+    async def take(self, key: str) -> bool:
+        if not key:
+            return True
+        now = time.time()
+        async with self.redis.pipeline(transaction=True) as pipe:  # MULTI/EXEC: one step for every worker
+            pipe.zremrangebyscore(self.prefix + key, 0, now - self.window)
+            pipe.zadd(self.prefix + key, {f"{now}:{uuid.uuid4().hex[:8]}": now})
+            pipe.zcard(self.prefix + key)
+            pipe.expire(self.prefix + key, int(self.window) + 1)
+            _, _, count, _ = await pipe.execute()
+        return count <= self.limit
 
 
 class FallbackRateLimiter:

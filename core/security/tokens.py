@@ -56,3 +56,14 @@ async def revoke_token(token: str) -> None:
         AuthToken.token_hash == _digest(token)
     )
 
+
+
+async def revoke_account_tokens(tenant_id: int, account_id: int, *, keep: str | None = None) -> int:
+    """Revoke every live token and portal session of one tenant account, but ``keep`` (the
+    login that asked, when it may stay); in the caller's transaction. How many were revoked."""
+    query = AuthToken.update({AuthToken.revoked_at: datetime.now(timezone.utc)}).where(
+        AuthToken.tenant_id == tenant_id, AuthToken.subject == "account", AuthToken.subject_id == account_id,
+        AuthToken.revoked_at.is_null())
+    if keep:
+        query = query.where(AuthToken.token_hash != _digest(keep))
+    return len(await query.returning(AuthToken.id))
