@@ -175,7 +175,7 @@ async def test_a_refused_number_fails_at_once_shows_why_and_staff_requeue_it(cli
         items = (await client.get(log_url, headers=admin)).json()["items"]
         assert all(i["status"] == "failed" and i["attempts"] == 1 and "invalid number" in i["last_error"]
                    for i in items)
-        first, second, third = sorted(i["id"] for i in items)
+        first, second, _ = sorted(i["id"] for i in items)
 
         # API
         requeued = await client.post(f"{log_url}/{first}/requeue", headers=admin)
