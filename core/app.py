@@ -124,12 +124,15 @@ def create_app(
     *,
     migrate: bool = True,
     sync_tenants: bool = True,
-    run_sender: bool = True,
+    run_sender: bool | None = None,
 ) -> Litestar:
     """The platform for ``settings``. On start it connects, migrates (``migrate``), syncs the
     ``tenants/`` folder (``sync_tenants``), loads every tenant — a broken tenant is logged and
     answers 503 while the others are served — and starts the in-process notification sender
-    (``run_sender``; production runs ``creditbank sender`` instead)."""
+    (``run_sender``; by default as ``CREDITBANK_SENDER`` says: on for the embedded SQLite
+    default, off on PostgreSQL, where separate ``creditbank sender`` processes run)."""
+    if run_sender is None:
+        run_sender = settings.sender == "inprocess"
     plugins = plugins or PluginRegistry.discover()
     engine = db.make_engine(settings)
     db.bind(engine)

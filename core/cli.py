@@ -166,6 +166,22 @@ async def sender(settings: Settings, plugins: PluginRegistry, once: bool) -> Non
     await worker.run_forever()
 
 
+@main.group(help="通知发件箱。")
+def notifications() -> None:
+    pass
+
+
+@notifications.command("requeue", help="把发送失败的通知放回发送队列（重试期限重新计算）。")
+@click.option("--tenant", default=None, help="租户 slug（默认全部租户）")
+@click.option("--failed", is_flag=True, default=True, help="发送失败的通知（默认，目前唯一可选）")
+@with_database
+async def notifications_requeue(settings: Settings, plugins: PluginRegistry, tenant: str | None, failed: bool) -> None:
+    from core.notifications.service import requeue_failed
+
+    tenant_id = (await load_tenant(plugins, tenant)).id if tenant else None
+    click.echo(f"已放回发送队列 {await requeue_failed(tenant_id)} 条通知")
+
+
 @main.group(help="省份插件：生成新插件、检查插件是否符合约定。")
 def plugin() -> None:
     pass

@@ -31,6 +31,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     smtp_url: str | None = None
     sms_url: str | None = None
     sender_lease_seconds: int = 60
+    sender_retry_hours: int = 24
+    sender: str = "inprocess"  # inprocess | off: whether each web worker runs a sender
     token_hours: int = 12
     max_upload_mb: int = 10
     # What an uploaded XLSX may unpack to (checked before it is parsed: zip bombs).
@@ -70,6 +72,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             xlsx_max_unpacked_mb=_int(env, "CREDITBANK_XLSX_MAX_UNPACKED_MB", 100),
             xlsx_max_part_mb=_int(env, "CREDITBANK_XLSX_MAX_PART_MB", 50),
             xlsx_max_ratio=_int(env, "CREDITBANK_XLSX_MAX_RATIO", 100),
+            sender_retry_hours=_int(env, "CREDITBANK_SENDER_RETRY_HOURS", 24),
+            sender=_sender_mode(env, database_url),
         )
 
 
@@ -81,6 +85,17 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise SettingsError(f"{name} 应为整数：{value!r}") from None
+
+
+def _sender_mode(env: Mapping[str, str], database_url: str) -> str:
+    """On the embedded default (SQLite) the web process sends; on PostgreSQL production runs
+    separate ``creditbank sender`` processes, so web workers do not (one setting, one place)."""
+    value = (env.get("CREDITBANK_SENDER") or "").strip().lower()
+    if not value:
+        return "inprocess" if database_kind(database_url) == "sqlite" else "off"
+    if value not in ("inprocess", "off"):
+        raise SettingsError(f"CREDITBANK_SENDER 应为 inprocess 或 off：{value!r}")
+    return value
 
 
 def database_kind(url: str) -> str:

@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import msgspec
 
 from core.accounts.identity import IdentityError, mask_id_numbers_in, validate_id_number
-from core.accounts.login import Principal
 from core.accounts.tables import Account, AuditEntry, StaffRole
 from core.clock import aware, utcnow
 from core.errors import DomainError
 from core.tabular import csv_bytes
+
+if TYPE_CHECKING:  # only annotations: login imports the services that audit
+    from core.accounts.login import Principal
 
 AUDIT_ROLES = ("tenant_admin", "unit_admin")
 CHINA = ZoneInfo("Asia/Shanghai")

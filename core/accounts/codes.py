@@ -78,7 +78,7 @@ async def send_code(
     await enqueue(
         tenant.id, tenant.hooks, event=event, channel=channel, recipient=target,
         context={"tenant_name": tenant.name, "code": code, "minutes": CODE_MINUTES, **context},
-        dedupe_key=f"code:{row.id}",
+        dedupe_key=f"code:{row.id}", account_id=account_id,
     )
 
 

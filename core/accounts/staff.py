@@ -224,7 +224,7 @@ async def review_account(tenant: TenantContext, actor: Principal, account_id: in
             await enqueue(tenant.id, tenant.hooks, event="account.reviewed", channel=channel, recipient=target,
                           context={"tenant_name": tenant.name, "real_name": learner["real_name"],
                                    "username": learner["username"], "approved": approved, "opinion": data.opinion},
-                          dedupe_key=f"account.reviewed:{review.id}")
+                          dedupe_key=f"account.reviewed:{review.id}", account_id=account_id)
     return await account_out(await Account.select().where(Account.id == account_id).first())
 
 

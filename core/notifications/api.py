@@ -1,4 +1,5 @@
-"""The delivery log, for tenant administrators."""
+"""The delivery log and re-queueing failed messages, for administrators (each sees their
+subtree's messages); notification templates, for tenant administrators."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from core.accounts.api import provide_principal, provide_staff
 from core.accounts.login import Principal
 from core.notifications import templates
-from core.notifications.service import NotificationPage, delivery_log
+from core.notifications.service import NotificationOut, NotificationPage, delivery_log, requeue
 from core.notifications.templates import Rendered, TemplateOut
 from core.tenancy.service import TenantContext
 
@@ -31,8 +32,13 @@ class DeliveryLogController(Controller):
         cursor: Annotated[str | None, QueryParameter(pattern=r"^\d+$")] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> NotificationPage:
-        return await delivery_log(tenant.id, (g.role for g in actor.grants), to=to, event=event,
+        return await delivery_log(tenant.id, actor.grants, to=to, event=event,
                                   cursor=int(cursor) if cursor else None, limit=limit)
+
+    @post("/{notification_id:int}/requeue", status_code=200, summary="把发送失败的通知放回发送队列")
+    async def requeue(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
+                      notification_id: FromPath[int]) -> NotificationOut:
+        return await requeue(tenant.id, actor.id, actor.grants, notification_id)
 
 
 class TemplateIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -17,7 +17,7 @@ from litestar.response import Template
 from core.errors import DomainError
 from core.notifications import templates
 from core.notifications.events import EVENTS
-from core.notifications.service import delivery_log
+from core.notifications.service import delivery_log, requeue
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, redirect
 
@@ -38,8 +38,8 @@ STATUS_LABELS = {"queued": "待发送", "sending": "发送中", "sent": "已发�
 PAGE_SIZE = 50
 
 
-def _roles(portal: Portal) -> set[str]:
-    return {g.role for g in portal.require_staff().grants}
+def _grants(portal: Portal):
+    return portal.require_staff().grants
 
 
 class NotificationPages(Controller):
@@ -49,17 +49,23 @@ class NotificationPages(Controller):
     @get("/")
     async def log(self, portal: NamedDependency[Portal],
                   cursor: Annotated[int | None, QueryParameter(ge=0)] = None) -> Template:
-        found = await delivery_log(portal.tenant.id, _roles(portal), cursor=cursor, limit=PAGE_SIZE)
+        found = await delivery_log(portal.tenant.id, _grants(portal), cursor=cursor, limit=PAGE_SIZE)
         return self._log_page(portal, found, {}, filtered=False)
+
+    @post("/{notification_id:int}/requeue", status_code=303)
+    async def requeue(self, portal: NamedDependency[Portal], notification_id: FromPath[int]) -> Response:
+        actor = portal.require_staff()
+        await requeue(portal.tenant.id, actor.id, actor.grants, notification_id)
+        return redirect(portal, "staff/notifications", done="已放回发送队列，稍后重新发送")
 
     @post("/", status_code=200)
     async def filtered_log(self, portal: NamedDependency[Portal], data: FormData) -> Template:
-        roles = _roles(portal)
+        grants = _grants(portal)
         form = {"to": str(data.get("to") or "").strip(), "event": str(data.get("event") or "")}
         cursor = str(data.get("cursor") or "")
         if form["event"] and form["event"] not in EVENTS:
             form["event"] = ""
-        found = await delivery_log(portal.tenant.id, roles, to=form["to"] or None, event=form["event"] or None,
+        found = await delivery_log(portal.tenant.id, grants, to=form["to"] or None, event=form["event"] or None,
                                    cursor=int(cursor) if cursor.isdigit() else None, limit=PAGE_SIZE)
         return self._log_page(portal, found, form, filtered=True)
 

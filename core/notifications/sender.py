@@ -1,22 +1,32 @@
 """The sender: delivers due outbox messages, safely with several senders running at once.
 
-Messages are claimed a few at a time (``CLAIM_BATCH``) by one conditional update that sets a
-lease (``status = sending``, ``claimed_until``; ``SKIP LOCKED`` on PostgreSQL): two senders
-never hold the same message. A sender killed mid-batch leaves the rest of its claim, which
-another sender takes again when the lease runs out — each message with its stable key, so a
-gateway that already accepted one drops the duplicate (at-least-once delivery, made
-effectively once by the key). A failed send is retried with back-off, up to ``MAX_ATTEMPTS``; a
-permanent refusal (a bad address) fails at once with the reason.
+A claim takes exactly its batch (``CLAIM_BATCH``): one statement marks the oldest due messages
+``sending`` under a lease (``claimed_until``) and the claim's own token (``claim_token``;
+``FOR UPDATE SKIP LOCKED`` on PostgreSQL, SQLite's single writer elsewhere). While the batch is
+in flight the sender renews its lease, so a long batch is never taken over by another sender;
+outcomes are recorded only under the sender's own token. A sender killed mid-batch leaves the
+rest of its claim, which another sender takes when the lease runs out: the messages it never
+handed to a gateway go for the first time, the one in flight (never confirmed) again — with
+the same stable key, so a gateway that did accept it drops the duplicate.
+
+A transient failure (gateway down, 5xx, no connection) is retried with back-off for
+``sender_retry_hours`` (24 h by default) from when the message was queued (or re-queued by
+staff); only a permanent refusal (a refused number or address) fails it at once, with the reason.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
+import hmac
 import logging
 import re
-from datetime import timedelta
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
-from core.clock import utcnow
+from core.clock import aware, utcnow
 from core.notifications.channels import (
     Channel,
     DeliveryError,
@@ -31,13 +41,13 @@ from core.tenancy.tables import Tenant
 
 log = logging.getLogger("creditbank.sender")
 
-MAX_ATTEMPTS = 6
 CLAIM_BATCH = 20
+MAX_RETRY_DELAY = 900  # seconds: after an outage ends, every waiting message goes within 15 minutes
 
 
 def retry_delay(attempts: int) -> timedelta:
-    """10 s, 20 s, 40 s… capped at an hour."""
-    return timedelta(seconds=min(3600, 10 * 2 ** max(0, attempts - 1)))
+    """10 s, 20 s, 40 s… capped at ``MAX_RETRY_DELAY``."""
+    return timedelta(seconds=min(MAX_RETRY_DELAY, 10 * 2 ** max(0, min(attempts, 20) - 1)))
 
 
 def mask_codes(text: str) -> str:
@@ -45,15 +55,43 @@ def mask_codes(text: str) -> str:
     return re.sub(r"(?<!\d)\d{6}(?!\d)", "******", text)
 
 
-class Sender:
-    """Picks the channel for each message from the settings and the tenant's plugin."""
+def message_key(secret_key: str, dedupe_key: str) -> str:
+    """The key a gateway sees (SMS ``id``, the local part of the e-mail ``Message-ID``): 32 hex
+    digits, the same every time the message is sent, different for every message and for every
+    installation (keyed by its secret, so two installations sharing a gateway never collide,
+    and the outbox's own keys are not shown outside)."""
+    return hmac.new(secret_key.encode(), dedupe_key.encode(), hashlib.sha256).hexdigest()[:32]
 
-    def __init__(self, settings: Settings, plugins=None) -> None:
+
+_DUE = "(status = 'queued' AND next_attempt_at <= {}) OR (status = 'sending' AND claimed_until < {})"
+# PostgreSQL: the CTE is evaluated once (MATERIALIZED), so the LIMIT holds; a subquery in
+# ``WHERE id IN (…)`` may be re-run by the planner and lease far more than the batch.
+_CLAIM_POSTGRES = (
+    f"WITH picked AS MATERIALIZED (SELECT id FROM notification WHERE {_DUE} ORDER BY id LIMIT {{}} "
+    "FOR UPDATE SKIP LOCKED) "
+    "UPDATE notification SET status = 'sending', claimed_until = {}, claim_token = {} "
+    "FROM picked WHERE notification.id = picked.id RETURNING notification.*"
+)
+# SQLite: one writer at a time, so the select and the update are one atomic step.
+_CLAIM_SQLITE = (
+    "UPDATE notification SET status = 'sending', claimed_until = {}, claim_token = {} "
+    f"WHERE id IN (SELECT id FROM notification WHERE {_DUE} ORDER BY id LIMIT {{}}) RETURNING *"
+)
+
+
+class Sender:
+    """Picks the channel for each message from the settings and the tenant's plugin.
+    ``clock`` gives the current time (UTC) for everything stored; tests move it."""
+
+    def __init__(self, settings: Settings, plugins=None, *, clock: Callable[[], datetime] = utcnow) -> None:
         self.log_channel = LogChannel()
         self.smtp = SmtpChannel(settings.smtp_url) if settings.smtp_url else None
         self.sms = HttpSmsChannel(settings.sms_url) if settings.sms_url else None
         self.plugins = plugins
         self.lease = timedelta(seconds=settings.sender_lease_seconds)
+        self.retry_window = timedelta(hours=settings.sender_retry_hours)
+        self.secret_key = settings.secret_key
+        self.clock = clock
         self._tenant_plugins: dict[int, str] = {}
 
     async def channel_for(self, message: dict) -> Channel:
@@ -71,42 +109,92 @@ class Sender:
         return self.log_channel
 
     async def claim(self, limit: int = CLAIM_BATCH) -> list[dict]:
-        """Take up to ``limit`` of the oldest due messages (or ones whose sender's lease ran out)."""
-        now = utcnow()
-        due = "(status = 'queued' AND next_attempt_at <= {}) OR (status = 'sending' AND claimed_until < {})"
-        lock = " FOR UPDATE SKIP LOCKED" if Notification._meta.db.engine_type == "postgres" else ""
-        rows = await Notification.raw(
-            "UPDATE notification SET status = 'sending', claimed_until = {}, attempts = attempts + 1 "
-            f"WHERE id IN (SELECT id FROM notification WHERE {due} ORDER BY id LIMIT {int(limit)}{lock}) "
-            f"AND ({due}) RETURNING *",
-            now + self.lease, now, now, now, now)
+        """Lease exactly up to ``limit`` of the oldest due messages (or ones whose sender's
+        lease ran out) under a new claim token, which every row returned carries."""
+        now, token = self.clock(), secrets.token_hex(16)
+        if Notification._meta.db.engine_type == "postgres":
+            rows = await Notification.raw(_CLAIM_POSTGRES, now, now, int(limit), now + self.lease, token)
+        else:
+            rows = await Notification.raw(_CLAIM_SQLITE, now + self.lease, token, now, now, int(limit))
         return sorted(rows, key=lambda r: r["id"])
 
+    async def _renew(self, token: str) -> None:
+        """Keep the lease of claim ``token`` alive until cancelled (every third of a lease)."""
+        while True:
+            await asyncio.sleep(max(0.05, self.lease.total_seconds() / 3))
+            await Notification.update({Notification.claimed_until: self.clock() + self.lease}).where(
+                Notification.claim_token == token, Notification.status == "sending")
+
+    async def _still_mine(self, message: dict) -> bool:
+        """Renew the lease of one message just before it goes to a gateway, and whether it was
+        still this sender's (a stalled sender whose lease ran out must not send it as well)."""
+        return bool(await Notification.update({Notification.claimed_until: self.clock() + self.lease}).where(
+            self._mine(message), Notification.claimed_until > self.clock()).returning(Notification.id))
+
+    def _mine(self, message: dict):
+        return (Notification.id == message["id"]) & (Notification.claim_token == message["claim_token"]) & (
+            Notification.status == "sending")
+
     async def deliver(self, message: dict) -> str:
-        """Send one claimed message and record the outcome: ``sent``, ``queued`` (retry) or
-        ``failed``."""
+        """Send one claimed message and record the outcome: ``sent``, ``logged`` (recorded with
+        its batch), ``queued`` (retry later), ``failed``, or ``lost`` (not sent: the lease ran
+        out and another sender has it)."""
         channel = await self.channel_for(message)
-        now = utcnow()
+        key = message_key(self.secret_key, message["dedupe_key"])
+        if channel.name != "log" and not await self._still_mine(message):
+            log.warning("通知 %s 的租约已过期并被其他发送进程接管，跳过", message["id"])
+            return "lost"
         try:
-            await channel.send({**message, "key": message["dedupe_key"]})
+            try:
+                await channel.send({**message, "key": key})
+            except DeliveryError:
+                raise
+            except Exception as exc:  # a province's gateway hook failing its own way: retried like an outage
+                raise DeliveryError(f"发送出错：{type(exc).__name__}: {exc}") from exc
         except DeliveryError as exc:
-            final = exc.permanent or message["attempts"] >= MAX_ATTEMPTS
+            now = self.clock()
+            attempts = message["attempts"] + 1
+            since = aware(message["requeued_at"] or message["created_at"])
+            expired = now >= since + self.retry_window
+            final = exc.permanent or expired
+            reason = str(exc) if not expired or exc.permanent else \
+                f"{exc}（{self.retry_window.total_seconds() / 3600:g} 小时内重试 {attempts} 次仍未成功）"
             await Notification.update({
                 Notification.status: "failed" if final else "queued",
-                Notification.last_error: str(exc)[:500],
-                Notification.next_attempt_at: now + retry_delay(message["attempts"]),
+                Notification.attempts: Notification.attempts + 1,
+                Notification.last_error: reason[:500],
+                Notification.next_attempt_at: now + retry_delay(attempts),
                 Notification.claimed_until: None,
-            }).where(Notification.id == message["id"], Notification.status == "sending")
-            log.warning("通知 %s 发送失败（第 %s 次）：%s", message["id"], message["attempts"], exc)
+            }).where(self._mine(message))
+            log.warning("通知 %s 发送失败（第 %s 次）：%s", message["id"], attempts, exc)
             return "failed" if final else "queued"
         if channel.name == "log":
-            return "logged"  # marked sent with the rest of its batch
-        await Notification.update({
-            Notification.status: "sent", Notification.sent_at: now, Notification.claimed_until: None,
+            return "logged"
+        done = await Notification.update({
+            Notification.status: "sent", Notification.sent_at: self.clock(), Notification.claimed_until: None,
+            Notification.attempts: Notification.attempts + 1,
             Notification.delivered_via: channel.name, Notification.last_error: "",
             Notification.body: mask_codes(message["body"]),
-        }).where(Notification.id == message["id"])
+        }).where(self._mine(message)).returning(Notification.id)
+        if not done:  # only if this sender's lease was lost: the gateway's key drops a repeat
+            log.warning("通知 %s 已发送，但租约已被其他发送进程接管", message["id"])
         return "sent"
+
+    async def _deliver_batch(self, batch: list[dict]) -> None:
+        renewing = asyncio.create_task(self._renew(batch[0]["claim_token"]))
+        try:
+            logged = [m["id"] for m in batch if await self.deliver(m) == "logged"]
+            if logged:
+                await Notification.update({
+                    Notification.status: "sent", Notification.sent_at: self.clock(), Notification.claimed_until: None,
+                    Notification.attempts: Notification.attempts + 1,
+                    Notification.delivered_via: "log", Notification.last_error: "",
+                }).where(Notification.id.is_in(logged), Notification.claim_token == batch[0]["claim_token"],
+                         Notification.status == "sending")
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
 
     async def run_once(self, limit: int = 100) -> int:
         """Deliver up to ``limit`` messages; returns how many were handled."""
@@ -115,12 +203,7 @@ class Sender:
             batch = await self.claim(min(CLAIM_BATCH, limit - handled))
             if not batch:
                 break
-            logged = [m["id"] for m in batch if await self.deliver(m) == "logged"]
-            if logged:
-                await Notification.update({
-                    Notification.status: "sent", Notification.sent_at: utcnow(), Notification.claimed_until: None,
-                    Notification.delivered_via: "log", Notification.last_error: "",
-                }).where(Notification.id.is_in(logged))
+            await self._deliver_batch(batch)
             handled += len(batch)
         return handled
 

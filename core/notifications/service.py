@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timezone
+from typing import Protocol
 
 import msgspec
 
+from core.accounts.audit import audit
 from core.accounts.identity import mask_email, mask_id_numbers_in, mask_phone
+from core.accounts.tables import Account
+from core.clock import utcnow
 from core.errors import DomainError
 from core.notifications.rendering import render_text  # bounded: tenant admins write templates
 from core.notifications.sender import mask_codes
@@ -43,8 +47,11 @@ async def enqueue(
     recipient: str,
     context: dict,
     dedupe_key: str,
+    account_id: int | None = None,
 ) -> None:
-    """Write one message to the outbox; a second call with the same ``dedupe_key`` is a no-op."""
+    """Write one message to the outbox; a second call with the same ``dedupe_key`` is a no-op.
+    ``account_id``: the account it is for, when there is one (it decides who reads it in the
+    delivery log)."""
     if await Notification.exists().where(Notification.dedupe_key == dedupe_key):
         return
     subject_source, body_source, _ = await template_for(tenant_id, hooks, event, channel)
@@ -54,6 +61,7 @@ async def enqueue(
         Notification(
             tenant_id=tenant_id, event=event, channel=channel, recipient=recipient,
             subject=subject, body=body, dedupe_key=dedupe_key, created_at=now, next_attempt_at=now,
+            account_id=account_id,
         )
     )
 
@@ -86,16 +94,45 @@ def _mask(recipient: str) -> str:
     return mask_email(recipient) if "@" in recipient else mask_phone(recipient)
 
 
-async def delivery_log(tenant_id: int, roles: Iterable[str], *, to: str | None = None, event: str | None = None,
-                       cursor: int | None = None, limit: int = 50) -> NotificationPage:
-    """The tenant's messages, newest first, for a viewer holding ``roles``: a tenant admin reads
-    them whole; a unit admin with addresses and codes masked; anyone else gets a 403. ID
-    numbers in a text (a username such as ``S`` + ID number) are masked for everyone."""
-    roles = set(roles)
+class Grant(Protocol):
+    role: str
+    unit_path: str
+
+
+def _visible(tenant_id: int, grants: Iterable[Grant]):
+    """The messages of ``tenant_id`` a viewer with ``grants`` may read, and whether whole: a
+    tenant admin reads every one whole; a unit admin, masked, those for accounts whose unit is
+    in their subtree (messages for no account — a code to a phone not yet registered — stay
+    with tenant admins); anyone else gets a 403."""
+    grants = list(grants)
+    roles = {g.role for g in grants}
     if not roles & {"tenant_admin", "unit_admin"}:
         raise DomainError("仅限管理员查看通知记录", 403)
-    whole = "tenant_admin" in roles
-    query = Notification.select().where(Notification.tenant_id == tenant_id)
+    condition = Notification.tenant_id == tenant_id
+    if "tenant_admin" in roles:
+        return condition, True
+    subtree = None
+    for path in {g.unit_path for g in grants if g.role == "unit_admin"}:
+        clause = Account.unit_id.path.like(f"{path}%")
+        subtree = clause if subtree is None else subtree | clause
+    in_scope = Account.select(Account.id).where(Account.tenant_id == tenant_id, subtree)
+    return condition & Notification.account_id.is_in(in_scope), False
+
+
+def _out(r: dict, whole: bool) -> NotificationOut:
+    return NotificationOut(id=r["id"], to=r["recipient"] if whole else _mask(r["recipient"]), channel=r["channel"],
+                           event=r["event"], subject=mask_id_numbers_in(r["subject"]),
+                           body=mask_id_numbers_in(r["body"] if whole else mask_codes(r["body"])),
+                           status=r["status"], attempts=r["attempts"], last_error=r["last_error"],
+                           created_at=r["created_at"], sent_at=r["sent_at"])
+
+
+async def delivery_log(tenant_id: int, grants: Iterable[Grant], *, to: str | None = None, event: str | None = None,
+                       cursor: int | None = None, limit: int = 50) -> NotificationPage:
+    """The messages a viewer holding ``grants`` may read (see ``_visible``), newest first. ID
+    numbers in a text (a username such as ``S`` + ID number) are masked for everyone."""
+    condition, whole = _visible(tenant_id, grants)
+    query = Notification.select().where(condition)
     if to and to.strip():
         query = query.where(Notification.recipient == (to.strip().lower() if "@" in to else to.strip()))
     if event:
@@ -103,12 +140,39 @@ async def delivery_log(tenant_id: int, roles: Iterable[str], *, to: str | None =
     if cursor:
         query = query.where(Notification.id < cursor)
     rows = await query.order_by(Notification.id, ascending=False).limit(limit + 1)
-    items = [
-        NotificationOut(id=r["id"], to=r["recipient"] if whole else _mask(r["recipient"]), channel=r["channel"],
-                        event=r["event"], subject=mask_id_numbers_in(r["subject"]),
-                        body=mask_id_numbers_in(r["body"] if whole else mask_codes(r["body"])),
-                        status=r["status"], attempts=r["attempts"], last_error=r["last_error"],
-                        created_at=r["created_at"], sent_at=r["sent_at"])
-        for r in rows[:limit]
-    ]
+    items = [_out(r, whole) for r in rows[:limit]]
     return NotificationPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Re-queueing failed messages
+
+
+def _requeued(now: datetime) -> dict:
+    # Attempts and the last error stay as the record of what happened; the retry window
+    # starts again from now.
+    return {Notification.status: "queued", Notification.next_attempt_at: now, Notification.requeued_at: now,
+            Notification.claimed_until: None}
+
+
+async def requeue(tenant_id: int, actor_id: int, grants: Iterable[Grant], notification_id: int) -> NotificationOut:
+    """Put one failed message the viewer may read back in the queue (audited). 404 if they may
+    not read it, 409 if it has not failed."""
+    condition, whole = _visible(tenant_id, grants)
+    async with Notification._meta.db.transaction():
+        changed = await Notification.update(_requeued(utcnow())).where(
+            condition, Notification.id == notification_id, Notification.status == "failed").returning(Notification.id)
+        if not changed:
+            if await Notification.exists().where(condition, Notification.id == notification_id):
+                raise DomainError("只有发送失败的通知才能重新发送", 409)
+            raise DomainError("没有这条通知", 404)
+        await audit(tenant_id, actor_id, "notification.requeue", f"notification:{notification_id}")
+    return _out(await Notification.select().where(Notification.id == notification_id).first(), whole)
+
+
+async def requeue_failed(tenant_id: int | None = None) -> int:
+    """Every failed message (of ``tenant_id``, or of all tenants) back in the queue; how many."""
+    query = Notification.update(_requeued(utcnow())).where(Notification.status == "failed")
+    if tenant_id is not None:
+        query = query.where(Notification.tenant_id == tenant_id)
+    return len(await query.returning(Notification.id))

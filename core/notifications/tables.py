@@ -23,6 +23,11 @@ class Notification(Table, tablename="notification"):
     next_attempt_at = Timestamptz()
     sent_at = Timestamptz(null=True, default=None)
     claimed_until = Timestamptz(null=True, default=None)  # a sender's lease while it delivers
+    claim_token = Varchar(length=32, default="")  # whose lease: a sender records outcomes only under its own
+    requeued_at = Timestamptz(null=True, default=None)  # staff put it back; the retry window starts again
+    # The account the message is for (none for a code to a phone or address not yet an
+    # account's): the delivery log shows it to admins whose subtree holds that account's unit.
+    account_id = Integer(null=True, default=None)
 
 
 class TemplateOverride(Table, tablename="notification_template"):

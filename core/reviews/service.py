@@ -675,8 +675,8 @@ async def _notify(tenant: TenantContext, row: dict, step, data: DecisionIn, last
     recipient = learner["phone"] if channel == "sms" else learner["email"]
     if event:
         await enqueue(tenant.id, tenant.hooks, event=event, channel=channel, recipient=recipient, context=context,
-                      dedupe_key=f"{event}:{row['id']}:{step.name}")
+                      dedupe_key=f"{event}:{row['id']}:{step.name}", account_id=row["learner_id"])
     if outcome.get("proof_code"):
         await enqueue(tenant.id, tenant.hooks, event="proof.issued", channel=channel, recipient=recipient,
                       context={**base, "proof_code": outcome["proof_code"], "verify_url": outcome["verify_url"]},
-                      dedupe_key=f"proof.issued:{row['id']}")
+                      dedupe_key=f"proof.issued:{row['id']}", account_id=row["learner_id"])

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import select
 import socket
 import threading
 import time
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -15,9 +17,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _hung_up(connection: socket.socket) -> bool:
+    """Whether the client closed its end (a killed process's sockets are closed by the kernel)."""
+    readable, _, _ = select.select([connection], [], [], 0)
+    if not readable:
+        return False
+    try:
+        return connection.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
+
+
 class SmsGateway:
     """Accepts ``POST /`` with ``{id, to, text}``; drops a repeated id as a real gateway would,
-    but counts it. ``status`` can be set to 503 (down) or 400 (bad number)."""
+    but counts it. ``status`` can be set to 503 (down) or 400 (bad number).
+
+    ``confirmed`` counts, per id, the acceptances the gateway answered to a sender still
+    listening: a sender killed while the gateway worked (its socket closed) was never told,
+    so sending that message again is allowed; a second confirmation of one id is a duplicate.
+    Any path is accepted: a test gives each sender its own, to hold the answers to one."""
 
     def __init__(self, port: int | None = None, delay: float = 0.0) -> None:
         self.port = port or free_port()
@@ -25,6 +43,11 @@ class SmsGateway:
         self.status = 200
         self.accepted: dict[str, dict] = {}
         self.requests = 0
+        self.confirmed: Counter[str] = Counter()
+        # A test holds the answers on a path (one path per sender) to kill that sender while
+        # the gateway has its message and has not answered; ``parked`` counts held requests.
+        self.held: set[str] = set()
+        self.parked: Counter[str] = Counter()
         self.lock = threading.Lock()
         gateway = self
 
@@ -32,21 +55,36 @@ class SmsGateway:
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 time.sleep(gateway.delay)
+                if self.path in gateway.held:
+                    with gateway.lock:
+                        gateway.parked[self.path] += 1
+                    while self.path in gateway.held:
+                        time.sleep(0.005)
+                if _hung_up(self.connection):
+                    return  # nobody to answer: the message was never confirmed
                 with gateway.lock:
                     gateway.requests += 1
                     status = gateway.status
                     if status == 200:
                         gateway.accepted.setdefault(body["id"], body)
+                        gateway.confirmed[body["id"]] += 1
+                reply = b'{"error": "invalid number"}' if status == 400 else b"{}"
                 self.send_response(status)
-                self.send_header("Content-Length", "2")
+                self.send_header("Content-Length", str(len(reply)))
                 self.end_headers()
-                self.wfile.write(b"{}")
+                self.wfile.write(reply)
 
             def log_message(self, *args) -> None:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def duplicates(self) -> int:
+        """Messages confirmed more than once (each extra confirmation counts)."""
+        with self.lock:
+            return sum(n - 1 for n in self.confirmed.values())
 
     @property
     def url(self) -> str:

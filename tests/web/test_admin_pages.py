@@ -261,8 +261,10 @@ async def test_the_delivery_log_shows_an_activation_code_message(client, app):
 
 
 async def test_unit_admins_see_the_log_masked_and_committees_not_at_all(client, app):
-    await activation_code_sent(client, "13712345678")
+    await activation_code_sent(client, "13712345678")  # a learner of GD-GOU-TP02
     await log_in_as(client, app, "unit_admin", "GD-GOU-TP01", "tp01admin")
+    assert "137****5678" not in (await client.get(f"{G}/staff/notifications")).text  # another unit's learner
+    await log_in_as(client, app, "unit_admin", "GD-GOU-TP02", "tp02admin")
     row = table_rows((await client.get(f"{G}/staff/notifications")).text, "delivery-log")[0]
     assert row[0] == "137****5678" and "******" in row[3] and not re.search(r"\d{6}", row[3])
     assert 'id="templates-link"' not in (await client.get(f"{G}/staff/notifications")).text
