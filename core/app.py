@@ -110,7 +110,7 @@ def create_app(
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         async with db.connected(engine):
             if migrate:
-                await db.migrate(engine)
+                await db.migrate(engine, settings.secret_key)
             if sync_tenants:
                 for result in await sync_tenant_files(settings.tenants_dir, plugins):
                     if not result.ok:
