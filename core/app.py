@@ -141,7 +141,7 @@ def create_app(
 
     async def start_up() -> None:
         if migrate:
-            await db.migrate(engine)
+            await db.migrate(engine, settings.secret_key)
         if sync_tenants:
             for result in await sync_tenant_files(settings.tenants_dir, plugins):
                 if not result.ok:

@@ -27,7 +27,7 @@ def _run(work: Callable[[Settings, PluginRegistry], Awaitable[int | None]]) -> N
     async def main() -> int | None:
         engine = db.make_engine(settings)
         async with db.connected(engine):
-            await db.migrate(engine)
+            await db.migrate(engine, settings.secret_key)
             return await work(settings, PluginRegistry.discover())
 
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import io
 import logging
 import os
@@ -16,6 +17,9 @@ from urllib.parse import urlsplit
 import aiosqlite
 from piccolo.engine import Engine
 from piccolo.engine.postgres import PostgresEngine
+from piccolo.columns import Column
+from piccolo.columns.combination import Where
+from piccolo.columns.operators.comparison import ComparisonOperator
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.querystring import QueryString
 from piccolo.table import Table
@@ -205,13 +209,26 @@ def bind(engine: Engine) -> None:
         table._meta.db = engine
 
 
-async def migrate(engine: Engine) -> None:
+_migration_secret: contextvars.ContextVar[str | None] = contextvars.ContextVar("migration_secret", default=None)
+
+
+def migration_secret() -> str | None:
+    """The secret key ``migrate`` was given: migrations that convert personal data to keyed
+    hashes need it (and fail, saying so, when there are rows to convert and no key)."""
+    return _migration_secret.get()
+
+
+async def migrate(engine: Engine, secret_key: str | None = None) -> None:
     """Run every migration not yet applied. Piccolo prints progress; it is kept quiet."""
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
     bind(engine)
-    with contextlib.redirect_stdout(io.StringIO()) as out:
-        response = await run_forwards(app_name="all", migration_id="all", fake=False)
+    token = _migration_secret.set(secret_key)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            response = await run_forwards(app_name="all", migration_id="all", fake=False)
+    finally:
+        _migration_secret.reset(token)
     if not response.success:
         raise RuntimeError(f"数据库迁移失败：{response.message}\n{out.getvalue()}")
 
@@ -309,3 +326,31 @@ class DatabaseWatch:
     def stop(self) -> None:
         if self._task:
             self._task.cancel()
+
+# ---------------------------------------------------------------------------------------------
+# LIKE with what people type taken literally
+
+LIKE_ESCAPE = "\\"
+ESCAPE_CLAUSE = "ESCAPE '\\'"  # SQLite has no escape character unless one is named
+
+
+def like_escaped(text: str) -> str:
+    """``text`` with LIKE's wildcards (``%``, ``_``) and the escape character itself escaped,
+    so that it matches only itself. Every LIKE on what a user typed goes through this (with
+    ``ESCAPE_CLAUSE`` in raw SQL): unescaped, ``q=%`` lists everything and ``q=_1`` probes one
+    character at a time."""
+    return text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
+
+
+class _LikeEscaped(ComparisonOperator):
+    template = "{name} LIKE {value} " + ESCAPE_CLAUSE
+
+
+def contains(column: Column, text: str) -> Where:
+    """``column`` contains ``text`` literally (LIKE's own case rules: SQLite ignores ASCII case)."""
+    return Where(column=column, value=f"%{like_escaped(text)}%", operator=_LikeEscaped)
+
+
+def starts_with(column: Column, text: str) -> Where:
+    """``column`` begins with ``text`` literally; a prefix LIKE can use the column's index."""
+    return Where(column=column, value=f"{like_escaped(text)}%", operator=_LikeEscaped)

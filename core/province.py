@@ -132,6 +132,8 @@ class UsernameScheme(Struct):
     ``imported`` is a template for learners imported by the bank, filled with
     ``{id_number}`` (``"S{id_number}"`` for the national OUC). ``self_registered`` says whether
     a self-registered learner chooses a username (matching ``pattern``) or uses their e-mail.
+    A username holding an ID number is never stored whole: core keeps it masked, with a keyed
+    hash to log in by (``core.accounts.usernames``), and shows it masked everywhere.
     """
 
     imported: str = "{id_number}"

@@ -53,8 +53,9 @@ class AuditError(DomainError):
 
 async def audit(tenant_id: int | None, actor_id: int | None, action: str, target: str = "", detail: str = "",
                 client: str = "") -> int:
+    # A reason typed by staff may quote the ID number it is about: the log keeps it masked.
     subject = _SUBJECT.fullmatch(target)
-    entry = AuditEntry(tenant_id=tenant_id, actor_id=actor_id, action=action, target=target,
+    entry = AuditEntry(tenant_id=tenant_id, actor_id=actor_id, action=action, target=mask_id_numbers_in(target)[:128],
                        subject_id=int(subject.group(1)) if subject else None,
                        detail=mask_id_numbers_in(detail)[:500], client=client[:64], created_at=utcnow())
     await entry.save()

@@ -16,6 +16,7 @@ from core.accounts.identity import IdentityError, validate_email, validate_id_nu
 from core.accounts.service import AWAITING_ACTIVATION, AccountError, account_out
 from core.accounts.schemas import LoginOut
 from core.accounts.tables import Account
+from core.accounts.usernames import username_is
 from core.clock import aware, utcnow
 from core.hierarchy.tables import OrgUnit
 from core.security.passwords import verify_password_async
@@ -44,7 +45,7 @@ async def _find_for_login(tenant: TenantContext, pii: PiiProtector, identifier: 
     def where(condition):  # Piccolo's where() changes a query in place: a fresh one each time
         return Account.select().where(Account.tenant_id == tenant.id, condition).first()
 
-    row = await where(Account.username == identifier)
+    row = await where(username_is(pii, identifier))
     if row or not identifier:
         return row
     allowed = tenant.hooks.username_scheme.login_by

@@ -34,6 +34,7 @@ from core.accounts.schemas import (
     RoleOut,
 )
 from core.accounts.tables import Account, StaffRole
+from core.accounts.usernames import protect as protect_username, username_is
 from core.clock import utcnow
 from core.errors import DomainError
 from core.hierarchy.tables import OrgUnit
@@ -102,7 +103,7 @@ async def find_account(tenant: TenantContext, pii: PiiProtector, *, id_number: s
             raise _field_error("id_number", str(exc)) from exc
         return await query.where(Account.id_number_hash == pii.lookup_hash(number)).first()
     if username:
-        return await query.where(Account.username == username.strip()).first()
+        return await query.where(username_is(pii, username)).first()
     raise AccountError("请填写证件号码或用户名")
 
 
@@ -233,7 +234,8 @@ async def activate(tenant: TenantContext, pii: PiiProtector, data: ActivateIn) -
     account = await _awaiting_activation(tenant, pii, data.id_number, data.username)
     channel = data.channel or ("email" if data.email else "sms")
     target = _activation_target(tenant, account, channel, data.email)
-    check_password(tenant.hooks.password_policy, data.password, personal=_personal(account, data.id_number))
+    personal = _personal(account, data.id_number) + ((data.username.strip(),) if data.username else ())  # the stored one is masked
+    check_password(tenant.hooks.password_policy, data.password, personal=personal)
     code_id = await codes.check_code(tenant, pii, purpose="activation", target=target, code=data.code)
     policy = tenant.hooks.registration_policy
     review = account["kind"] == "learner" and policy.activation_review
@@ -346,7 +348,8 @@ async def register(tenant: TenantContext, pii: PiiProtector, form: dict, storage
     id_hash = pii.lookup_hash(id_number)
     if await Account.exists().where(Account.tenant_id == tenant.id, Account.id_number_hash == id_hash):
         raise _field_error("id_number", "该证件号码已注册，如忘记密码请找回密码", 409)
-    if await Account.exists().where(Account.tenant_id == tenant.id, Account.username == username):
+    stored_username, username_hash = protect_username(pii, username)
+    if await Account.exists().where(Account.tenant_id == tenant.id, username_is(pii, username)):
         raise _field_error("username", "该用户名已被使用", 409)
 
     verify_now = policy.verify and policy.verify_when == "before"
@@ -369,7 +372,7 @@ async def register(tenant: TenantContext, pii: PiiProtector, form: dict, storage
     now = utcnow()
     profile = {k: v for k, v in values.items() if k not in _CORE_FIELDS and v}
     account = Account(
-        tenant_id=tenant.id, kind="learner", username=username, status=status,
+        tenant_id=tenant.id, kind="learner", username=stored_username, username_hash=username_hash, status=status,
         real_name=values["real_name"][:100], id_number_hash=id_hash, id_number_enc=pii.encrypt(id_number),
         id_number_masked=mask_id_number(id_number), phone=phone, email=email,
         gender=values.get("gender", ""), ethnicity=values.get("ethnicity", ""),
@@ -387,7 +390,7 @@ async def register(tenant: TenantContext, pii: PiiProtector, form: dict, storage
             channel = policy.verify[0]
             await codes.send_code(
                 tenant, pii, purpose="register", channel=channel, target=phone if channel == "sms" else email,
-                event="code.register", context={"real_name": account.real_name, "username": username},
+                event="code.register", context={"real_name": account.real_name, "username": stored_username},
                 client="", account_id=account.id,
             )
     return await account_out(await Account.select().where(Account.id == account.id).first())

@@ -12,6 +12,7 @@ import secrets
 
 import msgspec
 
+from core import db as database
 from core.accounts import codes
 from core.accounts.audit import audit
 from core.accounts.identity import (
@@ -34,6 +35,7 @@ from core.accounts.schemas import (
 )
 from core.accounts.service import AccountError, _field_error, _valid, account_out, db
 from core.accounts.tables import Account, AccountReview, StaffRole
+from core.accounts.usernames import is_protected, protect as protect_username, username_is
 from core.clock import utcnow
 from core.hierarchy.tables import OrgUnit
 from core.notifications.service import enqueue
@@ -61,6 +63,10 @@ def _require_admin(actor: Principal) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # Staff allocation
+
+# A staff member's username is chosen, so nothing needs it to carry an ID number; refusing one
+# keeps every staff username plain text (found as typed, shown whole).
+_NO_ID_IN_STAFF_NAMES = "工作人员用户名不能包含证件号码"
 
 
 # Letters and digits that cannot be misread for one another when a username is read out.
@@ -98,7 +104,9 @@ async def invite_staff(tenant: TenantContext, pii: PiiProtector, actor: Principa
     username = data.username.strip() if data.username else await _new_staff_username(tenant, unit["code"])
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{2,63}", username):
         raise _field_error("username", "用户名只能由字母、数字、“.”“_”“-”组成，3–64 位")
-    if await Account.exists().where(Account.tenant_id == tenant.id, Account.username == username):
+    if is_protected(username):
+        raise _field_error("username", _NO_ID_IN_STAFF_NAMES)
+    if await Account.exists().where(Account.tenant_id == tenant.id, username_is(pii, username)):
         raise _field_error("username", "该用户名已被使用", 409)
     now = utcnow()
     account = Account(
@@ -127,8 +135,11 @@ async def create_staff(tenant: TenantContext, unit_code: str, role: str, usernam
     if role not in ("tenant_admin", "unit_admin", "committee"):
         raise AccountError(f"角色 {role} 不存在（tenant_admin、unit_admin、committee）")
     unit = await _unit(tenant, unit_code)
+    if is_protected(username):
+        raise AccountError(_NO_ID_IN_STAFF_NAMES)
     check_password(tenant.hooks.password_policy, password, personal=(username,))
-    if await Account.exists().where(Account.tenant_id == tenant.id, Account.username == username):
+    if await Account.exists().where(Account.tenant_id == tenant.id, Account.username == username,
+                                    Account.username_hash.is_null()):
         raise AccountError(f"用户名 {username} 已存在", 409)
     now = utcnow()
     account = Account(
@@ -177,10 +188,14 @@ async def open_at_window(tenant: TenantContext, pii: PiiProtector, actor: Princi
     id_hash = pii.lookup_hash(id_number)
     if await Account.exists().where(Account.tenant_id == tenant.id, Account.id_number_hash == id_hash):
         raise _field_error("id_number", "该证件号码已有账户", 409)
-    username = tenant.hooks.username_scheme.imported.format(id_number=id_number)
+    formed = tenant.hooks.username_scheme.imported.format(id_number=id_number)
+    username, username_hash = protect_username(pii, formed)
+    if await Account.exists().where(Account.tenant_id == tenant.id, username_is(pii, formed)):
+        raise _field_error("id_number", "按本省规则生成的用户名已被其他账号占用，请联系管理员", 409)
     now = utcnow()
     account = Account(
-        tenant_id=tenant.id, kind="learner", username=username, status="opened_by_staff", real_name=data.real_name,
+        tenant_id=tenant.id, kind="learner", username=username, username_hash=username_hash, status="opened_by_staff",
+        real_name=data.real_name,
         id_number_hash=id_hash, id_number_enc=pii.encrypt(id_number), id_number_masked=mask_id_number(id_number),
         phone=phone, email=email, gender=data.gender, ethnicity=data.ethnicity, address=data.address,
         birth_date=id_birth_date(id_number), unit_id=unit["id"], source="window", opened_by=actor.id,
@@ -265,28 +280,46 @@ async def disable_account(tenant: TenantContext, actor: Principal, account_id: i
     return await account_out(await Account.select().where(Account.id == account_id).first())
 
 
+def _search(pii: PiiProtector, q: str) -> tuple[object, str | None]:
+    """The condition for a staff search, and the ID number searched for, if one was.
+
+    An ID number, or a username containing one (``S`` + ID), matches only whole, through its
+    keyed hash: nothing that contains part of one, so no run of searches can read an ID
+    number digit by digit (the masked username is not searched either). Anything else is a
+    phone number (exact) or part of a name or of a plain username, taken literally (LIKE's
+    ``%`` and ``_`` escaped)."""
+    try:
+        number = validate_id_number(q)
+    except IdentityError:
+        number = None
+    if number is not None:
+        return Account.id_number_hash == pii.lookup_hash(number), number
+    if is_protected(q):
+        return username_is(pii, q), None
+    return (Account.phone == q) | database.contains(Account.real_name, q) | (
+        Account.username_hash.is_null() & database.contains(Account.username, q)), None
+
+
 async def list_learners(tenant: TenantContext, pii: PiiProtector, actor: Principal, *, q: str | None,
                         status: str | None, cursor: str | None, limit: int) -> AccountPage:
-    """Learners under the actor's units, newest id first; ``q`` matches a name or username
-    (contains), an ID number or phone (exact)."""
+    """Learners under the actor's units, newest id first; ``q`` as ``_search`` reads it. A
+    search by ID number is written to the audit log (masked): who looked for whom."""
     _require_admin(actor)
     query = Account.select(*Account.all_columns()).where(Account.tenant_id == tenant.id, Account.kind == "learner")
     if not actor.has_role("tenant_admin"):
         paths = [g.unit_path for g in actor.grants if g.role in ADMIN_ROLES]
         condition = None
         for path in paths:
-            clause = Account.unit_id.path.like(f"{path}%")
+            clause = database.starts_with(Account.unit_id.path, path)
             condition = clause if condition is None else condition | clause
         query = query.where(condition)
     if status:
         query = query.where(Account.status == status)
-    if q:
-        q = q.strip()
-        try:
-            exact = Account.id_number_hash == pii.lookup_hash(validate_id_number(q))
-        except IdentityError:
-            exact = Account.phone == q
-        query = query.where(exact | Account.real_name.like(f"%{q}%") | Account.username.like(f"%{q}%"))
+    if q and q.strip():
+        condition, number = _search(pii, q.strip())
+        query = query.where(condition)
+        if number is not None and not cursor:
+            await audit(tenant.id, actor.id, "learner.search_id_number", "", mask_id_number(number))
     if cursor:
         query = query.where(Account.id < int(cursor))
     rows = await query.order_by(Account.id, ascending=False).limit(limit + 1)

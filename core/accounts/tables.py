@@ -11,7 +11,9 @@ class Account(Table, tablename="account"):
 
     The ID number is never stored in the clear: ``id_number_enc`` (AES-GCM) can be read back
     only through the audited full-number request, ``id_number_hash`` (a keyed HMAC, unique
-    per tenant) finds the account, ``id_number_masked`` is what every page shows.
+    per tenant) finds the account, ``id_number_masked`` is what every page shows. A username
+    that is or contains an ID number (``S`` + ID, or the bare number) is stored masked, with its
+    keyed hash in ``username_hash`` for login (``core.accounts.usernames``).
     ``unit_id`` is the learner's service point, or the unit a staff member works at.
     An imported, invited or window-opened account has no password until it is activated.
     """
@@ -19,6 +21,7 @@ class Account(Table, tablename="account"):
     tenant_id = ForeignKey(Tenant, null=False)
     kind = Varchar(length=16)  # learner | staff
     username = Varchar(length=128)
+    username_hash = Varchar(length=64, null=True, default=None)
     status = Varchar(length=24)
     real_name = Varchar(length=100)
     id_number_hash = Varchar(length=64, null=True, default=None)

@@ -142,8 +142,8 @@ async def get_entry(tenant_id: int, entry_id: int) -> CatalogEntryOut | None:
 
 
 def _like(text: str) -> str:
-    # Users type plain text: % and _ are not wildcards for them.
-    return "%" + text.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
+    # Users type plain text: % and _ are not wildcards for them (used with db.ESCAPE_CLAUSE).
+    return "%" + db.like_escaped(text.lower()) + "%"
 
 
 _PAGE_COLUMNS = "id, category, subtype, project_name, name, institution, fields, framework_level"
@@ -172,12 +172,11 @@ async def search(tenant_id: int, *, q: str | None = None, category: str | None =
 
     pairs = []
     for words in (q or "").split():
-        pattern = _like(words)
-        if postgres and len(pattern) == 4:  # "%xy%"
-            where.append(f"strpos(search_text, {arg(pattern[1:-1])}) > 0")
-            pairs.append(pattern[1:-1])
+        if postgres and len(words) == 2:
+            where.append(f"strpos(search_text, {arg(words.lower())}) > 0")
+            pairs.append(words.lower())
         else:
-            where.append(f"search_text LIKE {arg(pattern)}")
+            where.append(f"search_text LIKE {arg(_like(words))} {db.ESCAPE_CLAUSE}")
     if pairs:
         where.append(f"catalog_bigrams(search_text) @> ARRAY[{', '.join(arg(p) for p in pairs)}]::text[]")
     if category:
@@ -185,7 +184,7 @@ async def search(tenant_id: int, *, q: str | None = None, category: str | None =
     if subtype:
         where.append(f"subtype = {arg(subtype)}")
     if institution and institution.strip():
-        where.append(f"institution LIKE {arg(_like(institution.strip()))}")
+        where.append(f"institution LIKE {arg(_like(institution.strip()))} {db.ESCAPE_CLAUSE}")
     if cursor:
         where.append(f"id > {arg(cursor)}")
     rows = await db.fetch(CatalogEntry, f"SELECT {_PAGE_COLUMNS} FROM catalog_entry WHERE {' AND '.join(where)} "

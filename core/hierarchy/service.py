@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
+from core import db
 from core.errors import DomainError
 from core.hierarchy.schemas import OrgUnitDetail, OrgUnitOut, OrgUnitPage
 from core.hierarchy.tables import OrgUnit
@@ -70,8 +71,8 @@ async def list_units(
         sql += " AND u.parent_id = {}"
         args.append(parent["id"])
     elif q:
-        sql += " AND (u.name LIKE {} OR u.host_institution LIKE {})"
-        pattern = "%" + q.replace("%", "").replace("_", "") + "%"
+        sql += f" AND (u.name LIKE {{}} {db.ESCAPE_CLAUSE} OR u.host_institution LIKE {{}} {db.ESCAPE_CLAUSE})"
+        pattern = "%" + db.like_escaped(q) + "%"
         args += [pattern, pattern]
     else:
         sql += " AND u.parent_id IS NULL"

@@ -53,6 +53,8 @@ from core.accounts.identity import (
     validate_id_number,
     validate_phone,
 )
+from core.accounts import usernames
+from core.accounts.identity import mask_id_numbers_in
 from core.accounts.tables import Account, ImportJob
 from core.clock import utcnow
 from core.hierarchy.tables import OrgUnit
@@ -104,7 +106,7 @@ class ImportSummary(msgspec.Struct):
 
 async def create_job(tenant_id: int, kind: str, filename: str, created_by: int | None) -> int:
     """A new ``pending`` import job; returns its id."""
-    job = ImportJob(tenant_id=tenant_id, kind=kind, filename=filename[-255:], status="pending",
+    job = ImportJob(tenant_id=tenant_id, kind=kind, filename=mask_id_numbers_in(filename)[-255:], status="pending",
                     created_by=created_by, created_at=utcnow())
     await job.save()
     return job.id
@@ -227,7 +229,8 @@ class LearnerRows:
     """Checks and converts learner rows.
 
     A record is ``(row, username, real_name, id_number_hash, id_number_enc, id_number_masked,
-    phone, email, gender, ethnicity, birth_date, address, unit_id)``.
+    phone, email, gender, ethnicity, birth_date, address, unit_id, username_hash)``; a username
+    formed from the ID number is masked, with its keyed hash (``core.accounts.usernames``).
 
     Each row first goes through a fast path that accepts only clean, canonical values; any
     row it does not accept is checked again by ``check_row_slowly`` with the validators of
@@ -243,7 +246,7 @@ class LearnerRows:
         self.pad = [""] if None in self.index else []
         width = table.width
         self.getter_index = [width if i is None else i for i in self.index]
-        self.usernames = _username_maker(username_template)
+        self.usernames = _username_maker(username_template, pii)
         self.pii = pii
         self._dates: dict[str, tuple[date, str, str]] = {}
 
@@ -303,7 +306,7 @@ class LearnerRows:
             else:
                 checked = self.check_row_slowly(cells)
                 if isinstance(checked, str):
-                    errors.append(RowError(number, checked))
+                    errors.append(RowError(number, mask_id_numbers_in(checked)))  # a cell may quote a number
                     continue
                 idn, name, phone, email, unit_id, gender, ethnic, born, address = checked
             # -- a good row
@@ -315,9 +318,10 @@ class LearnerRows:
         if good:
             numbers, ids, names, phones, emails, genders_, ethnics, borns, addresses, unit_ids = zip(*good)
             hashes, sealed = self.pii.protect_many(ids)
-            out.records = list(zip(numbers, self.usernames(ids), names, hashes, sealed,
-                                   [i[:4] + _MASK + i[14:] for i in ids],
-                                   phones, emails, genders_, ethnics, borns, addresses, unit_ids))
+            masked = [i[:4] + _MASK + i[14:] for i in ids]
+            names_, name_hashes = self.usernames(ids, masked)
+            out.records = list(zip(numbers, names_, names, hashes, sealed, masked,
+                                   phones, emails, genders_, ethnics, borns, addresses, unit_ids, name_hashes))
         return out
 
     def check_row_slowly(self, cells: Sequence[object]) -> str | tuple:
@@ -405,15 +409,27 @@ def _parse_date(text: str) -> date | None:
     return None
 
 
-def _username_maker(template: str) -> Callable[[Sequence[str]], list[str]]:
-    """``template.format(id_number=…)`` for many ID numbers — as plain concatenation when the
-    template is ``prefix{id_number}suffix``."""
+def _username_maker(template: str, pii: PiiProtector) -> Callable[[Sequence[str], Sequence[str]],
+                                                                   tuple[list[str], list[str | None]]]:
+    """``usernames.protect_many`` of ``template.format(id_number=…)`` for many ID numbers, given
+    them and their masked forms — as plain concatenation and one batch of HMACs when the
+    template is ``prefix{id_number}suffix`` and that gives the same for sample numbers."""
+
+    def careful(ids: Sequence[str], masked: Sequence[str]) -> tuple[list[str], list[str | None]]:
+        return usernames.protect_many(pii, [template.format(id_number=i) for i in ids])
+
     prefix, sep, suffix = template.partition("{id_number}")
-    if sep and not any(c in prefix + suffix for c in "{}"):
-        if not prefix and not suffix:
-            return list
-        return lambda ids: [prefix + idn + suffix for idn in ids]
-    return lambda ids: [template.format(id_number=idn) for idn in ids]
+    if not sep or any(c in prefix + suffix for c in "{}"):
+        return careful
+    label = usernames.HASH_LABEL + prefix
+
+    def fast(ids: Sequence[str], masked: Sequence[str]) -> tuple[list[str], list[str | None]]:
+        return ([prefix + m + suffix for m in masked] if prefix or suffix else list(masked),
+                pii.lookup_hashes([label + i + suffix for i in ids]))
+
+    samples = ["11010519491231002X", "110105194912310011"]
+    sample_masks = [i[:4] + _MASK + i[14:] for i in samples]
+    return fast if fast(samples, sample_masks) == careful(samples, sample_masks) else careful
 
 
 # ---------------------------------------------------------------------------------------------
@@ -474,7 +490,7 @@ class _Progress:
     async def finish(self, status: str, message: str) -> None:
         summary = self.summary
         await _update_job(
-            self.job_id, status=status, message=message, total=summary.total, done=summary.total,
+            self.job_id, status=status, message=mask_id_numbers_in(message), total=summary.total, done=summary.total,
             failed=summary.failed, created=summary.created,
             errors=msgspec.json.encode(summary.errors).decode(), finished_at=utcnow(),
         )
@@ -487,11 +503,11 @@ async def _update_job(job_id: int, **values) -> None:
 # ---------------------------------------------------------------------------------------------
 # Writing batches
 
-_ACCOUNT_COLUMNS = ("tenant_id", "kind", "username", "status", "real_name", "id_number_hash", "id_number_enc",
+_ACCOUNT_COLUMNS = ("tenant_id", "kind", "username", "username_hash", "status", "real_name", "id_number_hash", "id_number_enc",
                     "id_number_masked", "phone", "email", "gender", "ethnicity", "nationality", "birth_date",
                     "address", "region", "profile", "unit_id", "source", "failed_logins", "created_at", "updated_at")
 _STAGE_COLUMNS = ("row_no", "username", "real_name", "id_hash", "id_enc", "id_masked", "phone", "email",
-                  "gender", "ethnicity", "birth_date", "address", "unit_id")
+                  "gender", "ethnicity", "birth_date", "address", "unit_id", "username_hash")
 _STAGE = "creditbank_learner_stage"
 
 
@@ -575,7 +591,7 @@ class _PostgresLane:
             CREATE TEMP TABLE {_STAGE} (
                 row_no integer, username text, real_name text, id_hash text, id_enc text,
                 id_masked text, phone text, email text, gender text, ethnicity text,
-                birth_date date, address text, unit_id integer
+                birth_date date, address text, unit_id integer, username_hash text
             ) ON COMMIT DELETE ROWS""")
 
     async def close(self) -> None:
@@ -627,17 +643,17 @@ class _PostgresLane:
     def _accounts(self, records: list[tuple], now: datetime) -> list[tuple]:
         tenant_id, job_id = self.tenant_id, self.job_id
         return [
-            (tenant_id, "learner", r[1], "imported", r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], "", r[10],
+            (tenant_id, "learner", r[1], r[13], "imported", r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], "", r[10],
              r[11], "", _profile(job_id, r[0]), r[12], "import", 0, now, now)
             for r in records
         ]
 
 
 _PG_MERGE = f"""
-INSERT INTO account (tenant_id, kind, username, status, real_name, id_number_hash, id_number_enc,
+INSERT INTO account (tenant_id, kind, username, username_hash, status, real_name, id_number_hash, id_number_enc,
     id_number_masked, phone, email, gender, ethnicity, nationality, birth_date, address, region,
     profile, unit_id, source, failed_logins, created_at, updated_at)
-SELECT $1, 'learner', s.username, 'imported', s.real_name, s.id_hash, s.id_enc,
+SELECT $1, 'learner', s.username, s.username_hash, 'imported', s.real_name, s.id_hash, s.id_enc,
     s.id_masked, s.phone, s.email, s.gender, s.ethnicity, '', s.birth_date, s.address, '',
     json_build_object('import_job', $2::integer, 'import_row', s.row_no), s.unit_id, 'import', 0, $3, $3
 FROM pg_temp.{_STAGE} s
@@ -736,7 +752,7 @@ class _SQLiteWriter(_Writer):
         now = str(utcnow())
         tenant_id, job_id = self.tenant_id, self.job_id
         rows = [
-            (tenant_id, r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10].isoformat(), r[11],
+            (tenant_id, r[1], r[13], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10].isoformat(), r[11],
              _profile(job_id, r[0]), r[12], now, now)
             for r in records
         ]
@@ -778,8 +794,8 @@ class _SQLiteWriter(_Writer):
 
 
 _SQLITE_INSERT = """
-INSERT OR IGNORE INTO account (tenant_id, kind, username, status, real_name, id_number_hash,
+INSERT OR IGNORE INTO account (tenant_id, kind, username, username_hash, status, real_name, id_number_hash,
     id_number_enc, id_number_masked, phone, email, gender, ethnicity, nationality, birth_date,
     address, region, profile, unit_id, password_hash, source, failed_logins, created_at, updated_at)
-VALUES (?, 'learner', ?, 'imported', ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, '', ?, ?, NULL, 'import', 0, ?, ?)
+VALUES (?, 'learner', ?, ?, 'imported', ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, '', ?, ?, NULL, 'import', 0, ?, ?)
 """

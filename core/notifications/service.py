@@ -56,6 +56,9 @@ async def enqueue(
         return
     subject_source, body_source, _ = await template_for(tenant_id, hooks, event, channel)
     subject, body = render_text(subject_source, body_source, context)
+    # Whatever a template or its context holds, the outbox (and the message) never carries a
+    # whole ID number: a username such as S + ID number goes out masked.
+    subject, body = mask_id_numbers_in(subject), mask_id_numbers_in(body)
     now = datetime.now(timezone.utc)
     await Notification.insert(
         Notification(

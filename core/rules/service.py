@@ -8,6 +8,7 @@ from datetime import date
 
 import msgspec
 
+from core import db
 from core.catalog.fields import field_error
 from core.catalog.service import entry_out
 from core.catalog.tables import CatalogEntry
@@ -154,7 +155,7 @@ async def search_rules(tenant_id: int, *, q: str | None, catalog_entry_id: int |
     source catalog entry."""
     query = Rule.select().where(Rule.tenant_id == tenant_id, Rule.status == "published", _in_force(date.today()))
     for word in (q or "").split():
-        query = query.where(Rule.name.like(f"%{word}%") | Rule.description.like(f"%{word}%"))
+        query = query.where(db.contains(Rule.name, word) | db.contains(Rule.description, word))
     if catalog_entry_id:
         ids = [s["rule_id"] for s in await RuleSource.select(RuleSource.rule_id).where(
             RuleSource.tenant_id == tenant_id, RuleSource.catalog_entry_id == catalog_entry_id)]
@@ -174,9 +175,8 @@ async def list_rules(tenant_id: int, *, q: str | None = None, status: str | None
     if status:
         query = query.where(Rule.status == status)
     for word in (q or "").split():
-        pattern = f"%{word}%"
-        query = query.where(Rule.name.like(pattern) | Rule.description.like(pattern)
-                            | Rule.agreement_id.name.like(pattern))
+        query = query.where(db.contains(Rule.name, word) | db.contains(Rule.description, word)
+                            | db.contains(Rule.agreement_id.name, word))
     if cursor:
         query = query.where(Rule.id < cursor)
     rows = await query.order_by(Rule.id, ascending=False).limit(limit + 1)

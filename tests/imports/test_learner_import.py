@@ -14,6 +14,7 @@ import msgspec
 import pytest
 from click.testing import CliRunner
 
+from core.accounts import usernames
 from core.accounts.identity import check_digit, mask_id_number
 from core.accounts.tables import Account, ImportJob
 from core.hierarchy.tables import OrgUnit
@@ -108,7 +109,9 @@ async def test_csv_with_bom_and_chinese_headers(tenants, tmp_path):
 
     a, b = await accounts(gd)
     assert (a["real_name"], a["kind"], a["status"], a["source"]) == ("张三", "learner", "imported", "import")
-    assert a["username"] == first  # guangdong: the ID number
+    # guangdong: the username is the ID number, so it is stored masked, found by its keyed hash
+    assert (a["username"], a["username_hash"]) == usernames.protect(gd.pii, first) == (mask_id_number(first), a["username_hash"])
+    assert a["username_hash"] and a["username_hash"] != a["id_number_hash"]
     assert a["password_hash"] is None and a["activated_at"] is None
     assert a["phone"] == "13812345678" and a["email"] == "zhang.san@example.com"
     assert (a["gender"], a["ethnicity"], a["address"]) == ("男", "汉族", "广州市天河区")
@@ -131,11 +134,10 @@ async def test_the_id_number_is_stored_encrypted_hashed_and_masked_never_in_the_
     assert row["id_number_hash"] == gd.pii.lookup_hash(number)
     assert gd.pii.decrypt(row["id_number_enc"]) == number
     assert row["id_number_masked"] == mask_id_number(number) == number[:4] + "*" * 10 + number[-4:]
-    # Only the username holds it, because the province's scheme makes the ID number the username.
+    # Not even the username holds it, though the province's scheme makes the ID number the username.
     for column, value in row.items():
-        if column != "username":
-            assert number not in str(value), column
-            assert number[:17] not in str(value), column
+        assert number not in str(value), column
+        assert number[:17] not in str(value), column
 
 
 async def test_csv_with_english_headers_no_bom_and_the_national_username_scheme(tenants, tmp_path):
@@ -145,7 +147,8 @@ async def test_csv_with_english_headers_no_bom_and_the_national_username_scheme(
     summary, _ = await run(ouc, path)
     assert (summary.created, summary.failed) == (1, 0), summary.errors
     (row,) = await accounts(ouc)
-    assert row["username"] == "S" + number.upper()
+    assert row["username"] == "S" + mask_id_number(number.upper())
+    assert row["username_hash"] == usernames.protect(ouc.pii, "S" + number.upper())[1] == usernames.protect(ouc.pii, "S" + number)[1]
     assert row["phone"] == "13912345678"
     assert row["id_number_hash"] == ouc.pii.lookup_hash(number.upper())
 
@@ -273,8 +276,9 @@ async def test_a_username_taken_by_another_account_rejects_the_row(tenants, tmp_
     gd = tenants["guangdong"]
     number = make_id()
     now = datetime.now().astimezone()
-    await Account(tenant_id=gd.id, kind="staff", username=number, status="active", real_name="某员工",
-                  source="cli", created_at=now, updated_at=now).save()
+    username, username_hash = usernames.protect(gd.pii, number)  # as an account made before the import stores it
+    await Account(tenant_id=gd.id, kind="learner", username=username, username_hash=username_hash, status="active",
+                  real_name="某学员", source="register", created_at=now, updated_at=now).save()
     summary, _ = await run(gd, write_csv(tmp_path / "a.csv", ZH, [learner("甲", number), learner("乙", make_id())]))
     assert (summary.created, summary.failed) == (1, 1)
     assert summary.errors[0].row == 2 and "用户名已被其他账号占用" in summary.errors[0].message
@@ -350,8 +354,9 @@ def test_the_fast_path_and_the_careful_path_agree(tmp_path):
     for record, row in zip(fast.records, rows):
         slow = checker.check_row_slowly(row)
         idn, name, phone, email, unit_id, gender, ethnic, born, address = slow
-        assert record[0] and record[1] == idn and record[2] == name
-        assert record[6:] == (phone, email, gender, ethnic, born, address, unit_id)
+        assert record[0] and record[2] == name
+        assert (record[1], record[13]) == usernames.protect(checker.pii, idn)
+        assert record[6:13] == (phone, email, gender, ethnic, born, address, unit_id)
         assert record[5] == mask_id_number(idn)
 
 
@@ -364,12 +369,19 @@ def test_lookup_hash_and_ciphertext_match_the_pii_protector(tmp_path):
     assert len(set(sealed)) == len(sealed)  # a fresh nonce each
 
 
-def test_usernames_follow_the_template():
-    ids = ["11010519491231002X"]
-    assert service._username_maker("{id_number}")(ids) == ids
-    assert service._username_maker("S{id_number}")(ids) == ["S11010519491231002X"]
-    assert service._username_maker("{id_number}@gd")(ids) == ["11010519491231002X@gd"]
-    assert service._username_maker("{id_number:.6}x")(ids) == ["110105x"]
+def test_usernames_follow_the_template_masked_with_the_hash_login_computes():
+    pii = PiiProtector("test-secret-key")
+    ids = ["11010519491231002X", "110105194912310011"]
+    masked = [mask_id_number(i) for i in ids]
+
+    def made(template: str) -> tuple[list[str], list[str | None]]:
+        return service._username_maker(template, pii)(ids, masked)
+
+    for template in ("{id_number}", "S{id_number}", "{id_number}@gd", "1{id_number}", "{id_number:.6}x"):
+        assert made(template) == usernames.protect_many(pii, [template.format(id_number=i) for i in ids]), template
+    assert made("S{id_number}") == (["S1101**********002X", "S1101**********0011"],
+                                    [usernames.protect(pii, "S" + i)[1] for i in ids])
+    assert made("{id_number:.6}x") == (["110105x", "110105x"], [None, None])  # no ID number in it: stored as it is
 
 
 def test_the_reader_streams_numbered_rows_and_skips_blank_ones(tmp_path):
@@ -493,7 +505,7 @@ async def test_untidy_but_valid_values_are_accepted_and_normalised(tenants, tmp_
     summary, _ = await run(gd, path)
     assert (summary.created, summary.failed) == (1, 0), summary.errors
     (row,) = await accounts(gd)
-    assert (row["real_name"], row["username"], row["phone"], row["email"]) == ("钱", number.upper(), "13812345678", "qian@example.cn")
+    assert (row["real_name"], row["username"], row["phone"], row["email"]) == ("钱", mask_id_number(number.upper()), "13812345678", "qian@example.cn")
     assert (row["gender"], row["ethnicity"], row["address"], row["unit_id"]) == ("男", "汉族", "广州", await unit_id(gd, "GD-GOU"))
 
 
