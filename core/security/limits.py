@@ -138,6 +138,9 @@ class FallbackRateLimiter:
     async def blocked(self, key: str) -> bool:
         return await self._use("blocked", key)
 
+    async def take(self, key: str) -> bool:
+        return await self._use("take", key)
+
     async def hit(self, key: str) -> None:
         await self._use("hit", key)
         if self.degraded:
