@@ -117,32 +117,33 @@ class FallbackRateLimiter:
         self.degraded = False
         self._retry_at = 0.0
 
-    async def _use(self, method: str, key: str):
+    async def _use(self, call):
+        """``call(limiter)`` on Redis's limiter, or on this worker's while Redis is away."""
         from redis.exceptions import RedisError
 
         if self.degraded and time.monotonic() < self._retry_at:
-            return await getattr(self.own, method)(key)
+            return await call(self.own)
         try:
-            result = await getattr(self.shared, method)(key)
+            result = await call(self.shared)
         except (RedisError, OSError) as exc:
             if not self.degraded:
                 log.warning("Redis 不可用（%s），限流 %s 改由本进程计数，恢复后自动切回", type(exc).__name__, self.name)
             self.degraded = True
             self._retry_at = time.monotonic() + REDIS_RETRY_SECONDS
-            return await getattr(self.own, method)(key)
+            return await call(self.own)
         if self.degraded:
             log.warning("Redis 已恢复，限流 %s 重新由各进程共享计数", self.name)
             self.degraded = False
         return result
 
     async def blocked(self, key: str) -> bool:
-        return await self._use("blocked", key)
+        return await self._use(lambda limiter: limiter.blocked(key))
 
     async def take(self, key: str) -> bool:
-        return await self._use("take", key)
+        return await self._use(lambda limiter: limiter.take(key))
 
     async def hit(self, key: str) -> None:
-        await self._use("hit", key)
+        await self._use(lambda limiter: limiter.hit(key))
         if self.degraded:
             return
         await self.own.hit(key)  # kept warm, so a switch to memory does not start from zero
