@@ -9,6 +9,7 @@ database and seeds the tenants from ``tenants/``; everything else is loaded in b
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import random
 import re
@@ -33,8 +34,10 @@ if str(ROOT) not in sys.path:
 
 import piccolo.engine.sqlite  # noqa: E402,F401  (registers the sqlite3 adapters Piccolo writes with)
 
-from core import db  # noqa: E402
+from core import db, workdays  # noqa: E402
 from core.plugins import PluginRegistry  # noqa: E402
+from core.reviews.engine import DEFAULT_STEP_DAYS  # noqa: E402
+from core.workdays import local_date, local_midnight  # noqa: E402
 from core.settings import Settings  # noqa: E402
 
 DEFAULT_DSN = os.environ.get("BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -565,7 +568,7 @@ async def load_rules(bulk: Bulk, tenant_id: int, entries: dict[int, Entry], n: i
 
 APPLICATION_COLUMNS = ("id", "tenant_id", "learner_id", "kind", "achievement_id", "rule_id", "target_entry_id", "status",
                        "chain", "current_step", "step_role", "step_unit_id", "idempotency_key", "target_achievement_id",
-                       "created_at", "updated_at", "decided_at")
+                       "created_at", "updated_at", "decided_at", "step_started_at", "step_due_at")
 
 
 @dataclass(frozen=True)
@@ -614,8 +617,15 @@ def application_row(i: int, tenant_id: int, learner_id: int, kind: str, achievem
     role, unit = chain.steps[step]
     decided = created + timedelta(days=rnd.randrange(1, 20)) if status in ("approved", "rejected", "withdrawn") else None
     updated = decided or (created + timedelta(days=rnd.randrange(0, 5)) if step else created)
+    # The current step began at the last move and takes the default ten working days.
     return (i, tenant_id, learner_id, kind, achievement_id, rule_id, target, status, chain.json, step, role, unit, None,
-            None, created, updated, decided)
+            None, created, updated, decided, updated, _step_due(local_date(updated)))
+
+
+@functools.lru_cache(maxsize=None)
+def _step_due(day: date) -> datetime:
+    # The deadline depends only on the day a step began: one calendar walk per day, not per row.
+    return workdays.due_at(local_midnight(day), DEFAULT_STEP_DAYS)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ province.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import msgspec
 
@@ -35,6 +35,7 @@ from core.rules.service import rule_counts
 from core.storage import Storage, StorageUnavailable
 from core.storage.files import inspect_file
 from core.tenancy.service import TenantContext
+from core.workdays import due_at
 
 STATUSES = ("catalog", "unapplied", "applied", "recognized", "rejected")
 # Fields whose value names the outcome when the learner typed everything in, first found wins.
@@ -44,16 +45,6 @@ _NAME_FIELDS = ("achievement_name", "certificate_name", "course_name", "training
 
 class AchievementError(DomainError):
     pass
-
-
-def add_working_days(start: datetime, days: int) -> datetime:
-    """``days`` working days (Monday–Friday) after ``start``; public holidays are not known."""
-    current = start
-    while days > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
 
 
 def _subtype(taxonomy: Taxonomy, category: str, subtype: str) -> Subtype:
@@ -130,7 +121,7 @@ async def add_achievement(tenant: TenantContext, learner_id: int, data: Achievem
         status = "catalog"
     elif sub.recognition == "review_on_store":
         status = "applied"
-        due = add_working_days(now, sub.review_days or 10)
+        due = due_at(now, sub.review_days or 10)
     else:
         status = "unapplied"
     institution = entry["institution"] if entry else next(

@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from core.reports.deadlines import LOCAL_TIME
+from core.workdays import LOCAL_TIME
 from core.reports.schemas import UnitReport, UnitRow
 from core.tabular import csv_bytes, xlsx_cell, xlsx_row
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -28,7 +27,6 @@ from core.clock import aware, utcnow
 from core.errors import DomainError
 from core.hierarchy.tables import OrgUnit
 from core.reviews.service import STATUS_LABELS, STATUSES
-from core.reports.deadlines import DEFAULT_STEP_DAYS, days_overdue, local_midnight, overdue_before, step_due_at
 from core.reports.schemas import (
     CategoryColumn,
     OverdueCount,
@@ -43,9 +41,9 @@ from core.reports.schemas import (
 from core.reviews.engine import decode_chain
 from core.reviews.service import KIND_LABELS
 from core.tenancy.service import TenantContext
+from core.workdays import days_overdue, local_midnight
 
 REPORT_ROLES = ("tenant_admin", "unit_admin", "committee")
-KINDS = ("recognition", "conversion", "performance_conversion", "certificate", "store_review")
 
 
 class ReportError(DomainError):
@@ -150,24 +148,6 @@ def _created_between(column: str, start: date | None, end: date | None) -> tuple
 # Deadlines of open reviews
 
 
-_day_bounds: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def step_day_bounds(hooks) -> tuple[int, int]:
-    """The fewest and most working days any step of the province's chains takes. Chains are
-    stored with their applications, so one stored under an older plugin version whose steps
-    took fewer days than today's fewest is judged by today's bounds."""
-    if hooks not in _day_bounds:
-        days = {DEFAULT_STEP_DAYS}
-        subtypes = [(c.code, s.code) for c in hooks.taxonomy.categories for s in c.subtypes] + [("", "")]
-        for kind in KINDS:
-            for category, subtype in subtypes:
-                chain = hooks.review_chain(kind, category, subtype)
-                days.update(step.days or DEFAULT_STEP_DAYS for step in (chain.steps if chain else ()))
-        _day_bounds[hooks] = (min(days), max(days))
-    return _day_bounds[hooks]
-
-
 def _current_step(row: dict):
     chain = decode_chain(row["chain"])
     return chain.steps[row["current_step"]] if row["current_step"] < len(chain.steps) else None
@@ -178,72 +158,30 @@ def _moment(value) -> datetime:
     return aware(datetime.fromisoformat(value) if isinstance(value, str) else value)
 
 
-def due_at(row: dict) -> datetime:
-    """When the open application ``row`` (with its stored-outcome ``review_due_at``, if any)
-    should have been decided."""
-    if row["review_due_at"] is not None:
-        return _moment(row["review_due_at"])
-    step = _current_step(row)
-    return step_due_at(_moment(row["updated_at"]), (step.days if step else None) or DEFAULT_STEP_DAYS)
-
-
-def _overdue_where(tenant_id: int, now: datetime, began_before: datetime) -> tuple[str, list]:
-    """Open applications that are stored-outcome reviews past the achievement's deadline, or
-    whose current step began before ``began_before``. A step begins when the application last
-    moved (``updated_at``: only transitions change an open one). The achievement's deadline is
-    looked up row by row, which suits a list read a page at a time, not a count."""
-    return (" WHERE ap.tenant_id = {} AND ap.status IN ('submitted', 'in_review') AND ("
-            "(ap.kind <> 'store_review' AND ap.updated_at < {}) OR (ap.kind = 'store_review' AND COALESCE("
-            "(SELECT a.review_due_at <= {} FROM achievement a WHERE a.tenant_id = ap.tenant_id AND a.id = ap.achievement_id), ap.updated_at < {})))",
-            [tenant_id, began_before, now, began_before])
+# An open review is overdue once its current step's deadline, stored when the step began
+# (``application.step_due_at``, working days from core.workdays), has passed.
+_OPEN_OVERDUE = " WHERE ap.tenant_id = {} AND ap.status IN ('submitted', 'in_review') AND ap.step_due_at <= {}"
 
 
 def overdue_statements(tenant: TenantContext, scope: Scope, now: datetime, start: date | None,
-                       end: date | None) -> tuple[tuple[str, list], tuple[str, list] | None]:
-    """The count of surely overdue reviews per responsible unit, and, where the province's
-    steps differ in length, the open reviews between the two thresholds to judge one by one."""
-    fewest, most = step_day_bounds(tenant.hooks)
-    surely, maybe = overdue_before(now, most), overdue_before(now, fewest)
+                       end: date | None) -> tuple[tuple[str, list], None]:
+    """The count of overdue reviews per responsible unit, one statement the partial index
+    ``application_open_due`` answers. (The second element, once the rows to judge one by one
+    when deadlines were inferred, is always None now that every step stores its own.)"""
     join, join_args = scope.subtree_join("ap.step_unit_id")
     between, between_args = _created_between("ap.created_at", start, end)
-    # Two halves: other reviews by the start of their step alone (the index answers), then
-    # stored-outcome reviews joined to their achievements' deadlines.
-    open_ = " WHERE ap.tenant_id = {} AND ap.status IN ('submitted', 'in_review')"
-    counted = (
-        "SELECT ap.step_unit_id AS unit_id, COUNT(*) AS n FROM application ap" + join + open_
-        + " AND ap.kind <> 'store_review' AND ap.updated_at < {}" + between + " GROUP BY ap.step_unit_id"
-        " UNION ALL SELECT ap.step_unit_id, COUNT(*) FROM application ap JOIN achievement a ON a.tenant_id = ap.tenant_id AND a.id = ap.achievement_id"
-        + join + open_ + " AND ap.kind = 'store_review' AND a.tenant_id = {}"
-        " AND (a.review_due_at <= {} OR (a.review_due_at IS NULL AND ap.updated_at < {}))" + between
-        + " GROUP BY ap.step_unit_id",
-        [*join_args, tenant.id, surely, *between_args, *join_args, tenant.id, tenant.id, now, surely, *between_args])
-    if surely == maybe:
-        return counted, None
-    return counted, (
-        "SELECT ap.step_unit_id AS unit_id, ap.chain, ap.current_step, ap.updated_at, NULL AS review_due_at"
-        " FROM application ap" + join + " WHERE ap.tenant_id = {} AND ap.status IN ('submitted', 'in_review')"
-        " AND ap.updated_at >= {} AND ap.updated_at < {} AND (ap.kind <> 'store_review'"
-        " OR (SELECT a.review_due_at FROM achievement a WHERE a.tenant_id = ap.tenant_id AND a.id = ap.achievement_id) IS NULL)" + between,
-        [*join_args, tenant.id, surely, maybe, *between_args])
+    return (("SELECT ap.step_unit_id AS unit_id, COUNT(*) AS n FROM application ap" + join + _OPEN_OVERDUE
+             + between + " GROUP BY ap.step_unit_id", [*join_args, tenant.id, now, *between_args]), None)
 
 
 async def overdue_counts(tenant: TenantContext, scope: Scope, now: datetime, start: date | None,
                          end: date | None) -> dict[int | None, int]:
     """Overdue open reviews per responsible unit id (None: a tenant-wide step) of the subtree."""
-    counted, band = overdue_statements(tenant, scope, now, start, end)
-    rows, undecided = await asyncio.gather(
-        Achievement.raw(counted[0], *counted[1]), Achievement.raw(band[0], *band[1]) if band else _nothing())
+    (sql, args), _ = overdue_statements(tenant, scope, now, start, end)
     counts: dict[int | None, int] = {}
-    for r in rows:
+    for r in await Achievement.raw(sql, *args):
         counts[r["unit_id"]] = counts.get(r["unit_id"], 0) + int(r["n"])
-    for r in undecided:
-        if due_at(r) <= now:
-            counts[r["unit_id"]] = counts.get(r["unit_id"], 0) + 1
     return counts
-
-
-async def _nothing() -> list:
-    return []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -379,20 +317,18 @@ async def overdue_report(tenant: TenantContext, actor: Principal, unit_code: str
     after = _cursor(cursor)
     scope = await report_scope(tenant, actor, unit_code)
     now = now or utcnow()
-    fewest, _ = step_day_bounds(tenant.hooks)
     counts = await overdue_counts(tenant, scope, now, start, end)
 
-    where, args = _overdue_where(tenant.id, now, overdue_before(now, fewest))
+    args: list = [tenant.id, now]
     if scope.root:  # rows of another root's units are dropped below
         subtree = ""
     else:
         subtree, args = " AND su.path LIKE {}", [*args, scope.unit["path"] + "%"]
     between, between_args = _created_between("ap.created_at", start, end)
     sql = ("SELECT ap.id, ap.kind, ap.status, ap.chain, ap.current_step, ap.step_unit_id, ap.learner_id,"
-           " ap.achievement_id, ap.created_at, ap.updated_at, COALESCE(su.path, '') AS unit_path,"
-           " (SELECT a.review_due_at FROM achievement a WHERE a.tenant_id = ap.tenant_id AND a.id = ap.achievement_id AND ap.kind = 'store_review')"
-           " AS review_due_at FROM application ap LEFT JOIN org_unit su ON su.tenant_id = ap.tenant_id AND su.id = ap.step_unit_id"
-           + where + subtree + between)
+           " ap.achievement_id, ap.created_at, ap.step_started_at, ap.step_due_at, COALESCE(su.path, '') AS unit_path"
+           " FROM application ap LEFT JOIN org_unit su ON su.tenant_id = ap.tenant_id AND su.id = ap.step_unit_id"
+           + _OPEN_OVERDUE + subtree + between)
     args += between_args
     found: list[dict] = []
     batch = limit + 1
@@ -401,13 +337,12 @@ async def overdue_report(tenant: TenantContext, actor: Principal, unit_code: str
         rows = await Achievement.raw(sql + keyset + f" ORDER BY COALESCE(su.path, ''), ap.id LIMIT {batch}",
                                      *args, *keyset_args)
         for r in rows:
-            in_scope = r["step_unit_id"] in scope.units if r["step_unit_id"] is not None else scope.root
-            if in_scope and due_at(r) <= now:
+            if r["step_unit_id"] in scope.units if r["step_unit_id"] is not None else scope.root:
                 found.append(r)
         if len(rows) < batch:
             break
         after = (rows[-1]["unit_path"], rows[-1]["id"])
-        batch = min(batch * 4, 5000)  # few rows of a batch were overdue: read further at once
+        batch = min(batch * 4, 5000)  # few rows of a batch were in scope: read further at once
     page, more = found[:limit], len(found) > limit
 
     learners = {r["id"]: r["real_name"] for r in await Account.select(Account.id, Account.real_name).where(
@@ -419,14 +354,14 @@ async def overdue_report(tenant: TenantContext, actor: Principal, unit_code: str
     for r in page:
         step = _current_step(r)
         unit = scope.units.get(r["step_unit_id"])
-        due = due_at(r)
+        due = _moment(r["step_due_at"])
         items.append(OverdueItem(
             application_id=r["id"], kind=r["kind"], kind_label=KIND_LABELS.get(r["kind"], r["kind"]),
             status=r["status"],
             step=step.name if step else "", step_label=step.label if step else "",
             unit=unit_ref(tenant, unit) if unit else None, learner_name=learners.get(r["learner_id"], ""),
             achievement_id=r["achievement_id"], achievement_name=achievements.get(r["achievement_id"], ""),
-            submitted_at=aware(r["created_at"]), step_started_at=aware(r["updated_at"]), due_at=due,
+            submitted_at=aware(r["created_at"]), step_started_at=_moment(r["step_started_at"]), due_at=due,
             days_overdue=days_overdue(due, now)))
 
     def tree_order(unit_id: int | None) -> str:

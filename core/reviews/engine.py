@@ -9,6 +9,7 @@ the plugin or the tree never move an application in flight.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import msgspec
 
@@ -16,10 +17,19 @@ from core.accounts.login import Principal
 from core.errors import DomainError
 from core.hierarchy.tables import OrgUnit
 from core.province import ReviewChain, ReviewStep
+from core.workdays import due_at
+
+# The working days a step takes when its chain names none: the 10 the credit banks promise.
+DEFAULT_STEP_DAYS = 10
 
 
 class ChainError(DomainError):
     pass
+
+
+def step_due_at(step: ReviewStep, started: datetime) -> datetime:
+    """When ``step``, begun at ``started``, should be decided: its working days later."""
+    return due_at(started, step.days or DEFAULT_STEP_DAYS)
 
 
 class ResolvedStep(ReviewStep, kw_only=True):

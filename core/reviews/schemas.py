@@ -72,6 +72,7 @@ class ApplicationOut(msgspec.Struct, kw_only=True):
     target_achievement_id: int | None
     created_at: datetime
     decided_at: datetime | None
+    step_due_at: datetime | None = None  # open: when the current step should be decided (working days)
     achievement_ids: list[int] = []  # certificate: the outcomes the proof lists
     proof_code: str | None = None  # the proof an approved certificate (or national OUC conversion) issued
 
@@ -93,6 +94,7 @@ class ReviewItem(msgspec.Struct, kw_only=True):
     agreement: str | None
     target_name: str | None
     submitted_at: datetime
+    step_due_at: datetime | None = None  # when the current step should be decided (working days)
 
 
 class ReviewPage(msgspec.Struct):

@@ -9,6 +9,7 @@ step cannot both decide it; notifications go to the outbox in the same transacti
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import msgspec
 
@@ -19,11 +20,11 @@ from core.achievements.tables import Achievement, Evidence
 from core.catalog.tables import CatalogEntry
 from core.certificates import issuing as proofs
 from core.certificates.tables import ProofRequestItem
-from core.clock import utcnow
+from core.clock import aware, utcnow
 from core.errors import DomainError
 from core.hierarchy.tables import OrgUnit
 from core.notifications.service import enqueue
-from core.reviews.engine import ResolvedChain, check_opinion, decode_chain, may_decide, resolve_chain
+from core.reviews.engine import ResolvedChain, check_opinion, decode_chain, may_decide, resolve_chain, step_due_at
 from core.reviews.schemas import (
     ApplicationIn,
     ApplicationOut,
@@ -98,6 +99,7 @@ async def application_out(row: dict) -> ApplicationOut:
         rule_id=row["rule_id"], rule_name=rule["name"] if rule else None,
         target_catalog_entry_id=row["target_entry_id"], target_name=target["name"] if target else None,
         target_achievement_id=row["target_achievement_id"], created_at=row["created_at"], decided_at=row["decided_at"],
+        step_due_at=aware(row["step_due_at"]) if open_ and row.get("step_due_at") else None,
         achievement_ids=[a for a, _ in listed], proof_code=proof_code,
     )
 
@@ -246,14 +248,16 @@ async def _submit_certificate(tenant: TenantContext, learner: Principal, data: A
 
 
 async def _create(tenant: TenantContext, learner_id: int, learner_name: str, kind: str, achievement_id: int | None,
-                  rule_id: int | None, target: int | None, chain: ResolvedChain, idempotency_key: str | None) -> int:
+                  rule_id: int | None, target: int | None, chain: ResolvedChain, idempotency_key: str | None,
+                  due: datetime | None = None) -> int:
+    """A new application at its first step, due ``due`` or the step's working days from now."""
     first = chain.steps[0]
     now = utcnow()
     application = Application(
         tenant_id=tenant.id, learner_id=learner_id, kind=kind, achievement_id=achievement_id, rule_id=rule_id,
         target_entry_id=target, status="submitted", chain=msgspec.json.encode(chain).decode(), current_step=0,
         step_role=first.role, step_unit_id=first.unit_id, idempotency_key=idempotency_key,
-        created_at=now, updated_at=now,
+        created_at=now, updated_at=now, step_started_at=now, step_due_at=due or step_due_at(first, now),
     )
     try:
         await application.save()
@@ -275,7 +279,10 @@ async def open_store_review(tenant: TenantContext, learner_id: int, achievement_
         return
     learner = await Account.select(Account.unit_id, Account.real_name).where(Account.id == learner_id).first()
     resolved = await resolve_chain(tenant.id, chain, await _routing_unit(tenant, learner, None))
-    await _create(tenant, learner_id, learner["real_name"], "store_review", achievement_id, None, None, resolved, None)
+    # The whole review keeps the deadline promised when the outcome was stored.
+    promised = await Achievement.select(Achievement.review_due_at).where(Achievement.id == achievement_id).first()
+    await _create(tenant, learner_id, learner["real_name"], "store_review", achievement_id, None, None, resolved, None,
+                  due=promised["review_due_at"] if promised else None)
 
 
 async def withdraw(tenant: TenantContext, learner_id: int, application_id: int) -> ApplicationOut:
@@ -489,7 +496,7 @@ async def _review_items(tenant: TenantContext, rows: list[dict]) -> list[ReviewI
             achievement_name=a.get("name") or "、".join(name for _, name in listed.get(r["id"], [])),
             category_label=category_label, subtype_label=subtype_label, rule_name=rule["name"] if rule else None,
             agreement=rule["agreement_id.name"] if rule else None, target_name=targets.get(r["target_entry_id"]),
-            submitted_at=r["created_at"],
+            submitted_at=r["created_at"], step_due_at=aware(r["step_due_at"]) if r.get("step_due_at") else None,
         ))
     return items
 
@@ -601,7 +608,10 @@ async def decide(tenant: TenantContext, actor: Principal, application_id: int, d
     else:
         following = chain.steps[index + 1]
         values = {Application.status: "in_review", Application.current_step: index + 1,
-                  Application.step_role: following.role, Application.step_unit_id: following.unit_id}
+                  Application.step_role: following.role, Application.step_unit_id: following.unit_id,
+                  Application.step_started_at: now}
+        if row["kind"] != "store_review":  # a stored outcome's review keeps the date promised at storing
+            values[Application.step_due_at] = step_due_at(following, now)
     async with db().transaction():
         changed = await Application.update({**values, Application.updated_at: now}).returning(Application.id).where(
             Application.id == row["id"], Application.current_step == index, Application.status.is_in(list(OPEN)))

@@ -10,7 +10,9 @@ class Application(Table, tablename="application"):
     """A learner's application (recognition, conversion, performance conversion, store review,
     certificate) moving through the review chain stored with it in ``chain`` when it was
     submitted. ``step_role`` / ``step_unit_id`` say who may decide the current step
-    (``step_unit_id`` NULL: anyone with the role in the tenant); they drive the queues."""
+    (``step_unit_id`` NULL: anyone with the role in the tenant); they drive the queues.
+    ``step_started_at`` / ``step_due_at`` are set when the current step begins: the due date in
+    working days (core.workdays), stored so reports and queues never infer it."""
 
     tenant_id = ForeignKey(Tenant, null=False)
     learner_id = ForeignKey(Account, null=False)
@@ -28,6 +30,8 @@ class Application(Table, tablename="application"):
     created_at = Timestamptz()
     updated_at = Timestamptz()
     decided_at = Timestamptz(null=True, default=None)
+    step_started_at = Timestamptz(null=True, default=None)
+    step_due_at = Timestamptz(null=True, default=None)
 
 
 class ReviewRecord(Table, tablename="review_record"):

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from core.reports.deadlines import local_midnight
+from core.workdays import local_midnight
 from core.security.tokens import issue_token
 from tests.accounts.helpers import staff_headers
 from tests.reports.world import OUTCOMES, World, build, direct_counts, figures

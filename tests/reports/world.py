@@ -15,7 +15,7 @@ from core.achievements.tables import Achievement
 from core.clock import utcnow
 from core.hierarchy.service import create_unit
 from core.hierarchy.tables import OrgUnit
-from core.reviews.engine import ResolvedChain, ResolvedStep, resolve_chain
+from core.reviews.engine import ResolvedChain, ResolvedStep, resolve_chain, step_due_at
 from core.reviews.tables import Application
 from core.tenancy.service import TenantContext
 
@@ -61,10 +61,17 @@ async def _achievement(tenant: TenantContext, learner_id: int, category: str, su
 
 async def _application(tenant: TenantContext, learner_id: int, achievement_id: int, kind: str, chain: ResolvedChain,
                        status: str, step: int, created: datetime, moved: datetime) -> int:
+    """An application whose current step began at ``moved``, with the deadline the engine
+    stores: a stored-outcome review keeps its outcome's, any other step its working days."""
     current = chain.steps[step]
+    due = step_due_at(current, moved)
+    if kind == "store_review":
+        due = (await Achievement.select(Achievement.review_due_at).where(Achievement.id == achievement_id)
+               .first())["review_due_at"] or due
     row = Application(tenant_id=tenant.id, learner_id=learner_id, kind=kind, achievement_id=achievement_id,
                       status=status, chain=msgspec.json.encode(chain).decode(), current_step=step,
                       step_role=current.role, step_unit_id=current.unit_id, created_at=created, updated_at=moved,
+                      step_started_at=moved, step_due_at=due,
                       decided_at=moved if status in ("approved", "rejected", "withdrawn") else None)
     await row.save()
     return row.id

@@ -4,7 +4,10 @@ acceptance point reviews, its parent unit re-reviews)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from core.achievements.tables import Achievement
+from core.reviews.engine import step_due_at
 from tests.accounts.helpers import bearer, last_code, login, make_id, staff_headers
 from tests.achievements.test_achievements import PNG, catalog_entry
 
@@ -128,11 +131,20 @@ async def test_zhejiang_acceptance_point_reviews_and_its_sub_centre_re_reviews(c
         "start_date": "2020-04-01", "end_date": "2020-04-20", "acceptance_point": "ZJ-S57-A01"}})).json()
     application = (await client.post(f"{T}/me/applications", headers=learner, json={"kind": "recognition", "achievement_id": training["id"]})).json()
     assert [(s["name"], s["unit_code"]) for s in application["steps"]] == [("acceptance_review", "ZJ-S57-A01"), ("re_review", "ZJ-S57")]
+    # Each step's deadline is stored when it begins, in working days on the holiday calendar.
+    chain = (await client._transport.app.state.tenants.get("zhejiang")).hooks.review_chain(
+        "recognition", "social_training", "social_training")
+    submitted = datetime.fromisoformat(application["created_at"])
+    assert datetime.fromisoformat(application["step_due_at"]) == step_due_at(chain.steps[0], submitted)
+    queued = (await client.get(f"{T}/reviews", headers=point)).json()["items"]
+    assert [i["step_due_at"] for i in queued] == [application["step_due_at"]]
 
     assert (await client.get(f"{T}/reviews", headers=sub_centre)).json()["items"] == []
     first = await client.post(f"{T}/reviews/{application['id']}/decision", headers=point, json={
         "step": "acceptance_review", "decision": "approve", "opinion": "受理点：义乌市稠城街道社区学校受理点 经办人：王丽 意见：同意"})
     assert first.json()["current_step"] == "re_review"
+    decided = datetime.fromisoformat(first.json()["records"][-1]["at"])
+    assert datetime.fromisoformat(first.json()["step_due_at"]) == step_due_at(chain.steps[1], decided)
     assert (await client.get(f"{T}/reviews", headers=point)).json()["items"] == []
     second = await client.post(f"{T}/reviews/{application['id']}/decision", headers=sub_centre, json={
         "step": "re_review", "decision": "approve", "opinion": "复审单位：浙江学分银行金华市义乌分中心 复审人：陈明 意见：同意"})
