@@ -1,5 +1,5 @@
 """Service-network reports over HTTP, for staff: figures per child unit (JSON, CSV, XLSX, an
-SVG bar chart) and the overdue reviews of a subtree."""
+SVG bar chart), the overdue reviews of a subtree, and the reviewers' workload."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from litestar.params import QueryParameter
 
 from core.accounts.api import provide_principal, provide_staff
 from core.accounts.login import Principal
-from core.reports import chart, export, service
-from core.reports.schemas import OverduePage, UnitReport
+from core.reports import chart, export, service, workload
+from core.reports.schemas import OverduePage, UnitReport, WorkloadReport
 from core.tenancy.service import TenantContext
 
 Unit = Annotated[str | None, QueryParameter(max_length=64, description="单位编码；缺省为本人管理范围最大的单位")]
@@ -66,3 +66,26 @@ class ReportController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> OverduePage:
         return await service.overdue_report(tenant, actor, unit, date_from, date_to, cursor=cursor, limit=limit)
+
+    @get("/workload", summary="工作量统计：各审核单位、各审核人已审核数、用时中位数与90%分位（工作日）、当前逾期，按申请类型和环节（format=csv|xlsx 导出）")
+    async def workload(
+        self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal], unit: Unit = None,
+        date_from: DateFrom = None, date_to: DateTo = None,
+        fmt: Annotated[Literal["json", "csv", "xlsx"], QueryParameter(name="format")] = "json",
+    ) -> WorkloadReport:
+        report = await workload.workload_report(tenant, actor, unit, date_from, date_to)
+        if fmt == "csv":
+            return attachment(export.workload_csv(report), "text/csv; charset=utf-8",
+                              export.workload_filename(report, "csv"))
+        if fmt == "xlsx":
+            return attachment(export.workload_xlsx(report, tenant.name), XLSX, export.workload_filename(report, "xlsx"))
+        return report
+
+    @get("/workload.svg", summary="工作量统计条形图（SVG）：measure=decided|overdue，按审核单位")
+    async def workload_chart(
+        self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal], unit: Unit = None,
+        date_from: DateFrom = None, date_to: DateTo = None,
+        measure: Annotated[str, QueryParameter(max_length=20)] = "decided",
+    ) -> Response[str]:
+        report = await workload.workload_report(tenant, actor, unit, date_from, date_to)
+        return Response(chart.workload_chart(report, tenant.name, measure), media_type="image/svg+xml; charset=utf-8")

@@ -10,7 +10,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from core.workdays import LOCAL_TIME
-from core.reports.schemas import UnitReport, UnitRow
+from core.reports.schemas import UnitReport, UnitRow, WorkloadReport, WorkloadRow
 from core.tabular import csv_bytes, xlsx_cell, xlsx_row
 
 
@@ -20,7 +20,7 @@ def row_label(row: UnitRow) -> str:
     return row.name
 
 
-def period(report: UnitReport) -> str:
+def period(report: UnitReport | WorkloadReport) -> str:
     if report.date_from and report.date_to:
         return f"{report.date_from:%Y-%m-%d} 至 {report.date_to:%Y-%m-%d}"
     if report.date_from:
@@ -57,12 +57,11 @@ def to_csv(report: UnitReport) -> bytes:
     return csv_bytes(*table(report))
 
 
-def to_xlsx(report: UnitReport, tenant_name: str) -> bytes:
-    """One sheet: a title, the period and time of the figures, then the table (header row
-    frozen, the total in bold)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("单位统计")
-    header, lines = table(report)
+def _sheet(workbook: Workbook, name: str, title: str, subtitle: list, header: list[str], lines: list[list],
+           bold_lines: frozenset[int] = frozenset()) -> None:
+    """A sheet: a title, a line saying what and when, then the table (header row frozen;
+    the lines numbered in ``bold_lines`` in bold)."""
+    sheet = workbook.create_sheet(name)
     sheet.column_dimensions["A"].width = 14
     sheet.column_dimensions["B"].width = 30
     sheet.column_dimensions["C"].width = 14
@@ -78,16 +77,65 @@ def to_xlsx(report: UnitReport, tenant_name: str) -> bytes:
             c.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         return c
 
-    # Names come from tenant admins (units) and plugins (categories): every row goes through
-    # core.tabular, so none of them is ever stored as a formula.
-    sheet.append([cell(f"{tenant_name} · {report.unit.name}（{report.unit.code}）各下级单位统计", bold=True)])
-    generated = report.generated_at.astimezone(LOCAL_TIME)
-    sheet.append(xlsx_row(sheet, [f"统计期间（按创建时间）：{period(report)}", None, None,
-                                  f"生成时间：{generated:%Y-%m-%d %H:%M}"]))
+    # Names come from tenant admins (units, staff) and plugins (categories, steps): every row
+    # goes through core.tabular, so none of them is ever stored as a formula.
+    sheet.append([cell(title, bold=True)])
+    sheet.append(xlsx_row(sheet, subtitle))
     sheet.append([])
     sheet.append([cell(h, bold=True, fill=True, wrap=True) for h in header])
-    for line, row in zip(lines, report.lines()):
-        sheet.append([cell(v, bold=True) for v in line] if row.kind == "total" else xlsx_row(sheet, line))
+    for i, line in enumerate(lines):
+        sheet.append([cell(v, bold=True) for v in line] if i in bold_lines else xlsx_row(sheet, line))
+
+
+def _workbook_bytes(workbook: Workbook) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _generated(moment) -> str:
+    return f"生成时间：{moment.astimezone(LOCAL_TIME):%Y-%m-%d %H:%M}"
+
+
+def to_xlsx(report: UnitReport, tenant_name: str) -> bytes:
+    """One sheet: a title, the period and time of the figures, then the table (the total in bold)."""
+    workbook = Workbook(write_only=True)
+    header, lines = table(report)
+    total = [i for i, row in enumerate(report.lines()) if row.kind == "total"]
+    _sheet(workbook, "单位统计", f"{tenant_name} · {report.unit.name}（{report.unit.code}）各下级单位统计",
+           [f"统计期间（按创建时间）：{period(report)}", None, None, _generated(report.generated_at)],
+           header, lines, frozenset(total))
+    return _workbook_bytes(workbook)
+
+
+# ---------------------------------------------------------------------------------------------
+# The workload report
+
+WORKLOAD_HEADER = ["单位编码", "单位名称", "审核人", "申请类型", "审核环节", "已审核", "同意", "不同意",
+                   "用时中位数（工作日）", "用时90%分位（工作日）", "当前逾期"]
+
+
+def workload_lines(rows: list[WorkloadRow]) -> list[list]:
+    return [[r.unit.code if r.unit else "", r.unit.name if r.unit else "本学分银行（不限单位）", r.reviewer or "",
+             r.kind_label, r.step_label, r.decided, r.approved, r.rejected,
+             "" if r.median_days is None else r.median_days, "" if r.p90_days is None else r.p90_days,
+             r.overdue if r.reviewer is None else ""] for r in rows]
+
+
+def workload_filename(report: WorkloadReport, extension: str) -> str:
+    dates = "-".join(f"{d:%Y%m%d}" for d in (report.date_from, report.date_to) if d)
+    return f"工作量统计-{report.unit.code}{'-' + dates if dates else ''}.{extension}"
+
+
+def workload_csv(report: WorkloadReport) -> bytes:
+    """Both tables in one file, the units' rows (no reviewer) before the reviewers'."""
+    return csv_bytes(WORKLOAD_HEADER, workload_lines(report.by_unit) + workload_lines(report.by_reviewer))
+
+
+def workload_xlsx(report: WorkloadReport, tenant_name: str) -> bytes:
+    workbook = Workbook(write_only=True)
+    subtitle = [f"统计期间（按审核时间）：{period(report)}", None, None, _generated(report.generated_at)]
+    for name, rows in (("按单位", report.by_unit), ("按审核人", report.by_reviewer)):
+        _sheet(workbook, name, f"{tenant_name} · {report.unit.name}（{report.unit.code}）工作量统计 · {name}",
+               subtitle, WORKLOAD_HEADER, workload_lines(rows))
+    return _workbook_bytes(workbook)

@@ -1,6 +1,6 @@
 """The report pages of the staff portal (统计): the figures per child unit as a table with the
-bar chart drawn inline and links to the CSV and XLSX exports, drilling down unit by unit; and
-the overdue reviews of a subtree."""
+bar chart drawn inline and links to the CSV and XLSX exports, drilling down unit by unit; the
+overdue reviews of a subtree; the reviewers' workload."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from core.hierarchy import service as hierarchy
-from core.reports import chart, service
+from core.reports import chart, service, workload
 from core.reports.export import period, row_label
 from core.reports.service import REPORT_ROLES, ReportError
 from core.web.portal import Portal, errors_of, page
@@ -82,3 +82,25 @@ class ReportPages(Controller):
             "reports/overdue.html", portal, title=f"逾期未审：{result.unit.name}", result=result,
             back=f"{portal.url('staff/reports')}?{_query(unit=result.unit.code, **dates)}",
             next_url=f"{portal.url('staff/reports/overdue')}?{later}" if result.next_cursor else None)
+
+    @get("/workload")
+    async def workload(self, portal: NamedDependency[Portal], unit: Text = None, date_from: DateFrom = None,
+                       date_to: DateTo = None) -> Response:
+        viewer = portal.require_staff(*REPORT_ROLES)
+        form = {"unit": unit or "", "from": date_from or "", "to": date_to or ""}
+        try:
+            report = await workload.workload_report(portal.tenant, viewer, unit, date_from, date_to)
+        except ReportError as exc:
+            if exc.status != 400:
+                raise
+            return page("reports/workload.html", portal, status=400, title="工作量统计", report=None, form=form,
+                        errors=errors_of(exc))
+        form["unit"] = report.unit.code
+        dates = {"from": form["from"], "to": form["to"]}
+        api = f"{portal.base}/api/v1/admin/reports/workload"
+        return page(
+            "reports/workload.html", portal, title=f"工作量统计：{report.unit.name}", report=report, form=form,
+            period=period(report), svg=chart.workload_chart(report, portal.tenant.name),
+            exports=[("CSV", f"{api}?{_query(unit=report.unit.code, format='csv', **dates)}"),
+                     ("Excel（XLSX）", f"{api}?{_query(unit=report.unit.code, format='xlsx', **dates)}")],
+            units_url=f"{portal.url('staff/reports')}?{_query(unit=report.unit.code, **dates)}")

@@ -116,3 +116,36 @@ class OverduePage(msgspec.Struct, kw_only=True):
     by_unit: list[OverdueCount]
     items: list[OverdueItem]
     next_cursor: str | None
+
+
+class WorkloadRow(msgspec.Struct, kw_only=True):
+    """Decisions of one kind of application at one step, by the responsible unit (``unit``
+    None: a step any holder of the role in the tenant decides) or by one reviewer. Days are
+    working days from the step's start to the decision (0: decided the day it began)."""
+
+    unit: UnitRef | None
+    reviewer_id: int | None = None
+    reviewer: str | None = None
+    kind: str
+    kind_label: str
+    step: str
+    step_label: str
+    decided: int = 0
+    approved: int = 0
+    rejected: int = 0
+    median_days: float | None = None
+    p90_days: float | None = None
+    overdue: int = 0  # open now and past the step's deadline (units only: a step is not a reviewer's until decided)
+
+
+class WorkloadReport(msgspec.Struct, kw_only=True):
+    """Who decided how much and how fast in a subtree, over decisions made between the dates."""
+
+    unit: UnitRef
+    date_from: date | None = msgspec.field(default=None, name="from")
+    date_to: date | None = msgspec.field(default=None, name="to")
+    generated_at: datetime
+    by_unit: list[WorkloadRow]
+    by_reviewer: list[WorkloadRow]
+    decided: int
+    overdue: int
