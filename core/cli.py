@@ -182,6 +182,41 @@ async def notifications_requeue(settings: Settings, plugins: PluginRegistry, ten
     click.echo(f"已放回发送队列 {await requeue_failed(tenant_id)} 条通知")
 
 
+@main.group(help="审核：每日提醒与逾期督办。")
+def reviews() -> None:
+    pass
+
+
+@reviews.command("remind", help="逾期超过省份规定工作日的审核报送上级单位督办，并给每位审核人发送当日待办提醒"
+                                "（每天运行一次或多次均可，不会重复发送）。")
+@click.option("--tenant", default=None, help="租户 slug（默认全部租户）")
+@click.option("--base-url", envvar="CREDITBANK_BASE_URL", default="http://127.0.0.1:8000", show_default=True,
+              help="消息中链接的网址（平台对外地址）")
+@click.option("--now", "at", default=None, help="按此时间运行（ISO 8601，用于补发或演练）；默认当前时间")
+@with_database
+async def reviews_remind(settings: Settings, plugins: PluginRegistry, tenant: str | None, base_url: str,
+                         at: str | None) -> None:
+    from datetime import datetime
+
+    from core.clock import aware, utcnow
+    from core.reviews import reminders
+    from core.tenancy.service import TenantRegistry
+
+    try:
+        now = aware(datetime.fromisoformat(at)) if at else utcnow()
+    except ValueError:
+        raise click.ClickException(f"--now 的时间格式应为 ISO 8601（如 2026-12-03T09:00+08:00），收到“{at}”") from None
+    if tenant:
+        tenants = [await load_tenant(plugins, tenant)]
+    else:
+        registry = TenantRegistry(plugins)
+        await registry.reload()
+        tenants = list(registry.by_slug.values())
+    for loaded in tenants:
+        done = await reminders.run(loaded, now, base_url.rstrip("/"))
+        click.echo(f"{loaded.slug}：督办 {done.escalated} 件，提醒 {done.digests} 人")
+
+
 @main.group(help="省份插件：生成新插件、检查插件是否符合约定。")
 def plugin() -> None:
     pass

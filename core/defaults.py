@@ -15,6 +15,7 @@ from core.province import (
     PasswordPolicy,
     RegistrationPolicy,
     ReviewChain,
+    ReviewPolicy,
     TenantDefaults,
     UsernameScheme,
 )
@@ -57,6 +58,10 @@ class CoreDefaults:
         return None
 
     @hookimpl
+    def review_policy(self) -> ReviewPolicy:
+        return ReviewPolicy()
+
+    @hookimpl
     def notification_templates(self) -> list[NotificationTemplate]:
         return [
             NotificationTemplate(event=event, channel=channel, body=body, subject=subject if channel == "email" else "")
@@ -76,5 +81,7 @@ _DEFAULT_TEXTS = {
     "conversion.step_passed": ("{{ tenant_name }}成果转换进度", "您申请的 {{ achievement }} 转换 {{ target }} 已通过{{ step_label }}，进入下一审核环节。"),
     "conversion.approved": ("{{ tenant_name }}成果转换通过", "您申请的 {{ achievement }} 转换 {{ target_institution }} {{ target }} 已审核通过，目标成果已添加到您的学习账户：{{ login_url }}"),
     "conversion.rejected": ("{{ tenant_name }}成果转换未通过", "您申请的 {{ achievement }} 转换 {{ target }} 未通过审核：{{ opinion }}"),
+    "review.digest": ("{{ tenant_name }}待审核事项提醒", "{{ real_name }}，您有 {{ due }} 件审核事项将在 {{ within_days }} 个工作日内到期{% if overdue %}，其中 {{ overdue }} 件已逾期{% endif %}{% if escalated %}；另有 {{ escalated }} 件下级单位逾期事项已报送您督办{% endif %}。请登录处理：{{ login_url }}"),
+    "review.escalated": ("{{ tenant_name }}逾期审核督办", "{{ real_name }}，{{ unit_name }}的{{ kind_label }}（{{ step_label }}，学习者 {{ learner_name }}）已逾期 {{ days_overdue }} 个工作日，已报送您督办：{{ login_url }}"),
     "proof.issued": ("{{ tenant_name }}学习成果认证证明", "您的学习成果认证证明已出具，编号 {{ proof_code }}，可在 {{ verify_url }} 查验。"),
 }

@@ -22,6 +22,7 @@ from core.province import (
     ProvinceInfo,
     RegistrationPolicy,
     ReviewChain,
+    ReviewPolicy,
     Taxonomy,
     TenantDefaults,
     UsernameScheme,
@@ -106,6 +107,16 @@ def review_chain(kind: str, category: str, subtype: str) -> ReviewChain | None:
     The final approval of a ``certificate`` chain — or of a ``conversion`` chain whose
     ``outcome`` is ``issue_proof`` — issues the signed 学习成果认证证明 in the same
     transaction; the last step's unit is named on it as the issuing unit.
+    """
+
+
+@hookspec(firstresult=True)
+def review_policy() -> ReviewPolicy:
+    """When reviewers get their daily digest of items coming due, and when a late item is
+    escalated to the parent unit's admins (working days; ``core.province.ReviewPolicy``).
+
+    Called by the daily reminder run (``creditbank reviews remind``). First result wins; core's
+    default reminds two working days ahead and escalates after three overdue.
     """
 
 

@@ -25,6 +25,7 @@ from core.province import (
     ProvinceInfo,
     RegistrationPolicy,
     ReviewChain,
+    ReviewPolicy,
     Taxonomy,
     TenantDefaults,
     UsernameScheme,
@@ -119,6 +120,10 @@ class ProvinceHooks:
     @functools.cached_property
     def password_policy(self) -> PasswordPolicy:
         return self._call("password_policy", PasswordPolicy)
+
+    @functools.cached_property
+    def review_policy(self) -> ReviewPolicy:
+        return self._call("review_policy", ReviewPolicy)
 
     def review_chain(self, kind: str, category: str = "", subtype: str = "") -> ReviewChain | None:
         return self._call(

@@ -184,6 +184,20 @@ class PasswordPolicy(Struct):
     description: str = "密码由 8–64 位字母、数字或特殊符号组成，至少包含两类"
 
 
+class ReviewPolicy(Struct):
+    """How reviewers are reminded and late reviews escalated, in working days.
+
+    Every day each reviewer gets one digest of the items they may decide that are due within
+    ``remind_within_days`` working days (overdue ones included); an item overdue by
+    ``escalate_after_days`` working days is escalated once to the admins of the parent unit
+    of the unit that must decide it (the tenant's admins for a step at the top of the tree or
+    any step of the whole tenant). ``escalate_after_days`` None: never escalate.
+    """
+
+    remind_within_days: int = 2
+    escalate_after_days: int | None = 3
+
+
 class OpinionFormat(Struct):
     """The shape a reviewer's opinion must take, e.g. ``教学点：X 审核人：X 意见：同意``."""
 

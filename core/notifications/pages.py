@@ -32,6 +32,8 @@ EVENT_LABELS = {
     "conversion.approved": "转换申请通过",
     "conversion.rejected": "转换申请未通过",
     "proof.issued": "学习成果认证证明签发",
+    "review.digest": "待审核事项提醒（每日）",
+    "review.escalated": "逾期审核督办",
 }
 CHANNEL_LABELS = {"sms": "短信", "email": "电子邮件"}
 STATUS_LABELS = {"queued": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败"}

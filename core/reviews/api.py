@@ -68,7 +68,7 @@ class ReviewController(Controller):
     @get("/", summary="审核队列：pending 为本人角色与单位当前可审核的申请，decided 为本人审核过的")
     async def queue(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                     kind: Annotated[str | None, QueryParameter(max_length=24)] = None,
-                    status: FromQuery[Literal["pending", "decided"]] = "pending", cursor: Cursor = None,
+                    status: FromQuery[Literal["pending", "decided", "escalated"]] = "pending", cursor: Cursor = None,
                     limit: Limit = 20) -> ReviewPage:
         return await service.queue(tenant, actor, kind=kind, status=status, cursor=cursor, limit=limit)
 

@@ -95,6 +95,7 @@ class ReviewItem(msgspec.Struct, kw_only=True):
     target_name: str | None
     submitted_at: datetime
     step_due_at: datetime | None = None  # when the current step should be decided (working days)
+    escalated_at: datetime | None = None  # when it was escalated to the parent unit, running late (督办)
 
 
 class ReviewPage(msgspec.Struct):

@@ -330,8 +330,16 @@ def _queue_filter(actor: Principal):
 async def queue(tenant: TenantContext, actor: Principal, *, kind: str | None, status: str, cursor: int | None,
                 limit: int) -> ReviewPage:
     """``pending``: what the actor may decide now, oldest first; ``decided``: what they have
-    decided, newest first."""
-    if status == "pending":
+    decided, newest first; ``escalated``: open reviews escalated to a unit the actor
+    administers, oldest first."""
+    if status == "escalated":  # late reviews of units below, escalated to the actor's unit (督办)
+        units = [g.unit_id for g in actor.grants if g.role in ("tenant_admin", "unit_admin")]
+        query = Application.select().where(Application.tenant_id == tenant.id, Application.status.is_in(list(OPEN)),
+                                           Application.escalated_unit_id.is_in(units or [0]))
+        if cursor:
+            query = query.where(Application.id > cursor)
+        query = query.order_by(Application.id)
+    elif status == "pending":
         condition = _queue_filter(actor)
         if condition is None:
             return ReviewPage(items=[], next_cursor=None)
@@ -497,6 +505,7 @@ async def _review_items(tenant: TenantContext, rows: list[dict]) -> list[ReviewI
             category_label=category_label, subtype_label=subtype_label, rule_name=rule["name"] if rule else None,
             agreement=rule["agreement_id.name"] if rule else None, target_name=targets.get(r["target_entry_id"]),
             submitted_at=r["created_at"], step_due_at=aware(r["step_due_at"]) if r.get("step_due_at") else None,
+            escalated_at=aware(r["escalated_at"]) if r.get("escalated_at") else None,
         ))
     return items
 

@@ -21,6 +21,7 @@ from core.accounts.login import Principal
 from core.achievements import service as achievements
 from core.achievements.api import file_response
 from core.catalog.service import get_entry
+from core.clock import utcnow
 from core.errors import DomainError
 from core.hierarchy.schemas import OrgUnitOut
 from core.hierarchy.service import get_unit
@@ -234,8 +235,8 @@ class StaffReviewPages(Controller):
         viewer = portal.require_staff()
         tabs = await review_tabs(portal, viewer)
         current = None
-        if status == "decided":
-            result = await service.queue(portal.tenant, viewer, kind=None, status="decided", cursor=cursor, limit=limit)
+        if status in ("decided", "escalated"):
+            result = await service.queue(portal.tenant, viewer, kind=None, status=status, cursor=cursor, limit=limit)
         else:
             chosen = [t for t in tabs if (t.kind, t.step) == (kind, step)]
             # Without a choice: the first tab with work waiting (else the first tab).
@@ -250,10 +251,14 @@ class StaffReviewPages(Controller):
         next_url = None
         if result and result.next_cursor:
             next_url = _queue_url(portal, kind=current.kind if current else None, step=current.step if current else None,
-                                  status=status if status == "decided" else None, name=name, cursor=result.next_cursor,
+                                  status=status if status in ("decided", "escalated") else None, name=name,
+                                  cursor=result.next_cursor,
                                   limit=limit if limit != PAGE_SIZE else None)
-        return page("reviews/staff_queue.html", portal, title=current.label if current else "已审核",
-                    tabs=tabs, current=current, decided=status == "decided", items=result.items if result else [],
+        title = "逾期督办" if status == "escalated" else current.label if current and status != "decided" else "已审核"
+        return page("reviews/staff_queue.html", portal, title=title,
+                    tabs=tabs, current=current, decided=status == "decided", escalated=status == "escalated",
+                    may_see_escalated=viewer.has_role("tenant_admin", "unit_admin"), now=utcnow(),
+                    items=result.items if result else [],
                     next_url=next_url, form={"name": name or ""}, queue_url=lambda **p: _queue_url(portal, **p),
                     kind_labels=service.KIND_LABELS, status_labels=STATUS_LABELS)
 

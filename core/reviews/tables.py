@@ -32,6 +32,10 @@ class Application(Table, tablename="application"):
     decided_at = Timestamptz(null=True, default=None)
     step_started_at = Timestamptz(null=True, default=None)
     step_due_at = Timestamptz(null=True, default=None)
+    # Set once when the current step ran late past the province's escalation threshold: the
+    # admins of this unit (the parent of the deciding unit) see it as escalated (督办).
+    escalated_at = Timestamptz(null=True, default=None)
+    escalated_unit_id = Integer(null=True, default=None)
 
 
 class ReviewRecord(Table, tablename="review_record"):
