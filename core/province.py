@@ -191,11 +191,13 @@ class ReviewPolicy(Struct):
     ``remind_within_days`` working days (overdue ones included); an item overdue by
     ``escalate_after_days`` working days is escalated once to the admins of the parent unit
     of the unit that must decide it (the tenant's admins for a step at the top of the tree or
-    any step of the whole tenant). ``escalate_after_days`` None: never escalate.
+    any step of the whole tenant). ``escalate_after_days`` None: never escalate. A reviewer
+    who takes an item (认领) holds it for ``claim_minutes``, so two do not work one item.
     """
 
     remind_within_days: int = 2
     escalate_after_days: int | None = 3
+    claim_minutes: int = 120  # a reviewer's claim on an item lapses after this long undecided
 
 
 class OpinionFormat(Struct):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
@@ -14,8 +14,17 @@ from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 from core.accounts.api import provide_principal, provide_staff
 from core.accounts.login import Principal
 from core.achievements.api import provide_learner
-from core.reviews import service
-from core.reviews.schemas import ApplicationIn, ApplicationOut, ApplicationPage, DecisionIn, MaterialOut, ReviewPage
+from core.reviews import claims, service
+from core.reviews.schemas import (
+    ApplicationIn,
+    ApplicationOut,
+    ApplicationPage,
+    ClaimOut,
+    DecisionIn,
+    MaterialOut,
+    QueueCounts,
+    ReviewPage,
+)
 from core.storage.uploads import single_file
 from core.tenancy.service import TenantContext
 
@@ -69,8 +78,29 @@ class ReviewController(Controller):
     async def queue(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                     kind: Annotated[str | None, QueryParameter(max_length=24)] = None,
                     status: FromQuery[Literal["pending", "decided", "escalated"]] = "pending", cursor: Cursor = None,
-                    limit: Limit = 20) -> ReviewPage:
-        return await service.queue(tenant, actor, kind=kind, status=status, cursor=cursor, limit=limit)
+                    limit: Limit = 20,
+                    due: Annotated[Literal["soon", "overdue"] | None, QueryParameter(
+                        description="soon：省份提醒期限内到期（含已逾期）；overdue：已逾期")] = None,
+                    sort: Annotated[Literal["id", "due"], QueryParameter(description="due：按审核期限先后")] = "id",
+                    unit: Annotated[str | None, QueryParameter(max_length=64, description="学习者所属单位（含下级）")] = None,
+                    q: Annotated[str | None, QueryParameter(max_length=50, description="学习者姓名包含")] = None,
+                    ) -> ReviewPage:
+        return await service.queue(tenant, actor, kind=kind, status=status, cursor=cursor, limit=limit, due=due,
+                                   sort=sort, unit=unit, q=q)
+
+    @get("/counts", summary="审核队列计数：本人可审核的各环节待审与逾期数，以及报送本单位督办的数量")
+    async def counts(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal]) -> QueueCounts:
+        return await service.queue_counts(tenant, actor)
+
+    @post("/{application_id:int}/claim", status_code=200, summary="认领：本人处理该申请期间，其他审核人不能审核（超时自动释放）")
+    async def claim(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
+                    application_id: FromPath[int]) -> ClaimOut:
+        return await claims.claim(tenant, actor, application_id)
+
+    @delete("/{application_id:int}/claim", status_code=204, summary="释放认领：认领人本人，或该环节所在单位的管理员")
+    async def release(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
+                      application_id: FromPath[int]) -> None:
+        await claims.release(tenant, actor, application_id)
 
     @get("/{application_id:int}", summary="申请详情（学习者证件号码脱敏）")
     async def one(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],

@@ -96,6 +96,8 @@ class ReviewItem(msgspec.Struct, kw_only=True):
     submitted_at: datetime
     step_due_at: datetime | None = None  # when the current step should be decided (working days)
     escalated_at: datetime | None = None  # when it was escalated to the parent unit, running late (督办)
+    claimed_by_name: str | None = None  # the reviewer who took it (认领), while the claim holds
+    claimed_at: datetime | None = None
 
 
 class ReviewPage(msgspec.Struct):
@@ -106,3 +108,29 @@ class ReviewPage(msgspec.Struct):
 class ApplicationPage(msgspec.Struct):
     items: list[ApplicationOut]
     next_cursor: str | None
+
+
+class StepCount(msgspec.Struct, kw_only=True):
+    """One tab of a reviewer's queue: a step of one kind of application, with what waits."""
+
+    kind: str
+    kind_label: str
+    step: str
+    step_label: str
+    pending: int
+    overdue: int
+
+
+class QueueCounts(msgspec.Struct, kw_only=True):
+    steps: list[StepCount]
+    escalated: int  # open reviews escalated to a unit the reviewer administers (督办)
+
+
+class ClaimOut(msgspec.Struct, kw_only=True):
+    """A reviewer's hold on an item (认领), until ``expires_at`` unless decided or released."""
+
+    application_id: int
+    claimed_by: int
+    claimed_by_name: str
+    claimed_at: datetime
+    expires_at: datetime

@@ -21,11 +21,15 @@ from core.catalog.tables import CatalogEntry
 from core.certificates import issuing as proofs
 from core.certificates.tables import ProofRequestItem
 from core.clock import aware, utcnow
+from core.db import contains, starts_with
 from core.errors import DomainError
 from core.hierarchy.tables import OrgUnit
 from core.notifications.service import enqueue
+from core.reviews import claims
 from core.reviews.engine import ResolvedChain, check_opinion, decode_chain, may_decide, resolve_chain, step_due_at
 from core.reviews.schemas import (
+    QueueCounts,
+    StepCount,
     ApplicationIn,
     ApplicationOut,
     ApplicationPage,
@@ -42,6 +46,7 @@ from core.rules.tables import Agreement, Rule, RuleSource
 from core.storage import Storage
 from core.storage.files import inspect_file
 from core.tenancy.service import TenantContext
+from core.workdays import due_at
 
 OPEN = ("submitted", "in_review")
 KIND_LABELS = {"recognition": "认定", "conversion": "转换", "performance_conversion": "业绩类转换",
@@ -328,38 +333,87 @@ def _queue_filter(actor: Principal):
 
 
 async def queue(tenant: TenantContext, actor: Principal, *, kind: str | None, status: str, cursor: int | None,
-                limit: int) -> ReviewPage:
-    """``pending``: what the actor may decide now, oldest first; ``decided``: what they have
-    decided, newest first; ``escalated``: open reviews escalated to a unit the actor
-    administers, oldest first."""
+                limit: int, due: str | None = None, sort: str = "id", unit: str | None = None,
+                q: str | None = None) -> ReviewPage:
+    """``pending``: what the actor may decide now, oldest first (``sort="due"``: soonest due
+    first); ``decided``: what they have decided, newest first; ``escalated``: open reviews
+    escalated to a unit the actor administers, oldest first. ``due`` (``soon``: within the
+    province's reminder days, overdue included; ``overdue``), ``unit`` (learners of that unit's
+    subtree) and ``q`` (the learner's name contains it) narrow any of them."""
+    by_due = False
     if status == "escalated":  # late reviews of units below, escalated to the actor's unit (督办)
         units = [g.unit_id for g in actor.grants if g.role in ("tenant_admin", "unit_admin")]
         query = Application.select().where(Application.tenant_id == tenant.id, Application.status.is_in(list(OPEN)),
                                            Application.escalated_unit_id.is_in(units or [0]))
-        if cursor:
-            query = query.where(Application.id > cursor)
-        query = query.order_by(Application.id)
     elif status == "pending":
         condition = _queue_filter(actor)
         if condition is None:
             return ReviewPage(items=[], next_cursor=None)
         query = Application.select().where(Application.tenant_id == tenant.id, Application.status.is_in(list(OPEN)), condition)
-        if cursor:
-            query = query.where(Application.id > cursor)
-        query = query.order_by(Application.id)
+        by_due = sort == "due"
     else:
         decided = [r["application_id"] for r in await ReviewRecord.select(ReviewRecord.application_id).where(
             ReviewRecord.tenant_id == tenant.id, ReviewRecord.actor_id == actor.id,
             ReviewRecord.decision.is_in(["approve", "reject"]))]
         query = Application.select().where(Application.tenant_id == tenant.id, Application.id.is_in(decided or [0]))
+    if status == "decided":
         if cursor:
             query = query.where(Application.id < cursor)
         query = query.order_by(Application.id, ascending=False)
+    elif by_due:  # keyset on (due date, id); the cursor stays the last item's id
+        if cursor:
+            last = await Application.select(Application.step_due_at).where(
+                Application.id == cursor, Application.tenant_id == tenant.id).first()
+            if last and last["step_due_at"] is not None:
+                query = query.where((Application.step_due_at > last["step_due_at"]) | (
+                    (Application.step_due_at == last["step_due_at"]) & (Application.id > cursor)))
+        query = query.order_by(Application.step_due_at, Application.id)
+    else:
+        if cursor:
+            query = query.where(Application.id > cursor)
+        query = query.order_by(Application.id)
     if kind:
         query = query.where(Application.kind == kind)
+    now = utcnow()
+    if due == "overdue":
+        query = query.where(Application.step_due_at <= now)
+    elif due == "soon":
+        query = query.where(Application.step_due_at < due_at(now, tenant.hooks.review_policy.remind_within_days))
+    if unit:
+        found = await OrgUnit.select(OrgUnit.path).where(OrgUnit.tenant_id == tenant.id, OrgUnit.code == unit).first()
+        if found is None:
+            raise ReviewError(f"单位 {unit} 不存在", 400, extra={"field": "unit"})
+        query = query.where(starts_with(Application.learner_id.unit_id.path, found["path"]))
+    if q and q.strip():
+        query = query.where(contains(Application.learner_id.real_name, q.strip()))
     rows = await query.limit(limit + 1)
     items = await _review_items(tenant, rows[:limit])
     return ReviewPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+
+
+async def queue_counts(tenant: TenantContext, actor: Principal) -> QueueCounts:
+    """Per kind and step the actor may decide: how many wait and how many are overdue; and how
+    many are escalated to the actor's units."""
+    condition = _queue_filter(actor)
+    counts: dict[tuple[str, str], StepCount] = {}
+    if condition is not None:
+        now = utcnow()
+        rows = await Application.select(Application.kind, Application.chain, Application.current_step,
+                                        Application.step_due_at).where(
+            Application.tenant_id == tenant.id, Application.status.is_in(list(OPEN)), condition)
+        for r in rows:
+            step = decode_chain(r["chain"]).steps[r["current_step"]]
+            entry = counts.setdefault((r["kind"], step.name), StepCount(
+                kind=r["kind"], kind_label=KIND_LABELS.get(r["kind"], r["kind"]), step=step.name,
+                step_label=step.label, pending=0, overdue=0))
+            entry.pending += 1
+            if r["step_due_at"] is not None and aware(r["step_due_at"]) <= now:
+                entry.overdue += 1
+    units = [g.unit_id for g in actor.grants if g.role in ("tenant_admin", "unit_admin")]
+    escalated = await Application.count().where(
+        Application.tenant_id == tenant.id, Application.status.is_in(list(OPEN)),
+        Application.escalated_unit_id.is_in(units)) if units else 0
+    return QueueCounts(steps=list(counts.values()), escalated=escalated)
 
 
 async def pending_at_step(tenant: TenantContext, actor: Principal, *, kind: str, step: str, name: str | None,
@@ -472,6 +526,11 @@ async def evidence_for_staff(tenant: TenantContext, actor: Principal, evidence_i
     raise refusal or ReviewError("未找到该材料", 404)
 
 
+def _claim_fields(tenant: TenantContext, row: dict) -> dict:
+    held = claims.holder(tenant, row, utcnow())
+    return {"claimed_by_name": held[1], "claimed_at": held[2]} if held else {}
+
+
 async def _review_items(tenant: TenantContext, rows: list[dict]) -> list[ReviewItem]:
     if not rows:
         return []
@@ -506,6 +565,7 @@ async def _review_items(tenant: TenantContext, rows: list[dict]) -> list[ReviewI
             agreement=rule["agreement_id.name"] if rule else None, target_name=targets.get(r["target_entry_id"]),
             submitted_at=r["created_at"], step_due_at=aware(r["step_due_at"]) if r.get("step_due_at") else None,
             escalated_at=aware(r["escalated_at"]) if r.get("escalated_at") else None,
+            **_claim_fields(tenant, r),
         ))
     return items
 
@@ -596,6 +656,7 @@ async def decide(tenant: TenantContext, actor: Principal, application_id: int, d
         raise ReviewError(f"审核环节已变化：当前环节为“{step.label}”（{step.name}）", 409)
     if not may_decide(actor, step):
         raise ReviewError("当前环节不由您审核", 403)
+    claims.check_free(tenant, actor, row, utcnow())
     if await ReviewRecord.exists().where(ReviewRecord.application_id == row["id"], ReviewRecord.actor_id == actor.id,
                                          ReviewRecord.decision.is_in(["approve", "reject"])):
         raise ReviewError("同一申请的不同环节须由不同的审核人审核", 403)
@@ -621,6 +682,8 @@ async def decide(tenant: TenantContext, actor: Principal, application_id: int, d
                   Application.step_started_at: now}
         if row["kind"] != "store_review":  # a stored outcome's review keeps the date promised at storing
             values[Application.step_due_at] = step_due_at(following, now)
+    # A decision ends the step, and with it any reviewer's claim on it.
+    values |= {Application.claimed_by: None, Application.claimed_by_name: "", Application.claimed_at: None}
     async with db().transaction():
         changed = await Application.update({**values, Application.updated_at: now}).returning(Application.id).where(
             Application.id == row["id"], Application.current_step == index, Application.status.is_in(list(OPEN)))

@@ -36,6 +36,11 @@ class Application(Table, tablename="application"):
     # admins of this unit (the parent of the deciding unit) see it as escalated (督办).
     escalated_at = Timestamptz(null=True, default=None)
     escalated_unit_id = Integer(null=True, default=None)
+    # A reviewer's hold on the current step (认领), lapsing after the province's claim_minutes;
+    # cleared when the step is decided.
+    claimed_by = Integer(null=True, default=None)
+    claimed_by_name = Varchar(length=100, default="")
+    claimed_at = Timestamptz(null=True, default=None)
 
 
 class ReviewRecord(Table, tablename="review_record"):
