@@ -15,12 +15,14 @@ from core.accounts.api import provide_principal, provide_staff
 from core.accounts.login import Principal
 from core.achievements.api import provide_learner
 from core.reviews import claims, service
+from core.reviews.duplicates import duplicates_of
 from core.reviews.schemas import (
     ApplicationIn,
     ApplicationOut,
     ApplicationPage,
     ClaimOut,
     DecisionIn,
+    DuplicateOut,
     MaterialOut,
     QueueCounts,
     ReviewPage,
@@ -35,6 +37,7 @@ Limit = Annotated[int, QueryParameter(ge=1, le=100)]
 class ReviewDetail(msgspec.Struct, kw_only=True):
     application: ApplicationOut
     learner: dict
+    duplicates: list[DuplicateOut] = []  # outcomes that may be the same one (same certificate number, entered twice)
 
 
 def login_url(request: Request, tenant: TenantContext) -> str:
@@ -106,7 +109,8 @@ class ReviewController(Controller):
     async def one(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                   application_id: FromPath[int]) -> ReviewDetail:
         application, learner = await service.review_detail(tenant, actor, application_id)
-        return ReviewDetail(application=application, learner=learner)
+        return ReviewDetail(application=application, learner=learner,
+                            duplicates=await duplicates_of(tenant, application.achievement_id))
 
     @post("/{application_id:int}/materials", summary="上传审核材料（如转换初审材料 PDF）")
     async def material(self, request: Request, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],

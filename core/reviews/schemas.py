@@ -134,3 +134,18 @@ class ClaimOut(msgspec.Struct, kw_only=True):
     claimed_by_name: str
     claimed_at: datetime
     expires_at: datetime
+
+
+class DuplicateOut(msgspec.Struct, kw_only=True):
+    """Another outcome that may be the same as the one under review (a warning, with where to
+    look: its latest application, if it has one)."""
+
+    achievement_id: int
+    achievement_name: str
+    status: str
+    status_label: str
+    learner_name: str
+    same_learner: bool
+    reason: str  # certificate_no | same_record
+    reason_label: str
+    application_id: int | None = None

@@ -28,6 +28,7 @@ from core.hierarchy.service import get_unit
 from core.plugins import ProvinceHooks
 from core.province import OpinionFormat, ReviewStep
 from core.reviews import service
+from core.reviews.duplicates import duplicates_of
 from core.reviews.schemas import DecisionIn, StepOut
 from core.rules.service import get_rule
 from core.web.pages import FormData
@@ -212,6 +213,7 @@ async def detail_context(portal: Portal, viewer: Principal, application_id: int)
         if step else "",
         "kind_label": kind_label,
         "status_labels": STATUS_LABELS, "decision_labels": DECISION_LABELS,
+        "duplicates": await duplicates_of(portal.tenant, application.achievement_id),
     }
 
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from core.accounts.tables import Account
+from core.achievements.tables import Achievement
 from core.clock import utcnow
 from core.hierarchy.service import create_unit
 from core.hierarchy.tables import OrgUnit
@@ -118,3 +119,38 @@ async def test_filters_sorting_and_counts(client, desk):
     assert [(c["step"], c["pending"], c["overdue"]) for c in counts["steps"]] == [("acceptance_review", 3, 1)]
     assert counts["escalated"] == 0
     assert (await client.get(f"{T}/reviews/counts", headers=desk["other"])).json()["steps"] == []
+
+
+async def test_possible_duplicates_are_shown_to_the_reviewer_with_links(client, desk):
+    import httpx
+
+    from tests.web.helpers import portal_login
+
+    tenant, ids = desk["tenant"], desk["ids"]
+    rows = {r["id"]: r for r in await Application.select(Application.id, Application.achievement_id,
+                                                         Application.learner_id).where(
+        Application.id.is_in(list(ids.values())))}
+    mine = rows[ids["陈一"]]
+    theirs = rows[ids["陈二"]]
+    await Achievement.update({Achievement.certificate_no: "ZJ-2020-0042"}).where(
+        Achievement.id.is_in([mine["achievement_id"], theirs["achievement_id"]]))
+    # The same training entered a second time by 陈一.
+    twice = await Achievement.select().where(Achievement.id == mine["achievement_id"]).first()
+    copy = Achievement(**{k: v for k, v in twice.items() if k != "id"})
+    copy.certificate_no = ""
+    await copy.save()
+
+    detail = (await client.get(f"{T}/reviews/{ids['陈一']}", headers=desk["wang"])).json()
+    found = {d["achievement_id"]: d for d in detail["duplicates"]}
+    assert found[theirs["achievement_id"]]["reason"] == "certificate_no"
+    assert found[theirs["achievement_id"]]["application_id"] == ids["陈二"]
+    assert found[theirs["achievement_id"]]["learner_name"] == "陈二" and not found[theirs["achievement_id"]]["same_learner"]
+    assert found[copy.id]["reason"] == "same_record" and found[copy.id]["same_learner"]
+    alone = (await client.get(f"{T}/reviews/{ids['林三']}", headers=desk["wang"])).json()
+    assert alone["duplicates"] == []
+
+    async with httpx.AsyncClient(transport=client._transport, base_url=str(client.base_url)) as portal:
+        await portal_login(portal, "zhejiang", "wangli", "Staff-pass-2026")
+        page = await portal.get(f"/t/zhejiang/staff/reviews/{ids['陈一']}")
+        assert 'id="duplicates"' in page.text and "证书编号相同" in page.text
+        assert f'href="/t/zhejiang/staff/reviews/{ids["陈二"]}"' in page.text
