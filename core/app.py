@@ -25,7 +25,7 @@ from core.catalog.api import CatalogController
 from core.certificates import keys as proof_keys
 from core.certificates.api import AdminProofsController, MyProofsController, ProofKeysController, VerifyController
 from core.reports.api import ReportController
-from core.reviews.api import MyApplicationsController, ReviewController
+from core.reviews.api import AppealReviewController, MyApplicationsController, MyAppealsController, ReviewController
 from core.rules.api import AchievementRulesController, RuleController
 from core.db import DatabaseWatch
 from core.errors import DATABASE_UNAVAILABLE, EXCEPTION_HANDLERS, RETRY_AFTER_SECONDS
@@ -189,7 +189,7 @@ def create_app(
             tenant_meta, OrgUnitController, AuthController, MeController, AdminLearnersController, AdminAccountsController,
             UnitStaffController, DeliveryLogController, TemplateController, ImportController, CatalogController,
             MyAchievementsController, StaffEvidenceController, RuleController, AchievementRulesController,
-            MyApplicationsController, ReviewController, ReportController,
+            MyApplicationsController, MyAppealsController, ReviewController, AppealReviewController, ReportController,
             VerifyController, ProofKeysController, MyProofsController, AdminProofsController,
             AuditController, MyAccessLogController,
         ],

@@ -192,12 +192,17 @@ class ReviewPolicy(Struct):
     ``escalate_after_days`` working days is escalated once to the admins of the parent unit
     of the unit that must decide it (the tenant's admins for a step at the top of the tree or
     any step of the whole tenant). ``escalate_after_days`` None: never escalate. A reviewer
-    who takes an item (认领) holds it for ``claim_minutes``, so two do not work one item.
+    who takes an item (认领) holds it for ``claim_minutes``, so two do not work one item. A
+    learner may appeal a refusal within ``appeal_days`` working days; the appeal is decided by
+    ``appeal_reviewer`` (the admins of the refusing unit's parent, or the committee), and
+    overturning it resumes the chain at the refused step.
     """
 
     remind_within_days: int = 2
     escalate_after_days: int | None = 3
     claim_minutes: int = 120  # a reviewer's claim on an item lapses after this long undecided
+    appeal_days: int | None = 10  # working days after a refusal to appeal it (申诉); None: no appeals
+    appeal_reviewer: Literal["parent", "committee"] = "parent"  # the deciding unit's parent's admins, or the committee
 
 
 class OpinionFormat(Struct):
@@ -207,6 +212,13 @@ class OpinionFormat(Struct):
     pattern: str  # a Python regular expression the whole opinion must match
     example: str
     description: str = ""
+
+
+class RefusalReason(Struct):
+    """A coded reason for refusing at a step (like TES's deny reasons), counted in reports."""
+
+    code: str
+    label: str
 
 
 class ReviewStep(Struct):
@@ -229,6 +241,8 @@ class ReviewStep(Struct):
     materials_file_types: list[FileType] = msgspec.field(default_factory=lambda: ["pdf"])
     onsite_check: bool = False
     days: int | None = None  # working days the step should take
+    # Coded reasons a reviewer picks from when refusing at this step (one is then required).
+    refusal_reasons: list[RefusalReason] = msgspec.field(default_factory=list)
 
 
 class ReviewChain(Struct):

@@ -6,17 +6,21 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 
 from core.accounts.api import provide_principal, provide_staff
 from core.accounts.login import Principal
-from core.achievements.api import provide_learner
-from core.reviews import claims, service
+from core.achievements.api import file_response, provide_learner
+from core.reviews import appeals, claims, service
 from core.reviews.duplicates import duplicates_of
 from core.reviews.schemas import (
+    AppealDecisionIn,
+    AppealFileOut,
+    AppealIn,
+    AppealOut,
     ApplicationIn,
     ApplicationOut,
     ApplicationPage,
@@ -64,12 +68,58 @@ class MyApplicationsController(Controller):
     @get("/{application_id:int}", summary="申请详情：各环节意见与材料")
     async def one(self, tenant: NamedDependency[TenantContext], learner: NamedDependency[Principal],
                   application_id: FromPath[int]) -> ApplicationOut:
-        return await service.my_application(tenant, learner.id, application_id)
+        return await appeals.with_appeal(tenant, await service.my_application(tenant, learner.id, application_id))
+
+    @post("/{application_id:int}/appeal", status_code=201, summary="申诉：对未通过的审核结果，在规定工作日内提出")
+    async def appeal(self, tenant: NamedDependency[TenantContext], learner: NamedDependency[Principal],
+                     application_id: FromPath[int], data: JSONBody[AppealIn]) -> AppealOut:
+        return await appeals.submit(tenant, learner.id, application_id, data.grounds)
 
     @post("/{application_id:int}/withdraw", status_code=200, summary="撤回（首个审核决定之前）")
     async def withdraw(self, tenant: NamedDependency[TenantContext], learner: NamedDependency[Principal],
                        application_id: FromPath[int]) -> ApplicationOut:
         return await service.withdraw(tenant, learner.id, application_id)
+
+
+class MyAppealsController(Controller):
+    path = "/me/appeals"
+    tags = ["learner"]
+    dependencies = {"principal": Provide(provide_principal), "learner": Provide(provide_learner)}
+
+    @post("/{appeal_id:int}/files", status_code=201, summary="为申诉上传材料（PDF、JPG、PNG）")
+    async def file(self, request: Request, tenant: NamedDependency[TenantContext], learner: NamedDependency[Principal],
+                   appeal_id: FromPath[int],
+                   data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)]) -> AppealFileOut:
+        upload, _ = single_file(data)
+        max_bytes = request.app.state.settings.max_upload_mb * 1024 * 1024
+        return await appeals.add_file(tenant, request.app.state.storage, learner.id, appeal_id, upload.filename,
+                                      await upload.read(), max_bytes)
+
+
+class AppealReviewController(Controller):
+    path = "/reviews/appeals"
+    tags = ["staff"]
+    dependencies = {"principal": Provide(provide_principal), "actor": Provide(provide_staff)}
+
+    @get("/", summary="申诉：pending 为本人可处理的，decided 为本人处理过的")
+    async def queue(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
+                    status: FromQuery[Literal["pending", "decided"]] = "pending") -> list[AppealOut]:
+        return await appeals.queue(tenant, actor, status)
+
+    @get("/{appeal_id:int}", summary="申诉详情")
+    async def one(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
+                  appeal_id: FromPath[int]) -> AppealOut:
+        return await appeals.one(tenant, actor, appeal_id)
+
+    @get("/{appeal_id:int}/files/{file_id:int}", summary="申诉材料")
+    async def file(self, request: Request, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
+                   appeal_id: FromPath[int], file_id: FromPath[int]) -> Response:
+        return await file_response(request.app.state.storage, await appeals.file_of(tenant, actor, appeal_id, file_id))
+
+    @post("/{appeal_id:int}/decision", status_code=200, summary="处理申诉：uphold 维持原结果，overturn 改判（申请回到被驳回的环节重新审核）")
+    async def decide(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
+                     appeal_id: FromPath[int], data: JSONBody[AppealDecisionIn]) -> AppealOut:
+        return await appeals.decide(tenant, actor, appeal_id, data.decision, data.opinion)
 
 
 class ReviewController(Controller):

@@ -22,6 +22,7 @@ class DecisionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     step: str
     decision: Literal["approve", "reject"]
     opinion: Annotated[str, msgspec.Meta(max_length=1000)]
+    reason_code: Annotated[str, msgspec.Meta(max_length=64)] | None = None  # a refusal's coded reason, where the step has them
 
 
 class StepOut(msgspec.Struct, kw_only=True):
@@ -54,6 +55,8 @@ class RecordOut(msgspec.Struct, kw_only=True):
     unit: str
     materials: list[MaterialOut]
     at: datetime
+    reason_code: str = ""  # a refusal's coded reason
+    reason_label: str = ""
 
 
 class ApplicationOut(msgspec.Struct, kw_only=True):
@@ -75,6 +78,8 @@ class ApplicationOut(msgspec.Struct, kw_only=True):
     step_due_at: datetime | None = None  # open: when the current step should be decided (working days)
     achievement_ids: list[int] = []  # certificate: the outcomes the proof lists
     proof_code: str | None = None  # the proof an approved certificate (or national OUC conversion) issued
+    appeal: AppealOut | None = None  # the learner's appeal against its refusal (learner's views)
+    appeal_until: datetime | None = None  # refused and not yet appealed: the appeal is open until then
 
 
 class ReviewItem(msgspec.Struct, kw_only=True):
@@ -149,3 +154,38 @@ class DuplicateOut(msgspec.Struct, kw_only=True):
     reason: str  # certificate_no | same_record
     reason_label: str
     application_id: int | None = None
+
+
+class AppealIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    grounds: Annotated[str, msgspec.Meta(max_length=2000)]
+
+
+class AppealDecisionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    decision: Literal["uphold", "overturn"]
+    opinion: Annotated[str, msgspec.Meta(max_length=1000)]
+
+
+class AppealFileOut(msgspec.Struct, kw_only=True):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+
+
+class AppealOut(msgspec.Struct, kw_only=True):
+    """A learner's appeal (申诉) against a refusal, and how it was decided."""
+
+    id: int
+    application_id: int
+    step: str
+    step_label: str
+    grounds: str
+    status: str  # pending | upheld | overturned
+    status_label: str
+    opinion: str
+    decided_by: str
+    created_at: datetime
+    decided_at: datetime | None
+    files: list[AppealFileOut] = []
+    learner_name: str = ""
+    kind_label: str = ""

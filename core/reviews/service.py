@@ -98,7 +98,8 @@ async def application_out(row: dict) -> ApplicationOut:
         records=[RecordOut(step=r["step_name"], step_label=labels.get(r["step_name"], "提交" if r["decision"] == "submit" else ""),
                            decision=r["decision"], opinion=r["opinion"], reviewer=r["actor_name"], unit=r["unit_name"],
                            materials=[material_outs[m] for m in _json_list(r["materials"]) if m in material_outs],
-                           at=r["created_at"]) for r in records],
+                           at=r["created_at"], reason_code=r.get("reason_code") or "",
+                           reason_label=_reason_label(chain, r)) for r in records],
         achievement_id=row["achievement_id"],
         achievement_name=achievement["name"] if achievement else "、".join(name for _, name in listed),
         rule_id=row["rule_id"], rule_name=rule["name"] if rule else None,
@@ -107,6 +108,12 @@ async def application_out(row: dict) -> ApplicationOut:
         step_due_at=aware(row["step_due_at"]) if open_ and row.get("step_due_at") else None,
         achievement_ids=[a for a, _ in listed], proof_code=proof_code,
     )
+
+
+def _reason_label(chain: ResolvedChain, record: dict) -> str:
+    code = record.get("reason_code") or ""
+    steps = [s for s in chain.steps if s.name == record["step_name"]]
+    return next((r.label for s in steps for r in s.refusal_reasons if r.code == code), code)
 
 
 def _json_list(value) -> list:
@@ -661,6 +668,7 @@ async def decide(tenant: TenantContext, actor: Principal, application_id: int, d
                                          ReviewRecord.decision.is_in(["approve", "reject"])):
         raise ReviewError("同一申请的不同环节须由不同的审核人审核", 403)
     check_opinion(step, data.opinion, data.decision)
+    reason = _refusal_reason(step, data)
     materials = [m["id"] for m in await ReviewMaterial.select(ReviewMaterial.id).where(
         ReviewMaterial.application_id == row["id"], ReviewMaterial.step == index)]
     if step.materials == "required" and not materials and data.decision == "approve":
@@ -693,12 +701,23 @@ async def decide(tenant: TenantContext, actor: Principal, application_id: int, d
         await ReviewRecord.insert(ReviewRecord(
             tenant_id=tenant.id, application_id=row["id"], step=index, step_name=step.name, decision=data.decision,
             opinion=data.opinion.strip(), actor_id=actor.id, actor_name=actor.real_name, unit_name=unit_name,
+            reason_code=reason,
             materials=msgspec.json.encode(materials).decode(), created_at=now))
         outcome = await _apply_outcome(tenant, row, chain, data.decision, last, now)
         if issuing:  # login_url is {site}/login: the proof names the tenant's site
             outcome |= await proofs.issue(tenant, row, chain, now, login_url.removesuffix("/login"))
         await _notify(tenant, row, step, data, last, outcome, login_url)
     return await application_out(await Application.select().where(Application.id == row["id"]).first())
+
+
+def _refusal_reason(step, data: DecisionIn) -> str:
+    """The coded reason of a refusal at a step that has them (then required); '' otherwise."""
+    if data.decision != "reject" or not step.refusal_reasons:
+        return ""
+    codes = {r.code: r.label for r in step.refusal_reasons}
+    if data.reason_code not in codes:
+        raise ReviewError(f"请选择不同意的原因：{'、'.join(codes.values())}", 400, extra={"field": "reason_code"})
+    return data.reason_code
 
 
 async def _apply_outcome(tenant: TenantContext, row: dict, chain: ResolvedChain, decision: str, last: bool, now) -> dict:

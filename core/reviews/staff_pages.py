@@ -214,6 +214,7 @@ async def detail_context(portal: Portal, viewer: Principal, application_id: int)
         "kind_label": kind_label,
         "status_labels": STATUS_LABELS, "decision_labels": DECISION_LABELS,
         "duplicates": await duplicates_of(portal.tenant, application.achievement_id),
+        "refusal_reasons": [(r.code, r.label) for r in definition.refusal_reasons] if definition else [],
     }
 
 

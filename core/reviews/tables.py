@@ -57,6 +57,7 @@ class ReviewRecord(Table, tablename="review_record"):
     actor_name = Varchar(length=100, default="")
     unit_name = Varchar(length=200, default="")
     materials = JSON(default=[])
+    reason_code = Varchar(length=64, default="")  # a refusal's coded reason, from the step's refusal_reasons
     created_at = Timestamptz()
 
 
@@ -72,4 +73,37 @@ class ReviewMaterial(Table, tablename="review_material"):
     sha256 = Varchar(length=64)
     storage_key = StorageKey(length=300, unique=True)
     uploaded_by = Integer()
+    created_at = Timestamptz()
+
+
+class Appeal(Table, tablename="appeal"):
+    """A learner's appeal (申诉) against a refusal, decided by the province's appeal reviewer:
+    ``reviewer_role`` at ``reviewer_unit_id`` (None: anywhere in the tenant). Overturned, the
+    application resumes at the refused ``step``."""
+
+    tenant_id = ForeignKey(Tenant, null=False)
+    application_id = ForeignKey(Application, null=False)
+    learner_id = ForeignKey(Account, null=False)
+    step = Integer()
+    grounds = Text()
+    status = Varchar(length=16)  # pending | upheld | overturned
+    reviewer_role = Varchar(length=24)
+    reviewer_unit_id = Integer(null=True, default=None)
+    decided_by = Integer(null=True, default=None)
+    decided_by_name = Varchar(length=100, default="")
+    opinion = Text(default="")
+    created_at = Timestamptz()
+    decided_at = Timestamptz(null=True, default=None)
+
+
+class AppealFile(Table, tablename="appeal_file"):
+    """A file a learner attached to an appeal."""
+
+    tenant_id = ForeignKey(Tenant, null=False)
+    appeal_id = ForeignKey(Appeal, null=False)
+    filename = Varchar(length=255)
+    content_type = Varchar(length=64)
+    size = Integer()
+    sha256 = Varchar(length=64)
+    storage_key = StorageKey(length=300, unique=True)
     created_at = Timestamptz()

@@ -19,7 +19,7 @@ recognition chain; the chain is there for the hand-typed ones, social training a
 
 from __future__ import annotations
 
-from core.province import OpinionFormat, ReviewChain, ReviewStep
+from core.province import OpinionFormat, RefusalReason, ReviewChain, ReviewStep
 
 from plugins.zhejiang.taxonomy import TAXONOMY
 
@@ -53,6 +53,16 @@ REVIEW_OPINION = OpinionFormat(
 )
 
 
+# Why an acceptance point refuses, counted in the units' reports (受理点 checks identity and the
+# paper originals at the window).
+ACCEPTANCE_REFUSALS = [
+    RefusalReason(code="originals", label="未提供纸质原件或原件与录入信息不一致"),
+    RefusalReason(code="identity", label="身份信息核验不一致"),
+    RefusalReason(code="incomplete", label="材料不齐全"),
+    RefusalReason(code="not_eligible", label="不属于可认定的学习成果"),
+]
+
+
 def _acceptance_step(label: str, materials_label: str) -> ReviewStep:
     return ReviewStep(
         name="acceptance_review",
@@ -64,6 +74,7 @@ def _acceptance_step(label: str, materials_label: str) -> ReviewStep:
         materials_label=materials_label,
         materials_file_types=["pdf", "jpg", "png"],
         onsite_check=True,  # 身份认证 and the originals are checked at the window
+        refusal_reasons=ACCEPTANCE_REFUSALS,
     )
 
 

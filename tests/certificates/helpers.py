@@ -75,9 +75,10 @@ async def apply_for_proof(client, tenant: str, learner: dict, achievement_ids: l
 
 
 async def decide(client, tenant: str, application: dict, reviewer: dict, step: str, opinion: str,
-                 decision: str = "approve") -> dict:
+                 decision: str = "approve", reason_code: str | None = None) -> dict:
     response = await client.post(f"{api(tenant)}/reviews/{application['id']}/decision", headers=reviewer,
-                                 json={"step": step, "decision": decision, "opinion": opinion})
+                                 json={"step": step, "decision": decision, "opinion": opinion,
+                                       **({"reason_code": reason_code} if reason_code else {})})
     assert response.status_code == 200, response.text
     return response.json()
 

@@ -172,7 +172,8 @@ async def test_zhejiang_rejected_request_issues_nothing(client):
     outcome = await add_from_catalog(client, "zhejiang", learner, "会计")
     application = await apply_for_proof(client, "zhejiang", learner, [outcome["id"]])
     rejected = await decide(client, "zhejiang", application, window, "acceptance_review",
-                            "受理点：杭州市上城区分中心 经办人：王丽 意见：不同意，原件未带", decision="reject")
+                            "受理点：杭州市上城区分中心 经办人：王丽 意见：不同意，原件未带", decision="reject",
+                            reason_code="originals")
     assert rejected["status"] == "rejected" and rejected["proof_code"] is None
     assert await Proof.count() == 0
     assert (await client.get(f"{api('zhejiang')}/me/proofs", headers=learner)).json()["items"] == []
