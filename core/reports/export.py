@@ -112,14 +112,15 @@ def to_xlsx(report: UnitReport, tenant_name: str) -> bytes:
 # The workload report
 
 WORKLOAD_HEADER = ["单位编码", "单位名称", "审核人", "申请类型", "审核环节", "已审核", "同意", "不同意",
-                   "用时中位数（工作日）", "用时90%分位（工作日）", "当前逾期"]
+                   "用时中位数（工作日）", "用时90%分位（工作日）", "当前逾期", "被申诉", "申诉改判", "不同意原因"]
 
 
 def workload_lines(rows: list[WorkloadRow]) -> list[list]:
     return [[r.unit.code if r.unit else "", r.unit.name if r.unit else "本学分银行（不限单位）", r.reviewer or "",
              r.kind_label, r.step_label, r.decided, r.approved, r.rejected,
              "" if r.median_days is None else r.median_days, "" if r.p90_days is None else r.p90_days,
-             r.overdue if r.reviewer is None else ""] for r in rows]
+             r.overdue if r.reviewer is None else "", r.appealed, r.overturned,
+             "；".join(f"{label} {n}" for label, n in sorted(r.reasons.items(), key=lambda kv: -kv[1]))] for r in rows]
 
 
 def workload_filename(report: WorkloadReport, extension: str) -> str:

@@ -136,6 +136,9 @@ class WorkloadRow(msgspec.Struct, kw_only=True):
     median_days: float | None = None
     p90_days: float | None = None
     overdue: int = 0  # open now and past the step's deadline (units only: a step is not a reviewer's until decided)
+    reasons: dict[str, int] = {}  # refusals by coded reason (its label)
+    appealed: int = 0  # refusals appealed (申诉)
+    overturned: int = 0  # … and overturned
 
 
 class WorkloadReport(msgspec.Struct, kw_only=True):

@@ -23,11 +23,13 @@ from core.reports.schemas import WorkloadReport, WorkloadRow
 from core.reports.service import Scope, _created_between, parse_range, report_scope, unit_ref
 from core.reviews.engine import decode_chain
 from core.reviews.service import KIND_LABELS
+from core.reviews.tables import Appeal
 from core.tenancy.service import TenantContext
 from core.workdays import working_days_between
 
 _DECISIONS = (
     "SELECT r.id, r.application_id, r.step, r.step_name, r.decision, r.actor_id, r.actor_name, r.created_at,"
+    " r.reason_code,"
     " ap.kind, ap.chain, (SELECT MAX(p.created_at) FROM review_record p"
     " WHERE p.application_id = r.application_id AND p.id < r.id) AS started_at"
     " FROM review_record r JOIN application ap ON ap.id = r.application_id AND ap.tenant_id = r.tenant_id"
@@ -52,6 +54,9 @@ class _Tally:
     approved: int = 0
     rejected: int = 0
     overdue: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    appealed: int = 0
+    overturned: int = 0
 
 
 class _Steps:
@@ -66,6 +71,12 @@ class _Steps:
             self._chains[key] = decode_chain(chain_text)
         steps = self._chains[key].steps  # type: ignore[attr-defined]
         return steps[index] if index < len(steps) else None
+
+
+def _reason_label(step, code: str | None) -> str:
+    if not code:
+        return ""
+    return next((r.label for r in (step.refusal_reasons if step else []) if r.code == code), code)
 
 
 def _in_scope(scope: Scope, unit_id: int | None) -> bool:
@@ -84,6 +95,7 @@ async def workload_report(tenant: TenantContext, actor: Principal, unit_code: st
     by_reviewer: dict[tuple, _Tally] = defaultdict(_Tally)
     names: dict[int, str] = {}
     labels: dict[tuple[str, str], tuple[int, str]] = {}  # (kind, step) → (index, label)
+    refusals: dict[tuple[int, int], tuple[_Tally, _Tally]] = {}  # (application, step) → its rows' tallies
 
     for r in await Achievement.raw(_DECISIONS + between, tenant.id, *between_args):
         step = steps.step(r["chain"], r["step"])
@@ -94,13 +106,25 @@ async def workload_report(tenant: TenantContext, actor: Principal, unit_code: st
         decided = _moment(r["created_at"])
         days = working_days_between(_moment(r["started_at"]) if r["started_at"] else decided, decided)
         names[r["actor_id"]] = r["actor_name"]
-        for tally in (by_unit[(unit_id, r["kind"], r["step_name"])],
-                      by_reviewer[(unit_id, r["actor_id"], r["kind"], r["step_name"])]):
+        tallies = (by_unit[(unit_id, r["kind"], r["step_name"])],
+                   by_reviewer[(unit_id, r["actor_id"], r["kind"], r["step_name"])])
+        if r["decision"] == "reject":
+            refusals[(r["application_id"], r["step"])] = tallies
+        reason = _reason_label(step, r["reason_code"]) if r["decision"] == "reject" else ""
+        for tally in tallies:
             tally.days.append(days)
             if r["decision"] == "approve":
                 tally.approved += 1
             else:
                 tally.rejected += 1
+                if reason:
+                    tally.reasons[reason] = tally.reasons.get(reason, 0) + 1
+    if refusals:
+        for appeal in await Appeal.select(Appeal.application_id, Appeal.step, Appeal.status).where(
+                Appeal.tenant_id == tenant.id, Appeal.application_id.is_in(list({a for a, _ in refusals}))):
+            for tally in refusals.get((appeal["application_id"], appeal["step"]), ()):
+                tally.appealed += 1
+                tally.overturned += appeal["status"] == "overturned"
     for r in await Achievement.raw(_OVERDUE, tenant.id, now):
         step = steps.step(r["chain"], r["current_step"])
         if step is None or not _in_scope(scope, step.unit_id):
@@ -113,7 +137,8 @@ async def workload_report(tenant: TenantContext, actor: Principal, unit_code: st
         return WorkloadRow(
             unit=unit_ref(tenant, unit) if unit else None, kind=kind, kind_label=KIND_LABELS.get(kind, kind),
             step=step_name, step_label=labels[(kind, step_name)][1], decided=len(tally.days),
-            approved=tally.approved, rejected=tally.rejected, overdue=tally.overdue,
+            approved=tally.approved, rejected=tally.rejected, overdue=tally.overdue, reasons=tally.reasons,
+            appealed=tally.appealed, overturned=tally.overturned,
             median_days=float(statistics.median(tally.days)) if tally.days else None,
             p90_days=p90(tally.days) if tally.days else None, **reviewer)
 

@@ -118,6 +118,19 @@ async def submit(tenant: TenantContext, learner_id: int, application_id: int, gr
     return await appeal_out(tenant, (await Appeal.select().where(Appeal.id == appeal.id).first()))
 
 
+async def submit_with_file(tenant: TenantContext, storage: Storage, learner_id: int, application_id: int,
+                           grounds: str, filename: str, content: bytes, max_bytes: int) -> AppealOut:
+    """The portal's one-step appeal: grounds and an optional file; a file refused (type, size)
+    keeps no appeal either, so the learner can send both again."""
+    if content:
+        inspect_file(content, FILE_TYPES, max_bytes)  # refuse a bad file before anything is written
+    async with Appeal._meta.db.transaction():
+        appeal = await submit(tenant, learner_id, application_id, grounds)
+        if content:
+            await add_file(tenant, storage, learner_id, appeal.id, filename, content, max_bytes)
+    return await appeal_out(tenant, await Appeal.select().where(Appeal.id == appeal.id).first())
+
+
 async def add_file(tenant: TenantContext, storage: Storage, learner_id: int, appeal_id: int, filename: str,
                    content: bytes, max_bytes: int) -> AppealFileOut:
     row = await Appeal.select().where(Appeal.id == appeal_id, Appeal.tenant_id == tenant.id,

@@ -10,12 +10,13 @@ submit (or a re-sent form after a lost answer) makes one application.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
 from litestar.response import Template
 
 from core.accounts.login import Principal
@@ -24,7 +25,7 @@ from core.achievements.schemas import AchievementOut
 from core.achievements.service import get_achievement, list_achievements
 from core.catalog.pages import catalog_picker, query_int
 from core.errors import DomainError
-from core.reviews import service
+from core.reviews import appeals, service
 from core.reviews.schemas import ApplicationIn, ApplicationOut
 from core.rules.service import rules_for_achievement
 from core.tenancy.service import TenantContext
@@ -159,12 +160,13 @@ def _steps(application: ApplicationOut) -> list[dict[str, Any]]:
 
 
 async def _detail_page(portal: Portal, application: ApplicationOut, *, status: int = 200,
-                       errors: dict | None = None) -> Template:
+                       errors: dict | None = None, form: dict | None = None) -> Template:
+    application = await appeals.with_appeal(portal.tenant, application)
     current = next((s for s in application.steps if s.name == application.current_step), None)
     withdrawable = application.status in service.OPEN and not any(
         r.decision in ("approve", "reject") for r in application.records)
     return page("reviews/learner_application.html", portal, status=status, errors=errors or {}, application=application,
-                steps=_steps(application), current=current, withdrawable=withdrawable, **LABELS)
+                steps=_steps(application), current=current, withdrawable=withdrawable, form=form or {}, **LABELS)
 
 
 class LearnerApplicationPages(Controller):
@@ -260,3 +262,23 @@ class LearnerApplicationPages(Controller):
             application = await service.my_application(portal.tenant, learner.id, application_id)
             return await _detail_page(portal, application, status=exc.status, errors={"_form": str(exc)})
         return redirect(portal, f"me/applications/{application_id}", done="申请已撤回")
+
+    @post("/applications/{application_id:int}/appeal", status_code=200)
+    async def appeal(self, request: Request, portal: NamedDependency[Portal], application_id: FromPath[int],
+                     data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]) -> Response:
+        """申诉: the grounds and, optionally, one file, in one step; nothing is kept if either fails."""
+        learner = portal.require_learner()
+        grounds = str(data.get("grounds") or "")
+        upload = data.get("file")
+        try:
+            content = await upload.read() if upload is not None and getattr(upload, "filename", "") else b""
+            max_bytes = request.app.state.settings.max_upload_mb * 1024 * 1024
+            await appeals.submit_with_file(portal.tenant, request.app.state.storage, learner.id, application_id,
+                                           grounds, upload.filename if content else "", content, max_bytes)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            application = await service.my_application(portal.tenant, learner.id, application_id)
+            return await _detail_page(portal, application, status=exc.status, errors=errors_of(exc),
+                                      form={"grounds": grounds})
+        return redirect(portal, f"me/applications/{application_id}", done="申诉已提交")

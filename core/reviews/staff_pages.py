@@ -27,7 +27,7 @@ from core.hierarchy.schemas import OrgUnitOut
 from core.hierarchy.service import get_unit
 from core.plugins import ProvinceHooks
 from core.province import OpinionFormat, ReviewStep
-from core.reviews import service
+from core.reviews import appeals, service
 from core.reviews.duplicates import duplicates_of
 from core.reviews.schemas import DecisionIn, StepOut
 from core.rules.service import get_rule
@@ -332,3 +332,40 @@ class StaffReviewPages(Controller):
         viewer = portal.require_staff()
         row = await service.material_file(portal.tenant, viewer, application_id, material_id, client_address(request))
         return await file_response(request.app.state.storage, row)
+
+    @get("/appeals")
+    async def appeals_list(self, portal: NamedDependency[Portal], status: FromQuery[str] = "pending") -> Response:
+        """申诉: the appeals the viewer decides, or has decided."""
+        viewer = portal.require_staff()
+        listing = "decided" if status == "decided" else "pending"
+        return page("reviews/staff_appeals.html", portal, title="申诉处理", listing=listing,
+                    appeals=await appeals.queue(portal.tenant, viewer, listing))
+
+    @get("/appeals/{appeal_id:int}")
+    async def appeal_detail(self, portal: NamedDependency[Portal], appeal_id: FromPath[int]) -> Response:
+        viewer = portal.require_staff()
+        return page("reviews/staff_appeal.html", portal, title="申诉处理", form={}, errors={},
+                    appeal=await appeals.one(portal.tenant, viewer, appeal_id))
+
+    @post("/appeals/{appeal_id:int}/decision", status_code=200)
+    async def appeal_decision(self, portal: NamedDependency[Portal], appeal_id: FromPath[int],
+                              data: FormData) -> Response:
+        viewer = portal.require_staff()
+        form = {k: str(v) for k, v in data.items() if not k.startswith("_")}
+        try:
+            if form.get("decision") not in ("uphold", "overturn"):
+                raise FormError("decision", "请选择“维持原结果”或“改判”")
+            decided = await appeals.decide(portal.tenant, viewer, appeal_id, form["decision"], form.get("opinion", ""))
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            return page("reviews/staff_appeal.html", portal, status=exc.status, title="申诉处理", form=form,
+                        errors=errors_of(exc), appeal=await appeals.one(portal.tenant, viewer, appeal_id))
+        return redirect(portal, "staff/reviews/appeals", done=f"申诉已处理：{decided.status_label}")
+
+    @get("/appeals/{appeal_id:int}/files/{file_id:int}")
+    async def appeal_file(self, request: Request, portal: NamedDependency[Portal], appeal_id: FromPath[int],
+                          file_id: FromPath[int]) -> Response:
+        viewer = portal.require_staff()
+        return await file_response(request.app.state.storage,
+                                   await appeals.file_of(portal.tenant, viewer, appeal_id, file_id))

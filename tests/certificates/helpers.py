@@ -34,7 +34,7 @@ async def zhejiang_learner(client, unit: str, real_name: str = "周九") -> tupl
         "real_name": real_name, "id_number": id_number, "phone": phone, "identity_checked": True})).json()
     code = await last_code(client, "zhejiang", admin, phone)
     await client.post("/t/zhejiang/api/v1/auth/activate", json={"id_number": id_number, "code": code, "password": "Learner-2026"})
-    return bearer(await login(client, "zhejiang", id_number, "Learner-2026")), account
+    return bearer(await login(client, "zhejiang", id_number, "Learner-2026")), {**account, "id_number": id_number}
 
 
 async def typed_fields(client, tenant: str, category: str, subtype: str) -> dict:

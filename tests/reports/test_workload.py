@@ -131,6 +131,6 @@ async def test_exports_chart_and_page(client, decided):
         page = await portal.get("/t/zhejiang/staff/reports/workload")
         assert page.status_code == 200, page.text
         units = table_rows(page.text, "workload-units")
-        assert any(r[0] == "义乌市稠城街道社区学校受理点" and r[3:] == ["3", "2", "1", "2.0", "5.0", "1"] for r in units)
+        assert any(r[0] == "义乌市稠城街道社区学校受理点" and r[3:9] == ["3", "2", "1", "2.0", "5.0", "1"] for r in units)
         assert any("王丽" in r for r in table_rows(page.text, "workload-reviewers"))
         assert 'id="workload-chart"' in page.text

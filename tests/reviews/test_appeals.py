@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from core.clock import utcnow
-from core.reviews.tables import Application, ReviewRecord
+from core.reviews.tables import Appeal, Application, ReviewRecord
 from tests.accounts.helpers import staff_headers
 from tests.certificates.helpers import zhejiang_learner
 
@@ -42,8 +42,8 @@ async def refused(client) -> dict:
         "step": "acceptance_review", "decision": "reject", "opinion": REFUSE, "reason_code": "originals"})
     assert done.status_code == 200 and done.json()["status"] == "rejected"
     assert done.json()["records"][-1]["reason_label"] == "未提供纸质原件或原件与录入信息不一致"
-    return {"learner": learner, "application": application, "training": training, "wang": wang, "zhao": zhao,
-            "hangzhou": hangzhou}
+    return {"learner": learner, "account": account, "application": application, "training": training, "wang": wang,
+            "zhao": zhao, "hangzhou": hangzhou}
 
 
 async def test_an_appeal_overturned_resumes_the_chain_for_another_reviewer(client, refused):
@@ -98,6 +98,12 @@ async def test_an_appeal_overturned_resumes_the_chain_for_another_reviewer(clien
                             headers=await staff_headers(client, "zhejiang", "ZJ", "tenant_admin",
                                                         username="zj-centre-appeal"))).json()["items"]
     assert len(log) == 1 and "已改判" in log[0]["body"]
+    # The unit's workload counts the refusal by its reason, appealed and overturned.
+    report = (await client.get(f"{T}/admin/reports/workload", params={"unit": "ZJ-B01"},
+                               headers=refused["hangzhou"])).json()
+    row = next(r for r in report["by_unit"] if r["unit"]["code"] == "ZJ-S01" and r["step"] == "acceptance_review")
+    assert (row["rejected"], row["appealed"], row["overturned"]) == (1, 1, 1)
+    assert row["reasons"] == {"未提供纸质原件或原件与录入信息不一致": 1}
 
 
 async def test_an_upheld_appeal_and_the_deadline(client, refused):
@@ -125,3 +131,43 @@ async def test_an_appeal_after_its_deadline_or_on_an_approved_item_is_refused(cl
     other, _ = await zhejiang_learner(client, "ZJ-S01", real_name="吴十")
     assert (await client.post(f"{T}/me/applications/{app_id}/appeal", headers=other,
                               json={"grounds": "x"})).status_code == 404
+
+
+async def test_the_appeal_pages_for_the_learner_and_the_appeal_reviewer(client, refused):
+    import httpx
+
+    from tests.web.helpers import form_error, portal_login, submit, table_rows
+
+    app_id = refused["application"]["id"]
+    page_url = f"/t/zhejiang/me/applications/{app_id}"
+    async with httpx.AsyncClient(transport=client._transport, base_url=str(client.base_url)) as portal:
+        await portal_login(portal, "zhejiang", refused["account"]["id_number"], "Learner-2026")
+        page = await portal.get(page_url)
+        assert 'id="appeal-form"' in page.text and "前提出申诉" in page.text
+        bad = await submit(portal, page_url, f"{page_url}/appeal", {"grounds": "请复核"},
+                           files={"file": ("x.exe", b"MZ\x90\x00", "application/octet-stream")})
+        assert bad.status_code == 415 and 'id="appeal-form"' in bad.text  # not a PDF or image
+        assert "请复核" in bad.text  # the grounds typed are kept
+        assert (await Application.select(Application.status).where(Application.id == app_id).first())["status"] == "rejected"
+        assert await Appeal.count() == 0  # a refused file keeps no appeal
+        done = await submit(portal, page_url, f"{page_url}/appeal", {"grounds": "原件当日已带到受理点，请复核。"},
+                            files={"file": ("原件.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")})
+        assert done.status_code in (200, 303), done.text
+        shown = await portal.get(page_url)
+        assert 'id="appeal"' in shown.text and "待处理" in shown.text and 'id="appeal-form"' not in shown.text
+
+    async with httpx.AsyncClient(transport=client._transport, base_url=str(client.base_url)) as portal:
+        await portal_login(portal, "zhejiang", "hangzhou", "Staff-pass-2026")
+        listing = await portal.get("/t/zhejiang/staff/reviews/appeals")
+        (row,) = table_rows(listing.text, "appeal-list")
+        assert row[0] == "周九" and row[2]
+        appeal_id = (await client.get(f"{T}/reviews/appeals", headers=refused["hangzhou"])).json()[0]["id"]
+        detail_url = f"/t/zhejiang/staff/reviews/appeals/{appeal_id}"
+        detail = await portal.get(detail_url)
+        assert "原件.pdf" in detail.text and 'id="appeal-decision"' in detail.text
+        missing = await submit(portal, detail_url, f"{detail_url}/decision", {"opinion": "改判"})
+        assert missing.status_code == 400 and "请选择" in (form_error(missing.text) or missing.text)
+        decided = await submit(portal, detail_url, f"{detail_url}/decision",
+                               {"decision": "overturn", "opinion": "经核实原件已提交，改判重新审核。"})
+        assert decided.status_code in (200, 303)
+    assert (await Application.select(Application.status).where(Application.id == app_id).first())["status"] == "submitted"
