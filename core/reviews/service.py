@@ -416,11 +416,16 @@ async def queue_counts(tenant: TenantContext, actor: Principal) -> QueueCounts:
             entry.pending += 1
             if r["step_due_at"] is not None and aware(r["step_due_at"]) <= now:
                 entry.overdue += 1
+    return QueueCounts(steps=list(counts.values()), escalated=await escalated_count(tenant, actor))
+
+
+async def escalated_count(tenant: TenantContext, actor: Principal) -> int:
+    """Open reviews escalated to a unit the actor administers (督办)."""
     units = [g.unit_id for g in actor.grants if g.role in ("tenant_admin", "unit_admin")]
-    escalated = await Application.count().where(
-        Application.tenant_id == tenant.id, Application.status.is_in(list(OPEN)),
-        Application.escalated_unit_id.is_in(units)) if units else 0
-    return QueueCounts(steps=list(counts.values()), escalated=escalated)
+    if not units:
+        return 0
+    return await Application.count().where(Application.tenant_id == tenant.id, Application.status.is_in(list(OPEN)),
+                                           Application.escalated_unit_id.is_in(units))
 
 
 async def pending_at_step(tenant: TenantContext, actor: Principal, *, kind: str, step: str, name: str | None,

@@ -260,7 +260,8 @@ class StaffReviewPages(Controller):
         title = "逾期督办" if status == "escalated" else current.label if current and status != "decided" else "已审核"
         return page("reviews/staff_queue.html", portal, title=title,
                     tabs=tabs, current=current, decided=status == "decided", escalated=status == "escalated",
-                    may_see_escalated=viewer.has_role("tenant_admin", "unit_admin"), now=utcnow(),
+                    escalated_count=await service.escalated_count(portal.tenant, viewer),
+                    appeals_count=len(await appeals.queue(portal.tenant, viewer, "pending")), now=utcnow(),
                     items=result.items if result else [],
                     next_url=next_url, form={"name": name or ""}, queue_url=lambda **p: _queue_url(portal, **p),
                     kind_labels=service.KIND_LABELS, status_labels=STATUS_LABELS)

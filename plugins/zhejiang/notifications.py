@@ -66,4 +66,19 @@ TEMPLATES = [
         "proof.issued",
         "{{ real_name }}，您申请开具的学习成果证明已出具，证明编号：{{ proof_code }}，可在 {{ verify_url }} 查验。",
     ),
+    _sms(
+        "review.digest",
+        "{{ real_name }}，您有{{ due }}件审核事项将在{{ within_days }}个工作日内到期{% if overdue %}（其中{{ overdue }}件已逾期）{% endif %}"
+        "{% if escalated %}，另有{{ escalated }}件下级单位逾期事项报送督办{% endif %}，请及时登录平台处理：{{ login_url }}",
+    ),
+    _sms(
+        "review.escalated",
+        "{{ real_name }}，{{ unit_name }}的{{ kind_label }}（{{ step_label }}，学习者{{ learner_name }}）已逾期{{ days_overdue }}个工作日，"
+        "现报送督办：{{ login_url }}",
+    ),
+    _sms(
+        "appeal.decided",
+        "{{ real_name }}，您的申诉{% if overturned %}已改判，申请将重新审核{% else %}经复核维持原审核结果{% endif %}。"
+        "处理意见：{{ opinion }}",
+    ),
 ]

@@ -52,7 +52,8 @@ def test_every_hook_is_documented_and_checked_by_the_kit():
         doc = getattr(hookspecs, name).__doc__ or ""
         assert len(doc.split()) >= 5, f"hook {name} needs a docstring that says when it is called and what it returns"
     covered = {"province_info", "tenant_defaults", "achievement_taxonomy", "org_levels", "framework_levels",
-               "review_chain", "notification_templates", "send_sms"} | {"username_scheme", "registration_policy", "password_policy"}
+               "review_chain", "notification_templates", "send_sms"} | {"username_scheme", "registration_policy", "password_policy",
+                                                                           "review_policy"}
     assert set(specs) == covered
     assert set(CHECKS) >= {"province_info", "achievement_taxonomy", "review_chain", "notification_templates", "accounts"}
 
