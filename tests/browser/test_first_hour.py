@@ -1,0 +1,51 @@
+"""The first hour of a newcomer, a learner and staff (issue 16 items 3–15), in a real browser:
+what a person sees where the issue found them stuck. Data are set up through the API and the
+command line; the step under test is taken in the browser."""
+
+from __future__ import annotations
+
+import httpx
+from playwright.async_api import expect
+
+from tests.browser.helpers import STAFF_PASSWORD, Api, import_learners, login, make_id, staff
+
+GD = "guangdong"
+LEARNER_PASSWORD = "gd-pass-2026"
+
+
+async def gd_learner(server, folder, name: str = "曾炫云", phone: str = "13712345678") -> tuple[str, dict]:
+    """An imported Guangdong learner, activated by SMS through the API: (ID number, bearer headers)."""
+    staff(server, GD, "GD", "tenant_admin", "gdadmin", "管理中心")
+    id_number = make_id("440103", "19900101")
+    import_learners(server, GD, folder, [(name, id_number, phone, "zeng@example.com", "GD-GOU-TP02")])
+    async with Api(server, GD, "gdadmin") as admin:
+        await admin.post("/auth/codes", {"purpose": "activation", "channel": "sms", "id_number": id_number})
+        await admin.post("/auth/activate", {"id_number": id_number, "code": await admin.last_code(phone),
+                                            "password": LEARNER_PASSWORD})
+    async with httpx.AsyncClient(base_url=f"{server.url}/t/{GD}/api/v1") as client:
+        token = (await client.post("/auth/login", json={"username": id_number, "password": LEARNER_PASSWORD})).json()
+    return id_number, {"Authorization": f"Bearer {token['access_token']}"}
+
+
+async def test_item6_an_outcome_a_proof_rests_on_offers_no_delete(live_server, desktop, tmp_path):
+    id_number, learner = await gd_learner(live_server, tmp_path)
+    async with httpx.AsyncClient(base_url=f"{live_server.url}/t/{GD}/api/v1", headers=learner) as api:
+        entry = (await api.get("/catalog", params={"q": "公司概况"})).json()["items"][0]
+        course = (await api.post("/me/achievements", json={
+            "category": entry["category"], "subtype": entry["subtype"], "catalog_entry_id": entry["id"],
+            "fields": {"obtained_on": "2020-07-06", "score": "85"}})).json()
+        application = (await api.post("/me/applications", json={"kind": "certificate", "achievement_ids": [course["id"]]})).json()
+    page = desktop
+    await login(page, live_server, GD, id_number, LEARNER_PASSWORD, "me")
+    await page.goto(f"{live_server.url}/t/{GD}/me/achievements/{course['id']}")
+    kept = page.locator("#kept")
+    await expect(kept).to_contain_text("正在审核中的申请，不能删除")
+    await kept.get_by_role("link", name="查看并撤回申请").click()
+    await expect(page.get_by_role("button", name="撤回申请")).to_be_visible()
+
+    async with Api(live_server, GD, "gdadmin") as centre:
+        await centre.post(f"/reviews/{application['id']}/decision", {
+            "step": "certificate_issue", "decision": "approve", "opinion": "审核人：学分银行管理中心 明耀星"})
+    await page.goto(f"{live_server.url}/t/{GD}/me/achievements/{course['id']}")
+    await expect(page.locator("#kept")).to_have_text("该成果已列入出具的学习成果证明，不能删除")
+    await expect(page.get_by_role("button", name="删除该成果")).to_have_count(0)
