@@ -82,6 +82,17 @@ async def send_code(
     )
 
 
+async def live_code(tenant: TenantContext, *, purpose: str, account_id: int) -> tuple[str, str] | None:
+    """(channel, target) of the newest unused code sent for ``account_id``, None when none was."""
+    row = await VerificationCode.select(VerificationCode.channel, VerificationCode.target).where(
+        VerificationCode.tenant_id == tenant.id,
+        VerificationCode.account_id == account_id,
+        VerificationCode.purpose == purpose,
+        VerificationCode.used_at.is_null(),
+    ).order_by(VerificationCode.id, ascending=False).first()
+    return (row["channel"], row["target"]) if row else None
+
+
 async def check_code(tenant: TenantContext, pii: PiiProtector, *, purpose: str, target: str, code: str) -> int:
     """The id of the live code ``code`` for ``target``; a wrong code counts a try (and is
     committed at once, whatever the caller does next). Consume it with ``consume_code``."""
