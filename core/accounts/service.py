@@ -208,7 +208,9 @@ async def request_code(tenant: TenantContext, pii: PiiProtector, data: CodeReque
     async with db().transaction():
         await codes.send_code(
             tenant, pii, purpose=data.purpose, channel=data.channel, target=target, event=event,
-            context={"real_name": name, "username": data.username or ""}, client=client, account_id=account_id,
+            # the account's own username, masked as everywhere (an ID number inside is never sent whole)
+            context={"real_name": name, "username": mask_id_numbers_in(account["username"]) if account_id else ""},
+            client=client, account_id=account_id,
         )
     return mask_phone(target) if data.channel == "sms" else mask_email(target)
 

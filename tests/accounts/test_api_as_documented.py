@@ -53,3 +53,19 @@ async def test_an_unreadable_body_is_answered_in_chinese(client):
     detail = response.json()["detail"]
     assert "请求数据不符合要求" in detail and "malformed" not in detail.lower(), detail
 
+
+async def test_the_activation_email_names_the_username_and_the_done_page_explains_it(client):
+    """Issue 16 item 7: the e-mail read ``（用户名：）``; the seed's login instructions rest on
+    the username being S + the ID number."""
+    from tests.accounts.helpers import last_message
+
+    admin = await staff_headers(client, "national_ouc", "OUC", "tenant_admin")
+    id_number = make_id("620102", "19850505")
+    await import_csv(client, "national_ouc", admin, [f"林佳,{id_number},,,OUC-GS"])
+    await client.post(f"{N}/auth/codes", json={"purpose": "activation", "channel": "email",
+                                               "id_number": id_number, "email": "linjia@example.com"})
+    body = (await last_message(client, "national_ouc", admin, "linjia@example.com"))["body"]
+    assert "（用户名：）" not in body and f"（用户名：S{id_number[:4]}" in body, body
+    assert id_number not in body  # masked: the delivery log keeps the body
+    done = await client.get("/t/national_ouc/activate/done", params={"status": "pending_review"})
+    assert "“大写字母S”+身份证号码" in done.text

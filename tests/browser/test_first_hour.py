@@ -49,3 +49,10 @@ async def test_item6_an_outcome_a_proof_rests_on_offers_no_delete(live_server, d
     await page.goto(f"{live_server.url}/t/{GD}/me/achievements/{course['id']}")
     await expect(page.locator("#kept")).to_have_text("该成果已列入出具的学习成果证明，不能删除")
     await expect(page.get_by_role("button", name="删除该成果")).to_have_count(0)
+
+
+async def test_item7_the_national_activation_done_page_says_what_the_username_is(live_server, desktop):
+    await desktop.goto(f"{live_server.url}/t/national_ouc/activate/done?status=pending_review")
+    await expect(desktop.locator("#username-hint")).to_contain_text("“大写字母S”+身份证号码")
+    await desktop.goto(f"{live_server.url}/t/guangdong/activate/done?status=active")
+    await expect(desktop.locator("#username-hint")).to_have_count(0)  # Guangdong learners log in by ID number
