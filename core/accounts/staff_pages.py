@@ -142,7 +142,8 @@ class StaffLearnerPages(Controller):
         try:
             opening = read_form(data, WindowOpening, identity_checked=form.get("identity_checked") == "1")
             account = await staff.open_at_window(portal.tenant, request.app.state.pii, viewer, opening,
-                                                 client_address(request))
+                                                 client_address(request),
+                                                 str(request.base_url).rstrip("/") + portal.url("activate"))
         except DomainError as exc:
             return page("accounts/staff_open.html", portal, status=exc.status, title="窗口开户",
                         units=await _admin_units(portal, viewer), form=form, errors=errors_of(exc))

@@ -224,7 +224,7 @@ async def deletion_refusal(tenant: TenantContext, row: dict) -> tuple[str, int |
         used += await Application.select(Application.id, Application.status, Application.kind).where(
             Application.id.is_in([r["application_id"] for r in listed]), Application.status != "withdrawn")
     if open_ := next((a for a in used if a["status"] in OPEN), None):
-        return "该成果有正在审核中的申请，不能删除；如不再需要，请先撤回该申请", open_["id"]
+        return "该成果正在审核中，不能删除；如不再需要，请先撤回该申请", open_["id"]
     if any(a["kind"] == "certificate" and a["status"] == "approved" for a in used):
         return "该成果已列入出具的学习成果证明，不能删除", None
     if used:

@@ -39,7 +39,7 @@ async def test_item6_an_outcome_a_proof_rests_on_offers_no_delete(live_server, d
     await login(page, live_server, GD, id_number, LEARNER_PASSWORD, "me")
     await page.goto(f"{live_server.url}/t/{GD}/me/achievements/{course['id']}")
     kept = page.locator("#kept")
-    await expect(kept).to_contain_text("正在审核中的申请，不能删除")
+    await expect(kept).to_contain_text("该成果正在审核中，不能删除")
     await kept.get_by_role("link", name="查看并撤回申请").click()
     await expect(page.get_by_role("button", name="撤回申请")).to_be_visible()
 
