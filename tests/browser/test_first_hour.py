@@ -4,6 +4,8 @@ command line; the step under test is taken in the browser."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from playwright.async_api import expect
 
@@ -56,3 +58,24 @@ async def test_item7_the_national_activation_done_page_says_what_the_username_is
     await expect(desktop.locator("#username-hint")).to_contain_text("“大写字母S”+身份证号码")
     await desktop.goto(f"{live_server.url}/t/guangdong/activate/done?status=active")
     await expect(desktop.locator("#username-hint")).to_have_count(0)  # Guangdong learners log in by ID number
+
+
+async def test_item8_getting_the_registration_code_keeps_the_passwords(live_server, desktop):
+    page = desktop
+    await page.goto(f"{live_server.url}/t/{GD}/register")
+    await page.get_by_label("我已阅读并同意服务条款").check()
+    await page.get_by_role("button", name="下一步").click()
+    await page.get_by_label("真实姓名").fill("明耀星")
+    await page.get_by_label(re.compile("^密码")).fill("gd2020pass")
+    await page.get_by_label("确认密码").fill("gd2020pass")
+    await page.get_by_role("button", name="获取验证码").click()
+    await expect(page.locator("#e-phone")).to_contain_text("请填写手机号码")
+    await expect(page.get_by_label(re.compile("^密码"))).to_have_value("gd2020pass")
+    await page.get_by_label("手机号码").fill("13812345678")
+    await page.get_by_role("button", name="获取验证码").click()
+    await expect(page.locator("#e-phone")).to_have_count(0)
+    await expect(page.get_by_text("验证码已发送至 138****5678")).to_be_visible()
+    await expect(page.get_by_label(re.compile("^密码"))).to_have_value("gd2020pass")
+    await expect(page.get_by_label("确认密码")).to_have_value("gd2020pass")
+    await expect(page.get_by_label("真实姓名")).to_have_value("明耀星")
+    await expect(page.get_by_role("button", name=re.compile("重新获取验证码"))).to_be_disabled()  # one a minute
