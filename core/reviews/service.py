@@ -23,7 +23,7 @@ from core.clock import utcnow
 from core.errors import DomainError
 from core.hierarchy.tables import OrgUnit
 from core.notifications.service import enqueue
-from core.reviews.engine import ResolvedChain, check_opinion, decode_chain, may_decide, resolve_chain
+from core.reviews.engine import ResolvedChain, ResolvedStep, check_opinion, decode_chain, may_decide, resolve_chain
 from core.reviews.schemas import (
     ApplicationIn,
     ApplicationOut,
@@ -568,6 +568,43 @@ async def add_material(tenant: TenantContext, storage: Storage, actor: Principal
                        size=material.size, sha256=material.sha256)
 
 
+async def signing_unit(tenant: TenantContext, actor: Principal, step: ResolvedStep) -> str:
+    """The unit a reviewer signs for: the step's unit, else their own unit with the step's role,
+    else the tenant."""
+    if step.unit_name:
+        return step.unit_name
+    ids = [g.unit_id for g in actor.grants if g.role == step.role and g.unit_id]
+    unit = await OrgUnit.select(OrgUnit.name).where(OrgUnit.id.is_in(ids)).first() if ids else None
+    return unit["name"] if unit else tenant.name
+
+
+async def _decision_problems(tenant: TenantContext, actor: Principal, step: ResolvedStep, opinion: str,
+                             decision: str | None, has_materials: bool) -> dict[str, str]:
+    """{field: problem} of a decision on ``step`` (``decision`` None: not chosen)."""
+    problems: dict[str, str] = {}
+    if decision not in ("approve", "reject"):
+        problems["decision"] = "请选择“同意”或“不同意”"
+    try:
+        check_opinion(step, opinion, decision, await signing_unit(tenant, actor, step), actor.real_name)
+    except DomainError as exc:
+        problems["opinion"] = str(exc)
+    if step.materials == "required" and not has_materials and decision == "approve":
+        problems["materials"] = f"请先上传{step.materials_label}"
+    return problems
+
+
+async def decision_problems(tenant: TenantContext, actor: Principal, application_id: int, opinion: str,
+                            decision: str | None) -> dict[str, str]:
+    """What is wrong with a decision form on the application's current step, every field at
+    once (for a form posted without a decision, which ``decide`` cannot take)."""
+    row = await _visible(tenant, actor, application_id)
+    if row["status"] not in OPEN:
+        return {}
+    index = row["current_step"]
+    materials = await ReviewMaterial.exists().where(ReviewMaterial.application_id == row["id"], ReviewMaterial.step == index)
+    return await _decision_problems(tenant, actor, decode_chain(row["chain"]).steps[index], opinion, decision, materials)
+
+
 async def decide(tenant: TenantContext, actor: Principal, application_id: int, data: DecisionIn,
                  login_url: str) -> ApplicationOut:
     row = await _visible(tenant, actor, application_id)
@@ -583,11 +620,12 @@ async def decide(tenant: TenantContext, actor: Principal, application_id: int, d
     if await ReviewRecord.exists().where(ReviewRecord.application_id == row["id"], ReviewRecord.actor_id == actor.id,
                                          ReviewRecord.decision.is_in(["approve", "reject"])):
         raise ReviewError("同一申请的不同环节须由不同的审核人审核", 403)
-    check_opinion(step, data.opinion, data.decision)
     materials = [m["id"] for m in await ReviewMaterial.select(ReviewMaterial.id).where(
         ReviewMaterial.application_id == row["id"], ReviewMaterial.step == index)]
-    if step.materials == "required" and not materials and data.decision == "approve":
-        raise ReviewError(f"请先上传{step.materials_label}", 400, extra={"field": "materials"})
+    problems = await _decision_problems(tenant, actor, step, data.opinion, data.decision, bool(materials))
+    if problems:  # every field at fault at once
+        first = next(iter(problems))
+        raise ReviewError(problems[first], 400, extra={"field": first, "fields": problems})
 
     last = index == len(chain.steps) - 1
     issuing = last and data.decision == "approve" and proofs.issues_proof(row["kind"], chain)

@@ -79,3 +79,22 @@ async def test_item8_getting_the_registration_code_keeps_the_passwords(live_serv
     await expect(page.get_by_label("确认密码")).to_have_value("gd2020pass")
     await expect(page.get_by_label("真实姓名")).to_have_value("明耀星")
     await expect(page.get_by_role("button", name=re.compile("重新获取验证码"))).to_be_disabled()  # one a minute
+
+
+async def test_item13_the_reviewer_is_shown_their_own_unit_and_every_error(live_server, desktop, tmp_path):
+    _, learner = await gd_learner(live_server, tmp_path)
+    staff(live_server, GD, "GD-GOU-TP01", "unit_admin", "tp01", "陈老师")
+    async with httpx.AsyncClient(base_url=f"{live_server.url}/t/{GD}/api/v1", headers=learner) as api:
+        outcome = (await api.post("/me/achievements", json={"category": "other", "subtype": "perf_work_experience",
+                                                           "fields": {"achievement_name": "工作9年", "completed_on": "2020-07-07"}})).json()
+        application = (await api.post("/me/applications", json={"kind": "recognition", "achievement_id": outcome["id"],
+                                                                 "unit_code": "GD-GOU-TP01"})).json()
+    page = desktop
+    await login(page, live_server, GD, "tp01", STAFF_PASSWORD, "staff/reviews")
+    await page.goto(f"{live_server.url}/t/{GD}/staff/reviews/{application['id']}")
+    await expect(page.get_by_label("审核意见")).to_have_value("教学点：广东开放大学本部教学点 审核人：陈老师 意见：同意")
+    await page.get_by_label("审核意见").fill("好")
+    await page.get_by_role("button", name="提交审核").click()
+    await expect(page.locator("#e-decision")).to_be_visible()
+    await expect(page.locator("#e-opinion")).to_contain_text("教学点：广东开放大学本部教学点 审核人：陈老师")
+    await expect(page.locator("#e-opinion")).not_to_contain_text("广东理工职业学院")
