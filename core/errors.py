@@ -13,7 +13,8 @@ import typing
 import msgspec
 
 from litestar import MediaType, Request, Response
-from litestar.exceptions import ClientException, HTTPException, SerializationException, ValidationException
+from litestar.response import Template
+from litestar.exceptions import ClientException, HTTPException, NotFoundException, SerializationException, ValidationException
 from litestar.exceptions.responses import create_exception_response
 
 from core import db
@@ -149,7 +150,18 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     """Litestar's own answer, except a body that is not JSON (Litestar says so in English)."""
     if type(exc) is ClientException and isinstance(exc.__cause__, SerializationException):
         return _body(400, "请求数据不符合要求：请求体不是有效的 JSON", None)
+    if isinstance(exc, NotFoundException) and _wants_a_page(request):
+        # No route matched, so no portal router answered: a page in Chinese, never JSON.
+        parts = request.url.path.split("/")
+        home = f"/t/{parts[2]}/" if len(parts) > 2 and parts[1] == "t" and parts[2] else "/"
+        return Template(template_name="tenancy/not_found.html", status_code=404, context={"home": home})
     return create_exception_response(request, exc)
+
+
+def _wants_a_page(request: Request) -> bool:
+    path = request.url.path
+    return (request.method in ("GET", "HEAD") and "/api/" not in path and not path.startswith("/schema")
+            and "text/html" in request.headers.get("accept", "text/html"))
 
 
 EXCEPTION_HANDLERS = {
