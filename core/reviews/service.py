@@ -366,6 +366,22 @@ async def pending_at_step(tenant: TenantContext, actor: Principal, *, kind: str,
         cursor = int(page.next_cursor)
 
 
+async def pending_counts(tenant: TenantContext, actor: Principal, tabs: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """How many applications wait for ``actor`` at each (kind, step) of ``tabs``."""
+    counts = {tab: 0 for tab in tabs}
+    for kind in dict.fromkeys(k for k, _ in tabs):
+        cursor = None
+        while True:
+            page = await queue(tenant, actor, kind=kind, status="pending", cursor=cursor, limit=100)
+            for item in page.items:
+                if (kind, item.current_step) in counts:
+                    counts[(kind, item.current_step)] += 1
+            if page.next_cursor is None:
+                break
+            cursor = int(page.next_cursor)
+    return counts
+
+
 async def step_materials(tenant: TenantContext, actor: Principal, application_id: int) -> list[MaterialOut]:
     """Materials uploaded for the current step and not yet part of a decision (the decision's
     record takes them)."""

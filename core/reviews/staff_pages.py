@@ -21,6 +21,7 @@ from core.achievements import service as achievements
 from core.achievements.api import file_response
 from core.catalog.service import get_entry
 from core.errors import DomainError
+from core.hierarchy.pages import ROLE_LABELS
 from core.hierarchy.schemas import OrgUnitOut
 from core.hierarchy.service import get_unit
 from core.plugins import ProvinceHooks
@@ -94,6 +95,17 @@ async def review_tabs(portal: Portal, viewer: Principal) -> list[Tab]:
         if grants:
             tabs.append(Tab(kind=kind, step=step.name, label=step.label))
     return tabs
+
+
+def who_decides(portal: Portal) -> list[tuple[str, str]]:
+    """(the step, who decides it and where) for every step of the province's chains: staff
+    told which steps are whose, not only that none is theirs. Levels are the plugin's words."""
+    levels = {lvl.code: lvl.label for lvl in portal.tenant.hooks.org_levels}
+    where = {"own_unit": "学习者所在单位", "parent": "学习者所在单位的上级单位", "tenant": portal.tenant.name}
+    return [(f"{service.KIND_LABELS.get(kind, kind)} · {step.label}",
+             (levels.get(step.level or "", step.level or "") if step.reviewer == "ancestor_level"
+              else where.get(step.reviewer, "")) + "的" + ROLE_LABELS.get(step.role, step.role))
+            for kind, step in chain_steps(portal.tenant.hooks)]
 
 
 def plugin_step(hooks: ProvinceHooks, kind: str, category: str, subtype: str, name: str) -> ReviewStep | None:
@@ -219,7 +231,8 @@ class StaffReviewPages(Controller):
                                   status=status if status == "decided" else None, name=name, cursor=result.next_cursor,
                                   limit=limit if limit != PAGE_SIZE else None)
         return page("reviews/staff_queue.html", portal, title=current.label if current else "已审核",
-                    tabs=tabs, current=current, decided=status == "decided", items=result.items if result else [],
+                    tabs=tabs, counts=await service.pending_counts(portal.tenant, viewer, [(t.kind, t.step) for t in tabs]),
+                    who_decides=who_decides(portal), current=current, decided=status == "decided", items=result.items if result else [],
                     next_url=next_url, form={"name": name or ""}, queue_url=lambda **p: _queue_url(portal, **p),
                     kind_labels=service.KIND_LABELS, status_labels=STATUS_LABELS)
 
