@@ -30,3 +30,17 @@ async def test_gansu_hints_name_no_missing_button(client):
                          if any(f["from_catalog"] for f in s["fields"]))
     manual = await client.get("/t/gansu/me/achievements/new", params={"category": category, "subtype": sub, "manual": 1})
     assert manual.status_code == 200 and "选择证书" not in manual.text
+
+
+async def test_the_staff_learner_page_reads_the_import_in_words_and_a_finished_import_drops_its_upload_line(client):
+    from tests.accounts.helpers import STAFF_PASSWORD, make_id, staff_headers
+    from tests.accounts.test_activation import import_csv
+
+    admin = await staff_headers(client, "guangdong", "GD", "tenant_admin", username="gd-admin")
+    job = await import_csv(client, "guangdong", admin, [f"曾炫云,{make_id('440106', '19900101')},13712345678,,GD-GOU-TP02"])
+    await portal_login(client, "guangdong", "gd-admin", STAFF_PASSWORD)
+    learners = (await client.get("/t/guangdong/api/v1/admin/learners", headers=admin)).json()["items"]
+    shown = (await client.get(f"/t/guangdong/staff/learners/{learners[0]['id']}")).text
+    assert "import_job" not in shown and "import_row" not in shown and "导入批次" in shown
+    finished = await client.get(f"/t/guangdong/staff/imports/{job['job_id']}", params={"done": "文件已上传，正在导入"})
+    assert "正在导入" not in finished.text, finished.status_code
