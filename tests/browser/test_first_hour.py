@@ -98,3 +98,24 @@ async def test_item13_the_reviewer_is_shown_their_own_unit_and_every_error(live_
     await expect(page.locator("#e-decision")).to_be_visible()
     await expect(page.locator("#e-opinion")).to_contain_text("教学点：广东开放大学本部教学点 审核人：陈老师")
     await expect(page.locator("#e-opinion")).not_to_contain_text("广东理工职业学院")
+
+
+async def test_item3_a_newcomer_at_the_root_finds_the_credit_banks(live_server, desktop):
+    page = desktop
+    await page.goto(f"{live_server.url}/")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("选择您的学分银行")
+    await page.get_by_role("list", name="学分银行").get_by_role("link", name="广东终身教育学分银行").click()
+    await page.wait_for_url(f"**/t/{GD}/")
+    await page.goto(f"{live_server.url}/t/{GD}/no-such-page")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("页面不存在")
+    await page.goto(f"{live_server.url}/t/{GD}/activate/verify")  # a phone reloading a step
+    await page.wait_for_url(f"**/t/{GD}/activate")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("激活账户")
+
+
+async def test_item12_a_gansu_tenant_admin_sees_whose_steps_they_are(live_server, desktop):
+    staff(live_server, "gansu", "GS", "tenant_admin", "gs-school", "省校管理员")
+    await login(desktop, live_server, "gansu", "gs-school", STAFF_PASSWORD, "staff/reviews")
+    who = desktop.locator("#who-decides")
+    await expect(who).to_be_visible()
+    await expect(who).to_contain_text("省校教务处存储审核")
