@@ -47,6 +47,7 @@ def with_database(func):
 @click.group(help="学分银行平台：多租户、省份插件。")
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("piccolo").setLevel(logging.WARNING)  # 'Running Sqlite version …' on every command
 
 
 @main.command(help="迁移数据库、加载 tenants/ 并启动服务（门户 + API）。")
@@ -95,6 +96,7 @@ async def tenants_list(settings: Settings, plugins: PluginRegistry) -> None:
     from core.tenancy.service import TenantRegistry, list_tenants
 
     registry = TenantRegistry(plugins)
+    click.echo(f"{'租户':<12} {'插件':<12} {'状态':<8} {'单位数':>7}  名称  域名")
     for tenant in await list_tenants(registry):
         units = await unit_count(registry.by_slug[tenant.slug].id) if tenant.slug in registry.by_slug else 0
         state = tenant.error or tenant.status

@@ -140,6 +140,8 @@ class UsernameScheme(Struct):
     self_registered: Literal["chosen", "email", "id_number"] = "chosen"
     pattern: str = r"^[A-Za-z0-9]{4,32}$"
     pattern_message: str = "用户名只能由英文字母与数字组成，长度 4–32 位"
+    # Said to an imported learner once activated: what their username is (empty: nothing said).
+    imported_hint: str = ""
     login_by: list[LoginIdentifier] = msgspec.field(default_factory=lambda: ["username"])
 
 

@@ -99,3 +99,16 @@ def test_import_rules_from_the_command_line(home, tmp_path):
     result = runner.invoke(main, ["import", "rules", "--tenant", "guangdong", str(rules)], env=_env(home))
     assert result.exit_code == 1
     assert "第 3 行" in result.output and "新增 1" in result.output and "失败 1" in result.output
+
+
+def test_every_command_is_quiet_and_the_tenant_list_has_a_header(home):
+    """Issue 16 item 4: no ``INFO piccolo…`` line on every command; ``tenants list`` says what
+    its columns are."""
+    runner = CliRunner()
+    assert runner.invoke(main, ["migrate"], env=_env(home)).exit_code == 0
+    runner.invoke(main, ["tenants", "sync"], env=_env(home))
+    listed = runner.invoke(main, ["tenants", "list"], env=_env(home))
+    assert listed.exit_code == 0
+    assert "piccolo" not in listed.output and "INFO" not in listed.output, listed.output
+    header = listed.output.splitlines()[0]
+    assert header.split()[:3] == ["租户", "插件", "状态"], header

@@ -178,7 +178,8 @@ class AdminLearnersController(Controller):
     @post("/", summary="服务窗口开户：核验身份证件后为学习者开立账户")
     async def open_account(self, request: Request, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                            pii: NamedDependency[PiiProtector], data: JSONBody[WindowOpening]) -> AccountOut:
-        return await staff.open_at_window(tenant, pii, actor, data, client_address(request))
+        activate_url = str(request.base_url).rstrip("/") + f"/t/{tenant.slug}/activate"
+        return await staff.open_at_window(tenant, pii, actor, data, client_address(request), activate_url)
 
     @get("/", summary="学习者（本单位及下级单位）")
     async def list_learners(

@@ -19,6 +19,7 @@ from core.security.pii import PiiProtector
 from core.tenancy.service import TenantContext
 
 CODE_MINUTES = 10
+INVITATION_HOURS = 24  # a staff invitation is read at work, not at once: a day, still single use
 MAX_ATTEMPTS = 5
 RESEND_SECONDS = 60
 CLIENT_SENDS_PER_HOUR = 30
@@ -43,9 +44,10 @@ async def send_code(
     context: dict,
     client: str,
     account_id: int | None = None,
+    minutes: int = CODE_MINUTES,
 ) -> None:
-    """Make a code for ``target`` and put its message in the outbox. The caller runs this in a
-    transaction with whatever else the request changes."""
+    """Make a code for ``target``, live ``minutes``, and put its message in the outbox. The
+    caller runs this in a transaction with whatever else the request changes."""
     now = datetime.now(timezone.utc)
     recent = await VerificationCode.exists().where(
         VerificationCode.tenant_id == tenant.id,
@@ -72,14 +74,25 @@ async def send_code(
     row = VerificationCode(
         tenant_id=tenant.id, purpose=purpose, channel=channel, target=target, account_id=account_id,
         code_hash=_hash(pii, tenant.id, purpose, target, code), client=client[:64],
-        created_at=now, expires_at=now + timedelta(minutes=CODE_MINUTES),
+        created_at=now, expires_at=now + timedelta(minutes=minutes),
     )
     await row.save()
     await enqueue(
         tenant.id, tenant.hooks, event=event, channel=channel, recipient=target,
-        context={"tenant_name": tenant.name, "code": code, "minutes": CODE_MINUTES, **context},
+        context={"tenant_name": tenant.name, "code": code, "minutes": minutes, **context},
         dedupe_key=f"code:{row.id}", account_id=account_id,
     )
+
+
+async def live_code(tenant: TenantContext, *, purpose: str, account_id: int) -> tuple[str, str] | None:
+    """(channel, target) of the newest unused code sent for ``account_id``, None when none was."""
+    row = await VerificationCode.select(VerificationCode.channel, VerificationCode.target).where(
+        VerificationCode.tenant_id == tenant.id,
+        VerificationCode.account_id == account_id,
+        VerificationCode.purpose == purpose,
+        VerificationCode.used_at.is_null(),
+    ).order_by(VerificationCode.id, ascending=False).first()
+    return (row["channel"], row["target"]) if row else None
 
 
 async def check_code(tenant: TenantContext, pii: PiiProtector, *, purpose: str, target: str, code: str) -> int:

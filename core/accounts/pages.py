@@ -255,6 +255,12 @@ class ActivationPages(Controller):
             return _password_step(portal, ticket, beside(exc, "_form", **_LATER, channel="_form", email="_form"), exc.status)
         return redirect(portal, f"activate/done?status={done.status}")
 
+    @get(["/code", "/verify", "/password"])
+    async def restart(self, portal: NamedDependency[Portal]) -> Redirect:
+        """A later step reloaded (a phone reopening ``/activate/verify``): its state was in the
+        form, so start again."""
+        return redirect(portal, "activate")
+
     @get("/done")
     async def done(self, portal: NamedDependency[Portal], status: FromQuery[str | None] = None) -> Template:
         return page("accounts/activate_done.html", portal, outcome=status,
@@ -319,6 +325,11 @@ class PasswordPages(Controller):
             else:
                 return _reset_confirm(portal, seal(portal, "reset", **account, channel=form["channel"]), sent_to=sent_to)
         return page("accounts/password_reset.html", portal, status=status, form=form, errors=errors)
+
+    @get(["/reset/code", "/reset/confirm"])
+    async def restart(self, portal: NamedDependency[Portal]) -> Redirect:
+        """A later step reloaded: start the reset again."""
+        return redirect(portal, "password/reset")
 
     @post("/reset/code", status_code=200)
     async def reset_resend(self, request: Request, portal: NamedDependency[Portal], data: FormData) -> Template:

@@ -164,6 +164,15 @@ class RegistrationPages(Controller):
             return await _form_page(portal)
         return page("accounts/register_terms.html", portal, terms=portal.tenant.hooks.tenant_defaults.terms)
 
+    @get(["/terms", "/code"])
+    async def restart(self, portal: NamedDependency[Portal]) -> Redirect:
+        """A step reloaded: what it carried was in the form, so start again."""
+        return redirect(portal, "register")
+
+    @get("/verify/code")
+    async def verify_again(self, portal: NamedDependency[Portal]) -> Redirect:
+        return redirect(portal, "register/verify")
+
     @post("/terms", status_code=200)
     async def accept_terms(self, portal: NamedDependency[Portal], data: FormData) -> Template:
         if closed := _closed(portal):

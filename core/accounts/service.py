@@ -208,7 +208,9 @@ async def request_code(tenant: TenantContext, pii: PiiProtector, data: CodeReque
     async with db().transaction():
         await codes.send_code(
             tenant, pii, purpose=data.purpose, channel=data.channel, target=target, event=event,
-            context={"real_name": name, "username": data.username or ""}, client=client, account_id=account_id,
+            # the account's own username, masked as everywhere (an ID number inside is never sent whole)
+            context={"real_name": name, "username": mask_id_numbers_in(account["username"]) if account_id else ""},
+            client=client, account_id=account_id,
         )
     return mask_phone(target) if data.channel == "sms" else mask_email(target)
 
@@ -232,8 +234,13 @@ async def activate(tenant: TenantContext, pii: PiiProtector, data: ActivateIn) -
     """Code checked, password set: the account is active, or pending review where the
     province reviews activations (national OUC, Gansu)."""
     account = await _awaiting_activation(tenant, pii, data.id_number, data.username)
-    channel = data.channel or ("email" if data.email else "sms")
-    target = _activation_target(tenant, account, channel, data.email)
+    channel, email = data.channel, data.email
+    if channel is None:  # the code knows how it was sent: the client need not repeat it
+        sent = await codes.live_code(tenant, purpose="activation", account_id=account["id"])
+        channel = sent[0] if sent else ("email" if email else "sms")
+        if sent and channel == "email" and not email:
+            email = sent[1]
+    target = _activation_target(tenant, account, channel, email)
     personal = _personal(account, data.id_number) + ((data.username.strip(),) if data.username else ())  # the stored one is masked
     check_password(tenant.hooks.password_policy, data.password, personal=personal)
     code_id = await codes.check_code(tenant, pii, purpose="activation", target=target, code=data.code)

@@ -121,8 +121,10 @@ async def invite_staff(tenant: TenantContext, pii: PiiProtector, actor: Principa
                                          unit_id=unit["id"], granted_by=actor.id, created_at=now))
         await codes.send_code(
             tenant, pii, purpose="activation", channel=channel, target=target, event="staff.invited",
-            context={"real_name": data.real_name, "username": username, "unit_name": unit["name"], "login_url": login_url},
-            client="", account_id=account.id,
+            context={"real_name": data.real_name, "username": username, "unit_name": unit["name"], "login_url": login_url,
+                     "activate_url": login_url.removesuffix("/login") + "/activate",
+                     "valid_for": f"{codes.INVITATION_HOURS}小时"},
+            client="", account_id=account.id, minutes=codes.INVITATION_HOURS * 60,
         )
         await audit(tenant.id, actor.id, "staff.invite", f"account:{account.id}", f"{data.role}@{unit['code']}")
     return StaffInvited(id=account.id, username=username, status="invited",
@@ -167,10 +169,10 @@ async def _learner_in_scope(tenant: TenantContext, actor: Principal, account_id:
 
 
 async def open_at_window(tenant: TenantContext, pii: PiiProtector, actor: Principal, data: WindowOpening,
-                         client: str) -> AccountOut:
+                         client: str, activate_url: str) -> AccountOut:
     """Staff of a service point open a learner's account after checking the ID card; the
-    record keeps who opened it, where and when. The learner then sets a password with a code
-    sent to their phone."""
+    record keeps who opened it, where and when. The learner then sets a password at
+    ``activate_url`` with a code sent to their phone (``account.opened`` names the point)."""
     _require_admin(actor)
     if not tenant.hooks.registration_policy.window_opening:
         raise AccountError("本学分银行不在服务窗口开户", 403)
@@ -205,7 +207,8 @@ async def open_at_window(tenant: TenantContext, pii: PiiProtector, actor: Princi
     async with db().transaction():
         await account.save()
         await codes.send_code(tenant, pii, purpose="activation", channel=channel, target=target,
-                              event="code.activation", context={"real_name": data.real_name, "username": username},
+                              event="account.opened", context={"real_name": data.real_name, "username": username,
+                                                               "unit_name": unit["name"], "activate_url": activate_url},
                               client=client, account_id=account.id)
         await audit(tenant.id, actor.id, "learner.open_at_window", f"account:{account.id}", f"at {unit['code']}", client)
     return await account_out(await Account.select().where(Account.id == account.id).first())

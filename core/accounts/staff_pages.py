@@ -64,11 +64,17 @@ async def _list(portal: Portal, viewer: Principal, *, q: str | None, status: str
                 window_opening=portal.tenant.hooks.registration_policy.window_opening, review_open=_review_open(portal))
 
 
+_IMPORT_LABELS = {"import_job": "导入批次", "import_row": "导入文件行号"}
+_IMPORT_VALUES = {"import_job": "第 {} 号导入任务", "import_row": "第 {} 行"}
+
+
 async def _learner_page(portal: Portal, viewer: Principal, account_id: int, *, http_status: int = 200,
                         form: dict | None = None, errors: dict | None = None, revealed: Any = None) -> Response:
     account, details = await staff.learner_for_staff(portal.tenant, viewer, account_id)
-    labels = {f.name: f.label for f in portal.tenant.hooks.registration_policy.fields}
-    profile = [(labels.get(k, k), v) for k, v in details["profile"].items() if v not in (None, "", [], False)
+    # the import's bookkeeping (which job, which row) read as words, not as its keys
+    labels = {f.name: f.label for f in portal.tenant.hooks.registration_policy.fields} | _IMPORT_LABELS
+    profile = [(labels.get(k, k), _IMPORT_VALUES.get(k, "{}").format(v)) for k, v in details["profile"].items()
+               if v not in (None, "", [], False)
                and k not in ("password", "password_confirm", "code", "agree_terms", "id_scan")]
     facts = [(DETAIL_LABELS[k], details[k]) for k in DETAIL_LABELS if details.get(k)]
     response = page("accounts/staff_learner.html", portal, status=http_status, title=f"学习者：{account.real_name}",
@@ -142,7 +148,8 @@ class StaffLearnerPages(Controller):
         try:
             opening = read_form(data, WindowOpening, identity_checked=form.get("identity_checked") == "1")
             account = await staff.open_at_window(portal.tenant, request.app.state.pii, viewer, opening,
-                                                 client_address(request))
+                                                 client_address(request),
+                                                 str(request.base_url).rstrip("/") + portal.url("activate"))
         except DomainError as exc:
             return page("accounts/staff_open.html", portal, status=exc.status, title="窗口开户",
                         units=await _admin_units(portal, viewer), form=form, errors=errors_of(exc))

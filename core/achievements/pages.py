@@ -115,7 +115,8 @@ async def _detail_page(portal: Portal, outcome: AchievementOut, *, status: int =
         can_pick_target=sub is not None and sub.conversion == "catalog_pick",
         review_note=sub.description if sub else "", status_labels=STATUS_LABELS, source_labels=SOURCE_LABELS,
         kind_labels=KIND_LABELS, application_labels=APPLICATION_STATUS_LABELS, applications=applications,
-        decision_labels=DECISION_LABELS,
+        decision_labels=DECISION_LABELS, kept=await service.deletion_refusal(
+            portal.tenant, {"id": outcome.id, "source": outcome.source, "status": outcome.status}),
     )
 
 

@@ -26,10 +26,11 @@ from core.achievements.schemas import (
 from core.achievements.tables import Achievement, Evidence
 from core.catalog.fields import check_value, field_error
 from core.catalog.tables import CatalogEntry
+from core.certificates.tables import ProofRequestItem
 from core.clock import utcnow
 from core.errors import DomainError
 from core.province import Subtype, Taxonomy
-from core.reviews.service import open_store_review
+from core.reviews.service import OPEN, open_store_review
 from core.reviews.tables import Application
 from core.rules.service import rule_counts
 from core.storage import Storage, StorageUnavailable
@@ -199,13 +200,37 @@ async def summary(tenant: TenantContext, learner_id: int) -> Summary:
     return Summary(total=sum(counts.values()), **{s: counts.get(s, 0) for s in STATUSES})
 
 
-async def delete_achievement(tenant: TenantContext, storage: Storage, learner_id: int, achievement_id: int) -> None:
-    """Remove an outcome and its files; refused while it is under review or once converted."""
-    row = await _own_row(tenant, learner_id, achievement_id)
-    if row["status"] == "applied":
-        raise AchievementError("该成果正在审核中，不能删除", 409)
+async def deletion_refusal(tenant: TenantContext, row: dict) -> tuple[str, int | None] | None:
+    """Why the outcome ``row`` may not be deleted, or None when it may: (message, the id of the
+    open application to withdraw first, or None). An application (open or decided) or a proof
+    that names the outcome would lose its source; only withdrawn applications let it go."""
     if row["source"] == "converted":
-        raise AchievementError("转换所得的成果不能删除", 409)
+        return "转换所得的成果不能删除", None
+    used = await Application.select(Application.id, Application.status, Application.kind).where(
+        Application.tenant_id == tenant.id, Application.status != "withdrawn",
+        (Application.achievement_id == row["id"]) | (Application.target_achievement_id == row["id"]))
+    listed = await ProofRequestItem.select(ProofRequestItem.application_id).where(
+        ProofRequestItem.tenant_id == tenant.id, ProofRequestItem.achievement_id == row["id"])
+    if listed:
+        used += await Application.select(Application.id, Application.status, Application.kind).where(
+            Application.id.is_in([r["application_id"] for r in listed]), Application.status != "withdrawn")
+    if open_ := next((a for a in used if a["status"] in OPEN), None):
+        return "该成果正在审核中，不能删除；如不再需要，请先撤回该申请", open_["id"]
+    if any(a["kind"] == "certificate" and a["status"] == "approved" for a in used):
+        return "该成果已列入出具的学习成果证明，不能删除", None
+    if used:
+        return "该成果已有审核结论，审核记录以它为依据，不能删除", None
+    if row["status"] == "applied":
+        return "该成果正在审核中，不能删除", None
+    return None
+
+
+async def delete_achievement(tenant: TenantContext, storage: Storage, learner_id: int, achievement_id: int) -> None:
+    """Remove an outcome and its files; refused while an application or a proof rests on it
+    (``deletion_refusal``)."""
+    row = await _own_row(tenant, learner_id, achievement_id)
+    if refusal := await deletion_refusal(tenant, row):
+        raise AchievementError(refusal[0], 409, extra={"application_id": refusal[1]} if refusal[1] else None)
     keys = [e["storage_key"] for e in await Evidence.select(Evidence.storage_key).where(Evidence.achievement_id == row["id"])]
     async with Achievement._meta.db.transaction():
         await Evidence.delete().where(Evidence.achievement_id == row["id"])

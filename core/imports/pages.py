@@ -11,7 +11,7 @@ from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from core.imports.api import KINDS, MAX_IMPORT_BYTES, read_job, recent_jobs, start_import
 from core.imports.catalog_rules import RULE_COLUMNS, catalog_columns
@@ -68,11 +68,14 @@ class ImportPages(Controller):
         return redirect(portal, f"staff/imports/{job_id}", done="文件已上传，正在导入")
 
     @get("/{job_id:int}")
-    async def job(self, portal: NamedDependency[Portal], job_id: FromPath[int]) -> Template:
+    async def job(self, portal: NamedDependency[Portal], job_id: FromPath[int]) -> Template | Redirect:
         portal.require_staff("tenant_admin")
         job = await read_job(portal.tenant.id, job_id)
         if job is None:
             raise NotFoundException("未找到该导入任务")
+        if portal.flash and job.status not in ("pending", "running"):
+            # '文件已上传，正在导入' was true when the upload landed; once the job ended it is not
+            return redirect(portal, f"staff/imports/{job_id}")
         return page("imports/job.html", portal, job=job, kind_label=KIND_LABELS.get(job.kind, job.kind),
                     status_label=STATUS_LABELS.get(job.status, job.status),
                     running=job.status in ("pending", "running"))

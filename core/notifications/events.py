@@ -12,7 +12,12 @@ EVENTS: dict[str, dict] = {
     "code.activation": {**_PERSON, "code": "123456", "minutes": 10},
     "code.register": {**_PERSON, "code": "123456", "minutes": 10},
     "code.reset": {**_PERSON, "code": "123456", "minutes": 10},
-    "staff.invited": {**_PERSON, "code": "123456", "minutes": 10, "unit_name": "某教学点", "login_url": "https://example.org/login"},
+    # a staff member's code lasts a day (``valid_for``); ``activate_url`` is where to use it
+    "staff.invited": {**_PERSON, "code": "123456", "minutes": 1440, "valid_for": "24小时", "unit_name": "某教学点",
+                      "login_url": "https://example.org/login", "activate_url": "https://example.org/activate"},
+    # a learner's account opened at a service window: who opened it, where to activate
+    "account.opened": {**_PERSON, "code": "123456", "minutes": 10, "unit_name": "某受理点",
+                       "activate_url": "https://example.org/activate"},
     "account.reviewed": {**_PERSON, "approved": True, "opinion": "资料齐全"},
     "recognition.decided": {**_PERSON, "achievement": "某成果", "approved": True, "opinion": "同意"},
     "conversion.step_passed": {**_PERSON, "achievement": "某成果", "target": "某课程", "target_institution": "某大学", "step_label": "初审"},

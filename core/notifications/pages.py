@@ -26,6 +26,7 @@ EVENT_LABELS = {
     "code.register": "注册验证码",
     "code.reset": "找回密码验证码",
     "staff.invited": "工作人员账户开通",
+    "account.opened": "窗口开户通知",
     "account.reviewed": "账户审核结果",
     "recognition.decided": "成果认定结果",
     "conversion.step_passed": "转换审核通过一步",

@@ -16,7 +16,7 @@ import msgspec
 from core.accounts.login import Principal
 from core.errors import DomainError
 from core.hierarchy.tables import OrgUnit
-from core.province import ReviewChain, ReviewStep
+from core.province import OpinionFormat, ReviewChain, ReviewStep
 from core.workdays import due_at
 
 # The working days a step takes when its chain names none: the 10 the credit banks promise.
@@ -97,12 +97,57 @@ _STATED_DECISION = re.compile(r"意见\s*[:：]\s*(不同意|同意)")
 _DECISION_WORDS = {"approve": "同意", "reject": "不同意"}
 
 
-def check_opinion(step: ResolvedStep, opinion: str, decision: str | None = None) -> None:
+def opinion_example(fmt: OpinionFormat | None, unit: str = "", reviewer: str = "", decision: str = "approve") -> str:
+    """The format's example said for this reviewer and this decision: its two free-text parts
+    (the unit and the reviewer, as in ``教学点：X 审核人：X 意见：同意``) filled with ``unit``
+    and ``reviewer``, and its decision word the one being made (a refusal the format wants a
+    reason for gets ``（理由）``). A format of another shape gives its example as the plugin wrote it."""
+    if fmt is None:
+        return ""
+    example = _stating(fmt, decision)
+    match = re.fullmatch(fmt.pattern, example)
+    if match is None:
+        return example
+    spans: list[tuple[int, int, str]] = []
+    for index in range(1, (match.re.groups or 0) + 1):
+        start, end = match.span(index)
+        if start >= 0 and not any(a <= start and end <= b for a, b, _ in spans):
+            spans.append((start, end, match.group(index)))
+    free = [s for s in spans if s[2] not in _DECISION_WORDS.values()]
+    if len(free) != 2 or not unit or not reviewer:
+        return example
+    values = {free[0][0]: unit, free[1][0]: reviewer}
+    text = example
+    for start, end, value in sorted(spans, reverse=True):
+        if start in values:
+            text = text[:start] + values[start] + text[end:]
+    return text if re.fullmatch(fmt.pattern, text) else example
+
+
+def _stating(fmt: OpinionFormat, decision: str) -> str:
+    """The example with its 意见：同意/不同意 turned to ``decision``, where the format accepts that."""
+    example = fmt.example.strip()
+    word = _DECISION_WORDS.get(decision, "同意")
+    stated = re.search(r"意见\s*[:：]\s*(不同意|同意)", example)
+    if not stated or stated.group(1) == word:
+        return example
+    head = example[:stated.start(1)] + word
+    tail = example[stated.end(1):] if word == "不同意" else ""  # an agreeing example's reason is dropped
+    for candidate in (head + tail, head, head + "，（理由）"):
+        if re.fullmatch(fmt.pattern, candidate):
+            return candidate
+    return example
+
+
+def check_opinion(step: ResolvedStep, opinion: str, decision: str | None = None, unit: str = "",
+                  reviewer: str = "") -> None:
     """Refuse an opinion that does not follow the step's format, or whose words say the
     opposite of ``decision`` (the learner reads the opinion: 同意 with a refusing text, or the
-    reverse, would tell them the wrong outcome)."""
+    reverse, would tell them the wrong outcome). The example given is said for ``unit`` and
+    ``reviewer``, the one deciding, and for ``decision``."""
     if step.opinion and not re.fullmatch(step.opinion.pattern, opinion.strip()):
-        raise ChainError(f"审核意见格式不正确，应为：{step.opinion.example}", 400, extra={"field": "opinion"})
+        example = opinion_example(step.opinion, unit, reviewer, decision or "approve")
+        raise ChainError(f"审核意见格式不正确，应为：{example}", 400, extra={"field": "opinion"})
     if not opinion.strip():
         raise ChainError("请填写审核意见", 400, extra={"field": "opinion"})
     stated = _STATED_DECISION.findall(opinion)

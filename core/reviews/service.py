@@ -26,7 +26,15 @@ from core.errors import DomainError
 from core.hierarchy.tables import OrgUnit
 from core.notifications.service import enqueue
 from core.reviews import claims
-from core.reviews.engine import ResolvedChain, check_opinion, decode_chain, may_decide, resolve_chain, step_due_at
+from core.reviews.engine import (
+    ResolvedChain,
+    ResolvedStep,
+    check_opinion,
+    decode_chain,
+    may_decide,
+    resolve_chain,
+    step_due_at,
+)
 from core.reviews.schemas import (
     QueueCounts,
     StepCount,
@@ -447,6 +455,15 @@ async def pending_at_step(tenant: TenantContext, actor: Principal, *, kind: str,
         cursor = int(page.next_cursor)
 
 
+async def pending_counts(tenant: TenantContext, actor: Principal, tabs: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """How many applications wait for ``actor`` at each (kind, step) of ``tabs``."""
+    counts = {tab: 0 for tab in tabs}
+    for step in (await queue_counts(tenant, actor)).steps:
+        if (step.kind, step.step) in counts:
+            counts[(step.kind, step.step)] = step.pending
+    return counts
+
+
 async def step_materials(tenant: TenantContext, actor: Principal, application_id: int) -> list[MaterialOut]:
     """Materials uploaded for the current step and not yet part of a decision (the decision's
     record takes them)."""
@@ -656,6 +673,46 @@ async def add_material(tenant: TenantContext, storage: Storage, actor: Principal
                        size=material.size, sha256=material.sha256)
 
 
+async def signing_unit(tenant: TenantContext, actor: Principal, step: ResolvedStep) -> str:
+    """The unit a reviewer signs for: the step's unit, else their own unit with the step's role,
+    else the tenant."""
+    if step.unit_name:
+        return step.unit_name
+    ids = [g.unit_id for g in actor.grants if g.role == step.role and g.unit_id]
+    unit = await OrgUnit.select(OrgUnit.name).where(OrgUnit.id.is_in(ids)).first() if ids else None
+    return unit["name"] if unit else tenant.name
+
+
+async def _decision_problems(tenant: TenantContext, actor: Principal, step: ResolvedStep, opinion: str,
+                             decision: str | None, has_materials: bool, reason_code: str | None = None) -> dict[str, str]:
+    """{field: problem} of a decision on ``step`` (``decision`` None: not chosen)."""
+    problems: dict[str, str] = {}
+    if decision not in ("approve", "reject"):
+        problems["decision"] = "请选择“同意”或“不同意”"
+    try:
+        check_opinion(step, opinion, decision, await signing_unit(tenant, actor, step), actor.real_name)
+    except DomainError as exc:
+        problems["opinion"] = str(exc)
+    if step.materials == "required" and not has_materials and decision == "approve":
+        problems["materials"] = f"请先上传{step.materials_label}"
+    # A refusal at a step with coded reasons names one of them (counted in the reports).
+    if decision == "reject" and step.refusal_reasons and reason_code not in {r.code for r in step.refusal_reasons}:
+        problems["reason_code"] = f"请选择不同意的原因：{'、'.join(r.label for r in step.refusal_reasons)}"
+    return problems
+
+
+async def decision_problems(tenant: TenantContext, actor: Principal, application_id: int, opinion: str,
+                            decision: str | None) -> dict[str, str]:
+    """What is wrong with a decision form on the application's current step, every field at
+    once (for a form posted without a decision, which ``decide`` cannot take)."""
+    row = await _visible(tenant, actor, application_id)
+    if row["status"] not in OPEN:
+        return {}
+    index = row["current_step"]
+    materials = await ReviewMaterial.exists().where(ReviewMaterial.application_id == row["id"], ReviewMaterial.step == index)
+    return await _decision_problems(tenant, actor, decode_chain(row["chain"]).steps[index], opinion, decision, materials)
+
+
 async def decide(tenant: TenantContext, actor: Principal, application_id: int, data: DecisionIn,
                  login_url: str) -> ApplicationOut:
     row = await _visible(tenant, actor, application_id)
@@ -672,12 +729,14 @@ async def decide(tenant: TenantContext, actor: Principal, application_id: int, d
     if await ReviewRecord.exists().where(ReviewRecord.application_id == row["id"], ReviewRecord.actor_id == actor.id,
                                          ReviewRecord.decision.is_in(["approve", "reject"])):
         raise ReviewError("同一申请的不同环节须由不同的审核人审核", 403)
-    check_opinion(step, data.opinion, data.decision)
-    reason = _refusal_reason(step, data)
     materials = [m["id"] for m in await ReviewMaterial.select(ReviewMaterial.id).where(
         ReviewMaterial.application_id == row["id"], ReviewMaterial.step == index)]
-    if step.materials == "required" and not materials and data.decision == "approve":
-        raise ReviewError(f"请先上传{step.materials_label}", 400, extra={"field": "materials"})
+    problems = await _decision_problems(tenant, actor, step, data.opinion, data.decision, bool(materials),
+                                        data.reason_code)
+    reason = data.reason_code if data.decision == "reject" and step.refusal_reasons else ""
+    if problems:  # every field at fault at once
+        first = next(iter(problems))
+        raise ReviewError(problems[first], 400, extra={"field": first, "fields": problems})
 
     last = index == len(chain.steps) - 1
     issuing = last and data.decision == "approve" and proofs.issues_proof(row["kind"], chain)
@@ -713,16 +772,6 @@ async def decide(tenant: TenantContext, actor: Principal, application_id: int, d
             outcome |= await proofs.issue(tenant, row, chain, now, login_url.removesuffix("/login"))
         await _notify(tenant, row, step, data, last, outcome, login_url)
     return await application_out(await Application.select().where(Application.id == row["id"]).first())
-
-
-def _refusal_reason(step, data: DecisionIn) -> str:
-    """The coded reason of a refusal at a step that has them (then required); '' otherwise."""
-    if data.decision != "reject" or not step.refusal_reasons:
-        return ""
-    codes = {r.code: r.label for r in step.refusal_reasons}
-    if data.reason_code not in codes:
-        raise ReviewError(f"请选择不同意的原因：{'、'.join(codes.values())}", 400, extra={"field": "reason_code"})
-    return data.reason_code
 
 
 async def _apply_outcome(tenant: TenantContext, row: dict, chain: ResolvedChain, decision: str, last: bool, now) -> dict:

@@ -4,7 +4,6 @@ application with everything the reviewer checks and the decision form of its cur
 
 from __future__ import annotations
 
-import re
 import weakref
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -23,12 +22,14 @@ from core.achievements.api import file_response
 from core.catalog.service import get_entry
 from core.clock import utcnow
 from core.errors import DomainError
+from core.hierarchy.pages import ROLE_LABELS
 from core.hierarchy.schemas import OrgUnitOut
 from core.hierarchy.service import get_unit
 from core.plugins import ProvinceHooks
 from core.province import OpinionFormat, ReviewStep
 from core.reviews import appeals, service
 from core.reviews.duplicates import duplicates_of
+from core.reviews.engine import opinion_example
 from core.reviews.schemas import DecisionIn, StepOut
 from core.rules.service import get_rule
 from core.web.pages import FormData
@@ -38,7 +39,6 @@ PAGE_SIZE = 20
 STATUS_LABELS = {"submitted": "待审核", "in_review": "审核中", "approved": "审核通过", "rejected": "审核不通过",
                  "withdrawn": "已撤回"}
 DECISION_LABELS = {"submit": "提交申请", "approve": "同意", "reject": "不同意", "withdraw": "撤回"}
-_DECISION_WORDS = ("同意", "不同意")
 _DEFAULT_MATERIALS = ReviewStep(name="", label="", role="").materials_label
 # Tabs follow a learner's path: an outcome is stored, recognised, converted, then proven.
 FLOW_ORDER = ("store_review", "recognition", "conversion", "performance_conversion", "certificate")
@@ -99,6 +99,17 @@ async def review_tabs(portal: Portal, viewer: Principal) -> list[Tab]:
     return tabs
 
 
+def who_decides(portal: Portal) -> list[tuple[str, str]]:
+    """(the step, who decides it and where) for every step of the province's chains: staff
+    told which steps are whose, not only that none is theirs. Levels are the plugin's words."""
+    levels = {lvl.code: lvl.label for lvl in portal.tenant.hooks.org_levels}
+    where = {"own_unit": "学习者所在单位", "parent": "学习者所在单位的上级单位", "tenant": portal.tenant.name}
+    return [(f"{service.KIND_LABELS.get(kind, kind)} · {step.label}",
+             (levels.get(step.level or "", step.level or "") if step.reviewer == "ancestor_level"
+              else where.get(step.reviewer, "")) + "的" + ROLE_LABELS.get(step.role, step.role))
+            for kind, step in chain_steps(portal.tenant.hooks)]
+
+
 def plugin_step(hooks: ProvinceHooks, kind: str, category: str, subtype: str, name: str) -> ReviewStep | None:
     """The plugin's definition of step ``name`` (its opinion format and accepted file types)."""
     chain = hooks.review_chain(kind, category, subtype)
@@ -106,41 +117,8 @@ def plugin_step(hooks: ProvinceHooks, kind: str, category: str, subtype: str, na
 
 
 def opinion_prefill(fmt: OpinionFormat | None, unit: str, reviewer: str) -> str:
-    """The opinion a reviewer starts from: the format's example with its two free-text parts
-    (the unit and the reviewer, as in ``教学点：X 审核人：X 意见：同意``) filled with this
-    reviewer's, and its decision set to 同意. A format of another shape gives its example."""
-    if fmt is None:
-        return ""
-    example = _agreeing(fmt)
-    match = re.fullmatch(fmt.pattern, example)
-    if match is None:
-        return example
-    spans: list[tuple[int, int, str]] = []
-    for index in range(1, (match.re.groups or 0) + 1):
-        start, end = match.span(index)
-        if start >= 0 and not any(a <= start and end <= b for a, b, _ in spans):
-            spans.append((start, end, match.group(index)))
-    free = [s for s in spans if s[2] not in _DECISION_WORDS]
-    if len(free) != 2 or not unit or not reviewer:
-        return example
-    values = {free[0][0]: unit, free[1][0]: reviewer}
-    text = example
-    for start, end, value in sorted(spans, reverse=True):
-        text = text[:start] + ("同意" if value in _DECISION_WORDS else values[start]) + text[end:]
-    return text if re.fullmatch(fmt.pattern, text) else example
-
-
-def _agreeing(fmt: OpinionFormat) -> str:
-    """The format's example, or — where the example is a refusal (``审核意见：不同意，理由``) —
-    its text cut after ``意见：`` with 同意, if the format accepts that: the form starts on 同意,
-    and a refusing text under it would be refused."""
-    example = fmt.example.strip()
-    stated = re.search(r"意见\s*[:：]\s*不同意", example)
-    if stated:
-        agreeing = example[:stated.end() - len("不同意")] + "同意"
-        if re.fullmatch(fmt.pattern, agreeing):
-            return agreeing
-    return example
+    """The opinion a reviewer starts from: the format's example said for them, deciding 同意."""
+    return opinion_example(fmt, unit, reviewer, "approve")
 
 
 def may_decide(viewer: Principal, step: StepOut) -> bool:
@@ -259,8 +237,9 @@ class StaffReviewPages(Controller):
                                   limit=limit if limit != PAGE_SIZE else None)
         title = "逾期督办" if status == "escalated" else current.label if current and status != "decided" else "已审核"
         return page("reviews/staff_queue.html", portal, title=title,
-                    tabs=tabs, current=current, decided=status == "decided", escalated=status == "escalated",
-                    escalated_count=await service.escalated_count(portal.tenant, viewer),
+                    tabs=tabs, counts=await service.pending_counts(portal.tenant, viewer, [(t.kind, t.step) for t in tabs]),
+                    who_decides=who_decides(portal), current=current, decided=status == "decided",
+                    escalated=status == "escalated", escalated_count=await service.escalated_count(portal.tenant, viewer),
                     appeals_count=len(await appeals.queue(portal.tenant, viewer, "pending")), now=utcnow(),
                     items=result.items if result else [],
                     next_url=next_url, form={"name": name or ""}, queue_url=lambda **p: _queue_url(portal, **p),
@@ -279,8 +258,11 @@ class StaffReviewPages(Controller):
         viewer = portal.require_staff()
         form = {k: str(v) for k, v in data.items() if not k.startswith("_")}
         try:
-            if form.get("decision") not in ("approve", "reject"):
-                raise FormError("decision", "请选择“同意”或“不同意”")
+            if form.get("decision") not in ("approve", "reject"):  # and what else is wrong, at once
+                problems = await service.decision_problems(portal.tenant, viewer, application_id,
+                                                           form.get("opinion", ""), None)
+                raise DomainError(problems.get("decision", "请选择“同意”或“不同意”"), 400,
+                                  extra={"field": "decision", "fields": problems})
             decision = read_form(data, DecisionIn)
             login_url = str(request.base_url).rstrip("/") + portal.url("login")
             decided = await service.decide(portal.tenant, viewer, application_id, decision, login_url)

@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from litestar import Controller, get
+from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import QueryParameter
 from litestar.response import Template
 
 from core.hierarchy import service as hierarchy
+from core.tenancy.service import list_tenants
 from core.web.portal import Portal, page
 
 UNITS_PER_PAGE = 50
@@ -58,3 +59,24 @@ class PublicPages(Controller):
             next_url = portal.url("units") + "?" + urlencode(params)
         return page("tenancy/units.html", portal, q=q or "", unit=unit, units=result.items if result else [],
                     next_url=next_url, form={"q": q or ""})
+
+
+# A small mark for the browser's tab (the platform's navy, a white 学).
+FAVICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" '
+           'fill="#1f3a5f"/><text x="16" y="23" font-size="20" text-anchor="middle" fill="#fff">学</text></svg>')
+
+
+class HostedBanksPage(Controller):
+    """``/``, the address the README gives: the credit banks this platform hosts, in Chinese,
+    each linked to its portal (no tenant is known here, so no tenant's branding)."""
+
+    include_in_schema = False
+
+    @get("/")
+    async def index(self, request: Request) -> Template:
+        banks = [t for t in await list_tenants(request.app.state.tenants) if t.status == "active" and not t.error]
+        return Template(template_name="tenancy/hosted.html", context={"banks": banks})
+
+    @get(["/favicon.ico", "/favicon.svg"], cache=86400)
+    async def favicon(self) -> Response:
+        return Response(FAVICON, media_type="image/svg+xml")

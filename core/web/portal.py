@@ -125,8 +125,12 @@ def redirect(portal: Portal, path: str, done: str | None = None) -> Redirect:
 
 
 def errors_of(exc: DomainError) -> dict[str, str]:
-    """The message of a service error keyed by the field it names (``_form`` when none)."""
+    """The messages of a service error keyed by the fields they name: every field of
+    ``extra["fields"]`` where the service found several, else the one ``extra["field"]`` names
+    (``_form`` when none)."""
     extra = exc.extra if isinstance(exc.extra, dict) else {}
+    if isinstance(extra.get("fields"), dict) and extra["fields"]:
+        return {str(k): str(v) for k, v in extra["fields"].items()}
     return {str(extra.get("field") or "_form"): str(exc)}
 
 

@@ -21,7 +21,7 @@ from core.tenancy.api import resolve_tenant
 from core.accounts.pages import ActivationPages, PasswordPages
 from core.accounts.registration_pages import RegistrationPages
 from core.rules.pages import RuleSearchPages
-from core.tenancy.pages import PublicPages
+from core.tenancy.pages import HostedBanksPage, PublicPages
 from core.certificates.pages import ProofPages
 from core.certificates.learner_pages import LearnerProofPages
 from core.achievements.pages import MyOutcomePages
@@ -55,4 +55,4 @@ def portal_routers() -> list:
     platform_pages = Router(path="/platform", route_handlers=PLATFORM_PAGES, exception_handlers=PLATFORM_ERRORS,
                             include_in_schema=False)
     static = create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False)
-    return [tenant_pages, platform_pages, static]
+    return [tenant_pages, platform_pages, static, HostedBanksPage]

@@ -38,7 +38,12 @@ SMS = [
     _sms(
         "staff.invited",
         "恭喜您，{{ real_name }}！您已经成功创建工作人员账户（{{ unit_name }}）！您的账号是 {{ username }}，"
-        "激活验证码是 {{ code }}（{{ minutes }}分钟内有效），请登录 {{ login_url }} 激活账户并设置密码。",
+        "激活验证码是 {{ code }}（{{ valid_for }}内有效，仅可使用一次），请打开 {{ activate_url }} 激活账户并设置密码。",
+    ),
+    _sms(
+        "account.opened",
+        "{{ real_name }}，{{ unit_name }}已为您开通{{ tenant_name }}账号，请打开 {{ activate_url }}，"
+        "用验证码 {{ code }}（有效时间为{{ minutes }}分钟，过期可在该页面重新获取）设置密码，激活账户。",
     ),
     _sms(
         "account.reviewed",
@@ -110,8 +115,8 @@ EMAIL = [
         "staff.invited",
         "工作人员账户已创建",
         "恭喜您，{{ real_name }}！\n\n您已经成功创建{{ tenant_name }}工作人员账户（{{ unit_name }}）。\n"
-        "您的账号是：{{ username }}\n激活验证码：{{ code }}（{{ minutes }}分钟内有效）\n\n"
-        "请登录 {{ login_url }} 激活账户并设置密码。" + _EMAIL_FOOTER,
+        "您的账号是：{{ username }}\n激活验证码：{{ code }}（{{ valid_for }}内有效，仅可使用一次）\n\n"
+        "请打开 {{ activate_url }} 激活账户并设置密码。" + _EMAIL_FOOTER,
     ),
 ]
 

@@ -29,6 +29,7 @@ USERNAME_SCHEME = UsernameScheme(
     # The two shapes usernames take here: S + an 18-character ID number, or an e-mail address.
     pattern=r"^(?:S[0-9]{17}[0-9Xx]|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})$",
     pattern_message="用户名为“大写字母S”+身份证号码（如 S110****1023），或注册时填写的电子邮箱",
+    imported_hint="您的用户名为“大写字母S”+身份证号码（如 S110****1023），激活时填写的电子邮箱也可作为用户名登录",
     login_by=["username", "email"],
 )
 

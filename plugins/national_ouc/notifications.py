@@ -69,8 +69,8 @@ def build_templates(signature: str = SIGNATURE) -> list[NotificationTemplate]:
             _GREETING
             + "您已被添加为{{ tenant_name }}{{ unit_name }}的工作人员。\n"
             "账户：{{ username }}\n"
-            "激活验证码：{{ code }}（{{ minutes }}分钟内有效）\n\n"
-            "请访问 {{ login_url }} 激活账户并设置密码。",
+            "激活验证码：{{ code }}（{{ valid_for }}内有效，仅可使用一次）\n\n"
+            "请访问 {{ activate_url }} 激活账户并设置密码。",
             signature,
         ),
         _email(

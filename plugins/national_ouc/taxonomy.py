@@ -31,7 +31,8 @@ IMAGES = ["jpg", "png", "gif"]
 # Stored outcomes are reviewed “在10个工作日内”.
 REVIEW_DAYS = 10
 
-_CATALOG_HELP = "点击“选择证书”从列表中选择后自动填入；列表中没有时请选择“其他”并手动填写"
+# The portal's words: the catalog is searched with 查询 and picked in the 成果选择 list.
+_CATALOG_HELP = "在上方查询名录、从“成果选择”列表中选中后自动填入；名录中没有时请手动输入成果并填写"
 
 EDUCATION_LEVELS = ["高中", "中等职业教育", "专科（高职）", "本科", "硕士研究生", "博士研究生"]
 HIGHER_EDUCATION_LEVELS = ["专科（高职）", "本科", "硕士研究生", "博士研究生"]

@@ -35,7 +35,12 @@ TEMPLATES = [
     _sms(
         "staff.invited",
         "{{ real_name }}，已为{{ unit_name }}分配{{ tenant_name }}管理员账号：{{ username }}，"
-        "激活码：{{ code }}（{{ minutes }}分钟内有效）。请登录 {{ login_url }} 激活账号并设置密码后开展业务。",
+        "激活码：{{ code }}（{{ valid_for }}内有效，仅可使用一次）。请打开 {{ activate_url }} 激活账号并设置密码后开展业务。",
+    ),
+    _sms(
+        "account.opened",
+        "{{ real_name }}，{{ unit_name }}已为您开立{{ tenant_name }}账户。请打开 {{ activate_url }}，"
+        "用验证码：{{ code }}（{{ minutes }}分钟内有效，过期可在该页面重新获取）设置密码，激活账户。",
     ),
     _sms(
         "account.reviewed",

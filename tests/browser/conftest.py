@@ -29,6 +29,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
 SCREENSHOTS = PROJECT_HOME / "test-output" / "screenshots"
 PHONE = {"width": 375, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
+READY_SECONDS = 180
 
 
 @dataclass
@@ -62,7 +63,9 @@ def live_server(home: Path, tmp_path: Path) -> Iterator[LiveServer]:
                                stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_HOME)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        # Migrating a fresh database and loading four provinces takes about 70 s on a loaded
+        # 2-core machine (many suites at once), so allow three minutes before calling it stuck.
+        deadline = time.monotonic() + READY_SECONDS
         while True:
             if process.poll() is not None:
                 raise AssertionError("服务未能启动：\n" + (tmp_path / "server.log").read_text())
@@ -72,7 +75,7 @@ def live_server(home: Path, tmp_path: Path) -> Iterator[LiveServer]:
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise AssertionError("服务 60 秒内未就绪：\n" + (tmp_path / "server.log").read_text())
+                raise AssertionError(f"服务 {READY_SECONDS} 秒内未就绪：\n" + (tmp_path / "server.log").read_text())
             time.sleep(0.1)
         yield LiveServer(url=base, env=env)
     finally:

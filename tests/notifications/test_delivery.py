@@ -292,8 +292,8 @@ async def test_a_unit_admin_reads_only_the_messages_of_their_subtree(client):
     await last_code(client, "zhejiang", centre, phone)  # the centre reads it whole
     log = "/t/zhejiang/api/v1/admin/notifications"
     seen_by_hangzhou = (await client.get(log, headers=hangzhou)).json()["items"]
-    assert [i["to"] for i in seen_by_hangzhou if i["event"] == "code.activation"] == ["135****5678"]
-    assert not [i for i in (await client.get(log, headers=ningbo)).json()["items"] if i["event"] == "code.activation"]
+    assert [i["to"] for i in seen_by_hangzhou if i["event"] == "account.opened"] == ["135****5678"]
+    assert not [i for i in (await client.get(log, headers=ningbo)).json()["items"] if i["event"] == "account.opened"]
     assert not (await client.get(log, headers=ningbo, params={"to": phone})).json()["items"]
     # A code to a phone with no account yet (registration) is for the centre only.
     tenant = await client._transport.app.state.tenants.get("zhejiang")

@@ -39,7 +39,7 @@
   });
 
   // After a code was sent the gateways accept one send a minute: count the minute down.
-  document.querySelectorAll("button[data-cooldown]").forEach(function (button) {
+  function coolDown(button) {
     var left = +button.dataset.cooldown, label = button.textContent;
     button.disabled = true;
     var timer = setInterval(function () {
@@ -53,5 +53,56 @@
       }
     }, 1000);
     button.textContent = label + "（" + left + " 秒）";
+  }
+  document.querySelectorAll("button[data-cooldown]").forEach(coolDown);
+
+  // 获取验证码 on a form with passwords: send in the background and change only the code's
+  // part of the page, so what was typed — the passwords above all — stays (the server never
+  // writes a password back into a page). Without scripts the whole form comes back instead.
+  function sendInPlace(event) {
+    var button = event.currentTarget, form = button.form;
+    if (!form || !form.querySelector("input[type=password]") || !window.fetch || !window.DOMParser) return;
+    event.preventDefault();
+    var body = new FormData(form);
+    body.delete("id_scan_file");  // the scan goes with the registration itself
+    button.disabled = true;
+    function wholeForm() {  // the page as it works without scripts
+      button.removeEventListener("click", sendInPlace);
+      button.disabled = false;
+      if (form.requestSubmit) form.requestSubmit(button); else { form.action = button.formAction; form.submit(); }
+    }
+    fetch(button.formAction, { method: "POST", body: body, credentials: "same-origin" })
+      .then(function (response) { return response.text(); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.querySelector(".send-code"), here = button.closest(".send-code");
+        if (!fresh || !here) { wholeForm(); return; }
+        // the fields the answer may have marked (the phone or e-mail the code goes to)
+        doc.querySelectorAll("[aria-invalid=true]").forEach(function (marked) {
+          var mine = form.querySelector("[name='" + marked.name + "']");
+          var note = doc.getElementById("e-" + marked.name);
+          if (!mine || !note) return;
+          mine.setAttribute("aria-invalid", "true");
+          var old = document.getElementById(note.id);
+          if (old) old.replaceWith(note); else mine.insertAdjacentElement("afterend", note);
+        });
+        ["phone", "email"].forEach(function (name) {  // a field the answer no longer marks
+          if (!doc.querySelector("[name='" + name + "'][aria-invalid=true]")) {
+            var mine = form.querySelector("[name='" + name + "']"), old = document.getElementById("e-" + name);
+            if (mine) mine.removeAttribute("aria-invalid");
+            if (old) old.remove();
+          }
+        });
+        here.replaceWith(fresh);
+        var again = fresh.querySelector("button[formaction]");
+        if (again) again.addEventListener("click", sendInPlace);
+        if (again && again.dataset.cooldown) coolDown(again);
+        var said = fresh.querySelector("[role=status], .error");
+        if (said) said.setAttribute("aria-live", "polite");
+      })
+      .catch(wholeForm);
+  }
+  document.querySelectorAll(".send-code button[formaction]").forEach(function (button) {
+    button.addEventListener("click", sendInPlace);
   });
 })();
