@@ -292,7 +292,7 @@ async def migrate(engine: Engine, secret_key: str | None = None) -> None:
     """Run every migration not yet applied. Piccolo prints progress; it is kept quiet."""
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
-    direct = _direct_engine(engine)
+    direct = direct_engine(engine)
     bind(direct)
     token = _migration_secret.set(secret_key)
     try:
@@ -306,7 +306,7 @@ async def migrate(engine: Engine, secret_key: str | None = None) -> None:
         raise RuntimeError(f"数据库迁移失败：{response.message}\n{out.getvalue()}")
 
 
-def _direct_engine(engine: Engine) -> Engine:
+def direct_engine(engine: Engine) -> Engine:
     """Where migrations run: the server itself when ``engine`` goes through a transaction
     pooler (DDL, Piccolo's own bookkeeping and any lock held across statements need one
     session), else ``engine``. Its statements open their own connections (no pool)."""

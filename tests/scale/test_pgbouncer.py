@@ -97,7 +97,7 @@ def test_the_pooler_setting_needs_postgresql_and_a_direct_url(tmp_path):
                                   "CREDITBANK_DATABASE_DIRECT_URL": "postgresql://postgres@127.0.0.1:5432/postgres"})
     engine = db.make_engine(settings)
     assert engine.config["statement_cache_size"] == 0
-    assert db._direct_engine(engine).config == {"dsn": "postgresql://postgres@127.0.0.1:5432/postgres"}  # where migrations run
+    assert db.direct_engine(engine).config == {"dsn": "postgresql://postgres@127.0.0.1:5432/postgres"}  # where migrations run
     assert "statement_cache_size" not in db.make_engine(msgspec.structs.replace(settings, database_pooler="none")).config
 
 
