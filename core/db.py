@@ -296,8 +296,11 @@ async def migrate(engine: Engine, secret_key: str | None = None) -> None:
     bind(direct)
     token = _migration_secret.set(secret_key)
     try:
-        with contextlib.redirect_stdout(io.StringIO()) as out:
-            response = await run_forwards(app_name="all", migration_id="all", fake=False)
+        async with contextlib.AsyncExitStack() as stack:
+            if direct is not engine:
+                await stack.enter_async_context(connected(direct))  # a connection per statement is slow
+            with contextlib.redirect_stdout(io.StringIO()) as out:
+                response = await run_forwards(app_name="all", migration_id="all", fake=False)
     finally:
         _migration_secret.reset(token)
         if direct is not engine:
@@ -309,7 +312,7 @@ async def migrate(engine: Engine, secret_key: str | None = None) -> None:
 def direct_engine(engine: Engine) -> Engine:
     """Where migrations run: the server itself when ``engine`` goes through a transaction
     pooler (DDL, Piccolo's own bookkeeping and any lock held across statements need one
-    session), else ``engine``. Its statements open their own connections (no pool)."""
+    session), else ``engine``. ``migrate`` opens and closes its pool."""
     direct_config = getattr(engine, "direct_config", None)
     if direct_config is None:
         return engine
