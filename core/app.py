@@ -31,7 +31,7 @@ from core.db import DatabaseWatch
 from core.errors import DATABASE_UNAVAILABLE, EXCEPTION_HANDLERS, RETRY_AFTER_SECONDS
 from core.readiness import Readiness, readiness_of
 from core.hierarchy.api import OrgUnitController
-from core.middleware import IdempotencyMiddleware
+from core.middleware import IdempotencyMiddleware, ReplicaReadsMiddleware
 from core.imports.api import ImportController
 from core.notifications.api import DeliveryLogController, TemplateController
 from core.notifications.sender import Sender
@@ -205,11 +205,18 @@ def create_app(
         state=State(app_state(settings, registry, engine)),
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[IdempotencyMiddleware()],
+        middleware=[IdempotencyMiddleware(), *_replica_middleware(settings)],
         logging_config=None,
         request_max_body_size=(settings.max_upload_mb + 1) * 1024 * 1024,  # the process configures logging (creditbank serve), not the app
         openapi_config=OpenAPIConfig(title="学分银行平台 API", version="1", path="/schema"),
     )
+
+
+def _replica_middleware(settings: Settings) -> list:
+    """Routing of public reads to the replica, when there is one (docs/scale.md)."""
+    if not settings.database_replica_url:
+        return []
+    return [ReplicaReadsMiddleware(settings.database_replica_max_lag)]
 
 
 def app_from_env() -> Litestar:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import io
 import logging
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -48,6 +49,11 @@ class HeldPostgresEngine(PostgresEngine):
     def __init__(self, config: dict, **kwargs) -> None:
         super().__init__(config=config, **kwargs)
         self._held: list = []
+        # Beyond one server (docs/scale.md); ``make_engine`` sets them from the settings.
+        self.direct_config: dict | None = None  # the server itself when ``config`` names a pooler
+        self.replica: HeldPostgresEngine | None = None  # a hot standby for public reads
+        self.replica_watch: ReplicaWatch | None = None
+        self.replica_statements = 0  # statements the replica answered for this engine
 
     async def fetch_sql(self, sql: str, args: Sequence) -> list:
         """``sql`` (``$1, $2, …``) as it is, no query builder: in the current transaction if
@@ -60,6 +66,18 @@ class HeldPostgresEngine(PostgresEngine):
         return await self._run_in_new_connection(sql, args)
 
     async def _run_in_pool(self, query: str, args=None):
+        replica = self._reader_for(query)
+        if replica is not None:
+            try:
+                rows = await replica._run_in_pool(query, args) if replica.pool else \
+                    await replica._run_in_new_connection(query, args)
+            except Exception as exc:
+                if not is_unavailable(exc):
+                    raise
+                self.replica_watch.went_away(exc)  # type: ignore[union-attr]  # and read here
+            else:
+                self.replica_statements += 1
+                return rows
         pool = self.pool
         if not pool:
             raise ValueError("A pool isn't currently running.")
@@ -75,6 +93,15 @@ class HeldPostgresEngine(PostgresEngine):
         else:
             await pool.release(connection)
         return rows
+
+    def _reader_for(self, query: str) -> HeldPostgresEngine | None:
+        """The replica, when this statement may read from it: the request is a public read
+        (``public_reads``), the replica is within its lag bound, and the statement is a plain
+        ``SELECT`` outside a transaction (anything that writes, or reads what it is about to
+        write, stays here)."""
+        if self.replica is None or not _public_read.get() or not self.replica_watch.usable:
+            return None
+        return self.replica if query.lstrip()[:7].upper() == "SELECT " else None
 
     async def close_connection_pool(self) -> None:
         held, self._held = self._held, []
@@ -187,7 +214,50 @@ def make_engine(settings: Settings) -> Engine:
         path = Path(urlsplit(settings.database_url).path)
         path.parent.mkdir(parents=True, exist_ok=True)
         return PooledSQLiteEngine(path=str(path), timeout=30)
-    return HeldPostgresEngine(config={"dsn": settings.database_url}, log_queries=False)
+    engine = HeldPostgresEngine(config=_postgres_config(settings, settings.database_url), log_queries=False)
+    if settings.database_pooler != "none":
+        engine.direct_config = {"dsn": settings.database_direct_url}
+    if settings.database_replica_url:
+        engine.replica = HeldPostgresEngine(config=_postgres_config(settings, settings.database_replica_url),
+                                            log_queries=False)
+        engine.replica_watch = ReplicaWatch(engine.replica, settings.database_replica_max_lag)
+    return engine
+
+
+def _postgres_config(settings: Settings, dsn: str) -> dict:
+    """asyncpg's connection arguments. Through PgBouncer in transaction mode (1.18: no
+    prepared statements there) asyncpg's statement cache is off: a named statement prepared on
+    one server connection is unknown on the next one PgBouncer hands out ("prepared statement
+    … does not exist"). Unnamed statements still work: asyncpg parses, binds and executes one
+    before its Sync, so PgBouncer keeps the same server connection for all of it."""
+    config: dict = {"dsn": dsn}
+    if settings.database_pooler == "pgbouncer":
+        config["statement_cache_size"] = 0
+    return config
+
+
+@contextlib.asynccontextmanager
+async def session_connection(engine: HeldPostgresEngine) -> AsyncIterator:
+    """An asyncpg connection that is one server session for as long as the block runs (temp
+    tables kept across transactions, ``COPY`` into them): from the pool, or — through a
+    transaction pooler, which would hand each transaction another server session — a
+    connection of its own to the server itself (``CREDITBANK_DATABASE_DIRECT_URL``)."""
+    import asyncpg
+
+    if engine.direct_config is not None:
+        connection = await asyncpg.connect(**engine.direct_config)
+        release = connection.close
+    elif engine.pool is not None:
+        pool = engine.pool
+        connection = await pool.acquire()
+        release = functools.partial(pool.release, connection)
+    else:
+        connection = await engine.get_new_connection()
+        release = connection.close
+    try:
+        yield connection
+    finally:
+        await release()
 
 
 def all_tables() -> list[type[Table]]:
@@ -222,15 +292,31 @@ async def migrate(engine: Engine, secret_key: str | None = None) -> None:
     """Run every migration not yet applied. Piccolo prints progress; it is kept quiet."""
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
-    bind(engine)
+    direct = direct_engine(engine)
+    bind(direct)
     token = _migration_secret.set(secret_key)
     try:
-        with contextlib.redirect_stdout(io.StringIO()) as out:
-            response = await run_forwards(app_name="all", migration_id="all", fake=False)
+        async with contextlib.AsyncExitStack() as stack:
+            if direct is not engine:
+                await stack.enter_async_context(connected(direct))  # a connection per statement is slow
+            with contextlib.redirect_stdout(io.StringIO()) as out:
+                response = await run_forwards(app_name="all", migration_id="all", fake=False)
     finally:
         _migration_secret.reset(token)
+        if direct is not engine:
+            bind(engine)
     if not response.success:
         raise RuntimeError(f"数据库迁移失败：{response.message}\n{out.getvalue()}")
+
+
+def direct_engine(engine: Engine) -> Engine:
+    """Where migrations run: the server itself when ``engine`` goes through a transaction
+    pooler (DDL, Piccolo's own bookkeeping and any lock held across statements need one
+    session), else ``engine``. ``migrate`` opens and closes its pool."""
+    direct_config = getattr(engine, "direct_config", None)
+    if direct_config is None:
+        return engine
+    return HeldPostgresEngine(config=dict(direct_config), log_queries=False)
 
 
 @contextlib.asynccontextmanager
@@ -241,9 +327,14 @@ async def connected(engine: Engine) -> AsyncIterator[Engine]:
         # min_size=0: no connection is opened here, so a worker starts (and answers 503) while
         # the database is away, and the pool connects when it is back.
         await engine.start_connection_pool(min_size=0, max_size=10, reset=_keep_session)
+        replica = getattr(engine, "replica", None)
         try:
+            if replica is not None:
+                await replica.start_connection_pool(min_size=0, max_size=10, reset=_keep_session)
             yield engine
         finally:
+            if replica is not None and replica.pool is not None:
+                await replica.close_connection_pool()
             await engine.close_connection_pool()
     elif isinstance(engine, PooledSQLiteEngine) and not engine.pooled:
         try:
@@ -326,6 +417,84 @@ class DatabaseWatch:
     def stop(self) -> None:
         if self._task:
             self._task.cancel()
+
+# ---------------------------------------------------------------------------------------------
+# A read replica for public reads
+
+_public_read: contextvars.ContextVar[bool] = contextvars.ContextVar("public_read", default=False)
+
+
+@contextlib.contextmanager
+def public_reads() -> Iterator[None]:
+    """While the block runs, plain ``SELECT``s outside a transaction may be answered by the
+    engine's replica (when it has one and it is within its lag bound). The web layer opens it
+    for anonymous requests to the public read routes; nothing else needs to know."""
+    token = _public_read.set(True)
+    try:
+        yield
+    finally:
+        _public_read.reset(token)
+
+
+class ReplicaWatch:
+    """Whether the replica may answer: reachable, and no more than ``max_lag`` seconds behind.
+
+    Lag is how long ago the last replayed transaction committed on the primary, counted only
+    while the replica has received WAL it has not replayed yet (an idle primary sends none, so
+    an idle replica is not "behind"). It is measured at most every ``interval`` seconds, by the
+    first public read after that (``refresh``); a replica that cannot be reached is left
+    alone until then, and reads go to the primary meanwhile."""
+
+    LAG_SQL = (
+        "SELECT pg_is_in_recovery() AS standby, CASE WHEN pg_last_wal_receive_lsn() IS NULL "
+        "OR pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0.0 "
+        "ELSE EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp())::float8 END AS lag"
+    )
+
+    def __init__(self, replica: HeldPostgresEngine, max_lag: float, interval: float = 1.0) -> None:
+        self.replica = replica
+        self.max_lag = max_lag
+        self.interval = interval
+        self.lag: float | None = None  # seconds at the last check; None: unknown or unreachable
+        self.usable = False
+        self._checked_at: float | None = None
+        self._check: asyncio.Task | None = None
+
+    async def refresh(self) -> bool:
+        """``usable``, measured again when the last measure is older than ``interval``
+        (concurrent callers share one measure)."""
+        now = asyncio.get_running_loop().time()
+        if self._checked_at is not None and now - self._checked_at < self.interval:
+            return self.usable
+        if self._check is None or self._check.done():
+            self._check = asyncio.ensure_future(self._measure())
+        await asyncio.shield(self._check)
+        return self.usable
+
+    async def _measure(self) -> None:
+        try:
+            rows = await asyncio.wait_for(self.replica.fetch_sql(self.LAG_SQL, ()), 2.0)
+            standby, lag = rows[0]["standby"], float(rows[0]["lag"] or 0.0)
+        except Exception as exc:  # noqa: BLE001 — any failure means "read from the primary"
+            self._note_down(exc)
+        else:
+            if not self.usable and self.lag is None:
+                log.info("只读副本可用（延迟 %.1f 秒）", lag)
+            self.lag = lag
+            # A promoted standby is a primary of its own: never read from it as a replica.
+            self.usable = bool(standby) and lag <= self.max_lag
+        self._checked_at = asyncio.get_running_loop().time()
+
+    def went_away(self, exc: BaseException) -> None:
+        """A read on the replica failed for want of it: primary until the next measure."""
+        self._note_down(exc)
+        self._checked_at = asyncio.get_running_loop().time()
+
+    def _note_down(self, exc: BaseException) -> None:
+        if self.lag is not None or self._checked_at is None:
+            log.warning("只读副本不可用（%s: %s）：公开查询改由主库答复", type(exc).__name__, exc)
+        self.usable, self.lag = False, None
+
 
 # ---------------------------------------------------------------------------------------------
 # LIKE with what people type taken literally

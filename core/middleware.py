@@ -9,6 +9,7 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from core import db
 from core.security import idempotency
 from core.security.tables import AuthToken
 from core.security.tokens import _digest as token_digest
@@ -124,3 +125,54 @@ class IdempotencyMiddleware(ASGIMiddleware):
         textual = content_type.startswith(("application/json", "text/"))
         keep = status < 500 and status != 429 and textual
         await idempotency.complete(slot, idempotency.Stored(status, content_type, b"".join(chunks)) if keep else None)
+
+
+# Who is signed in: a bearer token, or the portal's or the platform's session cookie.
+_SIGNED_IN_COOKIES = ("cb_session", "cb_platform")
+FRESH_COOKIE = "cb_fresh"  # "this browser just wrote": its public reads go to the primary for a while
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _cookie_names(scope: Scope) -> set[str]:
+    header = _header(scope, b"cookie") or ""
+    return {part.split("=", 1)[0].strip() for part in header.split(";") if "=" in part}
+
+
+class ReplicaReadsMiddleware(ASGIMiddleware):
+    """Public reads from the read replica (``CREDITBANK_DATABASE_REPLICA_URL``), read-your-writes
+    kept: the one place that decides which requests may read from it.
+
+    A request is answered from the replica when its route is marked ``opt={"public_read":
+    True}`` (catalog, rule search, the service network, proof verification and keys), nobody
+    is signed in (no bearer token, no session cookie: a signed-in user may be looking at what
+    they just changed), the browser has not written recently (``cb_fresh``, set on every write
+    request for as long as the replica may lag behind it), and the replica is within its lag
+    bound — else it is answered from the primary, as without a replica."""
+
+    scopes = {ScopeType.HTTP}
+
+    def __init__(self, max_lag: float, check_interval: float = 1.0) -> None:
+        # A write is on the replica once it has caught up to within max_lag of it, measured
+        # at most check_interval ago: past that, the replica has it.
+        self.fresh_seconds = int(max_lag + check_interval) + 2
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        engine = scope["app"].state.engine
+        handler = scope.get("route_handler")
+        if handler is not None and handler.opt.get("public_read"):
+            if (_header(scope, b"authorization") is None and not _cookie_names(scope) & {*_SIGNED_IN_COOKIES, FRESH_COOKIE}
+                    and engine.replica_watch is not None and await engine.replica_watch.refresh()):
+                with db.public_reads():
+                    await next_app(scope, receive, send)
+                return
+        elif scope["method"] in _UNSAFE:
+            marker = f"{FRESH_COOKIE}=1; Max-Age={self.fresh_seconds}; Path=/; HttpOnly; SameSite=Lax".encode()
+
+            async def mark(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    message = {**message, "headers": [*message.get("headers", ()), (b"set-cookie", marker)]}
+                await send(message)
+
+            await next_app(scope, receive, mark)
+            return
+        await next_app(scope, receive, send)

@@ -27,6 +27,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     storage_url: str
     secret_key: str
     tenants_dir: Path
+    # PostgreSQL beyond one server (docs/scale.md): a pooler in front, a streaming replica.
+    database_pooler: str = "none"  # none | pgbouncer (transaction pooling: no prepared statements)
+    database_direct_url: str | None = None  # the server itself, for migrations and session work
+    database_replica_url: str | None = None  # a hot standby that serves anonymous public reads
+    database_replica_max_lag: float = 5.0  # seconds behind the primary before reads fall back
     redis_url: str | None = None
     smtp_url: str | None = None
     sms_url: str | None = None
@@ -63,6 +68,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             storage_url=env.get("CREDITBANK_STORAGE_URL") or f"file://{var / 'evidence'}",
             secret_key=env.get("CREDITBANK_SECRET_KEY") or _stored_secret_key(var),
             tenants_dir=Path(env.get("CREDITBANK_TENANTS_DIR") or home / "tenants"),
+            database_pooler=_pooler(env, database_url),
+            database_direct_url=_postgres_url(env, "CREDITBANK_DATABASE_DIRECT_URL"),
+            database_replica_url=_postgres_url(env, "CREDITBANK_DATABASE_REPLICA_URL"),
+            database_replica_max_lag=_float(env, "CREDITBANK_DATABASE_REPLICA_MAX_LAG", 5.0),
             redis_url=env.get("CREDITBANK_REDIS_URL") or None,
             smtp_url=env.get("CREDITBANK_SMTP_URL") or None,
             sms_url=env.get("CREDITBANK_SMS_URL") or None,
@@ -87,6 +96,42 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name} 应为整数：{value!r}") from None
 
 
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    value = env.get(name)
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number >= 0:
+        raise SettingsError(f"{name} 应为非负数（秒）：{value!r}")
+    return number
+
+
+def _postgres_url(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name) or None
+    if value and database_kind(value, name) != "postgres":
+        raise SettingsError(f"{name} 应为 postgresql://… 地址：{value!r}")
+    return value
+
+
+def _pooler(env: Mapping[str, str], database_url: str) -> str:
+    """``pgbouncer``: the database URL names a PgBouncer in transaction mode. Migrations (and
+    the few things that need a session of their own) then go to ``CREDITBANK_DATABASE_DIRECT_URL``,
+    which must be given: through the pooler they would run on whichever server connection is free."""
+    value = (env.get("CREDITBANK_DATABASE_POOLER") or "none").strip().lower()
+    if value not in ("none", "pgbouncer"):
+        raise SettingsError(f"CREDITBANK_DATABASE_POOLER 应为 none 或 pgbouncer：{value!r}")
+    if value == "pgbouncer":
+        if database_kind(database_url) != "postgres":
+            raise SettingsError("CREDITBANK_DATABASE_POOLER=pgbouncer 需要 PostgreSQL（CREDITBANK_DATABASE_URL=postgresql://…）")
+        if not env.get("CREDITBANK_DATABASE_DIRECT_URL"):
+            raise SettingsError("CREDITBANK_DATABASE_POOLER=pgbouncer 时须设置 CREDITBANK_DATABASE_DIRECT_URL"
+                                "（直连 PostgreSQL 的地址，供迁移等需要独占会话的工作使用）")
+    return value
+
+
 def _sender_mode(env: Mapping[str, str], database_url: str) -> str:
     """On the embedded default (SQLite) the web process sends; on PostgreSQL production runs
     separate ``creditbank sender`` processes, so web workers do not (one setting, one place)."""
@@ -98,14 +143,14 @@ def _sender_mode(env: Mapping[str, str], database_url: str) -> str:
     return value
 
 
-def database_kind(url: str) -> str:
+def database_kind(url: str, name: str = "CREDITBANK_DATABASE_URL") -> str:
     scheme = urlsplit(url).scheme
     if scheme == "sqlite":
         return "sqlite"
     if scheme in ("postgres", "postgresql"):
         return "postgres"
     raise SettingsError(
-        f"CREDITBANK_DATABASE_URL 不受支持：{url!r}（应为 sqlite:///路径 或 postgresql://…）"
+        f"{name} 不受支持：{url!r}（应为 sqlite:///路径 或 postgresql://…）"
     )
 
 

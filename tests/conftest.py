@@ -23,12 +23,42 @@ TENANTS_DIR = PROJECT_HOME / "tenants"
 PLATFORM_PASSWORD = "平台管理员的长密码-2026"
 
 
+_pgbouncer: list = []  # the PgBouncer the whole suite runs through (CREDITBANK_TEST_PGBOUNCER=1)
+
+
+def pytest_configure(config) -> None:
+    if os.environ.get("CREDITBANK_TEST_PGBOUNCER") == "1" and not _pgbouncer:
+        if not os.environ.get("CREDITBANK_TEST_DATABASE_URL"):
+            raise pytest.UsageError("CREDITBANK_TEST_PGBOUNCER=1 需要 CREDITBANK_TEST_DATABASE_URL（PostgreSQL）")
+        from tests.pgservers import PgBouncer
+
+        _pgbouncer.append(PgBouncer.start())
+
+
+def pytest_unconfigure(config) -> None:
+    while _pgbouncer:
+        _pgbouncer.pop().stop()
+
+
 def pytest_report_header() -> str:
-    return f"creditbank database: {database_kind()}"
+    through = f" through pgbouncer (transaction mode, port {_pgbouncer[0].port})" if _pgbouncer else ""
+    return f"creditbank database: {database_kind()}{through}"
 
 
 def database_kind() -> str:
     return "postgres" if os.environ.get("CREDITBANK_TEST_DATABASE_URL") else "sqlite"
+
+
+def database_env() -> dict[str, str]:
+    """The settings that point the platform at the suite's database: none on SQLite; with
+    ``CREDITBANK_TEST_PGBOUNCER=1`` the suite's PgBouncer, migrations going direct."""
+    url = os.environ.get("CREDITBANK_TEST_DATABASE_URL")
+    if not url:
+        return {}
+    if _pgbouncer:
+        return {"CREDITBANK_DATABASE_URL": _pgbouncer[0].url(url), "CREDITBANK_DATABASE_POOLER": "pgbouncer",
+                "CREDITBANK_DATABASE_DIRECT_URL": url}
+    return {"CREDITBANK_DATABASE_URL": url}
 
 
 @pytest.fixture(scope="session")
@@ -42,8 +72,7 @@ def make_settings(home: Path, tenants_dir: Path = TENANTS_DIR) -> Settings:
         "CREDITBANK_TENANTS_DIR": str(tenants_dir),
         "CREDITBANK_SECRET_KEY": "test-secret-key",
     }
-    if url := os.environ.get("CREDITBANK_TEST_DATABASE_URL"):
-        env["CREDITBANK_DATABASE_URL"] = url
+    env.update(database_env())
     return Settings.from_env(env)
 
 

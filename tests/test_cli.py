@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 
 from click.testing import CliRunner
 
 from core.cli import main
-from tests.conftest import TENANTS_DIR
+from tests.conftest import TENANTS_DIR, database_env
 
 
 def _env(home, tenants_dir=TENANTS_DIR) -> dict[str, str]:
     env = {"CREDITBANK_HOME": str(home), "CREDITBANK_TENANTS_DIR": str(tenants_dir), "CREDITBANK_SECRET_KEY": "k"}
-    if url := os.environ.get("CREDITBANK_TEST_DATABASE_URL"):
-        env["CREDITBANK_DATABASE_URL"] = url
+    env.update(database_env())
     return env
 
 

@@ -23,3 +23,21 @@ def test_environment_overrides(tmp_path):
     assert settings.database_kind == "postgres" and settings.secret_key == "given"
     assert settings.redis_url == "redis://127.0.0.1:6379/0"
     assert not (tmp_path / "var" / "secret_key").exists()
+
+
+def test_replica_settings_are_checked(tmp_path):
+    import pytest
+
+    from core.settings import SettingsError
+
+    base = {"CREDITBANK_HOME": str(tmp_path), "CREDITBANK_SECRET_KEY": "k",
+            "CREDITBANK_DATABASE_URL": "postgresql://u@127.0.0.1:5432/db"}
+    settings = Settings.from_env({**base, "CREDITBANK_DATABASE_REPLICA_URL": "postgresql://u@127.0.0.1:5433/db",
+                                  "CREDITBANK_DATABASE_REPLICA_MAX_LAG": "2.5"})
+    assert settings.database_replica_url.endswith(":5433/db") and settings.database_replica_max_lag == 2.5
+    assert Settings.from_env(base).database_replica_url is None and Settings.from_env(base).database_pooler == "none"
+    with pytest.raises(SettingsError, match="CREDITBANK_DATABASE_REPLICA_URL"):
+        Settings.from_env({**base, "CREDITBANK_DATABASE_REPLICA_URL": "sqlite:///x.sqlite3"})
+    for bad in ("soon", "-1", "nan"):
+        with pytest.raises(SettingsError, match="非负数"):
+            Settings.from_env({**base, "CREDITBANK_DATABASE_REPLICA_MAX_LAG": bad})

@@ -165,7 +165,7 @@ _PRINCIPAL_SQL = (
     "FROM auth_token t "
     "JOIN account a ON a.id = t.subject_id AND a.tenant_id = t.tenant_id "
     "LEFT JOIN staff_role r ON r.account_id = a.id AND r.tenant_id = a.tenant_id "
-    "LEFT JOIN org_unit u ON u.id = r.unit_id "
+    "LEFT JOIN org_unit u ON u.tenant_id = r.tenant_id AND u.id = r.unit_id "
     "WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.subject = 'account' AND t.tenant_id = $2 "
     "AND a.status = 'active' "
     "ORDER BY r.id"

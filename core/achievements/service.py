@@ -305,7 +305,8 @@ async def duplicate_certificates(tenant: TenantContext, covers) -> list[Duplicat
     scope covers at least one of the learners."""
     rows = await Achievement.raw(
         "SELECT a.certificate_no, a.category, a.subtype, a.id, a.learner_id, a.name, a.status, u.path "
-        "FROM achievement a JOIN account acc ON acc.id = a.learner_id LEFT JOIN org_unit u ON u.id = acc.unit_id "
+        "FROM achievement a JOIN account acc ON acc.tenant_id = a.tenant_id AND acc.id = a.learner_id "
+        "LEFT JOIN org_unit u ON u.tenant_id = acc.tenant_id AND u.id = acc.unit_id "
         "WHERE a.tenant_id = {} AND a.certificate_no <> '' AND a.certificate_no IN ("
         "  SELECT certificate_no FROM achievement WHERE tenant_id = {} AND certificate_no <> '' "
         "  GROUP BY certificate_no, category, subtype HAVING COUNT(DISTINCT learner_id) > 1"

@@ -22,7 +22,7 @@ class CatalogController(Controller):
     path = "/catalog"
     tags = ["catalog"]
 
-    @get("/", summary="名录查询：按项目名称、成果名称、资历机构名称（包含即可）")
+    @get("/", summary="名录查询：按项目名称、成果名称、资历机构名称（包含即可）", opt={"public_read": True})
     async def search(
         self, tenant: NamedDependency[TenantContext], q: Text = None, category: Text = None, subtype: Text = None,
         institution: Text = None, cursor: Annotated[int | None, QueryParameter(ge=0)] = None,
@@ -31,7 +31,7 @@ class CatalogController(Controller):
         return await service.search(tenant.id, q=q, category=category, subtype=subtype, institution=institution,
                                     cursor=cursor, limit=limit)
 
-    @get("/{entry_id:int}")
+    @get("/{entry_id:int}", opt={"public_read": True})
     async def entry(self, tenant: NamedDependency[TenantContext], entry_id: FromPath[int]) -> CatalogEntryOut:
         found = await service.get_entry(tenant.id, entry_id)
         if found is None:

@@ -34,6 +34,7 @@ def _attachment(filename: str, disposition: str = "attachment") -> dict[str, str
 
 class VerifyController(Controller):
     path = "/verify"
+    opt = {"public_read": True}  # anyone's reads, from the replica when there is one
     tags = ["public"]
 
     @get("/{code:str}", summary="查验学习成果认证证明：持有人（脱敏）、成果、出具单位、日期、签名是否有效、是否撤销")
@@ -48,6 +49,7 @@ class VerifyController(Controller):
 
 class ProofKeysController(Controller):
     path = "/proof-keys"
+    opt = {"public_read": True}  # anyone's reads, from the replica when there is one
     tags = ["public"]
 
     @get("/", summary="证明签名公钥（Multikey / JWK），含已轮换的旧密钥")

@@ -21,7 +21,7 @@ class ProofPages(Controller):
     tags = ["portal"]
     include_in_schema = False
 
-    @get("/verify")
+    @get("/verify", opt={"public_read": True})
     async def form(self, portal: NamedDependency[Portal], code: FromQuery[str | None] = None) -> Response:
         if code is None:
             return page("certificates/verify.html", portal, title=TITLE, verdict=None, hint=CODE_HINT)
@@ -31,7 +31,7 @@ class ProofPages(Controller):
                         form={"code": code}, errors={"code": CODE_HINT})
         return Redirect(path=portal.url(f"verify/{normalized}"), status_code=303)
 
-    @get("/verify/{code:str}")
+    @get("/verify/{code:str}", opt={"public_read": True})
     async def verdict(self, portal: NamedDependency[Portal], code: FromPath[str]) -> Response:
         try:
             verdict = await service.verify_code(portal.tenant, code)

@@ -21,7 +21,7 @@ class OrgUnitController(Controller):
     path = "/org/units"
     tags = ["organisation"]
 
-    @get("/", summary="组织机构目录：无 parent 时为根单位；q 按名称或依托单位搜索")
+    @get("/", summary="组织机构目录：无 parent 时为根单位；q 按名称或依托单位搜索", opt={"public_read": True})
     async def list_units(
         self,
         tenant: NamedDependency[TenantContext],
@@ -52,7 +52,7 @@ class OrgUnitController(Controller):
                 parent_code=data.parent_code, host_institution=data.host_institution, address=data.address,
                 phone=data.phone)
 
-    @get("/{code:str}", summary="一个单位，含上级链与下级数量")
+    @get("/{code:str}", summary="一个单位，含上级链与下级数量", opt={"public_read": True})
     async def get_unit(self, tenant: NamedDependency[TenantContext], code: FromPath[str]) -> OrgUnitDetail:
         unit = await service.get_unit(tenant.id, code, tenant.hooks.org_levels)
         if unit is None:

@@ -53,6 +53,7 @@ from core.accounts.identity import (
     validate_id_number,
     validate_phone,
 )
+from core import db
 from core.accounts import usernames
 from core.accounts.identity import mask_id_numbers_in
 from core.accounts.tables import Account, ImportJob
@@ -579,13 +580,11 @@ class _PostgresLane:
         return await self.write(records, now)
 
     async def open(self, engine) -> None:
-        if engine.pool is not None:
-            pool = engine.pool
-            self.conn = await pool.acquire()
-            self._release = lambda: pool.release(self.conn)
-        else:
-            self.conn = await engine.get_new_connection()
-            self._release = self.conn.close
+        # One server session for the whole import (the staging table lives in it), direct to
+        # the server when the engine goes through a transaction pooler.
+        session = db.session_connection(engine)
+        self.conn = await session.__aenter__()
+        self._release = lambda: session.__aexit__(None, None, None)
         await self.conn.execute(f"""
             DROP TABLE IF EXISTS pg_temp.{_STAGE};
             CREATE TEMP TABLE {_STAGE} (

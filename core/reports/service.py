@@ -209,10 +209,10 @@ def figures_statements(tenant: TenantContext, scope: Scope, start: date | None,
         ("SELECT 'learners' AS measure, acc.unit_id AS unit_id, '' AS k1, '' AS k2, COUNT(*) AS n FROM account acc",
          " WHERE acc.tenant_id = {} AND acc.kind = 'learner'", "acc.created_at", ""),
         ("SELECT 'achievements' AS measure, acc.unit_id AS unit_id, a.category AS k1, a.subtype AS k2, COUNT(*) AS n"
-         " FROM achievement a JOIN account acc ON acc.id = a.learner_id",
+         " FROM achievement a JOIN account acc ON acc.tenant_id = a.tenant_id AND acc.id = a.learner_id",
          " WHERE a.tenant_id = {} AND acc.tenant_id = {}", "a.created_at", ", a.category, a.subtype"),
         ("SELECT 'applications' AS measure, acc.unit_id AS unit_id, ap.status AS k1, '' AS k2, COUNT(*) AS n"
-         " FROM application ap JOIN account acc ON acc.id = ap.learner_id",
+         " FROM application ap JOIN account acc ON acc.tenant_id = ap.tenant_id AND acc.id = ap.learner_id",
          " WHERE ap.tenant_id = {} AND acc.tenant_id = {}", "ap.created_at", ", ap.status"),
     ):
         between, between_args = _created_between(created, start, end)

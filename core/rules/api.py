@@ -30,7 +30,7 @@ class RuleController(Controller):
     path = "/rules"
     tags = ["rules"]
 
-    @get("/", summary="规则查询：已发布且在有效期内的转换规则")
+    @get("/", summary="规则查询：已发布且在有效期内的转换规则", opt={"public_read": True})
     async def search(
         self, tenant: NamedDependency[TenantContext], q: Annotated[str | None, QueryParameter(max_length=100)] = None,
         catalog_entry_id: Annotated[int | None, QueryParameter(ge=1)] = None,
@@ -39,7 +39,7 @@ class RuleController(Controller):
     ) -> RulePage:
         return await service.search_rules(tenant.id, q=q, catalog_entry_id=catalog_entry_id, cursor=cursor, limit=limit)
 
-    @get("/{rule_id:int}")
+    @get("/{rule_id:int}", opt={"public_read": True})
     async def one(self, tenant: NamedDependency[TenantContext], rule_id: FromPath[int]) -> RuleOut:
         rule = await service.get_rule(tenant.id, rule_id)
         if rule is None:

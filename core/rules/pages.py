@@ -23,7 +23,7 @@ SOURCE_CHOICES = 20
 class RuleSearchPages(Controller):
     include_in_schema = False
 
-    @get("/rules")
+    @get("/rules", opt={"public_read": True})
     async def search(
         self, portal: NamedDependency[Portal],
         q: Annotated[str | None, QueryParameter(max_length=100)] = None,

@@ -233,7 +233,7 @@ async def rules_for_entries(tenant_id: int, entry_ids: Iterable[int]) -> dict[in
     today = date.today()
     rows = await Rule.raw(
         "SELECT s.catalog_entry_id, s.rule_id FROM conversion_rule_source s "
-        "JOIN conversion_rule r ON r.id = s.rule_id "
+        "JOIN conversion_rule r ON r.tenant_id = s.tenant_id AND r.id = s.rule_id "
         f"WHERE s.tenant_id = {{}} AND s.catalog_entry_id IN ({placeholders}) AND r.status = 'published' "
         "AND (r.valid_from IS NULL OR r.valid_from <= {}) AND (r.valid_to IS NULL OR r.valid_to >= {})",
         tenant_id, *entry_ids, today, today)

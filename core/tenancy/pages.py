@@ -33,7 +33,7 @@ class PublicPages(Controller):
         levels = sorted(portal.tenant.hooks.framework_levels, key=lambda lvl: lvl.level)
         return page("tenancy/framework.html", portal, levels=levels)
 
-    @get("/units")
+    @get("/units", opt={"public_read": True})
     async def units(
         self, portal: NamedDependency[Portal],
         q: Annotated[str | None, QueryParameter(max_length=50)] = None,

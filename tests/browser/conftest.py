@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from core.settings import PROJECT_HOME
-from tests.conftest import TENANTS_DIR, database_kind
+from tests.conftest import TENANTS_DIR, database_env, database_kind
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -55,8 +55,7 @@ def _free_port() -> int:
 def live_server(home: Path, tmp_path: Path) -> Iterator[LiveServer]:
     env = {**os.environ, "CREDITBANK_HOME": str(home), "CREDITBANK_TENANTS_DIR": str(TENANTS_DIR),
            "CREDITBANK_SECRET_KEY": "test-secret-key", "CREDITBANK_STORAGE_URL": f"file://{tmp_path}/evidence"}
-    if url := os.environ.get("CREDITBANK_TEST_DATABASE_URL"):
-        env["CREDITBANK_DATABASE_URL"] = url
+    env.update(database_env())
     port = _free_port()
     log = open(tmp_path / "server.log", "w")
     process = subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--port", str(port)], env=env,

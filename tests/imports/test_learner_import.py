@@ -406,8 +406,9 @@ def _cli_env(home: Path) -> dict[str, str]:
     from tests.conftest import TENANTS_DIR
 
     env = {"CREDITBANK_HOME": str(home), "CREDITBANK_TENANTS_DIR": str(TENANTS_DIR), "CREDITBANK_SECRET_KEY": "test-secret-key"}
-    if url := os.environ.get("CREDITBANK_TEST_DATABASE_URL"):
-        env["CREDITBANK_DATABASE_URL"] = url
+    from tests.conftest import database_env
+
+    env.update(database_env())
     return env
 
 
