@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import click
 
-from core import db
+from core import db, startup
 from core.errors import DomainError
 from core.plugins import PluginRegistry
 from core.settings import Settings, SettingsError
@@ -25,10 +26,11 @@ def _run(work: Callable[[Settings, PluginRegistry], Awaitable[int | None]]) -> N
         raise click.ClickException(str(exc)) from exc
 
     async def main() -> int | None:
+        plugins = PluginRegistry.discover()
         engine = db.make_engine(settings)
         async with db.connected(engine):
-            await db.migrate(engine, settings.secret_key)
-            return await work(settings, PluginRegistry.discover())
+            await startup.prepare(settings, plugins, engine, sync_tenants=False)
+            return await work(settings, plugins)
 
     try:
         sys.exit(asyncio.run(main()) or 0)
@@ -56,10 +58,42 @@ def main() -> None:
 def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _prepare_for_workers(settings)
     click.echo(f"学分银行平台 http://{host}:{port}/  数据库：{settings.database_kind}  租户目录：{settings.tenants_dir}")
+    # A worker imports the whole platform before it answers the supervisor's health check; on
+    # a loaded 2-core machine that takes longer than uvicorn's 5 s, and it killed and respawned
+    # workers that were only starting (issue 13 item 5).
     uvicorn.run("core.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level="info", access_log=False)
+                log_level="info", access_log=False, timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
+
+
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
+def _prepare_for_workers(settings: Settings) -> None:
+    """Migrate, check the key, sweep dead jobs and sync tenants once, here, before uvicorn
+    starts the workers, and tell them so. A wrong secret key stops here (exit 1). With the
+    database away the workers prepare it themselves, under the same lock, once it is back."""
+    async def work() -> None:
+        plugins = PluginRegistry.discover()
+        engine = db.make_engine(settings)
+        async with db.connected(engine):
+            await startup.prepare(settings, plugins, engine)
+
+    try:
+        asyncio.run(work())
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except Exception as exc:
+        if not db.is_unavailable(exc):
+            raise
+        click.echo(f"数据库暂时无法连接（{type(exc).__name__}），服务进程将在数据库恢复后自行完成迁移和租户同步", err=True)
+        return
+    os.environ[startup.PREPARED_ENV] = "1"
 
 
 @main.command(help="执行尚未执行的数据库迁移。")
