@@ -288,6 +288,36 @@ async def storage_check(settings: Settings, plugins: PluginRegistry, delete_orph
     return 1 if report.missing_files else 0
 
 
+@main.command(help="备份：数据库、存储的文件和密钥打包为一个 tar.gz（含清单和每个成员的 SHA-256）。")
+@click.option("--to", "target", required=True, type=click.Path(dir_okay=False, path_type=Path), help="备份文件路径")
+@with_database
+async def backup(settings: Settings, plugins: PluginRegistry, target: Path) -> None:
+    from core.backup import backup as make_backup
+
+    summary = await make_backup(settings, target)
+    click.echo(f"已备份到 {summary.path}（{summary.size / 1024 / 1024:.1f} MB）：数据库 {settings.database_kind}，"
+               f"文件 {summary.files} 个，密钥 1 份")
+    click.echo("备份中含平台密钥：请像保管密钥一样保管备份文件")
+
+
+@main.command(help="从 creditbank backup 生成的备份恢复数据库、文件和密钥（恢复前请停止平台）。")
+@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="目标已有数据时仍然恢复：用备份覆盖现有的数据库和文件")
+def restore(archive: Path, force: bool) -> None:
+    from core.backup import restore as restore_backup
+
+    try:
+        settings = Settings.from_env()
+        summary = asyncio.run(restore_backup(settings, archive, force=force))
+    except (DomainError, SettingsError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"已从备份恢复（备份创建于 {summary.created_at}）：数据库 {summary.database}，文件 {summary.files} 个，"
+               f"密钥已写入 {summary.key_path}")
+    if summary.key_differs_from_env:
+        click.echo("注意：环境变量 CREDITBANK_SECRET_KEY 与备份中的密钥不同，平台将拒绝启动；"
+                   f"请去掉该变量（使用 {summary.key_path}）或改为备份中的密钥", err=True)
+
+
 @main.group("import", help="批量导入（学习者、名录、规则），带进度条和被拒绝行的报告。")
 def import_group() -> None:
     pass
