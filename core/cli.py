@@ -332,6 +332,7 @@ def _small_import(kind: str, help_text: str):
     @with_database
     async def command(settings: Settings, plugins: PluginRegistry, tenant: str, file: Path) -> int:
         from core.imports import catalog_rules
+        from core.imports.jobs import heartbeat
         from core.imports.learners import create_job
         from core.imports.reader import ImportFileError
 
@@ -339,7 +340,8 @@ def _small_import(kind: str, help_text: str):
         job_id = await create_job(context.id, kind, file.name, None)
         run = catalog_rules.import_catalog if kind == "catalog" else catalog_rules.import_rules
         try:
-            summary = await run(tenant=context, path=file, filename=file.name, job_id=job_id)
+            async with heartbeat(job_id, settings.job_stale_seconds):
+                summary = await run(tenant=context, path=file, filename=file.name, job_id=job_id)
         except ImportFileError as exc:
             raise click.ClickException(str(exc)) from exc
         for error in summary.errors[:50]:
