@@ -155,6 +155,8 @@ def create_app(
                 await start_up()
             except Exception as exc:
                 if not db.is_unavailable(exc):
+                    # e.g. a secret key that does not match the data: say so; keep answering 503
+                    log.error("平台未能启动：%s", exc)
                     raise
                 continue
             app.state.started = True
