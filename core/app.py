@@ -14,7 +14,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.types import Receive, Scope, Send
 
-from core import db
+from core import db, startup
 from core.accounts.api import (
     AdminAccountsController, AdminLearnersController, AuthController, MeController, UnitStaffController,
 )
@@ -42,7 +42,7 @@ from core.security.pii import PiiProtector
 from core.settings import Settings
 from core.storage import storage_from_url
 from core.tenancy.api import resolve_tenant, tenant_meta
-from core.tenancy.service import TenantRegistry, sync_tenant_files
+from core.tenancy.service import TenantRegistry
 from core.web.config import csrf_config, template_config
 from core.web.routes import portal_routers
 
@@ -125,12 +125,17 @@ def create_app(
     migrate: bool = True,
     sync_tenants: bool = True,
     run_sender: bool | None = None,
+    sweep_jobs: bool | None = None,
 ) -> Litestar:
     """The platform for ``settings``. On start it connects, migrates (``migrate``), syncs the
     ``tenants/`` folder (``sync_tenants``), loads every tenant — a broken tenant is logged and
     answers 503 while the others are served — and starts the in-process notification sender
     (``run_sender``; by default as ``CREDITBANK_SENDER`` says: on for the embedded SQLite
-    default, off on PostgreSQL, where separate ``creditbank sender`` processes run)."""
+    default, off on PostgreSQL, where separate ``creditbank sender`` processes run). The start-up
+    work runs once across processes (``core.startup``); while running, the app fails the
+    import jobs whose process died (``sweep_jobs``, by default as ``migrate``)."""
+    if sweep_jobs is None:
+        sweep_jobs = migrate
     if run_sender is None:
         run_sender = settings.sender == "inprocess"
     plugins = plugins or PluginRegistry.discover()
@@ -140,12 +145,7 @@ def create_app(
     registry = TenantRegistry(plugins)
 
     async def start_up() -> None:
-        if migrate:
-            await db.migrate(engine, settings.secret_key)
-        if sync_tenants:
-            for result in await sync_tenant_files(settings.tenants_dir, plugins):
-                if not result.ok:
-                    log.error("租户文件未加载：%s", result.message)
+        await startup.prepare(settings, plugins, engine, migrate=migrate, sync_tenants=sync_tenants)
         await registry.reload()
 
     async def start_up_when_the_database_is_back(app: Litestar) -> None:
@@ -155,6 +155,8 @@ def create_app(
                 await start_up()
             except Exception as exc:
                 if not db.is_unavailable(exc):
+                    # e.g. a secret key that does not match the data: say so; keep answering 503
+                    log.error("平台未能启动：%s", exc)
                     raise
                 continue
             app.state.started = True
@@ -176,6 +178,8 @@ def create_app(
                 background.append(asyncio.create_task(start_up_when_the_database_is_back(app)))
             if run_sender:
                 background.append(asyncio.create_task(Sender(settings, plugins).run_forever()))
+            if sweep_jobs:
+                background.append(asyncio.create_task(startup.sweep_dead_jobs_forever(settings)))
             try:
                 yield
             finally:
@@ -220,5 +224,8 @@ def _replica_middleware(settings: Settings) -> list:
 
 
 def app_from_env() -> Litestar:
-    """The factory ``creditbank serve`` hands to uvicorn (one call per worker)."""
+    """The factory ``creditbank serve`` hands to uvicorn (one call per worker). A worker whose
+    supervisor prepared the database (``core.startup``) does not prepare it again."""
+    if startup.prepared_by_supervisor():
+        return create_app(Settings.from_env(), migrate=False, sync_tenants=False, sweep_jobs=True)
     return create_app(Settings.from_env())

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import click
 
-from core import db
+from core import db, startup
 from core.errors import DomainError
 from core.plugins import PluginRegistry
 from core.settings import Settings, SettingsError
@@ -25,10 +26,11 @@ def _run(work: Callable[[Settings, PluginRegistry], Awaitable[int | None]]) -> N
         raise click.ClickException(str(exc)) from exc
 
     async def main() -> int | None:
+        plugins = PluginRegistry.discover()
         engine = db.make_engine(settings)
         async with db.connected(engine):
-            await db.migrate(engine, settings.secret_key)
-            return await work(settings, PluginRegistry.discover())
+            await startup.prepare(settings, plugins, engine, sync_tenants=False)
+            return await work(settings, plugins)
 
     try:
         sys.exit(asyncio.run(main()) or 0)
@@ -57,10 +59,42 @@ def main() -> None:
 def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _prepare_for_workers(settings)
     click.echo(f"学分银行平台 http://{host}:{port}/  数据库：{settings.database_kind}  租户目录：{settings.tenants_dir}")
+    # A worker imports the whole platform before it answers the supervisor's health check; on
+    # a loaded 2-core machine that takes longer than uvicorn's 5 s, and it killed and respawned
+    # workers that were only starting (issue 13 item 5).
     uvicorn.run("core.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level="info", access_log=False)
+                log_level="info", access_log=False, timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
+
+
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
+def _prepare_for_workers(settings: Settings) -> None:
+    """Migrate, check the key, sweep dead jobs and sync tenants once, here, before uvicorn
+    starts the workers, and tell them so. A wrong secret key stops here (exit 1). With the
+    database away the workers prepare it themselves, under the same lock, once it is back."""
+    async def work() -> None:
+        plugins = PluginRegistry.discover()
+        engine = db.make_engine(settings)
+        async with db.connected(engine):
+            await startup.prepare(settings, plugins, engine)
+
+    try:
+        asyncio.run(work())
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except Exception as exc:
+        if not db.is_unavailable(exc):
+            raise
+        click.echo(f"数据库暂时无法连接（{type(exc).__name__}），服务进程将在数据库恢复后自行完成迁移和租户同步", err=True)
+        return
+    os.environ[startup.PREPARED_ENV] = "1"
 
 
 @main.command(help="执行尚未执行的数据库迁移。")
@@ -291,6 +325,36 @@ async def storage_check(settings: Settings, plugins: PluginRegistry, delete_orph
     return 1 if report.missing_files else 0
 
 
+@main.command(help="备份：数据库、存储的文件和密钥打包为一个 tar.gz（含清单和每个成员的 SHA-256）。")
+@click.option("--to", "target", required=True, type=click.Path(dir_okay=False, path_type=Path), help="备份文件路径")
+@with_database
+async def backup(settings: Settings, plugins: PluginRegistry, target: Path) -> None:
+    from core.backup import backup as make_backup
+
+    summary = await make_backup(settings, target)
+    click.echo(f"已备份到 {summary.path}（{summary.size / 1024 / 1024:.1f} MB）：数据库 {settings.database_kind}，"
+               f"文件 {summary.files} 个，密钥 1 份")
+    click.echo("备份中含平台密钥：请像保管密钥一样保管备份文件")
+
+
+@main.command(help="从 creditbank backup 生成的备份恢复数据库、文件和密钥（恢复前请停止平台）。")
+@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="目标已有数据时仍然恢复：用备份覆盖现有的数据库和文件")
+def restore(archive: Path, force: bool) -> None:
+    from core.backup import restore as restore_backup
+
+    try:
+        settings = Settings.from_env()
+        summary = asyncio.run(restore_backup(settings, archive, force=force))
+    except (DomainError, SettingsError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"已从备份恢复（备份创建于 {summary.created_at}）：数据库 {summary.database}，文件 {summary.files} 个，"
+               f"密钥已写入 {summary.key_path}")
+    if summary.key_differs_from_env:
+        click.echo("注意：环境变量 CREDITBANK_SECRET_KEY 与备份中的密钥不同，平台将拒绝启动；"
+                   f"请去掉该变量（使用 {summary.key_path}）或改为备份中的密钥", err=True)
+
+
 @main.group("import", help="批量导入（学习者、名录、规则），带进度条和被拒绝行的报告。")
 def import_group() -> None:
     pass
@@ -305,6 +369,7 @@ def _small_import(kind: str, help_text: str):
     @with_database
     async def command(settings: Settings, plugins: PluginRegistry, tenant: str, file: Path) -> int:
         from core.imports import catalog_rules
+        from core.imports.jobs import heartbeat
         from core.imports.learners import create_job
         from core.imports.reader import ImportFileError
 
@@ -312,7 +377,8 @@ def _small_import(kind: str, help_text: str):
         job_id = await create_job(context.id, kind, file.name, None)
         run = catalog_rules.import_catalog if kind == "catalog" else catalog_rules.import_rules
         try:
-            summary = await run(tenant=context, path=file, filename=file.name, job_id=job_id)
+            async with heartbeat(job_id, settings.job_stale_seconds):
+                summary = await run(tenant=context, path=file, filename=file.name, job_id=job_id)
         except ImportFileError as exc:
             raise click.ClickException(str(exc)) from exc
         for error in summary.errors[:50]:

@@ -45,6 +45,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     xlsx_max_unpacked_mb: int = 100
     xlsx_max_part_mb: int = 50
     xlsx_max_ratio: int = 100
+    # An import job whose heartbeat is older than this is taken for dead (its process died).
+    job_stale_seconds: int = 120
 
     @property
     def var_dir(self) -> Path:
@@ -83,6 +85,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             xlsx_max_ratio=_int(env, "CREDITBANK_XLSX_MAX_RATIO", 100),
             sender_retry_hours=_int(env, "CREDITBANK_SENDER_RETRY_HOURS", 24),
             sender=_sender_mode(env, database_url),
+            job_stale_seconds=max(_int(env, "CREDITBANK_JOB_STALE_SECONDS", 120), 1),
         )
 
 

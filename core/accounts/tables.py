@@ -117,3 +117,6 @@ class ImportJob(Table, tablename="import_job"):
     created_by = Integer(null=True, default=None)
     created_at = Timestamptz()
     finished_at = Timestamptz(null=True, default=None)
+    # Refreshed while the job runs; a pending or running job whose heartbeat is older than
+    # ``Settings.job_stale_seconds`` lost its process and is failed (core.imports.jobs).
+    heartbeat_at = Timestamptz(null=True, default=None)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +20,7 @@ from core.accounts.api import provide_principal, provide_staff
 from core.accounts.login import Principal
 from core.accounts.tables import ImportJob
 from core.imports.catalog_rules import import_catalog, import_rules
+from core.imports.jobs import SealedUpload, heartbeat, job_upload_path, new_upload_path
 from core.imports.learners import create_job, import_learners
 from core.imports.reader import ImportFileError, XlsxLimits, check_xlsx_package, file_kind
 from core.storage.uploads import single_file
@@ -144,28 +143,28 @@ async def start_import(request: Request, tenant: TenantContext, actor: Principal
 
 async def _start(request: Request, tenant: TenantContext, actor: Principal, form: dict, kind: str,
                  limits: XlsxLimits, run: Callable[[Path, str, int], Awaitable[object]]) -> int:
-    """Spool the upload to disk, record the job, run the import outside the request."""
+    """Seal the upload under ``var/imports/`` (core.imports.jobs), check it, record the job,
+    run the import outside the request."""
     _require_tenant_admin(actor)
     upload, _ = single_file(form)
-    folder = request.app.state.settings.var_dir / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
+    settings = request.app.state.settings
     filename = upload.filename or kind
-    path = folder / f"{uuid.uuid4().hex}{Path(filename).suffix.lower()[:6]}"
-    with path.open("wb") as out:  # the upload is spooled to disk; copy it without loading it
-        await asyncio.to_thread(shutil.copyfileobj, upload.file, out, 1024 * 1024)
+    # Litestar spooled the upload; it is copied sealed, a chunk at a time, off the event loop.
+    sealed = await asyncio.to_thread(SealedUpload.write, upload.file, new_upload_path(settings.var_dir))
     try:
-        await asyncio.to_thread(_check_package, path, filename, limits)
-    except ImportFileError:
-        path.unlink(missing_ok=True)
+        await asyncio.to_thread(_check_package, sealed, filename, limits)
+        job_id = await create_job(tenant.id, kind, filename, actor.id)
+        sealed.rename(job_upload_path(settings.var_dir, job_id))
+    except BaseException:
+        sealed.delete()
         raise
-    job_id = await create_job(tenant.id, kind, filename, actor.id)
-    task = asyncio.create_task(_background(run, path, filename, job_id))
+    task = asyncio.create_task(_background(run, sealed, filename, job_id, settings.job_stale_seconds))
     request.app.state.jobs.add(task)
     task.add_done_callback(request.app.state.jobs.discard)
     return job_id
 
 
-def _check_package(path: Path, filename: str, limits: XlsxLimits) -> None:
+def _check_package(path: SealedUpload, filename: str, limits: XlsxLimits) -> None:
     """The zip-bomb check of an XLSX upload; anything else about the file the job reports."""
     try:
         kind = file_kind(path, filename)
@@ -175,13 +174,15 @@ def _check_package(path: Path, filename: str, limits: XlsxLimits) -> None:
         check_xlsx_package(path, filename, limits)
 
 
-async def _background(run, path: Path, filename: str, job_id: int) -> None:
-    """The import, outside the request; the job row carries its outcome."""
+async def _background(run, upload: SealedUpload, filename: str, job_id: int, stale_seconds: int) -> None:
+    """The import, outside the request; the job row carries its outcome. The upload is deleted
+    when it ends, however it ends (a process that dies leaves it to ``fail_dead_jobs``)."""
     try:
-        await run(path, filename, job_id)
+        async with heartbeat(job_id, stale_seconds):
+            await run(upload, filename, job_id)
     except ImportFileError:
         pass  # the job says why
     except Exception:
         log.exception("导入任务 %s 失败", job_id)
     finally:
-        path.unlink(missing_ok=True)
+        upload.delete()

@@ -67,7 +67,7 @@ def _text(row: dict) -> dict[str, str]:
 async def _run(tenant: TenantContext, job_id: int, path: Path, filename: str, columns: list[Column],
                write: Callable[[int, dict[str, str]], Awaitable[bool]], limits: XlsxLimits | None = None) -> ImportSummary:
     summary = ImportSummary()
-    await ImportJob.update({ImportJob.status: "running"}).where(ImportJob.id == job_id)
+    await ImportJob.update({ImportJob.status: "running", ImportJob.heartbeat_at: utcnow()}).where(ImportJob.id == job_id)
     try:
         for number, row in read_rows(path, filename, columns, limits):
             summary.total += 1
@@ -97,7 +97,7 @@ async def _save(job_id: int, summary: ImportSummary, status: str, message: str =
     await ImportJob.update({
         ImportJob.status: status, ImportJob.total: summary.total, ImportJob.done: summary.total,
         ImportJob.failed: summary.failed, ImportJob.created: summary.created, ImportJob.message: message[:500],
-        ImportJob.errors: msgspec.json.encode(summary.errors).decode(),
+        ImportJob.errors: msgspec.json.encode(summary.errors).decode(), ImportJob.heartbeat_at: utcnow(),
         **({ImportJob.finished_at: utcnow()} if status != "running" else {}),
     }).where(ImportJob.id == job_id)
 

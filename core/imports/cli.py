@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from core.imports.jobs import heartbeat
 from core.imports.learners import LEARNER_COLUMNS, RowError, create_job, import_learners
 from core.imports.reader import ImportFileError, XlsxLimits, open_table
 from core.plugins import PluginError, PluginRegistry
@@ -69,9 +70,11 @@ async def learners(settings: Settings, plugins: PluginRegistry, tenant: str, rep
             def on_progress(done: int) -> None:
                 bar.update(done - bar.pos)
 
-            summary = await import_learners(
-                tenant_id=row["id"], hooks=hooks, pii=PiiProtector(settings.secret_key), path=file,
-                filename=file.name, job_id=job_id, on_progress=on_progress, on_error=on_error, xlsx_limits=limits)
+            async with heartbeat(job_id, settings.job_stale_seconds):
+                summary = await import_learners(
+                    tenant_id=row["id"], hooks=hooks, pii=PiiProtector(settings.secret_key), path=file,
+                    filename=file.name, job_id=job_id, on_progress=on_progress, on_error=on_error,
+                    xlsx_limits=limits)
     except ImportFileError as exc:
         raise click.ClickException(f"导入失败（任务 {job_id}）：{exc}") from exc
     finally:

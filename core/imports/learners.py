@@ -107,8 +107,9 @@ class ImportSummary(msgspec.Struct):
 
 async def create_job(tenant_id: int, kind: str, filename: str, created_by: int | None) -> int:
     """A new ``pending`` import job; returns its id."""
+    now = utcnow()
     job = ImportJob(tenant_id=tenant_id, kind=kind, filename=mask_id_numbers_in(filename)[-255:], status="pending",
-                    created_by=created_by, created_at=utcnow())
+                    created_by=created_by, created_at=now, heartbeat_at=now)
     await job.save()
     return job.id
 
@@ -498,6 +499,8 @@ class _Progress:
 
 
 async def _update_job(job_id: int, **values) -> None:
+    # Every write of the job row is a heartbeat too (on SQLite the only one: core.imports.jobs).
+    values.setdefault("heartbeat_at", utcnow())
     await ImportJob.update({getattr(ImportJob, k): v for k, v in values.items()}).where(ImportJob.id == job_id)
 
 

@@ -59,7 +59,7 @@ def check_xlsx_package(path: Path, filename: str, limits: XlsxLimits | None = No
     stops each part at its declared size and fails the part whose content does not match."""
     limits = limits or XlsxLimits()
     try:
-        with zipfile.ZipFile(path) as package:
+        with path.open("rb") as fh, zipfile.ZipFile(fh) as package:
             parts = package.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise ImportFileError(f"文件 {filename} 不是有效的 XLSX 表格：{exc}", 415) from None
@@ -176,11 +176,18 @@ class TableReader:
         from openpyxl import load_workbook
 
         check_xlsx_package(self.path, self.filename, self.limits)
+        fh = self.path.open("rb")  # a Path, or a sealed upload (core.imports.jobs) opened the same way
         try:
-            book = load_workbook(self.path, read_only=True, data_only=True)
+            book = load_workbook(fh, read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+            fh.close()
             raise ImportFileError(f"文件 {self.filename} 不是有效的 XLSX 表格：{exc}", 415) from None
-        self._close = book.close
+
+        def close() -> None:
+            book.close()
+            fh.close()
+
+        self._close = close
         sheet = book.worksheets[0]
         self._xlsx_rows = max(sheet.max_row - 1, 0) if sheet.max_row else None  # from the sheet's dimension
         self._rows = (tuple(map(_cell_text, row)) for row in sheet.iter_rows(values_only=True))

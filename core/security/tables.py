@@ -38,3 +38,13 @@ class IdempotentRequest(Table, tablename="idempotent_request"):
     response_body = Text(default="")
     created_at = Timestamptz()
     completed_at = Timestamptz(null=True, default=None)
+
+
+class KeyCheck(Table, tablename="key_check"):
+    """The fingerprint of the secret key the data was written under (one row, written at the
+    first start): a start with another key is refused instead of breaking logins by ID number,
+    reveals and proofs. The fingerprint is an HMAC under a key derived from the secret, so it
+    tells nothing about the secret."""
+
+    fingerprint = Varchar(length=64)
+    created_at = Timestamptz()
