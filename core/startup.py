@@ -44,8 +44,9 @@ async def setup_lock(settings: Settings) -> AsyncIterator[None]:
     if settings.database_kind == "postgres":
         import asyncpg
 
-        # Its own connection: a pooled one would go back to the pool still holding the lock.
-        connection = await asyncpg.connect(settings.database_url, timeout=10)
+        # Its own connection, to the server itself: a pooled one would go back to the pool
+        # still holding the lock, and behind a transaction pooler the lock would not hold.
+        connection = await asyncpg.connect(settings.database_direct_url or settings.database_url, timeout=10)
         try:
             await connection.execute("SELECT pg_advisory_lock($1)", _ADVISORY_KEY)
             yield
