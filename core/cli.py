@@ -58,8 +58,11 @@ def serve(host: str, port: int, workers: int) -> None:
 
     settings = Settings.from_env()
     click.echo(f"学分银行平台 http://{host}:{port}/  数据库：{settings.database_kind}  租户目录：{settings.tenants_dir}")
+    # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from loopback and
+    # rewrite the client address itself; core.web.security believes it only from
+    # CREDITBANK_TRUSTED_PROXIES.
     uvicorn.run("core.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level="info", access_log=False)
+                log_level="info", access_log=False, proxy_headers=False)
 
 
 @main.command(help="执行尚未执行的数据库迁移。")

@@ -24,6 +24,7 @@ from core.accounts.tables import ImportJob
 from core.imports.catalog_rules import import_catalog, import_rules
 from core.imports.learners import create_job, import_learners
 from core.imports.reader import ImportFileError, XlsxLimits, check_xlsx_package, file_kind
+from core.storage.files import clean_filename
 from core.storage.uploads import single_file
 from core.tenancy.service import TenantContext
 
@@ -149,7 +150,7 @@ async def _start(request: Request, tenant: TenantContext, actor: Principal, form
     upload, _ = single_file(form)
     folder = request.app.state.settings.var_dir / "imports"
     folder.mkdir(parents=True, exist_ok=True)
-    filename = upload.filename or kind
+    filename = clean_filename(upload.filename, kind)
     path = folder / f"{uuid.uuid4().hex}{Path(filename).suffix.lower()[:6]}"
     with path.open("wb") as out:  # the upload is spooled to disk; copy it without loading it
         await asyncio.to_thread(shutil.copyfileobj, upload.file, out, 1024 * 1024)

@@ -273,7 +273,7 @@ class StaffReviewPages(Controller):
             if form.get("decision") not in ("approve", "reject"):
                 raise FormError("decision", "请选择“同意”或“不同意”")
             decision = read_form(data, DecisionIn)
-            login_url = str(request.base_url).rstrip("/") + portal.url("login")
+            login_url = portal.tenant.site(request.app.state.settings.base_url) + "/login"
             decided = await service.decide(portal.tenant, viewer, application_id, decision, login_url)
         except DomainError as exc:
             if exc.status == 404:
