@@ -69,7 +69,8 @@ class CreditBankApp(Litestar):
     """Litestar, plus tenant resolution by host name: on a tenant's own host the tenant paths
     work without the ``/t/{tenant}`` prefix. The rewrite happens before routing. Until the
     start-up work is done (it waits for a database that was away at start) only the health
-    checks are answered; everything else gets a 503."""
+    checks are answered; everything else gets a 503. Before any of that, every response gets
+    the security headers and a request for a host name that is not ours is refused (400)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -82,13 +83,13 @@ class CreditBankApp(Litestar):
             await _not_started(send)
             return
         if scope["type"] in ("http", "websocket") and not scope["path"].startswith(_PLATFORM_PREFIXES):
-            slug = self.state.tenants.slug_for_host(_host(scope))
+            host = _host(scope)
+            slug = self.state.tenants.slug_for_host(host) or self.state.tenants.slug_for_host(hostname(host))
             if slug:
                 scope = dict(scope)  # type: ignore[assignment]
                 scope["path"] = f"/t/{slug}{scope['path']}"
                 scope["raw_path"] = scope["path"].encode()
         await super().__call__(scope, receive, send)
-
 
     async def _known_host(self, host: str) -> bool:
         """The platform's own host names (``CREDITBANK_BASE_URL``, ``CREDITBANK_ALLOWED_HOSTS``)
@@ -101,9 +102,10 @@ class CreditBankApp(Litestar):
         tenants: TenantRegistry = self.state.tenants
         if tenants.knows_host(name):
             return True
-        if self.state.get("started", True):
-            with contextlib.suppress(Exception):  # a database that is away answers elsewhere
-                await tenants.refresh()
+        if not self.state.get("started", True):
+            return True  # tenants not loaded yet: every request gets the 503 that says why
+        with contextlib.suppress(Exception):  # a database that went away answers with its 503 later
+            await tenants.refresh()
         return tenants.knows_host(name)
 
 

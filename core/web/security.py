@@ -11,7 +11,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import secrets
-from collections.abc import Iterable
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -96,7 +95,8 @@ def hostname(host_header: str) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
-def configured_hosts(base_url: str, allowed: Iterable[str]) -> frozenset[str]:
+@lru_cache(maxsize=8)
+def configured_hosts(base_url: str, allowed: tuple[str, ...]) -> frozenset[str]:
     """The host names the platform answers besides its tenants' own."""
     return frozenset({urlsplit(base_url).hostname or "", *(hostname(h) for h in allowed)} - {""})
 
@@ -189,7 +189,9 @@ async def require_api_media_type(request: Request) -> None:
     if not has_body:
         return
     media, _ = request.content_type
-    if expected == _JSON and media != _JSON:
+    # application/*+json (application/vc+ld+json, a credential POSTed to /verify) is JSON too,
+    # and like application/json no cross-site form can send it.
+    if expected == _JSON and media != _JSON and not (media.startswith("application/") and media.endswith("+json")):
         raise HTTPException(status_code=415, detail="请求内容类型不被接受：请以 JSON 提交（Content-Type: application/json）")
     if expected == _MULTIPART and media != _MULTIPART:
         raise HTTPException(status_code=415, detail="请求内容类型不被接受：请以 multipart/form-data 上传文件")
