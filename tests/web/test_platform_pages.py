@@ -45,7 +45,7 @@ async def test_a_tenant_session_is_not_a_platform_login(client, app):
     await create_staff(await app.state.tenants.get("guangdong"), "GD", "tenant_admin", "gdadmin", STAFF_PASSWORD)
     await portal_login(client, "guangdong", "gdadmin", STAFF_PASSWORD)
     assert (await client.get(f"{P}/tenants")).status_code == 303
-    client.cookies.set("cb_platform", client.cookies.get("cb_session"), path="/platform")
+    client.cookies.set("cb_platform", client.cookies.get("cb_session_guangdong"), path="/platform")
     assert (await client.get(f"{P}/tenants")).headers["location"] == f"{P}/login?next={P}/tenants"
 
 
