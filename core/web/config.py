@@ -44,7 +44,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
     env.filters["localtime"] = _local
     env.filters["localdate"] = lambda v: _local(v, "%Y-%m-%d")
     # <style nonce="{{ csp_nonce() }}">: the only inline content the CSP lets through.
-    env.globals["csp_nonce"] = pass_context(lambda ctx: ctx["request"].scope.get("state", {}).get(NONCE_KEY, ""))
+    env.globals["csp_nonce"] = pass_context(lambda ctx: ctx["request"].scope.get(NONCE_KEY, ""))
     env.trim_blocks = True
     env.lstrip_blocks = True
 

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from litestar import Request
 from litestar.types import Message, Scope, Send
 
-NONCE_KEY = "creditbank_csp_nonce"  # where a request's CSP nonce lives in ``scope["state"]``
+NONCE_KEY = "creditbank.csp_nonce"  # where a request's CSP nonce lives in the ASGI scope
 
 
 @lru_cache(maxsize=64)
@@ -116,7 +116,7 @@ async def refuse_host(send: Send) -> None:
 def new_nonce(scope: Scope) -> str:
     """A fresh CSP nonce for this request, kept where templates find it (``csp_nonce()``)."""
     nonce = secrets.token_urlsafe(16)
-    scope.setdefault("state", {})[NONCE_KEY] = nonce
+    scope[NONCE_KEY] = nonce  # type: ignore[literal-required]
     return nonce
 
 
