@@ -43,8 +43,12 @@ from core.settings import Settings
 from core.storage import storage_from_url
 from core.tenancy.api import resolve_tenant, tenant_meta
 from core.tenancy.service import TenantRegistry
-from core.web.config import csrf_config, template_config
+from core.web.config import template_config
+from core.web.csrf import SessionCSRFMiddleware
 from core.web.routes import portal_routers
+from core.web.security import (
+    configured_hosts, hostname, new_nonce, refuse_host, require_api_media_type, with_security_headers,
+)
 
 log = logging.getLogger("creditbank")
 
@@ -65,19 +69,44 @@ class CreditBankApp(Litestar):
     """Litestar, plus tenant resolution by host name: on a tenant's own host the tenant paths
     work without the ``/t/{tenant}`` prefix. The rewrite happens before routing. Until the
     start-up work is done (it waits for a database that was away at start) only the health
-    checks are answered; everything else gets a 503."""
+    checks are answered; everything else gets a 503. Before any of that, every response gets
+    the security headers and a request for a host name that is not ours is refused (400)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            settings = self.state.settings
+            send = with_security_headers(send, new_nonce(scope), settings.https)
+            if scope["path"] not in _HEALTH_PATHS and not await self._known_host(_host(scope)):
+                await refuse_host(send)  # a forged Host must never reach a link, a proof or a page
+                return
         if scope["type"] == "http" and not self.state.get("started", True) and scope["path"] not in _HEALTH_PATHS:
             await _not_started(send)
             return
         if scope["type"] in ("http", "websocket") and not scope["path"].startswith(_PLATFORM_PREFIXES):
-            slug = self.state.tenants.slug_for_host(_host(scope))
+            host = _host(scope)
+            slug = self.state.tenants.slug_for_host(host) or self.state.tenants.slug_for_host(hostname(host))
             if slug:
                 scope = dict(scope)  # type: ignore[assignment]
                 scope["path"] = f"/t/{slug}{scope['path']}"
                 scope["raw_path"] = scope["path"].encode()
         await super().__call__(scope, receive, send)
+
+    async def _known_host(self, host: str) -> bool:
+        """The platform's own host names (``CREDITBANK_BASE_URL``, ``CREDITBANK_ALLOWED_HOSTS``)
+        and every tenant's hosts and base URL; a host not known yet makes the tenant registry
+        reload (at most once a second), so a tenant added through another worker is served."""
+        name = hostname(host)
+        settings = self.state.settings
+        if name in configured_hosts(settings.base_url, settings.allowed_hosts):
+            return True
+        tenants: TenantRegistry = self.state.tenants
+        if tenants.knows_host(name):
+            return True
+        if not self.state.get("started", True):
+            return True  # tenants not loaded yet: every request gets the 503 that says why
+        with contextlib.suppress(Exception):  # a database that went away answers with its 503 later
+            await tenants.refresh()
+        return tenants.knows_host(name)
 
 
 def _host(scope: Scope) -> str:
@@ -198,18 +227,19 @@ def create_app(
             AuditController, MyAccessLogController,
         ],
         dependencies={"tenant": Provide(resolve_tenant)},
+        before_request=require_api_media_type,
     )
     platform_api = Router(
-        path="/api/v1/platform", route_handlers=[PlatformAuthController, PlatformController]
+        path="/api/v1/platform", route_handlers=[PlatformAuthController, PlatformController],
+        before_request=require_api_media_type,
     )
     return CreditBankApp(
         route_handlers=[healthz, readyz, tenant_api, platform_api, *portal_routers()],
         template_config=template_config(),
-        csrf_config=csrf_config(settings),
         state=State(app_state(settings, registry, engine)),
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[IdempotencyMiddleware(), *_replica_middleware(settings)],
+        middleware=[IdempotencyMiddleware(), SessionCSRFMiddleware(), *_replica_middleware(settings)],
         logging_config=None,
         request_max_body_size=(settings.max_upload_mb + 1) * 1024 * 1024,  # the process configures logging (creditbank serve), not the app
         openapi_config=OpenAPIConfig(title="学分银行平台 API", version="1", path="/schema"),

@@ -67,9 +67,12 @@ def serve(host: str, port: int, workers: int) -> None:
     click.echo(f"学分银行平台 http://{host}:{port}/  数据库：{settings.database_kind}  租户目录：{settings.tenants_dir}")
     # A worker imports the whole platform before it answers the supervisor's health check; on
     # a loaded 2-core machine that takes longer than uvicorn's 5 s, and it killed and respawned
-    # workers that were only starting (issue 13 item 5).
+    # workers that were only starting (issue 13 item 5). proxy_headers=False: uvicorn would
+    # otherwise believe X-Forwarded-For from loopback and rewrite the client address itself;
+    # core.web.security believes it only from CREDITBANK_TRUSTED_PROXIES.
     uvicorn.run("core.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level="info", access_log=False, timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
+                log_level="info", access_log=False, proxy_headers=False,
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
 
 
 WORKER_HEALTHCHECK_SECONDS = 60

@@ -13,6 +13,7 @@ from core import db
 from core.security import idempotency
 from core.security.tables import AuthToken
 from core.security.tokens import _digest as token_digest
+from core.web.security import scope_client
 
 _KEY_CHARS = set(map(chr, range(0x21, 0x7F)))
 FORGET_EVERY_SECONDS = 600
@@ -71,7 +72,7 @@ class IdempotencyMiddleware(ASGIMiddleware):
             body += message.get("body", b"")
             more = message.get("more_body", False)
         tenant_id = None
-        who = "anonymous:" + (scope.get("client") or ("", 0))[0]
+        who = "anonymous:" + scope_client(scope, scope["litestar_app"].state.settings.trusted_proxies)
         if (authorization := _header(scope, b"authorization")) and authorization.lower().startswith("bearer "):
             token = await AuthToken.select(AuthToken.subject, AuthToken.subject_id, AuthToken.tenant_id).where(
                 AuthToken.token_hash == token_digest(authorization[7:].strip())).first()

@@ -6,6 +6,7 @@ key under ``var/`` in the project's home (the checkout, or ``CREDITBANK_HOME``).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -47,6 +48,16 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     xlsx_max_ratio: int = 100
     # An import job whose heartbeat is older than this is taken for dead (its process died).
     job_stale_seconds: int = 120
+    # Where the platform is reached from outside: every absolute link (proofs, QR codes, SMS and
+    # e-mail links) is built from it or from a tenant's own base_url, never from the Host header.
+    base_url: str = "http://127.0.0.1:8000"
+    allowed_hosts: tuple[str, ...] = ()  # besides the base URL's host and the tenants' hosts
+    trusted_proxies: tuple[str, ...] = ()  # addresses/CIDRs whose X-Forwarded-For is believed
+
+    @property
+    def https(self) -> bool:
+        """Served over TLS (as the base URL says): cookies are Secure, HSTS is sent."""
+        return self.base_url.startswith("https://")
 
     @property
     def var_dir(self) -> Path:
@@ -86,7 +97,35 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             sender_retry_hours=_int(env, "CREDITBANK_SENDER_RETRY_HOURS", 24),
             sender=_sender_mode(env, database_url),
             job_stale_seconds=max(_int(env, "CREDITBANK_JOB_STALE_SECONDS", 120), 1),
+            base_url=base_url_setting(env.get("CREDITBANK_BASE_URL") or "http://127.0.0.1:8000", "CREDITBANK_BASE_URL"),
+            allowed_hosts=_hosts(env.get("CREDITBANK_ALLOWED_HOSTS") or ""),
+            trusted_proxies=_networks(env.get("CREDITBANK_TRUSTED_PROXIES") or ""),
         )
+
+
+def base_url_setting(value: str, name: str) -> str:
+    """An absolute http(s) URL without query or fragment, returned without a trailing slash."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise SettingsError(f"{name} 应为 http:// 或 https:// 开头的完整地址（不带查询参数）：{value!r}")
+    return value.strip().rstrip("/")
+
+
+def _hosts(value: str) -> tuple[str, ...]:
+    return tuple(h.strip().lower() for h in value.split(",") if h.strip())
+
+
+def _networks(value: str) -> tuple[str, ...]:
+    """The trusted proxies as normalised networks (a bare address is a /32 or /128)."""
+    networks = []
+    for item in (v.strip() for v in value.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise SettingsError(f"CREDITBANK_TRUSTED_PROXIES 中的 {item!r} 不是 IP 地址或网段（如 10.0.0.0/8）") from None
+    return tuple(networks)
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

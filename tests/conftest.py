@@ -71,6 +71,9 @@ def make_settings(home: Path, tenants_dir: Path = TENANTS_DIR) -> Settings:
         "CREDITBANK_HOME": str(home),
         "CREDITBANK_TENANTS_DIR": str(tenants_dir),
         "CREDITBANK_SECRET_KEY": "test-secret-key",
+        # The address the test client calls (absolute links are built from it, and its host
+        # is the one the platform answers besides the tenants' own).
+        "CREDITBANK_BASE_URL": "http://testserver.local",
     }
     env.update(database_env())
     return Settings.from_env(env)

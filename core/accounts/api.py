@@ -38,24 +38,20 @@ from core.security.pii import PiiProtector
 from core.security.tokens import revoke_token
 from core.storage.uploads import single_file
 from core.tenancy.service import TenantContext
-
-SESSION_COOKIE = "cb_session"
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else ""
-
+from core.web.security import client_address  # noqa: F401  (pages import it from here too)
 
 def provide_pii(request: Request) -> PiiProtector:
     return request.app.state.pii
 
 
 def _token(request: Request) -> str | None:
-    return bearer_token(request) or request.cookies.get(SESSION_COOKIE)
+    """The bearer token, and only that: the API never takes the portal's session cookie, so
+    no other site can make a browser call it (the portal's forms have their CSRF token)."""
+    return bearer_token(request)
 
 
 async def provide_principal(request: Request, tenant: NamedDependency[TenantContext]) -> Principal:
-    """The logged-in account of this tenant (bearer token or portal session), else 401."""
+    """The logged-in account of this tenant (bearer token), else 401."""
     token = _token(request)
     principal = await principal_for_token(tenant, token) if token else None
     if principal is None:
@@ -139,9 +135,7 @@ class AuthController(Controller):
     @post("/logout", status_code=204, dependencies={"principal": Provide(provide_principal)})
     async def logout(self, request: Request, principal: NamedDependency[Principal]) -> Response[None]:
         await revoke_token(_token(request) or "")
-        response: Response[None] = Response(content=None, status_code=204)
-        response.delete_cookie(SESSION_COOKIE)
-        return response
+        return Response(content=None, status_code=204)
 
     @post("/password", status_code=204, dependencies={"principal": Provide(provide_principal)}, summary="修改密码")
     async def change_password(self, request: Request, tenant: NamedDependency[TenantContext],
@@ -230,5 +224,5 @@ class UnitStaffController(Controller):
     @post("/", summary="为下级单位分配管理员账号（受邀者用激活码设置密码）")
     async def invite(self, request: Request, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                      pii: NamedDependency[PiiProtector], code: FromPath[str], data: JSONBody[StaffInvite]) -> StaffInvited:
-        login_url = str(request.base_url).rstrip("/") + f"/t/{tenant.slug}/login"
+        login_url = tenant.site(request.app.state.settings.base_url) + "/login"
         return await staff.invite_staff(tenant, pii, actor, code, data, login_url)

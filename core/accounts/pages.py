@@ -29,7 +29,8 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from core.accounts import service, throttle
-from core.accounts.api import SESSION_COOKIE, client_address
+from core.accounts.api import client_address
+from core.web.csrf import session_cookie
 from core.accounts.codes import CodeError
 from core.accounts.schemas import ActivateIn, ActivationDetails, CodeRequest, PasswordReset
 from core.errors import DomainError
@@ -297,7 +298,7 @@ class PasswordPages(Controller):
         if not errors:
             try:
                 await service.change_password(portal.tenant, viewer.id, str(data["old_password"]), str(data["new_password"]),
-                                              keep_token=portal.request.cookies.get(SESSION_COOKIE))
+                                              keep_token=portal.request.cookies.get(session_cookie(portal.tenant.slug)))
             except DomainError as exc:
                 errors = beside(exc, "_form", password="new_password")
         if errors:

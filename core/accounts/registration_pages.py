@@ -25,6 +25,7 @@ from core.accounts.schemas import CodeRequest
 from core.errors import DomainError
 from core.hierarchy import service as hierarchy
 from core.province import Field
+from core.storage.files import clean_filename
 from core.web.pages import FormData
 from core.web.portal import Portal, page, redirect
 
@@ -148,7 +149,7 @@ async def _keep_scan(request: Request, portal: Portal, data: dict[str, Any], for
         form.pop("id_scan", None)
         form.pop("id_scan_name", None)
         return {"id_scan": str(exc)}, exc.status
-    form["id_scan_name"] = upload.filename[:100]
+    form["id_scan_name"] = clean_filename(upload.filename, "扫描件")
     return {}, 200
 
 
@@ -231,7 +232,7 @@ class RegistrationPages(Controller):
         response = redirect(portal, "register/verify")
         response.set_cookie(VERIFY_COOKIE, seal(portal, "register-verify", id_number=form.get("id_number"), sent_to=sent_to),
                             path=portal.url("register"), httponly=True, samesite="lax",
-                            secure=request.url.scheme == "https", max_age=30 * 60)
+                            secure=request.app.state.settings.https, max_age=30 * 60)
         return response
 
     def _pending(self, portal: Portal) -> dict[str, Any] | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated
-from urllib.parse import quote
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency, Provide
@@ -20,6 +19,7 @@ from core.achievements import service
 from core.achievements.schemas import AchievementIn, AchievementOut, AchievementPage, DuplicateClaim, EvidenceOut, Summary
 from core.reviews import service as reviews
 from core.storage import Storage
+from core.storage.files import disposition
 from core.storage.uploads import single_file
 from core.tenancy.service import TenantContext
 
@@ -37,9 +37,9 @@ async def file_response(storage: Storage, row: dict) -> Response:
     url = await storage.presigned_url(row["storage_key"], timedelta(minutes=5))
     if url:
         return Redirect(url)
-    disposition = f"inline; filename*=UTF-8''{quote(row['filename'])}"
     return Stream(storage.read(row["storage_key"]), media_type=row["content_type"],
-                  headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"})
+                  headers={"Content-Disposition": disposition(row["content_type"], row["filename"]),
+                           "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
 
 
 class MyAchievementsController(Controller):

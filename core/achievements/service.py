@@ -34,7 +34,7 @@ from core.reviews.service import OPEN, open_store_review
 from core.reviews.tables import Application
 from core.rules.service import rule_counts
 from core.storage import Storage, StorageUnavailable
-from core.storage.files import inspect_file
+from core.storage.files import clean_filename, inspect_file
 from core.tenancy.service import TenantContext
 from core.workdays import due_at
 
@@ -277,7 +277,7 @@ async def add_evidence(tenant: TenantContext, storage: Storage, learner_id: int,
     key = f"{tenant.id}/evidence/{row['id']}/{uuid.uuid4().hex}.{info.ext}"
     await storage.put(key, content, info.content_type)
     evidence = Evidence(tenant_id=tenant.id, achievement_id=row["id"], item=item,
-                        filename=(filename or f"evidence.{info.ext}")[-255:], content_type=info.content_type,
+                        filename=clean_filename(filename, f"evidence.{info.ext}"), content_type=info.content_type,
                         size=info.size, sha256=info.sha256, storage_key=key, uploaded_by=learner_id, created_at=utcnow())
     try:
         await evidence.save()

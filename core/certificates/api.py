@@ -24,8 +24,9 @@ MAX_DOCUMENT_BYTES = 256 * 1024
 
 
 def site_url(request: Request, tenant: TenantContext) -> str:
-    """The tenant's address as proofs name it: issuer id, verification and key URLs."""
-    return str(request.base_url).rstrip("/") + f"/t/{tenant.slug}"
+    """The tenant's address as proofs name it: issuer id, verification and key URLs — from
+    its configured base URL, never from the Host header (a forged one would be signed in)."""
+    return tenant.site(request.app.state.settings.base_url)
 
 
 def _attachment(filename: str, disposition: str = "attachment") -> dict[str, str]:

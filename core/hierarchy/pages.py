@@ -108,7 +108,7 @@ class StaffUnitPages(Controller):
         form = {k: str(v).strip() for k, v in data.items() if not k.startswith("_")}
         try:
             invite = read_form(form, StaffInvite)
-            login_url = str(request.base_url).rstrip("/") + portal.url("login")
+            login_url = portal.tenant.site(request.app.state.settings.base_url) + "/login"
             invited = await staff.invite_staff(portal.tenant, request.app.state.pii, viewer, code, invite, login_url)
         except DomainError as exc:
             if exc.status == 404:

@@ -23,6 +23,7 @@ from core.imports.catalog_rules import import_catalog, import_rules
 from core.imports.jobs import SealedUpload, heartbeat, job_upload_path, new_upload_path
 from core.imports.learners import create_job, import_learners
 from core.imports.reader import ImportFileError, XlsxLimits, check_xlsx_package, file_kind
+from core.storage.files import clean_filename
 from core.storage.uploads import single_file
 from core.tenancy.service import TenantContext
 
@@ -148,7 +149,7 @@ async def _start(request: Request, tenant: TenantContext, actor: Principal, form
     _require_tenant_admin(actor)
     upload, _ = single_file(form)
     settings = request.app.state.settings
-    filename = upload.filename or kind
+    filename = clean_filename(upload.filename, kind)
     # Litestar spooled the upload; it is copied sealed, a chunk at a time, off the event loop.
     sealed = await asyncio.to_thread(SealedUpload.write, upload.file, new_upload_path(settings.var_dir))
     try:

@@ -80,6 +80,17 @@ class ImportPages(Controller):
                     status_label=STATUS_LABELS.get(job.status, job.status),
                     running=job.status in ("pending", "running"))
 
+    @get("/{job_id:int}/progress")
+    async def progress(self, portal: NamedDependency[Portal], job_id: FromPath[int]) -> Response:
+        """The job's counts for the page's progress poll (admin.js): the portal's own route,
+        behind the session, since the JSON API takes no cookie."""
+        portal.require_staff("tenant_admin")
+        job = await read_job(portal.tenant.id, job_id)
+        if job is None:
+            raise NotFoundException("未找到该导入任务")
+        counts = {"status": job.status, "total": job.total, "done": job.done, "created": job.created, "failed": job.failed}
+        return Response(content=counts, media_type="application/json", headers={"Cache-Control": "no-store"})
+
     @get("/{job_id:int}/rejected.csv")
     async def rejected_rows(self, portal: NamedDependency[Portal], job_id: FromPath[int]) -> Response:
         """The rejected rows as a CSV that opens in Excel (UTF-8 with BOM): row number, reason."""

@@ -12,6 +12,7 @@ from core.platform import service
 from core.security.tokens import resolve_token, revoke_token
 from core.tenancy import service as tenancy
 from core.tenancy.schemas import TenantCreate, TenantOut, TenantPatch
+from core.web.security import client_address
 
 
 class LoginIn(msgspec.Struct):
@@ -57,7 +58,7 @@ class PlatformAuthController(Controller):
     async def login(self, request: Request, data: JSONBody[LoginIn]) -> TokenOut:
         token = await service.login(data.username, data.password, request.app.state.settings.token_hours,
                                     limiter=request.app.state.login_limiter,
-                                    client=request.client.host if request.client else "")
+                                    client=client_address(request))
         return TokenOut(access_token=token)
 
     @post("/logout", status_code=204, dependencies={"admin_id": Provide(require_platform_admin)})

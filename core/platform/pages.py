@@ -27,8 +27,10 @@ from core.tenancy.schemas import Branding, TenantCreate, TenantOut, TenantPatch
 from core.web.branding import darken_until_readable
 from core.web.pages import FormData
 from core.web.portal import errors_of, read_form
+from core.web.csrf import PLATFORM_SESSION_COOKIE
+from core.web.security import client_address
 
-PLATFORM_COOKIE = "cb_platform"
+PLATFORM_COOKIE = PLATFORM_SESSION_COOKIE  # the CSRF token is bound to it
 HOME = "/platform"
 APPLICATION_STATUSES = list(STATUS_LABELS.items())
 BRANDING_FIELDS = ("short_name", "primary_color", "accent_color", "logo_text", "logo_url", "footer")
@@ -117,13 +119,13 @@ class PlatformLoginPages(Controller):
         try:
             token = await service.login(form["username"], password, settings.token_hours,
                                         limiter=request.app.state.login_limiter,
-                                        client=request.client.host if request.client else "")
+                                        client=client_address(request))
         except DomainError as exc:
             return platform_page("platform/login.html", request, None, status=exc.status, form=form,
                                  errors={"_form": str(exc)})
         response = Redirect(path=form["next"] or HOME + "/", status_code=303)
         response.set_cookie(PLATFORM_COOKIE, token, httponly=True, samesite="lax", path=HOME,
-                            secure=request.url.scheme == "https", max_age=settings.token_hours * 3600)
+                            secure=settings.https, max_age=settings.token_hours * 3600)
         return response
 
     @post("/logout", status_code=303)

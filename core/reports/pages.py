@@ -4,7 +4,7 @@ overdue reviews of a subtree; the reviewers' workload."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from litestar import Controller, Response, get
@@ -12,7 +12,8 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from core.hierarchy import service as hierarchy
-from core.reports import chart, service, workload
+from core.reports import chart, export, service, workload
+from core.reports.api import XLSX, attachment
 from core.reports.export import period, row_label
 from core.reports.service import REPORT_ROLES, ReportError
 from core.web.portal import Portal, errors_of, page
@@ -46,7 +47,7 @@ class ReportPages(Controller):
         form["unit"] = report.unit.code
         dates = {"from": form["from"], "to": form["to"]}
         here = portal.url("staff/reports")
-        api = f"{portal.base}/api/v1/admin/reports/units"
+        api = portal.url("staff/reports/export")  # the portal's own routes: the API takes no cookie
         unit_code = report.unit.code
         # Up the tree as far as the viewer may look: the units above, from the top down.
         detail = await hierarchy.get_unit(portal.tenant.id, unit_code, portal.tenant.hooks.org_levels)
@@ -65,10 +66,31 @@ class ReportPages(Controller):
             drill=lambda code: f"{here}?{_query(unit=code, **dates)}",
             exports=[("CSV", f"{api}?{_query(unit=unit_code, format='csv', **dates)}"),
                      ("Excel（XLSX）", f"{api}?{_query(unit=unit_code, format='xlsx', **dates)}"),
-                     ("SVG 图", f"{api}.svg?{_query(unit=unit_code, measure=shown[0], category=category, **dates)}")],
+                     ("SVG 图", f"{portal.url('staff/reports/chart.svg')}?"
+                               f"{_query(unit=unit_code, measure=shown[0], category=category, **dates)}")],
             measures=[(label, f"{here}?{_query(unit=unit_code, measure=m, category=c, **dates)}", (m, c) == shown)
                       for m, c, label in measures],
             overdue_url=f"{portal.url('staff/reports/overdue')}?{_query(unit=unit_code, **dates)}")
+
+    @get("/export")
+    async def export(self, portal: NamedDependency[Portal], unit: Text = None, date_from: DateFrom = None,
+                     date_to: DateTo = None,
+                     fmt: Annotated[Literal["csv", "xlsx"], QueryParameter(name="format")] = "csv") -> Response:
+        """The figures as CSV or XLSX (as ``GET /api/v1/admin/reports/units?format=`` gives them)."""
+        viewer = portal.require_staff(*REPORT_ROLES)
+        report = await service.unit_report(portal.tenant, viewer, unit, date_from, date_to)
+        if fmt == "xlsx":
+            return attachment(export.to_xlsx(report, portal.tenant.name), XLSX, export.filename(report, "xlsx"))
+        return attachment(export.to_csv(report), "text/csv; charset=utf-8", export.filename(report, "csv"))
+
+    @get("/chart.svg")
+    async def chart_file(self, portal: NamedDependency[Portal], unit: Text = None, date_from: DateFrom = None,
+                         date_to: DateTo = None, measure: Annotated[str, QueryParameter(max_length=20)] = "achievements",
+                         category: Text = None) -> Response:
+        viewer = portal.require_staff(*REPORT_ROLES)
+        report = await service.unit_report(portal.tenant, viewer, unit, date_from, date_to)
+        return Response(chart.bar_chart(report, portal.tenant.name, measure, category),
+                        media_type="image/svg+xml; charset=utf-8")
 
     @get("/overdue")
     async def overdue(self, portal: NamedDependency[Portal], unit: Text = None, date_from: DateFrom = None,
@@ -97,10 +119,22 @@ class ReportPages(Controller):
                         errors=errors_of(exc))
         form["unit"] = report.unit.code
         dates = {"from": form["from"], "to": form["to"]}
-        api = f"{portal.base}/api/v1/admin/reports/workload"
+        api = portal.url("staff/reports/workload/export")  # the portal's own route: the API takes no cookie
         return page(
             "reports/workload.html", portal, title=f"工作量统计：{report.unit.name}", report=report, form=form,
             period=period(report), svg=chart.workload_chart(report, portal.tenant.name),
             exports=[("CSV", f"{api}?{_query(unit=report.unit.code, format='csv', **dates)}"),
                      ("Excel（XLSX）", f"{api}?{_query(unit=report.unit.code, format='xlsx', **dates)}")],
             units_url=f"{portal.url('staff/reports')}?{_query(unit=report.unit.code, **dates)}")
+
+    @get("/workload/export")
+    async def workload_export(self, portal: NamedDependency[Portal], unit: Text = None, date_from: DateFrom = None,
+                              date_to: DateTo = None,
+                              fmt: Annotated[Literal["csv", "xlsx"], QueryParameter(name="format")] = "csv") -> Response:
+        """The workload as CSV or XLSX (as ``GET /api/v1/admin/reports/workload?format=`` gives it)."""
+        viewer = portal.require_staff(*REPORT_ROLES)
+        report = await workload.workload_report(portal.tenant, viewer, unit, date_from, date_to)
+        if fmt == "xlsx":
+            return attachment(export.workload_xlsx(report, portal.tenant.name), XLSX,
+                              export.workload_filename(report, "xlsx"))
+        return attachment(export.workload_csv(report), "text/csv; charset=utf-8", export.workload_filename(report, "csv"))

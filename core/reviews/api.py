@@ -45,7 +45,8 @@ class ReviewDetail(msgspec.Struct, kw_only=True):
 
 
 def login_url(request: Request, tenant: TenantContext) -> str:
-    return str(request.base_url).rstrip("/") + f"/t/{tenant.slug}/login"
+    """The tenant's login page as messages link it: from its base URL, never the Host header."""
+    return tenant.site(request.app.state.settings.base_url) + "/login"
 
 
 class MyApplicationsController(Controller):

@@ -52,7 +52,7 @@ from core.reviews.tables import Application, ReviewMaterial, ReviewRecord
 from core.rules.service import LIVE, rules_for_entries
 from core.rules.tables import Agreement, Rule, RuleSource
 from core.storage import Storage
-from core.storage.files import inspect_file
+from core.storage.files import clean_filename, inspect_file
 from core.tenancy.service import TenantContext
 from core.workdays import due_at
 
@@ -662,7 +662,7 @@ async def add_material(tenant: TenantContext, storage: Storage, actor: Principal
     key = f"{tenant.id}/reviews/{row['id']}/{uuid.uuid4().hex}.{info.ext}"
     await storage.put(key, content, info.content_type)
     material = ReviewMaterial(tenant_id=tenant.id, application_id=row["id"], step=row["current_step"],
-                              filename=(filename or f"material.{info.ext}")[-255:], content_type=info.content_type,
+                              filename=clean_filename(filename, f"material.{info.ext}"), content_type=info.content_type,
                               size=info.size, sha256=info.sha256, storage_key=key, uploaded_by=actor.id, created_at=utcnow())
     try:
         await material.save()

@@ -264,7 +264,7 @@ class StaffReviewPages(Controller):
                 raise DomainError(problems.get("decision", "请选择“同意”或“不同意”"), 400,
                                   extra={"field": "decision", "fields": problems})
             decision = read_form(data, DecisionIn)
-            login_url = str(request.base_url).rstrip("/") + portal.url("login")
+            login_url = portal.tenant.site(request.app.state.settings.base_url) + "/login"
             decided = await service.decide(portal.tenant, viewer, application_id, decision, login_url)
         except DomainError as exc:
             if exc.status == 404:

@@ -33,3 +33,35 @@ def inspect_file(content: bytes, allowed: Iterable[str], max_bytes: int) -> File
         names = "、".join(_NAMES.get(a, a) for a in allowed)
         raise DomainError(f"文件类型不被接受：请上传 {names} 格式的文件", 415)
     return FileInfo(ext=kind[0], content_type=kind[1], size=len(content), sha256=hashlib.sha256(content).hexdigest())
+
+
+_MAX_NAME = 120  # characters: enough for a Chinese title with its extension
+
+
+def clean_filename(name: str | None, fallback: str) -> str:
+    """A client's file name made safe to keep and to show: the last path segment only (no ``/``
+    or ``\\``), no control or format characters, no leading dots (``.htaccess``), no quotes or
+    characters that break a header; at most ``_MAX_NAME`` characters with the extension kept.
+    Chinese and other letters stay. ``fallback`` when nothing is left."""
+    import unicodedata
+
+    base = unicodedata.normalize("NFC", (name or "").replace("\\", "/").rsplit("/", 1)[-1])
+    base = "".join(c for c in base if unicodedata.category(c)[0] != "C" and c not in '"<>:|?*;')
+    base = " ".join(base.split()).lstrip(". ").rstrip(". ")
+    if len(base) > _MAX_NAME:
+        stem, dot, ext = base.rpartition(".")
+        ext = ext[:10] if dot and stem else ""
+        base = base[: _MAX_NAME - len(ext) - (1 if ext else 0)].rstrip(". ") + (f".{ext}" if ext else "")
+    return base or fallback
+
+
+_INLINE_TYPES = ("image/png", "image/jpeg", "image/gif", "application/pdf")
+
+
+def disposition(content_type: str, filename: str) -> str:
+    """``Content-Disposition`` of a stored file: images and PDFs may open in the browser;
+    anything else is always downloaded, never rendered as a page of ours."""
+    from urllib.parse import quote
+
+    kind = "inline" if content_type.split(";", 1)[0].strip().lower() in _INLINE_TYPES else "attachment"
+    return f"{kind}; filename*=UTF-8''{quote(filename)}"

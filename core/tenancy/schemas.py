@@ -10,6 +10,10 @@ from core.province import Contact
 
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{1,62}$", description="小写字母开头，由小写字母、数字和下划线组成")]
 Host = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9.-]+(:[0-9]+)?$", max_length=253)]
+# Where the tenant is reached from outside (``https://www.cbgd.cn``); every absolute link of the
+# tenant (proofs, QR codes, SMS and e-mail) is built from it. Empty: the platform's base URL.
+BaseUrl = Annotated[str, msgspec.Meta(pattern=r"^(https?://[a-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~/-]*)?)?$", max_length=255,
+                                      description="租户对外地址，如 https://www.cbgd.cn；留空则用平台的 CREDITBANK_BASE_URL")]
 Color = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
 Status = Literal["active", "suspended"]
 
@@ -36,6 +40,7 @@ class TenantFile(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     plugin: str
     hosts: list[Host] = []
+    base_url: BaseUrl = ""
     branding: Branding = msgspec.field(default_factory=Branding)
     contact: Contact | None = None
     seed: Seed = msgspec.field(default_factory=Seed)
@@ -46,6 +51,7 @@ class TenantCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     plugin: str
     hosts: list[Host] = []
+    base_url: BaseUrl = ""
     branding: Branding = msgspec.field(default_factory=Branding)
     contact: Contact | None = None
 
@@ -53,6 +59,7 @@ class TenantCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class TenantPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
     hosts: list[Host] | None = None
+    base_url: BaseUrl | None = None
     branding: Branding | None = None
     contact: Contact | None = None
     status: Status | None = None
@@ -66,5 +73,6 @@ class TenantOut(msgspec.Struct, kw_only=True):
     branding: Branding
     contact: Contact
     status: str
+    base_url: str = ""
     source: str
     error: str | None = None  # set when the tenant cannot be served (broken plugin)

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -46,10 +47,27 @@ class TenantContext:
     status: str
     hooks: ProvinceHooks
     meta_json: bytes = field(repr=False)
+    base_url: str = ""  # as configured; "" = the platform's
 
     @property
     def active(self) -> bool:
         return self.status == "active"
+
+    def origin(self, platform_base_url: str) -> str:
+        """Where the tenant is reached from outside: its own base URL, else the platform's."""
+        return (self.base_url or platform_base_url).rstrip("/")
+
+    def site(self, platform_base_url: str) -> str:
+        """The tenant's absolute address (``{origin}/t/{slug}``): what proofs name as issuer
+        and every absolute link starts with. Never taken from a request's Host header."""
+        return f"{self.origin(platform_base_url)}/t/{self.slug}"
+
+    @property
+    def host_names(self) -> set[str]:
+        names = {h.split(":", 1)[0] for h in self.hosts}
+        if self.base_url:
+            names.add(urlsplit(self.base_url).hostname or "")
+        return names - {""}
 
 
 def _decode(value, type_):
@@ -88,6 +106,7 @@ def build_context(row: dict, hooks: ProvinceHooks) -> TenantContext:
         status=row["status"],
         hooks=hooks,
         meta_json=msgspec.json.encode(meta),
+        base_url=row.get("base_url") or "",
     )
 
 
@@ -104,6 +123,7 @@ class TenantRegistry:
         self.ttl = ttl
         self.by_slug: dict[str, TenantContext] = {}
         self.by_host: dict[str, str] = {}
+        self.host_names: frozenset[str] = frozenset()
         self.broken: dict[str, str] = {}
         self._loaded_at = float("-inf")
 
@@ -118,6 +138,7 @@ class TenantRegistry:
                 continue
             by_slug[ctx.slug] = ctx
             by_host.update({host: ctx.slug for host in ctx.hosts})
+        self.host_names = frozenset(name for ctx in by_slug.values() for name in ctx.host_names)
         self.by_slug, self.by_host, self.broken = by_slug, by_host, broken
         self._loaded_at = time.monotonic()
 
@@ -133,6 +154,14 @@ class TenantRegistry:
 
     def slug_for_host(self, host: str) -> str | None:
         return self.by_host.get(host.lower())
+
+    def knows_host(self, name: str) -> bool:
+        """``name`` (no port) is one of a tenant's hosts or its base URL's host."""
+        return name in self.host_names
+
+    async def refresh(self) -> None:
+        """Reload if nothing was loaded for a second (a miss: something new may exist)."""
+        await self._refresh_if_stale(force=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -197,6 +226,7 @@ async def _upsert_tenant(spec, source: str) -> int:
         Tenant.name: spec.name,
         Tenant.plugin: spec.plugin,
         Tenant.hosts: msgspec.json.encode(spec.hosts).decode(),
+        Tenant.base_url: spec.base_url,
         Tenant.branding: msgspec.json.encode(spec.branding).decode(),
         Tenant.contact: msgspec.json.encode(spec.contact).decode(),
         Tenant.updated_at: now,
@@ -226,6 +256,7 @@ def _out(row: dict, broken: dict[str, str]) -> TenantOut:
         status=row["status"],
         source=row["source"],
         error=broken.get(row["slug"]),
+        base_url=row.get("base_url") or "",
     )
 
 
@@ -263,6 +294,8 @@ async def update_tenant(slug: str, patch: TenantPatch, registry: TenantRegistry)
     if patch.hosts is not None:
         await _check_hosts_free(patch.hosts, slug)
         values[Tenant.hosts] = msgspec.json.encode(patch.hosts).decode()
+    if patch.base_url is not None:
+        values[Tenant.base_url] = patch.base_url
     if patch.branding is not None:
         values[Tenant.branding] = msgspec.json.encode(patch.branding).decode()
     if patch.contact is not None:

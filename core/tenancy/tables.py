@@ -9,6 +9,7 @@ class Tenant(Table, tablename="tenant"):
     name = Varchar(length=200)
     plugin = Varchar(length=63)
     hosts = JSON(default=[])
+    base_url = Varchar(length=255, default="")  # "" = the platform's CREDITBANK_BASE_URL
     branding = JSON(default={})
     contact = JSON(default={})
     status = Varchar(length=16, default="active")  # active | suspended

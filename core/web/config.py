@@ -1,4 +1,4 @@
-"""Template and CSRF configuration of the portal."""
+"""Template configuration of the portal (CSRF: ``core.web.csrf``)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from litestar.config.csrf import CSRFConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
-from core.settings import Settings
+from jinja2 import pass_context
+
+from core.web.security import NONCE_KEY
 
 CORE = Path(__file__).resolve().parent.parent
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-CSRF_COOKIE = "cb_csrf"
 # Pages show times as the learners live them; stored times are UTC.
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")
 
@@ -43,21 +43,11 @@ def _configure(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
     env.filters["localtime"] = _local
     env.filters["localdate"] = lambda v: _local(v, "%Y-%m-%d")
+    # <style nonce="{{ csp_nonce() }}">: the only inline content the CSP lets through.
+    env.globals["csp_nonce"] = pass_context(lambda ctx: ctx["request"].scope.get(NONCE_KEY, ""))
     env.trim_blocks = True
     env.lstrip_blocks = True
 
 
 def template_config() -> TemplateConfig:
     return TemplateConfig(directory=template_dirs(), engine=JinjaTemplateEngine, engine_callback=_configure)
-
-
-def csrf_config(settings: Settings) -> CSRFConfig:
-    """Double-submit cookie on every portal form. The JSON API is left out: it authenticates
-    with bearer tokens, and the session cookie is SameSite=Lax, so no other site can post it."""
-    return CSRFConfig(
-        secret=settings.secret_key,
-        cookie_name=CSRF_COOKIE,
-        cookie_httponly=True,
-        cookie_samesite="lax",
-        exclude=["/api/", "^/schema", "^/healthz", "^/static/"],
-    )

@@ -23,7 +23,8 @@ from core.errors import (
 )
 from core.security.tokens import revoke_token
 from core.web.branding import palette
-from core.web.portal import SESSION_COOKIE, LoginRequired, Portal, errors_of, page, safe_next
+from core.web.csrf import session_cookie
+from core.web.portal import LoginRequired, Portal, errors_of, page, safe_next
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -58,17 +59,18 @@ class PortalHomeController(Controller):
             return page("web/login.html", portal, status=exc.status, form=form, errors={"_form": str(exc)})
         default = "staff/reviews" if result.account.kind == "staff" else "me"
         response = Redirect(path=form["next"] or portal.url(default), status_code=303)
-        response.set_cookie(SESSION_COOKIE, result.access_token, httponly=True, samesite="lax", path="/",
-                            secure=request.url.scheme == "https", max_age=app_state.settings.token_hours * 3600)
+        # Secure as the configured base URL says (behind a TLS proxy the request itself is http).
+        response.set_cookie(session_cookie(portal.tenant.slug), result.access_token, httponly=True, samesite="lax",
+                            path="/", secure=app_state.settings.https, max_age=app_state.settings.token_hours * 3600)
         return response
 
     @post("/logout", status_code=303)
     async def logout(self, request: Request, portal: NamedDependency[Portal]) -> Redirect:
-        token = request.cookies.get(SESSION_COOKIE)
+        token = request.cookies.get(session_cookie(portal.tenant.slug))
         if token:
             await revoke_token(token)
         response = Redirect(path=portal.url("login") + "?done=" + quote("您已退出登录"), status_code=303)
-        response.delete_cookie(SESSION_COOKIE, path="/")
+        response.delete_cookie(session_cookie(portal.tenant.slug), path="/")
         return response
 
 
@@ -86,7 +88,7 @@ def page_error_handler(request: Request, exc: Exception) -> Response:
         if request.method != "GET":
             target = request.headers.get("referer", "").split(request.url.netloc, 1)[-1] or ""
         response = Redirect(path=f"/t/{tenant.slug}/login?next={quote(target)}", status_code=303)
-        response.delete_cookie(SESSION_COOKIE, path="/")
+        response.delete_cookie(session_cookie(tenant.slug), path="/")  # this tenant's only
         return response
     if isinstance(exc, DomainError):
         status, message = exc.status, str(exc)

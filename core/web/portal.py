@@ -16,8 +16,8 @@ from core.accounts.login import Principal, principal_for_token
 from core.errors import DomainError
 from core.tenancy.service import TenantContext
 from core.web.branding import Palette, palette
+from core.web.csrf import session_cookie
 
-SESSION_COOKIE = "cb_session"
 
 
 class LoginRequired(Exception):
@@ -101,7 +101,7 @@ class Portal:
 
 
 async def provide_portal(request: Request, tenant: NamedDependency[TenantContext]) -> Portal:
-    token = request.cookies.get(SESSION_COOKIE)
+    token = request.cookies.get(session_cookie(tenant.slug))
     viewer = await principal_for_token(tenant, token) if token else None
     return Portal(request=request, tenant=tenant, viewer=viewer, palette=palette(tenant.branding, tenant.name),
                   base=f"/t/{tenant.slug}", flash=request.query_params.get("done"))

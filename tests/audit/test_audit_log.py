@@ -129,7 +129,7 @@ async def test_the_learner_sees_that_a_unit_revealed_their_id_number(client, app
 
     token = learner["Authorization"].removeprefix("Bearer ")
     async with httpx.AsyncClient(transport=client._transport, base_url=str(client.base_url),
-                                 cookies={"cb_session": token}) as browser:
+                                 cookies={"cb_session_zhejiang": token}) as browser:
         assert 'href="/t/zhejiang/me/privacy"' in (await browser.get("/t/zhejiang/me")).text
         page = await browser.get("/t/zhejiang/me/privacy")
         assert page.status_code == 200
@@ -154,7 +154,7 @@ async def test_the_staff_audit_page_filters_exports_and_is_only_for_admins(clien
     assert any("甬学员" in " ".join(row) and FORMULA in " ".join(row) for row in rows)
     for id_number in world["ids"]:
         assert id_number not in page.text
-    export = re.search(r'href="([^"]*/api/v1/admin/audit\?[^"]*format=csv[^"]*)"', page.text).group(1)
+    export = re.search(r'href="([^"]*/staff/audit/export\?[^"]*format=csv[^"]*)"', page.text).group(1)
     csv_file = await centre.get(export.replace("&amp;", "&"))
     assert csv_file.status_code == 200 and csv_file.content.startswith(b"\xef\xbb\xbf")
     assert csv_file.content.decode("utf-8-sig").count("查看完整证件号码") == 2

@@ -57,6 +57,7 @@ def live_server(home: Path, tmp_path: Path) -> Iterator[LiveServer]:
            "CREDITBANK_SECRET_KEY": "test-secret-key", "CREDITBANK_STORAGE_URL": f"file://{tmp_path}/evidence"}
     env.update(database_env())
     port = _free_port()
+    env["CREDITBANK_BASE_URL"] = f"http://127.0.0.1:{port}"
     log = open(tmp_path / "server.log", "w")
     process = subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--port", str(port)], env=env,
                                stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_HOME)

@@ -24,7 +24,7 @@ async def test_staff_login_and_logout_in_the_browser(live_server, desktop):
     await page.get_by_role("button", name="登录").click()
     await page.wait_for_url("**/t/guangdong/staff/reviews")
     cookies = {c["name"]: c for c in await page.context.cookies()}
-    assert cookies["cb_session"]["httpOnly"] and cookies["cb_session"]["sameSite"] == "Lax"
+    assert cookies["cb_session_guangdong"]["httpOnly"] and cookies["cb_session_guangdong"]["sameSite"] == "Lax"
 
     await page.goto(f"{live_server.url}/t/guangdong/")
     await page.get_by_role("button", name="退出").click()

@@ -44,7 +44,10 @@ async def test_report_page_shows_the_figures_chart_and_exports(client, world, br
     html = page.text
     rows = table_rows(html, "report-table")
     assert len(rows) == 14 + 3  # children, the centre itself, learners without a unit, the total
-    api = (await centre.get(f"{Z}/api/v1/admin/reports/units", params={"unit": "ZJ"})).json()
+    # The API takes a bearer token, never the portal's session cookie.
+    login = await centre.post(f"{Z}/api/v1/auth/login", json={"username": "zj-centre", "password": "Staff-pass-2026"})
+    bearer = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    api = (await centre.get(f"{Z}/api/v1/admin/reports/units", params={"unit": "ZJ"}, headers=bearer)).json()
     for cells, line in zip(rows, [*api["rows"], api["own"], api["unassigned"], api["total"]]):
         assert cells[0].startswith(line["name"])
         assert int(cells[1]) == line["learners"] and int(cells[2]) == line["achievements"]
@@ -56,7 +59,8 @@ async def test_report_page_shows_the_figures_chart_and_exports(client, world, br
     assert len(bars) == 14
     links = dict(re.findall(r'<a href="([^"]+)" download>([^<]+)</a>', html))
     csv_link = next(href for href, label in links.items() if label == "CSV").replace("&amp;", "&")
-    exported = await centre.get(csv_link)  # the portal session is enough for the API's exports
+    assert "/api/" not in csv_link  # the portal's own export route, behind the session
+    exported = await centre.get(csv_link)
     assert exported.status_code == 200 and exported.content.startswith(b"\xef\xbb\xbf")
     xlsx_link = next(href for href, label in links.items() if label.startswith("Excel")).replace("&amp;", "&")
     workbook = await centre.get(xlsx_link)

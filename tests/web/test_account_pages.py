@@ -429,8 +429,8 @@ async def test_change_password_when_logged_in(client):
 
 async def test_an_expired_session_returns_to_the_login_remembering_the_page(client):
     T = "/t/guangdong"
-    token = await csrf_token(client, f"{T}/login")
-    client.cookies.set("cb_session", "expired-or-revoked")
+    client.cookies.set("cb_session_guangdong", "expired-or-revoked")
+    token = await csrf_token(client, f"{T}/login")  # bound to the session the browser holds
     response = await client.post(f"{T}/password", data={"old_password": "x", "new_password": "y", "new_password_confirm": "y",
                                                        "_csrf_token": token}, headers={"referer": f"http://testserver.local{T}/password"})
     assert response.status_code == 303 and response.headers["location"] == f"{T}/login?next=/t/guangdong/password"

@@ -52,7 +52,10 @@ async def test_an_import_through_the_page_shows_its_progress_and_rejected_rows(c
     assert re.fullmatch(rf"{G}/staff/imports/\d+", job_url)
 
     html = await wait_for_job_page(client, job_url)
-    assert "已完成" in html and 'data-job-url="/t/guangdong/api/v1/admin/imports/' in html
+    # The page polls the portal's own route (the JSON API takes no session cookie).
+    assert "已完成" in html and f'data-job-url="{job_url}/progress"' in html
+    progress = await client.get(job_url + "/progress")
+    assert progress.status_code == 200 and progress.json()["status"] == "done" and progress.json()["done"] == 3
     assert '<progress id="job-progress" max="3" value="3">' in html
     assert "<noscript>" not in html  # a finished job no longer refreshes itself
     rejected = table_rows(html, "rejected-rows")

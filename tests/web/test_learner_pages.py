@@ -300,7 +300,7 @@ async def test_national_ouc_stored_outcome_shows_its_review(client):
 async def test_my_information_counts_filter_and_pages_with_the_id_number_masked(client):
     anonymous = await client.get(f"{G}/me")
     assert anonymous.status_code == 303 and anonymous.headers["location"] == f"{G}/login?next=/t/guangdong/me"
-    client.cookies.set("cb_session", "expired-token", domain="testserver.local", path="/")
+    client.cookies.set("cb_session_guangdong", "expired-token", domain="testserver.local", path="/")
     expired = await client.get(f"{G}/me/applications?achievement=1")
     assert expired.headers["location"] == f"{G}/login?next=/t/guangdong/me/applications%3Fachievement%3D1"
 

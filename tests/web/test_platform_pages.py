@@ -45,7 +45,7 @@ async def test_a_tenant_session_is_not_a_platform_login(client, app):
     await create_staff(await app.state.tenants.get("guangdong"), "GD", "tenant_admin", "gdadmin", STAFF_PASSWORD)
     await portal_login(client, "guangdong", "gdadmin", STAFF_PASSWORD)
     assert (await client.get(f"{P}/tenants")).status_code == 303
-    client.cookies.set("cb_platform", client.cookies.get("cb_session"), path="/platform")
+    client.cookies.set("cb_platform", client.cookies.get("cb_session_guangdong"), path="/platform")
     assert (await client.get(f"{P}/tenants")).headers["location"] == f"{P}/login?next={P}/tenants"
 
 
@@ -90,7 +90,8 @@ async def test_the_admin_creates_brands_suspends_and_resumes_a_tenant(client):
     assert saved.status_code == 303
     home = await client.get("/t/hainan/")
     assert "--brand: #7b1fa2" in home.text and "海南学分银行" in home.text
-    assert (await client.get("/", headers={"host": "cb.hainan.example"})).status_code == 404
+    # A host no tenant has any more is refused outright (400), not served as the platform.
+    assert (await client.get("/", headers={"host": "cb.hainan.example"})).status_code == 400
 
     suspended = await submit(client, detail_url, f"{detail_url}/status", {"status": "suspended"})
     assert suspended.status_code == 303

@@ -49,7 +49,7 @@ async def test_login_sets_a_session_cookie_and_logout_ends_it(client, app):
     response = await portal_login(client, "guangdong", "gdadmin", STAFF_PASSWORD)
     assert response.headers["location"] == "/t/guangdong/staff/reviews"
     cookie = response.headers["set-cookie"]
-    assert "cb_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert "cb_session_guangdong=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
     home = await client.get("/t/guangdong/")
     assert "管理中心" in home.text and "退出" in home.text
 

@@ -2,8 +2,8 @@
 (function () {
   "use strict";
 
-  // An import job's page follows the job through its JSON endpoint (the session cookie
-  // authenticates it) instead of reloading; when the job ends the page reloads once to show
+  // An import job's page follows the job through the portal's progress route (behind the
+  // session; the JSON API takes bearer tokens only) instead of reloading; when the job ends the page reloads once to show
   // the rejected rows, which the server renders.
   function followJob(box) {
     var url = box.getAttribute("data-job-url");

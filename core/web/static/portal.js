@@ -15,3 +15,9 @@ window.addEventListener("pageshow", function () {
     f.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
   });
 });
+document.addEventListener("click", function (event) {
+  // "返回上一页" on error pages: the browser's back (the CSP allows no javascript: links);
+  // without JavaScript the link goes to the home page.
+  var link = event.target.closest && event.target.closest("a[data-history-back]");
+  if (link && window.history.length > 1) { event.preventDefault(); window.history.back(); }
+});
