@@ -229,12 +229,9 @@ def reviews() -> None:
 @reviews.command("remind", help="逾期超过省份规定工作日的审核报送上级单位督办，并给每位审核人发送当日待办提醒"
                                 "（每天运行一次或多次均可，不会重复发送）。")
 @click.option("--tenant", default=None, help="租户 slug（默认全部租户）")
-@click.option("--base-url", envvar="CREDITBANK_BASE_URL", default="http://127.0.0.1:8000", show_default=True,
-              help="消息中链接的网址（平台对外地址）")
 @click.option("--now", "at", default=None, help="按此时间运行（ISO 8601，用于补发或演练）；默认当前时间")
 @with_database
-async def reviews_remind(settings: Settings, plugins: PluginRegistry, tenant: str | None, base_url: str,
-                         at: str | None) -> None:
+async def reviews_remind(settings: Settings, plugins: PluginRegistry, tenant: str | None, at: str | None) -> None:
     from datetime import datetime
 
     from core.clock import aware, utcnow
@@ -252,7 +249,7 @@ async def reviews_remind(settings: Settings, plugins: PluginRegistry, tenant: st
         await registry.reload()
         tenants = list(registry.by_slug.values())
     for loaded in tenants:
-        done = await reminders.run(loaded, now, base_url.rstrip("/"))
+        done = await reminders.run(loaded, now, settings.base_url)
         click.echo(f"{loaded.slug}：督办 {done.escalated} 件，提醒 {done.digests} 人")
 
 

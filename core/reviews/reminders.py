@@ -103,7 +103,7 @@ async def escalate(tenant: TenantContext, now: datetime, site: str, staff: dict[
                 "tenant_name": tenant.name, "unit_name": (step.unit_name if step and step.unit_name else tenant.name),
                 "kind_label": KIND_LABELS.get(row["kind"], row["kind"]), "step_label": step.label if step else "",
                 "learner_name": row["learner_id.real_name"], "days_overdue": days,
-                "login_url": f"{site}/t/{tenant.slug}/staff/reviews?tab=escalated"}
+                "login_url": f"{site}/staff/reviews?status=escalated"}
             for account in staff.values():
                 if not any(role in ADMIN_ROLES and unit == target for role, unit in account["grants"]):
                     continue
@@ -149,15 +149,17 @@ async def digests(tenant: TenantContext, now: datetime, site: str, staff: dict[i
         await enqueue(tenant.id, tenant.hooks, event="review.digest", channel=channel[0], recipient=channel[1],
                       context={"tenant_name": tenant.name, "real_name": account["real_name"], "due": due,
                                "overdue": overdue, "escalated": escalated, "within_days": within,
-                               "login_url": f"{site}/t/{tenant.slug}/staff/reviews"},
+                               "login_url": f"{site}/staff/reviews"},
                       dedupe_key=key, account_id=account["id"])
         written += 1
     return written
 
 
-async def run(tenant: TenantContext, now: datetime, site: str) -> ReminderRun:
+async def run(tenant: TenantContext, now: datetime, platform_base_url: str) -> ReminderRun:
     """Escalate what ran late, then send each reviewer their digest of the day (escalations
-    first, so a digest counts what was escalated to its reader)."""
+    first, so a digest counts what was escalated to its reader). Links start at the tenant's
+    own address (``TenantContext.site``)."""
+    site = tenant.site(platform_base_url)
     staff = await _staff(tenant.id)
     escalated = await escalate(tenant, now, site, staff)
     return ReminderRun(escalated=escalated, digests=await digests(tenant, now, site, staff))

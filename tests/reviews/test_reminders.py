@@ -69,7 +69,7 @@ async def test_digest_once_a_day_then_escalation_once(client, late):
     assert (again.escalated, again.digests) == (0, 0)  # one digest a day, however often it runs
     digest = await messages(client, admin, "review.digest")
     assert len(digest) == 1 and "【浙江学分银行】" in digest[0]["body"] and "1件审核事项将在2个工作日内到期" in digest[0]["body"]
-    assert "已逾期" not in digest[0]["body"] and f"{SITE}/t/zhejiang/staff/reviews" in digest[0]["body"]
+    assert "已逾期" not in digest[0]["body"] and f"{SITE}/t/zhejiang/staff/reviews" in digest[0]["body"]  # the platform's address (no tenant base_url)
 
     # Overdue since the 17th; three working days late on Friday 20 November → escalated to 义乌.
     assert (await reminders.run(tenant, at("2026-11-19"), SITE)).escalated == 0
