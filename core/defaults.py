@@ -17,6 +17,7 @@ from core.province import (
     ReviewChain,
     TenantDefaults,
     UsernameScheme,
+    Wording,
 )
 
 
@@ -55,6 +56,10 @@ class CoreDefaults:
     @hookimpl
     def review_chain(self, kind: str, category: str, subtype: str) -> ReviewChain | None:
         return None
+
+    @hookimpl
+    def wording(self) -> Wording:
+        return Wording()
 
     @hookimpl
     def notification_templates(self) -> list[NotificationTemplate]:

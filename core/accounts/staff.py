@@ -96,7 +96,8 @@ async def invite_staff(tenant: TenantContext, pii: PiiProtector, actor: Principa
         if any(g.unit_path == unit["path"] for g in actor.grants):
             raise AccountError("只能为下级单位分配管理员账号", 403)
         if data.role != "unit_admin":
-            raise AccountError("只有管理中心可以设置管理中心管理员或专业认定委员会成员", 403)
+            labels = tenant.hooks.wording.role_labels
+            raise AccountError(f"只有管理中心可以设置{labels['tenant_admin']}或{labels['committee']}", 403)
     phone = _valid("phone", data.phone) if data.phone else None
     email = _valid("email", data.email) if data.email else None
     if not (phone or email):
