@@ -322,7 +322,10 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--dsn", default=DEFAULT_DSN)
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--smoke", action="store_true", help="tiny data, short runs: proves it runs, in seconds")
     args = parser.parse_args()
+    if args.smoke:
+        args.proofs, args.seconds, args.connections = 12, 0.6, 2
     plugins = PluginRegistry.discover()
     started = time.perf_counter()
     print(f"proofs benchmark — {args.proofs} proofs per stage")
