@@ -20,7 +20,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -39,7 +39,7 @@ from core.settings import Settings  # noqa: E402
 
 DEFAULT_DSN = os.environ.get("BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 SECRET = "bench-secret-key"
-NOW = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
 # ---------------------------------------------------------------------------------------------

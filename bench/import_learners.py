@@ -25,10 +25,10 @@ imported library. Figures are printed, never asserted. The database is dropped a
 from __future__ import annotations
 
 import argparse
-import re
 import asyncio
 import csv
 import os
+import re
 import resource
 import sys
 import tempfile
@@ -40,6 +40,8 @@ import asyncpg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from datetime import UTC
 
 from bench.generate import write_learners_csv  # noqa: E402
 from core import db  # noqa: E402
@@ -88,9 +90,9 @@ async def seed_zhejiang(settings: Settings, plugins: PluginRegistry) -> tuple[in
             if result.slug == "zhejiang" and not result.ok:
                 raise SystemExit(f"tenants/zhejiang.toml: {result.message}")
     if not await Tenant.exists().where(Tenant.slug == "zhejiang"):
-        from datetime import datetime, timezone
+        from datetime import datetime
 
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         tenant = Tenant(slug="zhejiang", name="浙江省终身教育学分银行", plugin="zhejiang", source="file",
                         status="active", created_at=now, updated_at=now)
         await tenant.save()

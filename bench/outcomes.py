@@ -41,10 +41,33 @@ from asgi_lifespan import LifespanManager
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.fixtures import (  # noqa: E402
-    ACHIEVEMENT_COLUMNS, APPLICATION_COLUMNS, DEFAULT_DSN, NOW, Bulk, Entry, Series, achievement_row,
-    application_row, asgi_get, catalog_entries, issue_tokens, load_accounts, load_catalog, load_rules, make_engine, prepare,
-    Direct, ratio_line, record, resolved_chains, scratch_postgres, search_queries, settings_for, temp_home,
-    timed, verdict,
+    ACHIEVEMENT_COLUMNS,
+    APPLICATION_COLUMNS,
+    DEFAULT_DSN,
+    NOW,
+    Bulk,
+    Direct,
+    Entry,
+    Series,
+    achievement_row,
+    application_row,
+    asgi_get,
+    catalog_entries,
+    issue_tokens,
+    load_accounts,
+    load_catalog,
+    load_rules,
+    make_engine,
+    prepare,
+    ratio_line,
+    record,
+    resolved_chains,
+    scratch_postgres,
+    search_queries,
+    settings_for,
+    temp_home,
+    timed,
+    verdict,
 )
 from core import db  # noqa: E402
 from core.app import create_app  # noqa: E402

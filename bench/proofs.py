@@ -184,10 +184,10 @@ async def in_process(settings: Settings, plugins: PluginRegistry, world: dict) -
                 return await issuing.issue(tenant, row, decode_chain(row["chain"]), utcnow(), SITE)
 
         for app_id in world["issue"]:
-            issued = await timed(out["issue"], lambda: issue_one(rows[app_id]))
+            issued = await timed(out["issue"], lambda app_id=app_id: issue_one(rows[app_id]))
         decision = DecisionIn(step="certificate_issue", decision="approve", opinion=OPINION)
         for app_id in world["decide"]:
-            decided = await timed(out["decide"], lambda: reviews.decide(tenant, actor, app_id, decision, f"{SITE}/login"))
+            decided = await timed(out["decide"], lambda app_id=app_id: reviews.decide(tenant, actor, app_id, decision, f"{SITE}/login"))
             assert decided.proof_code
         code = issued["proof_code"]
         document = msgspec.json.decode(await service.my_credential(

@@ -116,7 +116,7 @@ async def build(settings: Settings, plugins: PluginRegistry, outcomes: int) -> d
 
         first_app = await bulk.next_id("application")
         apps = []
-        for k, index in enumerate(rnd.sample(range(outcomes), applications_n)):
+        for index in rnd.sample(range(outcomes), applications_n):
             unit = homes[owners[index]]
             chain = chains.get((unit["id"], "recognition"))
             if chain is None:  # the centre's own learners have no parent to re-review

@@ -43,9 +43,32 @@ from asgi_lifespan import LifespanManager
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.fixtures import (  # noqa: E402
-    ACHIEVEMENT_COLUMNS, APPLICATION_COLUMNS, DEFAULT_DSN, NOW, Bulk, Series, achievement_row, application_row, asgi_get,
-    catalog_entries, grant, issue_tokens, load_accounts, load_catalog, load_rules, make_engine, prepare,
-    Direct, ratio_line, record, resolved_chains, scratch_postgres, settings_for, temp_home, timed, verdict,
+    ACHIEVEMENT_COLUMNS,
+    APPLICATION_COLUMNS,
+    DEFAULT_DSN,
+    NOW,
+    Bulk,
+    Direct,
+    Series,
+    achievement_row,
+    application_row,
+    asgi_get,
+    catalog_entries,
+    grant,
+    issue_tokens,
+    load_accounts,
+    load_catalog,
+    load_rules,
+    make_engine,
+    prepare,
+    ratio_line,
+    record,
+    resolved_chains,
+    scratch_postgres,
+    settings_for,
+    temp_home,
+    timed,
+    verdict,
 )
 from bench.outcomes import LIVE  # noqa: E402
 from core import db  # noqa: E402

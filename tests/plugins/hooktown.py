@@ -8,9 +8,25 @@ from pathlib import Path
 
 from core.hookspecs import hookimpl
 from core.province import (
-    Category, Contact, Evidence, FaqItem, Field, FrameworkLevel, NotificationTemplate, OpinionFormat, OrgLevel,
-    PasswordPolicy, ProvinceInfo, RegistrationPolicy, ReviewChain, ReviewStep, Subtype, Taxonomy, TenantDefaults,
-    UsernameScheme, Wording,
+    Category,
+    Contact,
+    Evidence,
+    FaqItem,
+    Field,
+    FrameworkLevel,
+    NotificationTemplate,
+    OpinionFormat,
+    OrgLevel,
+    PasswordPolicy,
+    ProvinceInfo,
+    RegistrationPolicy,
+    ReviewChain,
+    ReviewStep,
+    Subtype,
+    Taxonomy,
+    TenantDefaults,
+    UsernameScheme,
+    Wording,
 )
 
 NAME = "hooktown"
