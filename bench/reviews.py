@@ -361,8 +361,8 @@ async def measure(settings: Settings, plugins: PluginRegistry, world: World, sam
 def report(results: dict[str, Series], with_queue: bool) -> None:
     for key in ("counts", "counts_sql", "rules_api", "rules_asgi", "rules_sql"):
         print(results[key].line())
-    print(ratio_line("matching (service): SQL p50 / service p50", results["counts_sql"], results["counts"]))
-    print(ratio_line("rules of one achievement: SQL p50 / API p50", results["rules_sql"], results["rules_api"],
+    print(ratio_line("matching (service): ratio SQL p50 / service p50", results["counts_sql"], results["counts"]))
+    print(ratio_line("rules of one achievement: ratio SQL p50 / API p50", results["rules_sql"], results["rules_api"],
                      f"{results['rules_sql'].p50 / results['rules_asgi'].p50:.2f} against the bare ASGI call"))
     service, api = results["counts"].p95, results["rules_api"].p95
     print(f"  {'matching p95 <= 20 ms':<58} rule_counts() {service:.1f} ms: {verdict(service <= 20)}; "
@@ -372,7 +372,7 @@ def report(results: dict[str, Series], with_queue: bool) -> None:
             for key in (f"queue_{who}", f"queue_{who}_asgi", f"queue_{who}_sql", f"queue_{who}_page"):
                 print(results[key].line())
             sql, asgi = results[f"queue_{who}_sql"], results[f"queue_{who}_asgi"]
-            print(ratio_line("review queue: SQL p50 / API p50", sql, results[f"queue_{who}"],
+            print(ratio_line("review queue: ratio SQL p50 / API p50", sql, results[f"queue_{who}"],
                              f"{sql.p50 / asgi.p50:.2f} against the bare ASGI call"))
         p95 = results["queue_sub"].p95
         print(f"  {'sub-centre review queue p95 <= 50 ms':<58} {p95:5.1f} ms: {verdict(p95 <= 50)}")

@@ -38,6 +38,7 @@ from core.security.pii import PiiProtector
 from core.security.tokens import revoke_token
 from core.storage.uploads import single_file
 from core.tenancy.service import TenantContext
+from core.db import one
 
 SESSION_COOKIE = "cb_session"
 
@@ -162,7 +163,7 @@ class MeController(Controller):
 
     @get("/", summary="我的账户")
     async def me(self, tenant: NamedDependency[TenantContext], principal: NamedDependency[Principal]) -> AccountOut:
-        row = await Account.select().where(Account.id == principal.id, Account.tenant_id == tenant.id).first()
+        row = one(await Account.select().where(Account.id == principal.id, Account.tenant_id == tenant.id).first())
         return await service.account_out(row)
 
 

@@ -1,4 +1,4 @@
-from piccolo.columns import ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Integer, Serial, Timestamptz, Varchar
 from piccolo.table import Table
 
 from core.tenancy.tables import Tenant
@@ -11,6 +11,8 @@ class OrgUnit(Table, tablename="org_unit"):
     "this unit and everything below it" is one indexed prefix query. Codes may therefore hold
     only letters, digits, ``-`` and ``.``.
     """
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     tenant_id = ForeignKey(Tenant, null=False)
     code = Varchar(length=64)

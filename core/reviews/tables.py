@@ -1,9 +1,9 @@
-from piccolo.columns import JSON, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from core.accounts.tables import Account
-from core.tenancy.tables import Tenant
 from core.storage.columns import StorageKey
+from core.tenancy.tables import Tenant
 
 
 class Application(Table, tablename="application"):
@@ -11,6 +11,8 @@ class Application(Table, tablename="application"):
     certificate) moving through the review chain stored with it in ``chain`` when it was
     submitted. ``step_role`` / ``step_unit_id`` say who may decide the current step
     (``step_unit_id`` NULL: anyone with the role in the tenant); they drive the queues."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     tenant_id = ForeignKey(Tenant, null=False)
     learner_id = ForeignKey(Account, null=False)
@@ -34,6 +36,8 @@ class ReviewRecord(Table, tablename="review_record"):
     """One event of an application: submitted, a reviewer's decision, a withdrawal. Written once,
     never changed."""
 
+    id: Serial  # added by Piccolo; declared for the type checker
+
     tenant_id = ForeignKey(Tenant, null=False)
     application_id = ForeignKey(Application, null=False)
     step = Integer()
@@ -49,6 +53,8 @@ class ReviewRecord(Table, tablename="review_record"):
 
 class ReviewMaterial(Table, tablename="review_material"):
     """A file a reviewer attached at a step (e.g. the PDF of the originals checked on site)."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     tenant_id = ForeignKey(Tenant, null=False)
     application_id = ForeignKey(Application, null=False)
