@@ -18,7 +18,7 @@ class OrgUnit(Table, tablename="org_unit"):
     code = Varchar(length=64)
     level = Varchar(length=32)
     name = Varchar(length=200)
-    parent_id = ForeignKey("self", null=True)
+    parent_id: ForeignKey = ForeignKey("self", null=True)
     path = Varchar(length=1000)
     depth = Integer(default=0)
     host_institution = Varchar(length=200, default="")
