@@ -128,9 +128,6 @@ class ProvinceHooks:
         value = self._call("wording", Wording)
         return msgspec.structs.replace(value, role_labels={**ROLE_LABELS, **value.role_labels})
 
-    def role_label(self, role: str) -> str:
-        return self.wording.role_labels.get(role, "工作人员")
-
     def review_chain(self, kind: str, category: str = "", subtype: str = "") -> ReviewChain | None:
         return self._call(
             "review_chain", ReviewChain | None, kind=kind, category=category, subtype=subtype
