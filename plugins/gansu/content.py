@@ -103,6 +103,6 @@ ORG_LEVELS = [
 
 # What this province calls core's staff roles, and who issues its proofs.
 WORDING = Wording(
-    role_labels={"tenant_admin": "省校管理员", "unit_admin": "教学单位管理员", "committee": "学习成果认证专家"},
+    role_labels={"committee": "学习成果认证专家"},
     proof_issuer="设在省校的学习成果认证中心",
 )

@@ -166,6 +166,6 @@ FRAMEWORK_LEVELS = [
 
 # What this province calls core's staff roles, and who issues its proofs.
 WORDING = Wording(
-    role_labels={"tenant_admin": "管理中心管理员", "unit_admin": "教学点管理员", "committee": "专业认定委员会成员"},
+    role_labels={"committee": "专业认定委员会成员"},
     proof_issuer="学分银行管理中心",
 )

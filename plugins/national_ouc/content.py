@@ -198,6 +198,6 @@ FRAMEWORK_LEVELS = [
 
 # What this province calls core's staff roles, and who issues its proofs.
 WORDING = Wording(
-    role_labels={"tenant_admin": "学分银行管理员", "unit_admin": "认证机构管理员", "committee": "学习成果认证专家"},
+    role_labels={"committee": "学习成果认证专家"},
     proof_issuer="学习成果认证中心",
 )

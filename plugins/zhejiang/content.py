@@ -183,6 +183,6 @@ FRAMEWORK_LEVELS: list[FrameworkLevel] = []
 
 # What this province calls core's staff roles, and who issues its proofs.
 WORDING = Wording(
-    role_labels={"tenant_admin": "省中心管理员", "unit_admin": "服务机构管理员", "committee": "认定专家"},
+    role_labels={"committee": "认定专家"},
     proof_issuer="受理点及其上级服务机构",
 )
