@@ -19,9 +19,9 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -42,7 +42,7 @@ from core.settings import Settings  # noqa: E402
 
 DEFAULT_DSN = os.environ.get("BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 SECRET = "bench-secret-key"
-NOW = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -197,6 +197,76 @@ class Bulk:
 def qmarks(sql: str) -> str:
     """``$1, $2 …`` placeholders as SQLite's ``?1, ?2 …``."""
     return re.sub(r"\$(\d+)", r"?\1", sql)
+
+
+Statement = tuple[str, list]
+
+
+@contextlib.contextmanager
+def recording(engine) -> Iterator[list[Statement]]:
+    """Every statement the platform's own code sends to ``engine`` inside the block, as
+    ``(sql, args)`` in the engine's dialect (``$1`` on PostgreSQL, ``?`` on SQLite).
+
+    The SQL side of a benchmark is what a service call recorded here really ran, replayed on a
+    plain connection (``Direct.replay``) — never a copy of its SQL, which drifts as the
+    service changes (``bench/reviews.py`` stopped running that way)."""
+    statements: list[Statement] = []
+    run_querystring, fetch_sql = engine.run_querystring, engine.fetch_sql
+    postgres = engine.engine_type == "postgres"
+
+    async def recorded_querystring(querystring, in_pool=False):
+        sql, args = querystring.compile_string(engine_type=engine.engine_type)
+        statements.append((sql, list(args)))
+        return await run_querystring(querystring, in_pool)
+
+    async def recorded_sql(sql, args):
+        statements.append((sql if postgres else qmarks(sql), list(args)))
+        return await fetch_sql(sql, args)
+
+    engine.run_querystring, engine.fetch_sql = recorded_querystring, recorded_sql
+    try:
+        yield statements
+    finally:
+        del engine.run_querystring, engine.fetch_sql  # the class's own methods again
+
+
+async def record(engine, call: Callable[[], Awaitable[object]]) -> list[Statement]:
+    """The statements one ``call()`` runs on ``engine`` (see ``recording``)."""
+    with recording(engine) as statements:
+        await call()
+    return statements
+
+
+class Direct:
+    """Recorded statements on one plain connection: asyncpg, or the stdlib sqlite3 driver."""
+
+    def __init__(self, kind: str, conn) -> None:
+        self.kind = kind
+        self.conn = conn
+
+    @classmethod
+    async def open(cls, settings: Settings) -> Direct:
+        if settings.database_kind == "postgres":
+            return cls("postgres", await asyncpg.connect(settings.database_url))
+        return cls("sqlite", sqlite3.connect(sqlite_path(settings)))
+
+    async def close(self) -> None:
+        if self.kind == "postgres":
+            await self.conn.close()
+        else:
+            self.conn.close()
+
+    async def fetch(self, sql: str, args: Sequence) -> list:
+        if self.kind == "postgres":
+            return await self.conn.fetch(sql, *args)
+        return self.conn.execute(qmarks(sql), list(args)).fetchall()
+
+    async def replay(self, statements: Sequence[Statement]) -> list:
+        """Run ``statements`` one after another; the rows of the last."""
+        rows: list = []
+        for sql, args in statements:
+            rows = await self.fetch(sql, args)
+        return rows
 
 
 # ---------------------------------------------------------------------------------------------

@@ -30,7 +30,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--smoke", action="store_true", help="tiny data, short runs: proves it runs, in seconds")
     args = parser.parse_args()
+    if args.smoke:
+        args.seconds, args.rounds, args.connections = 0.5, 1, 4
 
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)

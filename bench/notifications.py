@@ -145,8 +145,10 @@ async def main() -> None:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--mode", choices=["throughput", "soak"], default="throughput")
-    parser.add_argument("--smoke", action="store_true", help="soak: a small run that takes seconds")
+    parser.add_argument("--smoke", action="store_true", help="a small run that takes seconds (either mode)")
     args = parser.parse_args()
+    if args.smoke and args.mode == "throughput":
+        args.messages = min(args.messages, 300)
     if args.mode == "soak":
         await main_soak(args)
         return

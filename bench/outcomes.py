@@ -27,16 +27,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import random
-import sqlite3
 import sys
 import time
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-import asyncpg
 import httpx
 import msgspec
 from asgi_lifespan import LifespanManager
@@ -44,10 +41,33 @@ from asgi_lifespan import LifespanManager
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.fixtures import (  # noqa: E402
-    ACHIEVEMENT_COLUMNS, APPLICATION_COLUMNS, DEFAULT_DSN, NOW, Bulk, Entry, Series, achievement_row,
-    application_row, asgi_get, catalog_entries, issue_tokens, load_accounts, load_catalog, load_rules, make_engine, prepare,
-    qmarks, ratio_line, resolved_chains, scratch_postgres, search_queries, settings_for, sqlite_path, temp_home,
-    timed, verdict,
+    ACHIEVEMENT_COLUMNS,
+    APPLICATION_COLUMNS,
+    DEFAULT_DSN,
+    NOW,
+    Bulk,
+    Direct,
+    Entry,
+    Series,
+    achievement_row,
+    application_row,
+    asgi_get,
+    catalog_entries,
+    issue_tokens,
+    load_accounts,
+    load_catalog,
+    load_rules,
+    make_engine,
+    prepare,
+    ratio_line,
+    record,
+    resolved_chains,
+    scratch_postgres,
+    search_queries,
+    settings_for,
+    temp_home,
+    timed,
+    verdict,
 )
 from core import db  # noqa: E402
 from core.app import create_app  # noqa: E402
@@ -56,7 +76,6 @@ from core.settings import Settings  # noqa: E402
 
 TENANT = "zhejiang"
 LIVE = ("submitted", "in_review", "approved")
-CATALOG_SELECT = "SELECT id, category, subtype, project_name, name, institution, fields, framework_level FROM catalog_entry"
 
 
 @dataclass
@@ -70,6 +89,9 @@ class Sizes:
     def small(self) -> Sizes:
         return Sizes(self.entries // 10, self.rules // 10, self.other_learners // 10, self.per_other_learner,
                      self.outcomes)
+
+    def smoke(self) -> Sizes:
+        return Sizes(2_000, 200, 20, 10, 40)
 
 
 @dataclass
@@ -130,7 +152,7 @@ async def build(settings: Settings, plugins: PluginRegistry, sizes: Sizes, entri
                                             rnd.choice(("unapplied", "applied", "recognized", "rejected")), rnd, created))
             next_achievement += 1
         for learner in others:
-            for k in range(sizes.per_other_learner):
+            for _ in range(sizes.per_other_learner):
                 entry_id = rnd.choice(entry_ids) if rnd.random() < 0.6 else None
                 rows.append(achievement_row(next_achievement, tenant_id, learner,
                                             (entry_id, by_id[entry_id]) if entry_id else None,
@@ -156,99 +178,6 @@ async def build(settings: Settings, plugins: PluginRegistry, sizes: Sizes, entri
 
 
 # ---------------------------------------------------------------------------------------------
-# The SQL the endpoints run
-
-
-def _clean(word: str) -> str:
-    # As core.catalog.service._like: lower-cased, no LIKE wildcards.
-    return word.lower().replace("\\", "").replace("%", "").replace("_", "")
-
-
-def search_sql(kind: str, tenant_id: int, q: str, limit: int = 20) -> tuple[str, list]:
-    """The statement ``core.catalog.service.search`` issues for ``q``."""
-    where, args = ["tenant_id = $1", "active = $2"], [tenant_id, True]
-    pairs = []
-    for word in q.split():
-        word = _clean(word)
-        if kind == "postgres" and len(word) == 2:
-            args.append(word)
-            where.append(f"strpos(search_text, ${len(args)}) > 0")
-            pairs.append(word)
-        else:
-            args.append(f"%{word}%")
-            where.append(f"search_text LIKE ${len(args)}")
-    if pairs:
-        where.append(f"catalog_bigrams(search_text) @> ARRAY[{_in(len(args) + 1, len(pairs))}]::text[]")
-        args.extend(pairs)
-    args.append(limit + 1)
-    return f"{CATALOG_SELECT} WHERE {' AND '.join(where)} ORDER BY id LIMIT ${len(args)}", args
-
-
-def _in(start: int, n: int) -> str:
-    return ", ".join(f"${start + k}" for k in range(n))
-
-
-class Direct:
-    """The same statements on one plain connection: asyncpg, or the stdlib sqlite3 driver."""
-
-    def __init__(self, kind: str, conn) -> None:
-        self.kind = kind
-        self.conn = conn
-
-    @classmethod
-    async def open(cls, settings: Settings) -> Direct:
-        if settings.database_kind == "postgres":
-            return cls("postgres", await asyncpg.connect(settings.database_url))
-        return cls("sqlite", sqlite3.connect(sqlite_path(settings)))
-
-    async def close(self) -> None:
-        if self.kind == "postgres":
-            await self.conn.close()
-        else:
-            self.conn.close()
-
-    async def fetch(self, sql: str, args: list) -> list:
-        if self.kind == "postgres":
-            return await self.conn.fetch(sql, *args)
-        return self.conn.execute(qmarks(sql), [a.isoformat() if isinstance(a, date) else a for a in args]).fetchall()
-
-    async def search(self, tenant_id: int, q: str) -> list:
-        return await self.fetch(*search_sql(self.kind, tenant_id, q))
-
-    async def principal(self, token_hash: str, tenant_id: int) -> int:
-        """``core.accounts.login.principal_for_token``'s statement: token → account → roles."""
-        from core.accounts.login import _PRINCIPAL_SQL
-
-        rows = await self.fetch(_PRINCIPAL_SQL, [token_hash, tenant_id])
-        return rows[0][0]
-
-    async def achievements(self, token_hash: str, tenant_id: int, limit: int = 20) -> list:
-        """Every statement of ``GET /me/achievements``: the principal, the page, rule_counts."""
-        from core.achievements.service import _LIST_COLUMNS
-
-        learner_id = await self.principal(token_hash, tenant_id)
-        rows = await self.fetch(f"SELECT {_LIST_COLUMNS} FROM achievement WHERE tenant_id = $1 AND learner_id = $2 "
-                                f"ORDER BY id DESC LIMIT {limit + 1}", [tenant_id, learner_id])
-        page = rows[:limit]
-        entry = [c.strip() for c in _LIST_COLUMNS.split(",")].index("catalog_entry_id")
-        entries = sorted({r[entry] for r in page if r[entry]})
-        if entries:
-            today = date.today()
-            n = len(entries)
-            await self.fetch(
-                "SELECT s.catalog_entry_id, s.rule_id FROM conversion_rule_source s "
-                "JOIN conversion_rule r ON r.id = s.rule_id "
-                f"WHERE s.tenant_id = $1 AND s.catalog_entry_id IN ({_in(2, n)}) AND r.status = 'published' "
-                f"AND (r.valid_from IS NULL OR r.valid_from <= ${n + 2}) AND (r.valid_to IS NULL OR r.valid_to >= ${n + 3})",
-                [tenant_id, *entries, today, today])
-        ids = [r[0] for r in page]
-        await self.fetch(f"SELECT achievement_id, rule_id FROM application WHERE tenant_id = $1 "
-                         f"AND achievement_id IN ({_in(2, len(ids))}) "
-                         f"AND rule_id IS NOT NULL AND status IN ({_in(len(ids) + 2, 3)})", [tenant_id, *ids, *LIVE])
-        return page
-
-
-# ---------------------------------------------------------------------------------------------
 # Measuring
 
 
@@ -262,18 +191,17 @@ async def measure(settings: Settings, plugins: PluginRegistry, world: World, rou
         ("search_api", f"GET /catalog?q=… ({len(world.queries)} words × {rounds})"),
         ("search_asgi", "  the app called as ASGI, no HTTP client"),
         ("search_service", "  core.catalog.service.search() alone"),
-        ("search_sql", "  the same SELECT, direct"),
+        ("search_sql", "  the statement search() ran, direct"),
         ("list_api", f"GET /me/achievements ({world.outcomes} outcomes, page of 20)"),
         ("list_asgi", "  the app called as ASGI, no HTTP client"),
         ("list_service", "  list_achievements() alone (no token, no HTTP)"),
         ("auth_service", "  principal_for_token() alone (1 of the 4 statements)"),
-        ("list_sql", "  the same 4 statements, direct (1 of them the token)"),
+        ("list_sql", "  the statements they ran, direct (1 of them the token)"),
         ("floor", "GET /meta (no database: client + framework floor)"),
         ("floor_asgi", "  the app called as ASGI, no HTTP client"),
     )}
     async with LifespanManager(app):
         token = (await issue_tokens({"learner": (world.learner_id, world.tenant_id)}))["learner"]
-        token_hash = hashlib.sha256(token.encode()).hexdigest()
         headers = {"Authorization": f"Bearer {token}"}
         tenant = await app.state.tenants.get(TENANT)
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
@@ -305,26 +233,32 @@ async def measure(settings: Settings, plugins: PluginRegistry, world: World, rou
                 def service_list():
                     return list_achievements(tenant, world.learner_id, status=None, cursor=None, limit=20)
 
+                # The SQL side: the statements the services themselves run, recorded once.
+                engine = app.state.engine
+                searched = {q: await record(engine, lambda q=q: search(world.tenant_id, q=q)) for q in world.queries}
+                listed = await record(engine, lambda: principal_for_token(tenant, token))
+                listed += await record(engine, service_list)
                 # Same answers every way (and warm caches, prepared statements, the pool).
                 hits = []
                 for q in world.queries:
-                    expected = [r[0] for r in await direct.search(world.tenant_id, q)][:20]
+                    expected = [r[0] for r in await direct.replay(searched[q])][:20]
                     assert await api_search(q) == expected == await asgi_search(q), q
-                    hits.append(await count_hits(direct, world.tenant_id, q))
-                expected = [r[0] for r in await direct.achievements(token_hash, world.tenant_id)]
+                    everything = await search(world.tenant_id, q=q, limit=100_000)
+                    hits.append(len(everything.items))
+                expected = [i.id for i in (await service_list()).items]
                 assert await api_list() == expected == await asgi_list()
                 for _ in range(5):
                     await api_list()
                     await asgi_list()
                     await service_list()
-                    await direct.achievements(token_hash, world.tenant_id)
+                    await direct.replay(listed)
 
                 search_calls = {"search_api": api_search, "search_asgi": asgi_search,
                                 "search_service": lambda q: search(world.tenant_id, q=q),
-                                "search_sql": lambda q: direct.search(world.tenant_id, q)}
+                                "search_sql": lambda q: direct.replay(searched[q])}
                 list_calls = {"list_api": api_list, "list_asgi": asgi_list, "list_service": service_list,
                               "auth_service": lambda: principal_for_token(tenant, token),
-                              "list_sql": lambda: direct.achievements(token_hash, world.tenant_id),
+                              "list_sql": lambda: direct.replay(listed),
                               "floor": lambda: client.get(f"{base}/meta"),
                               "floor_asgi": lambda: asgi_get(app, f"{base}/meta")}
 
@@ -337,7 +271,7 @@ async def measure(settings: Settings, plugins: PluginRegistry, world: World, rou
                         rnd.shuffle(order)
                         for q in order:
                             for key in (k for k in keys if k in search_calls):
-                                await timed(out[key], lambda: search_calls[key](q))
+                                await timed(out[key], lambda key=key, q=q: search_calls[key](q))
                                 out.setdefault(f"{key}_{len(q)}", Series("")).samples.append(out[key].samples[-1])
                     for _ in range(n * 10):
                         for key in (k for k in keys if k in list_calls):
@@ -352,12 +286,6 @@ async def measure(settings: Settings, plugins: PluginRegistry, world: World, rou
     print("  search words: " + "; ".join(
         f"{n} chars: {len(h)} words, hits {h[0]}–{h[-1]} (median {h[len(h) // 2]})" for n, h in by_length.items() if h))
     return out
-
-
-async def count_hits(direct: Direct, tenant_id: int, q: str) -> int:
-    sql, args = search_sql(direct.kind, tenant_id, q)
-    sql = "SELECT COUNT(*) FROM catalog_entry WHERE " + sql.split(" WHERE ", 1)[1].rsplit(" ORDER BY", 1)[0]
-    return int((await direct.fetch(sql, args[:-1]))[0][0])
 
 
 def report(kind: str, results: dict[str, Series]) -> None:
@@ -395,11 +323,14 @@ async def run(kind: str, settings: Settings, plugins: PluginRegistry, sizes: Siz
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="a ten times smaller quick run")
+    parser.add_argument("--smoke", action="store_true", help="tiny data, two rounds: proves it runs, in seconds")
     parser.add_argument("--rounds", type=int, default=10, help="passes over the search words")
     parser.add_argument("--dsn", default=DEFAULT_DSN)
     parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
-    sizes = Sizes().small() if args.small else Sizes()
+    sizes = Sizes().smoke() if args.smoke else Sizes().small() if args.small else Sizes()
+    if args.smoke:
+        args.rounds = min(args.rounds, 2)
     plugins = PluginRegistry.discover()
 
     started = time.perf_counter()

@@ -184,10 +184,10 @@ async def in_process(settings: Settings, plugins: PluginRegistry, world: dict) -
                 return await issuing.issue(tenant, row, decode_chain(row["chain"]), utcnow(), SITE)
 
         for app_id in world["issue"]:
-            issued = await timed(out["issue"], lambda: issue_one(rows[app_id]))
+            issued = await timed(out["issue"], lambda app_id=app_id: issue_one(rows[app_id]))
         decision = DecisionIn(step="certificate_issue", decision="approve", opinion=OPINION)
         for app_id in world["decide"]:
-            decided = await timed(out["decide"], lambda: reviews.decide(tenant, actor, app_id, decision, f"{SITE}/login"))
+            decided = await timed(out["decide"], lambda app_id=app_id: reviews.decide(tenant, actor, app_id, decision, f"{SITE}/login"))
             assert decided.proof_code
         code = issued["proof_code"]
         document = msgspec.json.decode(await service.my_credential(
@@ -322,7 +322,10 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--dsn", default=DEFAULT_DSN)
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--smoke", action="store_true", help="tiny data, short runs: proves it runs, in seconds")
     args = parser.parse_args()
+    if args.smoke:
+        args.proofs, args.seconds, args.connections = 12, 0.6, 2
     plugins = PluginRegistry.discover()
     started = time.perf_counter()
     print(f"proofs benchmark — {args.proofs} proofs per stage")

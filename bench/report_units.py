@@ -116,7 +116,7 @@ async def build(settings: Settings, plugins: PluginRegistry, outcomes: int) -> d
 
         first_app = await bulk.next_id("application")
         apps = []
-        for k, index in enumerate(rnd.sample(range(outcomes), applications_n)):
+        for index in rnd.sample(range(outcomes), applications_n):
             unit = homes[owners[index]]
             chain = chains.get((unit["id"], "recognition"))
             if chain is None:  # the centre's own learners have no parent to re-review
@@ -207,7 +207,10 @@ async def main() -> None:
     parser.add_argument("--outcomes", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--dsn", default=DEFAULT_DSN)
+    parser.add_argument("--smoke", action="store_true", help="tiny data, short runs: proves it runs, in seconds")
     args = parser.parse_args()
+    if args.smoke:
+        args.outcomes, args.rounds = 3_000, 2
     plugins = PluginRegistry.discover()
     started = time.perf_counter()
     print(f"service-network report benchmark — Zhejiang, {args.outcomes:,} outcomes, PostgreSQL")

@@ -29,12 +29,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import random
 import sys
 import time
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -44,11 +43,34 @@ from asgi_lifespan import LifespanManager
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.fixtures import (  # noqa: E402
-    ACHIEVEMENT_COLUMNS, APPLICATION_COLUMNS, DEFAULT_DSN, NOW, Bulk, Series, achievement_row, application_row, asgi_get,
-    catalog_entries, grant, issue_tokens, load_accounts, load_catalog, load_rules, make_engine, prepare,
-    ratio_line, resolved_chains, scratch_postgres, settings_for, temp_home, timed, verdict,
+    ACHIEVEMENT_COLUMNS,
+    APPLICATION_COLUMNS,
+    DEFAULT_DSN,
+    NOW,
+    Bulk,
+    Direct,
+    Series,
+    achievement_row,
+    application_row,
+    asgi_get,
+    catalog_entries,
+    grant,
+    issue_tokens,
+    load_accounts,
+    load_catalog,
+    load_rules,
+    make_engine,
+    prepare,
+    ratio_line,
+    record,
+    resolved_chains,
+    scratch_postgres,
+    settings_for,
+    temp_home,
+    timed,
+    verdict,
 )
-from bench.outcomes import ACHIEVEMENT_SELECT, LIVE, Direct, _in  # noqa: E402
+from bench.outcomes import LIVE  # noqa: E402
 from core import db  # noqa: E402
 from core.app import create_app  # noqa: E402
 from core.plugins import PluginRegistry  # noqa: E402
@@ -58,7 +80,6 @@ TENANT = "zhejiang"
 OPEN = ("submitted", "in_review")
 KINDS = (("recognition", "social_training", "social_training"), ("conversion", "academic", "course"),
          ("certificate", "", ""))
-APPLICATION_SELECT = f"SELECT {', '.join(APPLICATION_COLUMNS)} FROM application"
 
 
 @dataclass
@@ -72,6 +93,9 @@ class Sizes:
     def small(self) -> Sizes:
         return Sizes(self.entries // 10, self.rules // 10, self.achievements, self.applications // 10,
                      self.learners // 10)
+
+    def smoke(self) -> Sizes:
+        return Sizes(1_000, 500, 20, 2_000, 300)
 
 
 @dataclass
@@ -223,78 +247,9 @@ async def build_queue(bulk: Bulk, world: World, sizes: Sizes, rnd: random.Random
     world.pending = {world.subcentre: pending.get(sub["id"], 0), world.branch: pending.get(branch["id"], 0)}
 
 
-# ---------------------------------------------------------------------------------------------
-# The SQL the endpoints run
-
-
-class Statements(Direct):
-    async def rules_for_entries(self, tenant_id: int, entry_ids: list[int]) -> list:
-        today = date.today()
-        n = len(entry_ids)
-        return await self.fetch(
-            "SELECT s.catalog_entry_id, s.rule_id FROM conversion_rule_source s "
-            "JOIN conversion_rule r ON r.id = s.rule_id "
-            f"WHERE s.tenant_id = $1 AND s.catalog_entry_id IN ({_in(2, n)}) AND r.status = 'published' "
-            f"AND (r.valid_from IS NULL OR r.valid_from <= ${n + 2}) AND (r.valid_to IS NULL OR r.valid_to >= ${n + 3})",
-            [tenant_id, *entry_ids, today, today])
-
-    async def used_rules(self, tenant_id: int, ids: list[int]) -> list:
-        return await self.fetch(f"SELECT achievement_id, rule_id FROM application WHERE tenant_id = $1 AND achievement_id IN "
-                                f"({_in(2, len(ids))}) AND rule_id IS NOT NULL AND status IN ({_in(len(ids) + 2, 3)})",
-                                [tenant_id, *ids, *LIVE])
-
-    async def rule_counts(self, tenant_id: int, achievements: list[dict]) -> None:
-        """The two statements of ``core.rules.service.rule_counts``."""
-        await self.rules_for_entries(tenant_id, sorted({a["catalog_entry_id"] for a in achievements
-                                                        if a["catalog_entry_id"]}))
-        await self.used_rules(tenant_id, [a["id"] for a in achievements])
-
-    async def achievement_rules(self, token_hash: str, tenant_id: int, achievement_id: int) -> list[int]:
-        """Every statement of ``GET /me/achievements/{id}/rules``."""
-        learner_id = await self.principal(token_hash, tenant_id)
-        row = (await self.fetch(f"{ACHIEVEMENT_SELECT} WHERE id = $1 AND tenant_id = $2 AND learner_id = $3 LIMIT 1",
-                                [achievement_id, tenant_id, learner_id]))[0]
-        ids = sorted({r[1] for r in await self.rules_for_entries(tenant_id, [row[5]])})
-        await self.used_rules(tenant_id, [row[0]])
-        rules = await self.fetch("SELECT id, tenant_id, agreement_id, name, description, target_entry_id, credits, "
-                                 "ratio, valid_from, valid_to, status, created_at, retired_at FROM conversion_rule "
-                                 f"WHERE id IN ({_in(1, len(ids))}) ORDER BY id", ids)
-        sources = await self.fetch(f"SELECT rule_id, catalog_entry_id FROM conversion_rule_source WHERE rule_id IN "
-                                   f"({_in(1, len(ids))})", ids)
-        entry_ids = sorted({s[1] for s in sources} | {r[5] for r in rules})
-        await self.fetch("SELECT id, tenant_id, category, subtype, project_name, name, institution, fields, "
-                         "framework_level, search_text, active, created_at FROM catalog_entry "
-                         f"WHERE tenant_id = $1 AND id IN ({_in(2, len(entry_ids))})", [tenant_id, *entry_ids])
-        await self.fetch("SELECT id, name FROM agreement WHERE tenant_id = $1", [tenant_id])
-        return [r[0] for r in rules]
-
-    def queue_sql(self, tenant_id: int, unit_id: int, limit: int = 20) -> tuple[str, list]:
-        """The statement of ``core.reviews.service.queue`` (pending) for one unit_admin grant."""
-        return (f"{APPLICATION_SELECT} WHERE tenant_id = $1 AND status IN ($2, $3) AND (step_role = $4 AND "
-                f"(step_unit_id = $5 OR step_unit_id IS NULL)) ORDER BY id LIMIT {limit + 1}",
-                [tenant_id, *OPEN, "unit_admin", unit_id])
-
-    async def queue_page(self, tenant_id: int, unit_id: int) -> list:
-        return await self.fetch(*self.queue_sql(tenant_id, unit_id))
-
-    async def queue(self, token_hash: str, tenant_id: int, unit_id: int) -> list[int]:
-        """Every statement of ``GET /reviews?status=pending``: the principal (whose grant is at
-        ``unit_id``), the page, and ``_review_items``' four look-ups."""
-        await self.principal(token_hash, tenant_id)
-        rows = (await self.queue_page(tenant_id, unit_id))[:20]
-        if rows:
-            learners = sorted({r[2] for r in rows})
-            await self.fetch(f"SELECT id, real_name, id_number_masked FROM account WHERE id IN ({_in(1, len(learners))})",
-                             learners)
-            achievements = sorted({r[4] for r in rows if r[4]}) or [0]
-            await self.fetch(f"SELECT id, name, category, subtype FROM achievement WHERE id IN "
-                             f"({_in(1, len(achievements))})", achievements)
-            rule_ids = sorted({r[5] for r in rows if r[5]}) or [0]
-            await self.fetch("SELECT r.id, r.name, a.name FROM conversion_rule r LEFT JOIN agreement a "
-                             f"ON r.agreement_id = a.id WHERE r.id IN ({_in(1, len(rule_ids))})", rule_ids)
-            targets = sorted({r[6] for r in rows if r[6]}) or [0]
-            await self.fetch(f"SELECT id, name FROM catalog_entry WHERE id IN ({_in(1, len(targets))})", targets)
-        return [r[0] for r in rows]
+def reads(statements: list) -> list:
+    """The SELECTs of a recording (what a GET runs; nothing written is replayed)."""
+    return [(sql, args) for sql, args in statements if sql.lstrip().upper().startswith("SELECT")]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -317,9 +272,9 @@ async def measure(settings: Settings, plugins: PluginRegistry, world: World, sam
         if with_queue:
             accounts |= {"sub": (world.subcentre_admin, world.tenant_id), "branch": (world.branch_admin, world.tenant_id)}
         tokens = await issue_tokens(accounts)
-        hashes = {k: hashlib.sha256(t.encode()).hexdigest() for k, t in tokens.items()}
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
-        direct = await Statements.open(settings)
+        direct = await Direct.open(settings)
+        engine = app.state.engine
         try:
             async with httpx.AsyncClient(transport=transport, base_url="http://bench.local") as client:
                 base = f"/t/{TENANT}/api/v1"
@@ -339,65 +294,65 @@ async def measure(settings: Settings, plugins: PluginRegistry, world: World, sam
                     assert status == 200, body
                     return [i["id"] for i in msgspec.json.decode(body)]
 
+                # The SQL side: what the service and the request themselves ran, recorded once.
+                counted = await record(engine, lambda: rule_counts(world.tenant_id, achievements))
+                ruled = reads(await record(engine, asgi_rules))
                 # Same answers both ways; warm up.
                 counts = await rule_counts(world.tenant_id, achievements)
-                expected = await direct.achievement_rules(hashes["learner"], world.tenant_id, world.achievement_id)
-                assert await api_rules() == expected == await asgi_rules()
+                expected = await asgi_rules()
+                assert await api_rules() == expected
                 for _ in range(10):
                     await rule_counts(world.tenant_id, achievements)
-                    await direct.rule_counts(world.tenant_id, achievements)
+                    await direct.replay(counted)
                     await api_rules()
                     await asgi_rules()
                 a, b, c, c2, d = (
                     series("counts", f"rule_counts() for {len(achievements)} achievements (service)"),
-                    series("counts_sql", "  its 2 statements, direct"),
+                    series("counts_sql", f"  its {len(counted)} statements, direct"),
                     series("rules_api", f"GET /me/achievements/{{id}}/rules ({world.achievement_rules} rules)"),
                     series("rules_asgi", "  the app called as ASGI, no HTTP client"),
-                    series("rules_sql", "  the same 10 statements, direct"))
+                    series("rules_sql", f"  the same {len(ruled)} statements, direct"))
                 for _ in range(samples):
                     await timed(a, lambda: rule_counts(world.tenant_id, achievements))
-                    await timed(b, lambda: direct.rule_counts(world.tenant_id, achievements))
+                    await timed(b, lambda: direct.replay(counted))
                     await timed(c, api_rules)
                     await timed(c2, asgi_rules)
-                    await timed(d, lambda: direct.achievement_rules(hashes["learner"], world.tenant_id,
-                                                                    world.achievement_id))
+                    await timed(d, lambda: direct.replay(ruled))
                 usable = sum(u for u, _ in counts.values())
                 used = sum(u for _, u in counts.values())
                 print(f"  matching: the learner's achievements can use {usable} rules and have used {used}")
 
                 if with_queue:
-                    from core.accounts.tables import StaffRole
-
                     for who, label in (("sub", world.subcentre), ("branch", world.branch)):
                         headers = {"Authorization": f"Bearer {tokens[who]}"}
-                        unit_id = (await StaffRole.select(StaffRole.unit_id).where(
-                            StaffRole.account_id == accounts[who][0]).first())["unit_id"]
 
-                        async def api_queue() -> list[int]:
+                        async def api_queue(headers=headers) -> list[int]:
                             r = await client.get(f"{base}/reviews", params={"status": "pending"}, headers=headers)
                             assert r.status_code == 200, r.text
                             return [i["id"] for i in r.json()["items"]]
 
-                        async def asgi_queue() -> list[int]:
+                        async def asgi_queue(headers=headers) -> list[int]:
                             status, body = await asgi_get(app, f"{base}/reviews", {"status": "pending"}, headers)
                             assert status == 200, body
                             return [i["id"] for i in msgspec.json.decode(body)["items"]]
 
-                        expected = await direct.queue(hashes[who], world.tenant_id, unit_id)
-                        assert await api_queue() == expected == await asgi_queue()
+                        queued = reads(await record(engine, asgi_queue))
+                        [page] = [stmt for stmt in queued if "step_role" in stmt[0]]  # the queue SELECT
+                        expected = await asgi_queue()
+                        assert await api_queue() == expected
                         for _ in range(10):
                             await api_queue()
                             await asgi_queue()
-                            await direct.queue(hashes[who], world.tenant_id, unit_id)
+                            await direct.replay(queued)
                         e, e2, f, g = (series(f"queue_{who}", f"GET /reviews?status=pending, unit admin of {label}"),
                                        series(f"queue_{who}_asgi", "  the app called as ASGI, no HTTP client"),
-                                       series(f"queue_{who}_sql", "  the same 8 statements, direct"),
+                                       series(f"queue_{who}_sql", f"  the same {len(queued)} statements, direct"),
                                        series(f"queue_{who}_page", "  the queue SELECT alone, direct"))
                         for _ in range(samples):
                             await timed(e, api_queue)
                             await timed(e2, asgi_queue)
-                            await timed(f, lambda: direct.queue(hashes[who], world.tenant_id, unit_id))
-                            await timed(g, lambda: direct.queue_page(world.tenant_id, unit_id))
+                            await timed(f, lambda queued=queued: direct.replay(queued))
+                            await timed(g, lambda page=page: direct.replay([page]))
         finally:
             await direct.close()
     return out
@@ -406,8 +361,8 @@ async def measure(settings: Settings, plugins: PluginRegistry, world: World, sam
 def report(results: dict[str, Series], with_queue: bool) -> None:
     for key in ("counts", "counts_sql", "rules_api", "rules_asgi", "rules_sql"):
         print(results[key].line())
-    print(ratio_line("matching (service): SQL p50 / service p50", results["counts_sql"], results["counts"]))
-    print(ratio_line("rules of one achievement: SQL p50 / API p50", results["rules_sql"], results["rules_api"],
+    print(ratio_line("matching (service): ratio SQL p50 / service p50", results["counts_sql"], results["counts"]))
+    print(ratio_line("rules of one achievement: ratio SQL p50 / API p50", results["rules_sql"], results["rules_api"],
                      f"{results['rules_sql'].p50 / results['rules_asgi'].p50:.2f} against the bare ASGI call"))
     service, api = results["counts"].p95, results["rules_api"].p95
     print(f"  {'matching p95 <= 20 ms':<58} rule_counts() {service:.1f} ms: {verdict(service <= 20)}; "
@@ -417,7 +372,7 @@ def report(results: dict[str, Series], with_queue: bool) -> None:
             for key in (f"queue_{who}", f"queue_{who}_asgi", f"queue_{who}_sql", f"queue_{who}_page"):
                 print(results[key].line())
             sql, asgi = results[f"queue_{who}_sql"], results[f"queue_{who}_asgi"]
-            print(ratio_line("review queue: SQL p50 / API p50", sql, results[f"queue_{who}"],
+            print(ratio_line("review queue: ratio SQL p50 / API p50", sql, results[f"queue_{who}"],
                              f"{sql.p50 / asgi.p50:.2f} against the bare ASGI call"))
         p95 = results["queue_sub"].p95
         print(f"  {'sub-centre review queue p95 <= 50 ms':<58} {p95:5.1f} ms: {verdict(p95 <= 50)}")
@@ -433,11 +388,14 @@ async def run(kind: str, settings: Settings, plugins: PluginRegistry, sizes: Siz
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="a ten times smaller quick run")
+    parser.add_argument("--smoke", action="store_true", help="tiny data, few samples: proves it runs, in seconds")
     parser.add_argument("--samples", type=int, default=200, help="timed calls per figure")
     parser.add_argument("--dsn", default=DEFAULT_DSN)
     parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
-    sizes = Sizes().small() if args.small else Sizes()
+    sizes = Sizes().smoke() if args.smoke else Sizes().small() if args.small else Sizes()
+    if args.smoke:
+        args.samples = min(args.samples, 20)
     plugins = PluginRegistry.discover()
     started = time.perf_counter()
     print(f"reviews benchmark — {sizes.rules:,} rules, {sizes.applications:,} applications")

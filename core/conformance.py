@@ -15,6 +15,7 @@ Two ways in:
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -228,6 +229,30 @@ def check_notification_templates(hooks: ProvinceHooks) -> Iterator[Problem]:
                 yield Problem(hook, f"{event}/{channel} 的 {part} 无法渲染：{exc}")
 
 
+def check_wording(hooks: ProvinceHooks) -> Iterator[Problem]:
+    wording = hooks.wording
+    for role, label in wording.role_labels.items():
+        if role not in ROLES:
+            yield Problem("wording", f"角色 {role!r} 不存在（可用：{'、'.join(ROLES)}）")
+        elif not label.strip():
+            yield Problem("wording", f"角色 {role} 的名称不能为空")
+    if not wording.proof_issuer.strip():
+        yield Problem("wording", "proof_issuer（出具证明的机构）不能为空")
+
+
+def check_send_sms(hooks: ProvinceHooks) -> Iterator[Problem]:
+    # Never called here (it is the one hook that does I/O); the sender runs it in a worker
+    # thread, where an ``async def`` would hand back a coroutine that never runs: a lost SMS
+    # counted as sent.
+    for impl in hooks.pm.hook.send_sms.get_hookimpls():
+        if impl.plugin_name != hooks.name:
+            continue
+        if inspect.iscoroutinefunction(impl.function) or inspect.isasyncgenfunction(impl.function):
+            yield Problem("send_sms", "必须是普通函数（在工作线程中调用），不能是 async def")
+        elif inspect.isgeneratorfunction(impl.function):
+            yield Problem("send_sms", "必须返回 True 或 None，不能是生成器")
+
+
 CHECKS: dict[str, Check] = {
     "province_info": check_info,
     "tenant_defaults": check_tenant_defaults,
@@ -237,6 +262,22 @@ CHECKS: dict[str, Check] = {
     "accounts": check_accounts,
     "review_chain": check_review_chains,
     "notification_templates": check_notification_templates,
+    "wording": check_wording,
+    "send_sms": check_send_sms,
+}
+# The hooks each check covers: together, every hook in ``core/hookspecs.py`` (a meta-test
+# in tests/plugins keeps it so when a hook is added).
+COVERS: dict[str, tuple[str, ...]] = {
+    "province_info": ("province_info",),
+    "tenant_defaults": ("tenant_defaults",),
+    "achievement_taxonomy": ("achievement_taxonomy",),
+    "org_levels": ("org_levels",),
+    "framework_levels": ("framework_levels",),
+    "accounts": ("username_scheme", "registration_policy", "password_policy"),
+    "review_chain": ("review_chain",),
+    "notification_templates": ("notification_templates",),
+    "wording": ("wording",),
+    "send_sms": ("send_sms",),
 }
 
 
@@ -292,3 +333,9 @@ class PluginConformance:
 
     def test_notification_templates(self) -> None:
         self._assert("notification_templates")
+
+    def test_wording(self) -> None:
+        self._assert("wording")
+
+    def test_send_sms(self) -> None:
+        self._assert("send_sms")

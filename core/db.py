@@ -13,6 +13,7 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import aiosqlite
@@ -207,6 +208,18 @@ async def fetch(table: type[Table], sql: str, *args) -> list:
     read. Rows are asyncpg ``Record`` objects on PostgreSQL and dicts on SQLite: read them by
     column name. Runs inside the current transaction when there is one."""
     return await table._meta.db.fetch_sql(sql, args)
+
+
+T = TypeVar("T")
+
+
+def one(row: T | None) -> T:
+    """A row the caller knows is there (it was just written, or found under a lock or by an id
+    read in the same request); Piccolo's ``first()`` is typed optional. A row that is gone
+    after all is a bug: say so instead of failing on ``None`` further on."""
+    if row is None:
+        raise LookupError("the row read back was not found")
+    return row
 
 
 def make_engine(settings: Settings) -> Engine:

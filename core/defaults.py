@@ -18,6 +18,7 @@ from core.province import (
     ReviewPolicy,
     TenantDefaults,
     UsernameScheme,
+    Wording,
 )
 
 
@@ -60,6 +61,10 @@ class CoreDefaults:
     @hookimpl
     def review_policy(self) -> ReviewPolicy:
         return ReviewPolicy()
+
+    @hookimpl
+    def wording(self) -> Wording:
+        return Wording()
 
     @hookimpl
     def notification_templates(self) -> list[NotificationTemplate]:

@@ -26,6 +26,7 @@ from core.province import (
     Taxonomy,
     TenantDefaults,
     UsernameScheme,
+    Wording,
 )
 
 PROJECT = "creditbank"
@@ -71,27 +72,32 @@ def org_levels() -> list[OrgLevel]:
 
 @hookspec(firstresult=True)
 def framework_levels() -> list[FrameworkLevel]:
-    """The tenant's qualifications framework levels (资历框架); empty if it has none.
+    """The tenant's qualifications framework levels (资历框架), lowest first; empty if it has none.
 
-    First result wins.
+    Called when a tenant is loaded; shown on the framework page and with catalog entries. First
+    result wins.
     """
 
 
 @hookspec(firstresult=True)
 def username_scheme() -> UsernameScheme:
     """How usernames of imported and self-registered learners are formed, and what a learner
-    may log in with. First result wins."""
+    may log in with. Called when a tenant is loaded and on import, registration and login.
+    First result wins."""
 
 
 @hookspec(firstresult=True)
 def registration_policy() -> RegistrationPolicy:
     """How learners get accounts: activation of imported accounts, self-registration (its
-    form and checks), account review, opening at a service window. First result wins."""
+    form and checks), account review, opening at a service window. Called when a tenant is
+    loaded; every account-opening page and endpoint follows it. First result wins."""
 
 
 @hookspec(firstresult=True)
 def password_policy() -> PasswordPolicy:
-    """Length and character classes a password needs. First result wins."""
+    """Length and character classes a password needs. Called when a tenant is loaded; every
+    password set (registration, activation, reset, change) is checked against it. First result
+    wins."""
 
 
 @hookspec(firstresult=True)
@@ -126,6 +132,15 @@ def notification_templates() -> list[NotificationTemplate]:
 
     Called when notifications are rendered. All results are collected; for one event and
     channel the province's template wins over core's default (it is registered later).
+    """
+
+
+@hookspec(firstresult=True)
+def wording() -> Wording:
+    """What the province calls core's staff roles and the body that issues proofs.
+
+    Called when a tenant is loaded; the words appear on staff, audit and proof pages. First
+    result wins; a role missing from ``role_labels`` keeps core's neutral label.
     """
 
 

@@ -18,6 +18,7 @@ import pluggy
 from core import hookspecs
 from core.defaults import CoreDefaults
 from core.province import (
+    ROLE_LABELS,
     FrameworkLevel,
     NotificationTemplate,
     OrgLevel,
@@ -29,6 +30,7 @@ from core.province import (
     Taxonomy,
     TenantDefaults,
     UsernameScheme,
+    Wording,
 )
 
 ENTRY_POINT_GROUP = "creditbank.plugins"
@@ -125,6 +127,12 @@ class ProvinceHooks:
     def review_policy(self) -> ReviewPolicy:
         return self._call("review_policy", ReviewPolicy)
 
+    @functools.cached_property
+    def wording(self) -> Wording:
+        """The province's words, every role labelled (core's label where it gives none)."""
+        value = self._call("wording", Wording)
+        return msgspec.structs.replace(value, role_labels={**ROLE_LABELS, **value.role_labels})
+
     def review_chain(self, kind: str, category: str = "", subtype: str = "") -> ReviewChain | None:
         return self._call(
             "review_chain", ReviewChain | None, kind=kind, category=category, subtype=subtype
@@ -167,7 +175,7 @@ class ProvinceHooks:
         """Call every argument-free hook once, so a broken plugin fails when its tenant is
         loaded rather than in the middle of a learner's request."""
         for name in ("info", "tenant_defaults", "taxonomy", "org_levels", "framework_levels",
-                     "username_scheme", "registration_policy", "password_policy"):
+                     "username_scheme", "registration_policy", "password_policy", "wording"):
             getattr(self, name)
 
 

@@ -14,6 +14,9 @@ import msgspec
 # Roles a review step or a staff account can hold. Core owns this list: a plugin maps its
 # review steps onto these roles, it does not invent new ones.
 ROLES = ("tenant_admin", "unit_admin", "committee")
+# What core calls them where a province says nothing (no province's own words: those come
+# from the ``wording`` hook).
+ROLE_LABELS = {"tenant_admin": "管理中心管理员", "unit_admin": "单位管理员", "committee": "评审委员会成员"}
 
 FieldType = Literal[
     "text", "textarea", "date", "integer", "number", "select", "email", "phone", "password", "id_number"
@@ -285,3 +288,16 @@ class TenantDefaults(Struct):
     terms: str
     faq: list[FaqItem] = []
     contact: Contact = msgspec.field(default_factory=Contact)
+
+
+class Wording(Struct):
+    """The province's own words for core's notions, shown on pages.
+
+    ``role_labels`` maps roles of ``ROLES`` to what the province calls them (Guangdong's
+    ``committee`` is the 专业认定委员会); a role left out keeps core's label. ``proof_issuer``
+    names the body that reviews certificate applications and issues the proofs (the national
+    OUC's 学习成果认证中心).
+    """
+
+    role_labels: dict[str, str] = {}
+    proof_issuer: str = "学分银行"

@@ -39,6 +39,8 @@ from core.security.tokens import revoke_token
 from core.storage.uploads import single_file
 from core.tenancy.service import TenantContext
 from core.web.security import client_address  # noqa: F401  (pages import it from here too)
+from core.db import one
+
 
 def provide_pii(request: Request) -> PiiProtector:
     return request.app.state.pii
@@ -156,7 +158,7 @@ class MeController(Controller):
 
     @get("/", summary="我的账户")
     async def me(self, tenant: NamedDependency[TenantContext], principal: NamedDependency[Principal]) -> AccountOut:
-        row = await Account.select().where(Account.id == principal.id, Account.tenant_id == tenant.id).first()
+        row = one(await Account.select().where(Account.id == principal.id, Account.tenant_id == tenant.id).first())
         return await service.account_out(row)
 
 

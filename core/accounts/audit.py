@@ -40,7 +40,6 @@ ACTION_LABELS = {
 }
 # What a learner is shown: staff reads of their personal data, not the admin work around them.
 LEARNER_VISIBLE = ("learner.reveal_id_number", "learner.view_id_scan", "evidence.view", "review_material.view")
-ROLE_LABELS = {"tenant_admin": "管理中心管理员", "unit_admin": "单位管理员", "committee": "认定委员会成员"}
 EXPORT_LIMIT = 20_000
 CSV_HEADER = ["序号", "时间", "操作人", "操作人姓名", "操作人单位", "操作", "对象", "对象姓名", "对象证件号码（脱敏）",
               "原因或说明", "结果", "客户端地址"]
@@ -247,13 +246,15 @@ class StaffViewPage(msgspec.Struct, kw_only=True):
     next_cursor: str | None = None
 
 
-async def views_of_me(tenant_id: int, learner_id: int, *, cursor: int | None, limit: int) -> StaffViewPage:
+async def views_of_me(tenant_id: int, learner_id: int, *, cursor: int | None, limit: int,
+                      role_labels: dict[str, str]) -> StaffViewPage:
     """Who among the staff saw the learner's full ID number, ID scan, evidence or review
     materials, newest first.
 
     The learner is told the unit and the role, not the staff member's name: staff names are
     personal data too, and a learner who disputes a look takes it up with the unit, whose
-    admins see the name in their own log. Unit and role are enough to hold the bank to account."""
+    admins see the name in their own log. Unit and role are enough to hold the bank to account.
+    ``role_labels`` are the province's words for the roles (``ProvinceHooks.wording``)."""
     query = AuditEntry.select(AuditEntry.id, AuditEntry.created_at, AuditEntry.action, AuditEntry.actor_id).where(
         AuditEntry.tenant_id == tenant_id, AuditEntry.subject_id == learner_id,
         AuditEntry.action.is_in(list(LEARNER_VISIBLE)))
@@ -264,7 +265,7 @@ async def views_of_me(tenant_id: int, learner_id: int, *, cursor: int | None, li
     roles: dict[int, str] = {}
     for grant in await StaffRole.select(StaffRole.account_id, StaffRole.role, StaffRole.unit_id.name).where(
             StaffRole.tenant_id == tenant_id, StaffRole.account_id.is_in(list(actors) or [0])).order_by(StaffRole.id):
-        roles.setdefault(grant["account_id"], f"{grant['unit_id.name']} · {ROLE_LABELS.get(grant['role'], '工作人员')}")
+        roles.setdefault(grant["account_id"], f"{grant['unit_id.name']} · {role_labels.get(grant['role'], '工作人员')}")
     items = [StaffView(at=aware(r["created_at"]), action=r["action"], action_label=ACTION_LABELS[r["action"]],
                        viewer=roles.get(r["actor_id"], "工作人员")) for r in rows[:limit]]
     return StaffViewPage(items=items, next_cursor=str(rows[limit - 1]["id"]) if len(rows) > limit else None)

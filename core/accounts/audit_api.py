@@ -63,4 +63,5 @@ class MyAccessLogController(Controller):
     @get("/", summary="谁查看过我的完整证件号码、身份证扫描件和材料（显示单位与角色）")
     async def views(self, tenant: NamedDependency[TenantContext], learner: NamedDependency[Principal],
                     cursor: Cursor = None, limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20) -> audit.StaffViewPage:
-        return await audit.views_of_me(tenant.id, learner.id, cursor=int(cursor) if cursor else None, limit=limit)
+        return await audit.views_of_me(tenant.id, learner.id, cursor=int(cursor) if cursor else None, limit=limit,
+                                       role_labels=tenant.hooks.wording.role_labels)

@@ -84,7 +84,7 @@ class LearnerPrivacyPages(Controller):
     async def views(self, portal: NamedDependency[Portal], cursor: Cursor = None) -> Response:
         learner = portal.require_learner()
         found = await audit.views_of_me(portal.tenant.id, learner.id, cursor=int(cursor) if cursor else None,
-                                        limit=PAGE_SIZE)
+                                        limit=PAGE_SIZE, role_labels=portal.tenant.hooks.wording.role_labels)
         return page("accounts/my_privacy.html", portal, title="查看记录", items=found.items,
                     next_url=f"{portal.url('me/privacy')}?{urlencode({'cursor': found.next_cursor})}"
                     if found.next_cursor else None)

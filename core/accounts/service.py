@@ -45,6 +45,7 @@ from core.security.tokens import revoke_account_tokens
 from core.storage import Storage
 from core.storage.files import inspect_file
 from core.tenancy.service import TenantContext
+from core.db import one
 
 # Statuses in which an account waits for its owner to set a password with a code.
 AWAITING_ACTIVATION = ("imported", "invited", "opened_by_staff")
@@ -261,7 +262,7 @@ async def activate(tenant: TenantContext, pii: PiiProtector, data: ActivateIn) -
         )
         if not changed:
             raise AccountError("该账户已激活，请直接登录", 409)
-    return await account_out(await Account.select().where(Account.id == account["id"]).first())
+    return await account_out(one(await Account.select().where(Account.id == account["id"]).first()))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -400,7 +401,7 @@ async def register(tenant: TenantContext, pii: PiiProtector, form: dict, storage
                 event="code.register", context={"real_name": account.real_name, "username": stored_username},
                 client="", account_id=account.id,
             )
-    return await account_out(await Account.select().where(Account.id == account.id).first())
+    return await account_out(one(await Account.select().where(Account.id == account.id).first()))
 
 
 async def verify_registration(tenant: TenantContext, pii: PiiProtector, username: str | None, code: str, *,
@@ -420,7 +421,7 @@ async def verify_registration(tenant: TenantContext, pii: PiiProtector, username
                               **({Account.activated_at: utcnow()} if status == "active" else {})}).where(
             Account.id == account["id"], Account.status == "registered"
         )
-    return await account_out(await Account.select().where(Account.id == account["id"]).first())
+    return await account_out(one(await Account.select().where(Account.id == account["id"]).first()))
 
 
 async def resend_registration_code(tenant: TenantContext, pii: PiiProtector, username: str | None, client: str, *,

@@ -44,6 +44,7 @@ from core.security.password_policy import check_password
 from core.security.pii import PiiProtector
 from core.security.tokens import revoke_account_tokens
 from core.tenancy.service import TenantContext
+from core.db import one
 
 ADMIN_ROLES = ("tenant_admin", "unit_admin")
 
@@ -96,7 +97,8 @@ async def invite_staff(tenant: TenantContext, pii: PiiProtector, actor: Principa
         if any(g.unit_path == unit["path"] for g in actor.grants):
             raise AccountError("只能为下级单位分配管理员账号", 403)
         if data.role != "unit_admin":
-            raise AccountError("只有管理中心可以设置管理中心管理员或专业认定委员会成员", 403)
+            labels = tenant.hooks.wording.role_labels
+            raise AccountError(f"只有管理中心可以设置{labels['tenant_admin']}或{labels['committee']}", 403)
     phone = _valid("phone", data.phone) if data.phone else None
     email = _valid("email", data.email) if data.email else None
     if not (phone or email):
@@ -211,7 +213,7 @@ async def open_at_window(tenant: TenantContext, pii: PiiProtector, actor: Princi
                                                                "unit_name": unit["name"], "activate_url": activate_url},
                               client=client, account_id=account.id)
         await audit(tenant.id, actor.id, "learner.open_at_window", f"account:{account.id}", f"at {unit['code']}", client)
-    return await account_out(await Account.select().where(Account.id == account.id).first())
+    return await account_out(one(await Account.select().where(Account.id == account.id).first()))
 
 
 async def review_account(tenant: TenantContext, actor: Principal, account_id: int, data: AccountDecision) -> AccountOut:
@@ -243,7 +245,7 @@ async def review_account(tenant: TenantContext, actor: Principal, account_id: in
                           context={"tenant_name": tenant.name, "real_name": learner["real_name"],
                                    "username": learner["username"], "approved": approved, "opinion": data.opinion},
                           dedupe_key=f"account.reviewed:{review.id}", account_id=account_id)
-    return await account_out(await Account.select().where(Account.id == account_id).first())
+    return await account_out(one(await Account.select().where(Account.id == account_id).first()))
 
 
 async def disable_account(tenant: TenantContext, actor: Principal, account_id: int, reason: str,
@@ -280,7 +282,7 @@ async def disable_account(tenant: TenantContext, actor: Principal, account_id: i
             raise AccountError("该账户已停用", 409)
         await revoke_account_tokens(tenant.id, account_id)
         await audit(tenant.id, actor.id, "account.disable", f"account:{account_id}", reason, client)
-    return await account_out(await Account.select().where(Account.id == account_id).first())
+    return await account_out(one(await Account.select().where(Account.id == account_id).first()))
 
 
 def _search(pii: PiiProtector, q: str) -> tuple[object, str | None]:

@@ -1,9 +1,9 @@
-from piccolo.columns import JSON, Date, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import JSON, Date, ForeignKey, Integer, Serial, Timestamptz, Varchar
 from piccolo.table import Table
 
 from core.hierarchy.tables import OrgUnit
-from core.tenancy.tables import Tenant
 from core.storage.columns import StorageKey
+from core.tenancy.tables import Tenant
 
 
 class Account(Table, tablename="account"):
@@ -17,6 +17,8 @@ class Account(Table, tablename="account"):
     ``unit_id`` is the learner's service point, or the unit a staff member works at.
     An imported, invited or window-opened account has no password until it is activated.
     """
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     tenant_id = ForeignKey(Tenant, null=False)
     kind = Varchar(length=16)  # learner | staff
@@ -51,6 +53,8 @@ class Account(Table, tablename="account"):
 class StaffRole(Table, tablename="staff_role"):
     """A role a staff account holds over one unit and everything below it."""
 
+    id: Serial  # added by Piccolo; declared for the type checker
+
     tenant_id = ForeignKey(Tenant, null=False)
     account_id = ForeignKey(Account, null=False)
     role = Varchar(length=24)  # tenant_admin | unit_admin | committee
@@ -62,6 +66,8 @@ class StaffRole(Table, tablename="staff_role"):
 class VerificationCode(Table, tablename="verification_code"):
     """A one-time code sent by SMS or e-mail. Only its hash is kept; it lives 10 minutes and
     five wrong tries burn it."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     tenant_id = ForeignKey(Tenant, null=False)
     purpose = Varchar(length=16)  # activation | register | reset | invite
@@ -79,6 +85,8 @@ class VerificationCode(Table, tablename="verification_code"):
 class AccountReview(Table, tablename="account_review"):
     """A staff decision on a new or activated account (plugins with account review)."""
 
+    id: Serial  # added by Piccolo; declared for the type checker
+
     tenant_id = ForeignKey(Tenant, null=False)
     account_id = ForeignKey(Account, null=False)
     reviewer_id = Integer()
@@ -90,6 +98,8 @@ class AccountReview(Table, tablename="account_review"):
 class AuditEntry(Table, tablename="audit_entry"):
     """Who looked at or changed something sensitive, e.g. a full ID number. ``subject_id`` is
     the account ``target`` names (``account:{id}``), for scoping the log to a subtree."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     tenant_id = ForeignKey(Tenant, null=True)
     actor_id = Integer(null=True, default=None)
@@ -103,6 +113,8 @@ class AuditEntry(Table, tablename="audit_entry"):
 
 class ImportJob(Table, tablename="import_job"):
     """An import of learners (or catalog entries, rules) from a CSV or XLSX file."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     tenant_id = ForeignKey(Tenant, null=False)
     kind = Varchar(length=16)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from piccolo.columns.combination import Where
+from piccolo.columns.combination import And, Where
 
 from core.accounts.identity import mask_id_number
 from core.accounts.tables import Account
@@ -58,7 +58,7 @@ def protect_many(pii: PiiProtector, usernames: Sequence[str]) -> tuple[list[str]
             [next(hashes) if f else None for f in flags])
 
 
-def username_is(pii: PiiProtector, typed: str) -> Where:
+def username_is(pii: PiiProtector, typed: str) -> Where | And:
     """The condition that finds the account whose username is ``typed``: by keyed hash when
     it contains an ID number, else by the stored value — never a protected account by its
     masked form (``S1101**********6068`` typed in finds nothing)."""

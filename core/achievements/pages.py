@@ -29,6 +29,7 @@ from core.reviews.service import DECISION_LABELS, KIND_LABELS, my_applications
 from core.reviews.service import STATUS_LABELS as APPLICATION_STATUS_LABELS
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, redirect
+from core.db import one
 
 Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
@@ -132,7 +133,7 @@ class MyOutcomePages(Controller):
         params = portal.request.query_params
         status = params.get("status") if params.get("status") in service.STATUSES else None
         cursor = query_int(params.get("cursor"))
-        row = await Account.select().where(Account.id == learner.id, Account.tenant_id == tenant.id).first()
+        row = one(await Account.select().where(Account.id == learner.id, Account.tenant_id == tenant.id).first())
         outcomes = await service.list_achievements(tenant, learner.id, status=status, cursor=cursor, limit=PAGE_SIZE)
         filters = {"status": status} if status else {}
         return page(

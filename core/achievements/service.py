@@ -173,7 +173,8 @@ async def list_achievements(tenant: TenantContext, learner_id: int, *, status: s
     costs more than the indexed read itself."""
     if status and status not in STATUSES:
         raise field_error("status", f"状态应为：{'、'.join(STATUSES)}")
-    where, args = ["tenant_id = $1", "learner_id = $2"], [tenant.id, learner_id]
+    where: list[str] = ["tenant_id = $1", "learner_id = $2"]
+    args: list[object] = [tenant.id, learner_id]
     if status:
         args.append(status)
         where.append(f"status = ${len(args)}")

@@ -1,15 +1,17 @@
-from piccolo.columns import JSON, Date, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import JSON, Date, ForeignKey, Integer, Serial, Timestamptz, Varchar
 from piccolo.table import Table
 
 from core.accounts.tables import Account
-from core.tenancy.tables import Tenant
 from core.storage.columns import StorageKey
+from core.tenancy.tables import Tenant
 
 
 class Achievement(Table, tablename="achievement"):
     """A learner's learning outcome. ``fields`` holds the sub-type's values (catalog fields
     filled from ``catalog_entry_id`` where one was picked). ``certificate_no`` is copied out of
     the fields so that one certificate claimed by two learners can be found."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     tenant_id = ForeignKey(Tenant, null=False)
     learner_id = ForeignKey(Account, null=False)
@@ -32,6 +34,8 @@ class Achievement(Table, tablename="achievement"):
 
 class Evidence(Table, tablename="evidence"):
     """A file supporting an achievement; the bytes live in storage under ``storage_key``."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     tenant_id = ForeignKey(Tenant, null=False)
     achievement_id = ForeignKey(Achievement, null=False)

@@ -17,6 +17,7 @@ from core.catalog.tables import CatalogEntry
 from core.clock import utcnow
 from core.plugins import ProvinceHooks
 from core.province import Field
+from core.db import one
 
 
 def catalog_fields(hooks: ProvinceHooks, category: str, subtype: str) -> list[Field]:
@@ -127,11 +128,11 @@ async def create_entry(tenant_id: int, hooks: ProvinceHooks, data: CatalogEntryI
         raise field_error("name", "名录中已有相同的条目", 409)
     async with CatalogEntry._meta.db.transaction():
         await upsert_entries(tenant_id, hooks, [entry])
-    row = await CatalogEntry.select().where(
+    row = one(await CatalogEntry.select().where(
         CatalogEntry.tenant_id == tenant_id, CatalogEntry.category == entry.category,
         CatalogEntry.subtype == entry.subtype, CatalogEntry.project_name == entry.project_name,
         CatalogEntry.name == entry.name, CatalogEntry.institution == entry.institution,
-    ).first()
+    ).first())
     return entry_out(row)
 
 

@@ -1,4 +1,4 @@
-from piccolo.columns import JSON, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from core.tenancy.tables import Tenant
@@ -9,6 +9,8 @@ class CatalogEntry(Table, tablename="catalog_entry"):
     pick when adding an achievement. ``fields`` holds the sub-type's catalog fields.
     ``search_text`` is project name, name and institution, lower-cased, for substring search
     (a trigram index on PostgreSQL)."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     tenant_id = ForeignKey(Tenant, null=False)
     category = Varchar(length=32)

@@ -20,6 +20,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 import rfc8785
 from cryptography.exceptions import InvalidSignature
@@ -114,14 +115,14 @@ def _plain(value: object) -> bool:
     while stack:
         item = stack.pop()
         kind = type(item)
-        if kind is dict:
+        if isinstance(item, dict) and kind is dict:
             for key, member in item.items():
                 if type(key) is not str or not key.isascii():
                     return False
                 stack.append(member)
-        elif kind is list:
+        elif isinstance(item, list) and kind is list:
             stack.extend(item)
-        elif kind is int:
+        elif isinstance(item, int) and kind is int:
             if not -_SAFE_INTEGER < item < _SAFE_INTEGER:
                 return False
         elif not (kind is str or kind is bool or item is None):
@@ -129,7 +130,7 @@ def _plain(value: object) -> bool:
     return True
 
 
-def canonical(value: object) -> bytes:
+def canonical(value: Any) -> bytes:
     """RFC 8785 (JCS) bytes of ``value``. Raises ``rfc8785.CanonicalizationError`` for what
     JCS cannot represent."""
     if _plain(value):

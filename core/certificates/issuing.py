@@ -25,6 +25,7 @@ from core.reviews.engine import ResolvedChain
 from core.reviews.tables import Application
 from core.rules.tables import Rule
 from core.tenancy.service import TenantContext
+from core.db import one
 
 MAX_OUTCOMES = 50
 USABLE = ("catalog", "recognized")  # 名录成果, and outcomes recognized by review or by conversion
@@ -210,8 +211,8 @@ async def issue(tenant: TenantContext, row: dict, chain: ResolvedChain, now: dat
         outcomes, conversions = await _outcomes(tenant, row["learner_id"], ids)
     else:
         outcomes, conversions = await _approved_conversion(tenant, row, now)
-    learner = await Account.select(Account.real_name, Account.id_number_masked).where(
-        Account.id == row["learner_id"], Account.tenant_id == tenant.id).first()
+    learner = one(await Account.select(Account.real_name, Account.id_number_masked).where(
+        Account.id == row["learner_id"], Account.tenant_id == tenant.id).first())
     holder = HolderOut(name=learner["real_name"], id_number_masked=learner["id_number_masked"] or "")
     last = chain.steps[-1]
     unit_name = last.unit_name or tenant.name

@@ -158,6 +158,8 @@ def render_pdf(proof: ProofContent, tenant_name: str, branding: Branding,
         canvas.restoreState()
 
     def stamp() -> None:  # after the page's content, so nothing covers it
+        if revoked is None:
+            return
         at, reason = revoked
         canvas = doc.canv
         canvas.saveState()

@@ -1,4 +1,4 @@
-from piccolo.columns import ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from core.accounts.tables import Account
@@ -13,6 +13,8 @@ class ProofKey(Table, tablename="proof_key"):
     At most one key per tenant is ``active`` (it signs); ``retired`` keys only verify the
     proofs they signed, so rotation never invalidates an issued proof."""
 
+    id: Serial  # added by Piccolo; declared for the type checker
+
     tenant_id = ForeignKey(Tenant, null=False)
     public_multibase = Varchar(length=64)
     private_key_enc = Varchar(length=200)
@@ -26,6 +28,8 @@ class Proof(Table, tablename="proof"):
     """An issued learning-outcome proof (学习成果认证证明). ``credential`` is the signed
     Verifiable Credential exactly as issued — the one source of what the proof says; the
     PDF is drawn from it on request. ``code`` is the public verification code."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     tenant_id = ForeignKey(Tenant, null=False)
     code = Varchar(length=24)
@@ -46,6 +50,8 @@ class Proof(Table, tablename="proof"):
 class ProofRequestItem(Table, tablename="proof_request_item"):
     """An outcome a learner chose to have listed in the proof a certificate application asks
     for, in the order chosen."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     tenant_id = ForeignKey(Tenant, null=False)
     application_id = ForeignKey(Application, null=False)

@@ -20,7 +20,6 @@ from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, read_form, redirect
 
 ADMIN_ROLES = ("tenant_admin", "unit_admin")
-ROLE_LABELS = {"tenant_admin": "管理中心管理员", "unit_admin": "单位管理员", "committee": "专业认定委员会成员"}
 STAFF_STATUS = {"invited": "待激活", "active": "正常", "disabled": "已停用"}
 
 
@@ -48,7 +47,8 @@ async def _unit_page(portal: Portal, viewer: Principal, code: str, cursor: str |
     # A unit admin allocates accounts to units below their own, not to their own unit.
     paths = _paths(unit)
     may_invite = is_tenant_admin or not any(g.unit_path == paths[-1] for g in viewer.grants if g.role in ADMIN_ROLES)
-    roles = [(r, ROLE_LABELS[r]) for r in (("unit_admin", "tenant_admin", "committee") if is_tenant_admin else ("unit_admin",))]
+    labels = hooks.wording.role_labels
+    roles = [(r, labels[r]) for r in (("unit_admin", "tenant_admin", "committee") if is_tenant_admin else ("unit_admin",))]
     crumbs = [(a, viewer.covers(path, *ADMIN_ROLES)) for a, path in zip(unit.ancestors, paths)]
     forms = {"unit": {"level": below[0][0] if below else ""}, "staff": {"role": "unit_admin"}}
     if which:
@@ -56,7 +56,7 @@ async def _unit_page(portal: Portal, viewer: Principal, code: str, cursor: str |
     return page("hierarchy/staff_unit.html", portal, status=http_status, title=unit.name, unit=unit, crumbs=crumbs,
                 children=children.items if children else [], next_cursor=children.next_cursor if children else None,
                 staff=await staff.unit_staff(portal.tenant, viewer, code), levels=below, may_invite=may_invite,
-                roles=roles, forms=forms, errors=errors or {}, which=which, role_labels=ROLE_LABELS,
+                roles=roles, forms=forms, errors=errors or {}, which=which, role_labels=labels,
                 staff_status=STAFF_STATUS)
 
 

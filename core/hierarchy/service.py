@@ -14,6 +14,7 @@ from core.errors import DomainError
 from core.hierarchy.schemas import OrgUnitDetail, OrgUnitOut, OrgUnitPage
 from core.hierarchy.tables import OrgUnit
 from core.province import OrgLevel
+from core.db import one
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$")
 
@@ -212,7 +213,7 @@ async def create_unit(tenant_id: int, levels: Sequence[OrgLevel], *, code: str, 
     if address or phone:
         await OrgUnit.update({OrgUnit.address: address, OrgUnit.phone: phone}).where(
             OrgUnit.tenant_id == tenant_id, OrgUnit.code == code)
-    return await get_unit(tenant_id, code, levels)
+    return one(await get_unit(tenant_id, code, levels))
 
 
 async def unit_in_scope(tenant_id: int, code: str, levels: Sequence[OrgLevel], covers: Callable[[str], bool]) -> OrgUnitDetail:
@@ -221,7 +222,7 @@ async def unit_in_scope(tenant_id: int, code: str, levels: Sequence[OrgLevel], c
     row = await _unit_row(tenant_id, code)
     if row is None or not covers(row["path"]):
         raise HierarchyError(f"未找到单位 {code}", 404)
-    return await get_unit(tenant_id, code, levels)
+    return one(await get_unit(tenant_id, code, levels))
 
 
 async def create_unit_below(tenant_id: int, levels: Sequence[OrgLevel], covers: Callable[[str], bool], *,

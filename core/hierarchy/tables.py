@@ -1,4 +1,4 @@
-from piccolo.columns import ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Integer, Serial, Timestamptz, Varchar
 from piccolo.table import Table
 
 from core.tenancy.tables import Tenant
@@ -12,11 +12,13 @@ class OrgUnit(Table, tablename="org_unit"):
     only letters, digits, ``-`` and ``.``.
     """
 
+    id: Serial  # added by Piccolo; declared for the type checker
+
     tenant_id = ForeignKey(Tenant, null=False)
     code = Varchar(length=64)
     level = Varchar(length=32)
     name = Varchar(length=200)
-    parent_id = ForeignKey("self", null=True)
+    parent_id: ForeignKey = ForeignKey("self", null=True)
     path = Varchar(length=1000)
     depth = Integer(default=0)
     host_institution = Varchar(length=200, default="")

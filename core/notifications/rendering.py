@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import anyio
 import jinja2
@@ -225,18 +225,18 @@ _SEQUENCE_METHODS = frozenset({"count", "index"})
 class _Bounded(NodeTransformer):
     """Loops count their items; ``~`` goes through ``_concat``; no template reaches another."""
 
-    def visit_Template(self, node: nodes.Template) -> nodes.Template:
+    def visit_Template(self, node: nodes.Template) -> nodes.Node:
         if next(node.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)), None) is not None:
             raise TemplateRefused("通知模板须自成一体，不能使用 include、import、from 或 extends 引用其他模板")
         return self.generic_visit(node)
 
     def visit_For(self, node: nodes.For) -> nodes.For:
-        node = self.generic_visit(node)
+        node = cast(nodes.For, self.generic_visit(node))
         node.iter = nodes.Filter(node.iter, "_counted", [], [], None, None, lineno=node.lineno)
         return node
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Filter:
-        node = self.generic_visit(node)
+        node = cast(nodes.Concat, self.generic_visit(node))
         return nodes.Filter(nodes.List(node.nodes, lineno=node.lineno), "_concat", [], [], None, None,
                             lineno=node.lineno)
 

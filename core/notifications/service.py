@@ -22,6 +22,7 @@ from core.notifications.rendering import render_text  # bounded: tenant admins w
 from core.notifications.sender import mask_codes
 from core.notifications.tables import Notification, TemplateOverride
 from core.plugins import ProvinceHooks
+from core.db import one
 
 
 async def template_for(tenant_id: int, hooks: ProvinceHooks, event: str, channel: str) -> tuple[str, str, str]:
@@ -170,7 +171,7 @@ async def requeue(tenant_id: int, actor_id: int, grants: Iterable[Grant], notifi
                 raise DomainError("只有发送失败的通知才能重新发送", 409)
             raise DomainError("没有这条通知", 404)
         await audit(tenant_id, actor_id, "notification.requeue", f"notification:{notification_id}")
-    return _out(await Notification.select().where(Notification.id == notification_id).first(), whole)
+    return _out(one(await Notification.select().where(Notification.id == notification_id).first()), whole)
 
 
 async def requeue_failed(tenant_id: int | None = None) -> int:

@@ -1,4 +1,4 @@
-from piccolo.columns import ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from core.tenancy.tables import Tenant
@@ -7,6 +7,8 @@ from core.tenancy.tables import Tenant
 class Notification(Table, tablename="notification"):
     """The outbox: a message written in the same transaction as the change that causes it,
     delivered later by a sender. ``dedupe_key`` makes a retried change write it once."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     tenant_id = ForeignKey(Tenant, null=False)
     event = Varchar(length=64)
@@ -32,6 +34,8 @@ class Notification(Table, tablename="notification"):
 
 class TemplateOverride(Table, tablename="notification_template"):
     """A tenant admin's own text for one event and channel, replacing the plugin's."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     tenant_id = ForeignKey(Tenant, null=False)
     event = Varchar(length=64)

@@ -1,5 +1,6 @@
-"""The reports own no tables: their migrations add the indexes the report queries need to
-other domains' tables."""
+"""The reports own no tables, and no indexes: the indexes the report queries need belong to
+the apps whose tables they index (reviews, achievements). Its two migrations are history: the
+first built those indexes here, the second drops them now that their owners build them."""
 
 from pathlib import Path
 

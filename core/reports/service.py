@@ -94,7 +94,7 @@ async def report_scope(tenant: TenantContext, actor: Principal, unit_code: str |
     tenant does not have, 404 for a unit outside the actor's scope."""
     grants = [g for g in actor.grants if g.role in REPORT_ROLES]
     if not grants:
-        raise ReportError("仅限管理员和专业委员会查看统计报表", 403)
+        raise ReportError(f"仅限管理员和{tenant.hooks.wording.role_labels['committee']}查看统计报表", 403)
     if not unit_code:
         unit_code = min(grants, key=lambda g: (g.unit_path.count("/"), g.unit_path)).unit_code
     found = await OrgUnit.raw(_UNIT_COLUMNS + " AND code = {}", tenant.id, unit_code)

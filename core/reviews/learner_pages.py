@@ -66,7 +66,7 @@ def _submission(data: dict[str, Any], kind: str, *ids: str) -> tuple[Application
     its idempotency key."""
     key = str(data.get("idempotency_key") or "").strip()[:100] or None
     unit_code = str(data.get("unit_code") or "").strip() or None
-    return ApplicationIn(kind=kind, unit_code=unit_code,  # type: ignore[arg-type]
+    return ApplicationIn(kind=kind, unit_code=unit_code,
                          **{name: query_int(data.get(name)) for name in ids}), key
 
 

@@ -55,6 +55,7 @@ from core.storage import Storage
 from core.storage.files import clean_filename, inspect_file
 from core.tenancy.service import TenantContext
 from core.workdays import due_at
+from core.db import one
 
 OPEN = ("submitted", "in_review")
 KIND_LABELS = {"recognition": "认定", "conversion": "转换", "performance_conversion": "业绩类转换",
@@ -236,7 +237,7 @@ async def submit(tenant: TenantContext, learner: Principal, data: ApplicationIn,
     chain = tenant.hooks.review_chain(data.kind, achievement["category"], achievement["subtype"])
     if chain is None or not chain.steps:
         raise ReviewError(f"本学分银行不受理该类成果的{KIND_LABELS[data.kind]}申请", 400, extra={"field": "kind"})
-    learner_row = await Account.select(Account.unit_id, Account.real_name).where(Account.id == learner.id).first()
+    learner_row = one(await Account.select(Account.unit_id, Account.real_name).where(Account.id == learner.id).first())
     resolved = await resolve_chain(tenant.id, chain, await _routing_unit(tenant, learner_row, data.unit_code))
     if target is not None and await Application.exists().where(
         Application.achievement_id == achievement["id"], Application.target_entry_id == target,
@@ -248,7 +249,7 @@ async def submit(tenant: TenantContext, learner: Principal, data: ApplicationIn,
         if data.kind == "recognition":
             await Achievement.update({Achievement.status: "applied", Achievement.updated_at: utcnow()}).where(
                 Achievement.id == achievement["id"])
-    return await application_out(await Application.select().where(Application.id == app_id).first())
+    return await application_out(one(await Application.select().where(Application.id == app_id).first()))
 
 
 async def _submit_certificate(tenant: TenantContext, learner: Principal, data: ApplicationIn,
@@ -258,13 +259,13 @@ async def _submit_certificate(tenant: TenantContext, learner: Principal, data: A
     chain = tenant.hooks.review_chain("certificate")
     if chain is None or not chain.steps:
         raise ReviewError(f"本学分银行不受理{KIND_LABELS['certificate']}申请", 400, extra={"field": "kind"})
-    learner_row = await Account.select(Account.unit_id, Account.real_name).where(Account.id == learner.id).first()
+    learner_row = one(await Account.select(Account.unit_id, Account.real_name).where(Account.id == learner.id).first())
     resolved = await resolve_chain(tenant.id, chain, await _routing_unit(tenant, learner_row, data.unit_code))
     async with db().transaction():
         app_id = await _create(tenant, learner.id, learner_row["real_name"], "certificate", None, None, None, resolved,
                                idempotency_key)
         await proofs.add_items(tenant.id, app_id, chosen)
-    return await application_out(await Application.select().where(Application.id == app_id).first())
+    return await application_out(one(await Application.select().where(Application.id == app_id).first()))
 
 
 async def _create(tenant: TenantContext, learner_id: int, learner_name: str, kind: str, achievement_id: int | None,
@@ -297,7 +298,7 @@ async def open_store_review(tenant: TenantContext, learner_id: int, achievement_
     chain = tenant.hooks.review_chain("store_review", category, subtype)
     if chain is None or not chain.steps:
         return
-    learner = await Account.select(Account.unit_id, Account.real_name).where(Account.id == learner_id).first()
+    learner = one(await Account.select(Account.unit_id, Account.real_name).where(Account.id == learner_id).first())
     resolved = await resolve_chain(tenant.id, chain, await _routing_unit(tenant, learner, None))
     # The whole review keeps the deadline promised when the outcome was stored.
     promised = await Achievement.select(Achievement.review_due_at).where(Achievement.id == achievement_id).first()
@@ -322,14 +323,14 @@ async def withdraw(tenant: TenantContext, learner_id: int, application_id: int) 
             Application.id == row["id"], Application.status.is_in(list(OPEN)), Application.current_step == 0)
         if not changed:
             raise ReviewError("申请状态已变化，不能撤回", 409)
-        learner = await Account.select(Account.real_name).where(Account.id == learner_id).first()
+        learner = one(await Account.select(Account.real_name).where(Account.id == learner_id).first())
         await ReviewRecord.insert(ReviewRecord(tenant_id=tenant.id, application_id=row["id"], step=0,
                                                step_name="withdraw", decision="withdraw", actor_id=learner_id,
                                                actor_name=learner["real_name"], materials="[]", created_at=now))
         if row["kind"] in ("recognition", "store_review") and row["achievement_id"]:
             await Achievement.update({Achievement.status: "unapplied", Achievement.updated_at: now}).where(
                 Achievement.id == row["achievement_id"], Achievement.status == "applied")
-    return await application_out(await Application.select().where(Application.id == row["id"]).first())
+    return await application_out(one(await Application.select().where(Application.id == row["id"]).first()))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -641,8 +642,8 @@ async def _file_basis(actor: Principal, row: dict) -> str:
 
 async def review_detail(tenant: TenantContext, actor: Principal, application_id: int) -> tuple[ApplicationOut, dict]:
     row = await _visible(tenant, actor, application_id)
-    learner = await Account.select(Account.id, Account.real_name, Account.id_number_masked).where(
-        Account.id == row["learner_id"]).first()
+    learner = one(await Account.select(Account.id, Account.real_name, Account.id_number_masked).where(
+        Account.id == row["learner_id"]).first())
     return await application_out(row), learner
 
 
@@ -771,7 +772,7 @@ async def decide(tenant: TenantContext, actor: Principal, application_id: int, d
         if issuing:  # login_url is {site}/login: the proof names the tenant's site
             outcome |= await proofs.issue(tenant, row, chain, now, login_url.removesuffix("/login"))
         await _notify(tenant, row, step, data, last, outcome, login_url)
-    return await application_out(await Application.select().where(Application.id == row["id"]).first())
+    return await application_out(one(await Application.select().where(Application.id == row["id"]).first()))
 
 
 async def _apply_outcome(tenant: TenantContext, row: dict, chain: ResolvedChain, decision: str, last: bool, now) -> dict:
@@ -782,7 +783,7 @@ async def _apply_outcome(tenant: TenantContext, row: dict, chain: ResolvedChain,
         await Achievement.update({Achievement.status: "recognized" if decision == "approve" else "rejected",
                                   Achievement.updated_at: now}).where(Achievement.id == achievement_id)
     if kind in ("conversion", "performance_conversion") and last and decision == "approve" and chain.outcome == "add_target":
-        entry = await CatalogEntry.select().where(CatalogEntry.id == row["target_entry_id"]).first()
+        entry = one(await CatalogEntry.select().where(CatalogEntry.id == row["target_entry_id"]).first())
         fields = entry["fields"]
         target = Achievement(
             tenant_id=tenant.id, learner_id=row["learner_id"], category=entry["category"], subtype=entry["subtype"],
@@ -798,8 +799,8 @@ async def _apply_outcome(tenant: TenantContext, row: dict, chain: ResolvedChain,
 
 
 async def _notify(tenant: TenantContext, row: dict, step, data: DecisionIn, last: bool, outcome: dict, login_url: str) -> None:
-    learner = await Account.select(Account.real_name, Account.username, Account.phone, Account.email).where(
-        Account.id == row["learner_id"]).first()
+    learner = one(await Account.select(Account.real_name, Account.username, Account.phone, Account.email).where(
+        Account.id == row["learner_id"]).first())
     channel = next((c for c in tenant.hooks.registration_policy.activation_channels
                     if learner["phone" if c == "sms" else "email"]), None)
     if channel is None:

@@ -22,7 +22,6 @@ from core.achievements.api import file_response
 from core.catalog.service import get_entry
 from core.clock import utcnow
 from core.errors import DomainError
-from core.hierarchy.pages import ROLE_LABELS
 from core.hierarchy.schemas import OrgUnitOut
 from core.hierarchy.service import get_unit
 from core.plugins import ProvinceHooks
@@ -103,10 +102,11 @@ def who_decides(portal: Portal) -> list[tuple[str, str]]:
     """(the step, who decides it and where) for every step of the province's chains: staff
     told which steps are whose, not only that none is theirs. Levels are the plugin's words."""
     levels = {lvl.code: lvl.label for lvl in portal.tenant.hooks.org_levels}
+    roles = portal.tenant.hooks.wording.role_labels
     where = {"own_unit": "学习者所在单位", "parent": "学习者所在单位的上级单位", "tenant": portal.tenant.name}
     return [(f"{service.KIND_LABELS.get(kind, kind)} · {step.label}",
              (levels.get(step.level or "", step.level or "") if step.reviewer == "ancestor_level"
-              else where.get(step.reviewer, "")) + "的" + ROLE_LABELS.get(step.role, step.role))
+              else where.get(step.reviewer, "")) + "的" + roles.get(step.role, step.role))
             for kind, step in chain_steps(portal.tenant.hooks)]
 
 

@@ -1,9 +1,9 @@
-from piccolo.columns import JSON, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from core.accounts.tables import Account
-from core.tenancy.tables import Tenant
 from core.storage.columns import StorageKey
+from core.tenancy.tables import Tenant
 
 
 class Application(Table, tablename="application"):
@@ -13,6 +13,8 @@ class Application(Table, tablename="application"):
     (``step_unit_id`` NULL: anyone with the role in the tenant); they drive the queues.
     ``step_started_at`` / ``step_due_at`` are set when the current step begins: the due date in
     working days (core.workdays), stored so reports and queues never infer it."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     tenant_id = ForeignKey(Tenant, null=False)
     learner_id = ForeignKey(Account, null=False)
@@ -47,6 +49,8 @@ class ReviewRecord(Table, tablename="review_record"):
     """One event of an application: submitted, a reviewer's decision, a withdrawal. Written once,
     never changed."""
 
+    id: Serial  # added by Piccolo; declared for the type checker
+
     tenant_id = ForeignKey(Tenant, null=False)
     application_id = ForeignKey(Application, null=False)
     step = Integer()
@@ -63,6 +67,8 @@ class ReviewRecord(Table, tablename="review_record"):
 
 class ReviewMaterial(Table, tablename="review_material"):
     """A file a reviewer attached at a step (e.g. the PDF of the originals checked on site)."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     tenant_id = ForeignKey(Tenant, null=False)
     application_id = ForeignKey(Application, null=False)

@@ -17,6 +17,7 @@ from core.achievements.tables import Achievement
 from core.rules import service
 from core.rules.schemas import RuleIn, RuleOut, RulePage, RulePatch
 from core.tenancy.service import TenantContext
+from core.db import one
 
 STAFF = {"principal": Provide(provide_principal), "actor": Provide(provide_staff)}
 
@@ -52,7 +53,7 @@ class RuleController(Controller):
         _tenant_admin(actor)
         async with Achievement._meta.db.transaction():
             rule_id = await service.create_rule(tenant.id, data)
-        return await service.get_rule(tenant.id, rule_id)
+        return one(await service.get_rule(tenant.id, rule_id))
 
     @patch("/{rule_id:int}", dependencies=STAFF, summary="修改规则说明、有效期；未被使用时可改学分与比例")
     async def update(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],

@@ -17,6 +17,7 @@ from core.errors import DomainError
 from core.reviews.tables import Application
 from core.rules.schemas import EntryRef, RuleIn, RuleOut, RulePage, RulePatch, RuleTarget
 from core.rules.tables import Agreement, Rule, RuleSource
+from core.db import one
 
 LIVE = ("submitted", "in_review", "approved")  # application statuses that use a rule
 
@@ -189,7 +190,7 @@ async def retire_rule(tenant_id: int, rule_id: int) -> RuleOut:
         Rule.id == rule_id, Rule.tenant_id == tenant_id, Rule.status == "published")
     if not changed and not await Rule.exists().where(Rule.id == rule_id, Rule.tenant_id == tenant_id):
         raise RuleError("未找到该规则", 404)
-    return await get_rule(tenant_id, rule_id)
+    return one(await get_rule(tenant_id, rule_id))
 
 
 async def update_rule(tenant_id: int, rule_id: int, patch: RulePatch) -> RuleOut:
@@ -217,7 +218,7 @@ async def update_rule(tenant_id: int, rule_id: int, patch: RulePatch) -> RuleOut
         values[Rule.valid_to] = patch.valid_to
     if values:
         await Rule.update(values).where(Rule.id == rule_id)
-    return await get_rule(tenant_id, rule_id)
+    return one(await get_rule(tenant_id, rule_id))
 
 
 # ---------------------------------------------------------------------------------------------

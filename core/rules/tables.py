@@ -1,4 +1,4 @@
-from piccolo.columns import Date, ForeignKey, Integer, Real, Text, Timestamptz, Varchar
+from piccolo.columns import Date, ForeignKey, Integer, Real, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from core.catalog.tables import CatalogEntry
@@ -7,6 +7,8 @@ from core.tenancy.tables import Tenant
 
 class Agreement(Table, tablename="agreement"):
     """A conversion agreement (协议) grouping rules, e.g. 外语等级证书转学位外语."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     tenant_id = ForeignKey(Tenant, null=False)
     name = Varchar(length=200)
@@ -18,6 +20,8 @@ class Rule(Table, tablename="conversion_rule"):
     """A published conversion rule: its sources (``RuleSource``) convert into ``target_entry_id``
     at ``credits`` and ``ratio`` percent. A retired rule is never deleted: applications and
     converted achievements keep pointing at it."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     tenant_id = ForeignKey(Tenant, null=False)
     agreement_id = ForeignKey(Agreement, null=True)
@@ -34,6 +38,7 @@ class Rule(Table, tablename="conversion_rule"):
 
 
 class RuleSource(Table, tablename="conversion_rule_source"):
+    id: Serial  # added by Piccolo; declared for the type checker
     tenant_id = ForeignKey(Tenant, null=False)
     rule_id = ForeignKey(Rule, null=False)
     catalog_entry_id = ForeignKey(CatalogEntry, null=False)

@@ -1,4 +1,4 @@
-from piccolo.columns import ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from core.tenancy.tables import Tenant
@@ -10,6 +10,8 @@ class AuthToken(Table, tablename="auth_token"):
     ``subject`` says whose login it is (``platform`` admin or tenant ``account``);
     ``tenant_id`` is set for tenant accounts, so a token never works in another tenant.
     """
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     token_hash = Varchar(length=64, unique=True)
     subject = Varchar(length=16)
@@ -28,6 +30,8 @@ class IdempotentRequest(Table, tablename="idempotent_request"):
     and the key; ``fingerprint`` the SHA-256 of the method, path and body, so one key cannot
     be reused for another request. ``status`` is ``running`` while the first request works.
     """
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     request_key = Varchar(length=64, unique=True)
     tenant_id = Integer(null=True, default=None)

@@ -25,6 +25,7 @@ from core.province import Contact
 from core.tenancy.files import TenantFileError, read_seed_rows, read_tenant_file, tenant_file_paths
 from core.tenancy.schemas import Branding, TenantCreate, TenantOut, TenantPatch
 from core.tenancy.tables import Tenant
+from core.db import one
 
 log = logging.getLogger("creditbank.tenancy")
 
@@ -281,7 +282,7 @@ async def create_tenant(data: TenantCreate, registry: TenantRegistry) -> TenantO
             raise TenantError(f"租户 {data.slug} 已存在", 409, extra={"field": "slug"})
         await _upsert_tenant(data, source="api")
     await registry.reload()
-    return await get_tenant(data.slug, registry)
+    return one(await get_tenant(data.slug, registry))
 
 
 async def update_tenant(slug: str, patch: TenantPatch, registry: TenantRegistry) -> TenantOut | None:

@@ -1,9 +1,11 @@
-from piccolo.columns import JSON, Timestamptz, Varchar
+from piccolo.columns import JSON, Serial, Timestamptz, Varchar
 from piccolo.table import Table
 
 
 class Tenant(Table, tablename="tenant"):
     """A hosted credit bank. Every tenant-owned row elsewhere points here by ``tenant_id``."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
 
     slug = Varchar(length=63, unique=True)
     name = Varchar(length=200)

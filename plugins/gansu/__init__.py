@@ -22,6 +22,7 @@ from core.province import (
     RegistrationPolicy,
     ReviewChain,
     TenantDefaults,
+    Wording,
 )
 
 from plugins.gansu import accounts, content, notifications, reviews
@@ -56,6 +57,10 @@ class GansuPlugin(NationalOUCPlugin):
     @hookimpl
     def review_chain(self, kind: str, category: str, subtype: str) -> ReviewChain | None:
         return national_reviews.review_chain(reviews.CHAINS, kind, category, subtype, self.achievement_taxonomy())
+
+    @hookimpl
+    def wording(self) -> Wording:
+        return content.WORDING
 
     @hookimpl
     def notification_templates(self) -> list[NotificationTemplate]:

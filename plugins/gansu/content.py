@@ -4,7 +4,7 @@ Gansu notice (seed 001, 《关于继续做好注册、激活国家开放大学�
 
 from __future__ import annotations
 
-from core.province import Contact, FaqItem, OrgLevel, TenantDefaults
+from core.province import Contact, FaqItem, OrgLevel, TenantDefaults, Wording
 
 from plugins.national_ouc import content as national
 
@@ -99,3 +99,10 @@ ORG_LEVELS = [
         description="分校下设的教学点：指导学习者激活、注册账户及存储学习成果。",
     ),
 ]
+
+
+# What this province calls core's staff roles, and who issues its proofs.
+WORDING = Wording(
+    role_labels={"committee": "学习成果认证专家"},
+    proof_issuer="设在省校的学习成果认证中心",
+)

@@ -20,6 +20,7 @@ from core.province import (
     Taxonomy,
     TenantDefaults,
     UsernameScheme,
+    Wording,
 )
 
 from plugins.guangdong import accounts, content, notifications, reviews, taxonomy
@@ -68,6 +69,10 @@ class GuangdongPlugin:
     @hookimpl
     def review_chain(self, kind: str, category: str, subtype: str) -> ReviewChain | None:
         return reviews.review_chain(kind, category, subtype)
+
+    @hookimpl
+    def wording(self) -> Wording:
+        return content.WORDING
 
     @hookimpl
     def notification_templates(self) -> list[NotificationTemplate]:

@@ -4,7 +4,7 @@ manual), FAQ (drawn from the manual's instructions), contact, organisation level
 
 from __future__ import annotations
 
-from core.province import Contact, FaqItem, FrameworkLevel, OrgLevel, TenantDefaults
+from core.province import Contact, FaqItem, FrameworkLevel, OrgLevel, TenantDefaults, Wording
 
 ABOUT = (
     "广东终身教育学分银行是面向广东省全体社会成员，服务终身学习的省级学分银行，旨在促进各级各类"
@@ -162,3 +162,10 @@ FRAMEWORK_LEVELS = [
         description="掌握某一领域最前沿的知识；能开展原创性研究、创造新知识与新方法；在学科或行业发展中发挥引领作用。通常对应博士层次。",
     ),
 ]
+
+
+# What this province calls core's staff roles, and who issues its proofs.
+WORDING = Wording(
+    role_labels={"committee": "专业认定委员会成员"},
+    proof_issuer="学分银行管理中心",
+)

@@ -10,13 +10,13 @@ applies for recognition at the teaching point. Conversion: the former by a publi
 
 from __future__ import annotations
 
-from core.province import Category, Evidence, Field, Subtype, Taxonomy
+from core.province import Category, Evidence, Field, FileType, Subtype, Taxonomy
 
 # 层次: "小学到博士共七级".
 LEVELS = ["小学", "初中", "高中(中职)", "专科", "本科", "硕士", "博士"]
 
 # Learners upload pictures (“上传附件格式为jpg, png, gif”).
-IMAGES = ["jpg", "png", "gif"]
+IMAGES: list[FileType] = ["jpg", "png", "gif"]
 
 
 def _catalog(name: str, label: str, **kw) -> Field:

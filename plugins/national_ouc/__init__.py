@@ -25,6 +25,7 @@ from core.province import (
     Taxonomy,
     TenantDefaults,
     UsernameScheme,
+    Wording,
 )
 
 from plugins.national_ouc import accounts, content, notifications, reviews, taxonomy
@@ -73,6 +74,10 @@ class NationalOUCPlugin:
     @hookimpl
     def review_chain(self, kind: str, category: str, subtype: str) -> ReviewChain | None:
         return reviews.review_chain(reviews.CHAINS, kind, category, subtype, self.achievement_taxonomy())
+
+    @hookimpl
+    def wording(self) -> Wording:
+        return content.WORDING
 
     @hookimpl
     def notification_templates(self) -> list[NotificationTemplate]:

@@ -4,7 +4,7 @@ organisation levels and the ten levels of the 学习成果框架."""
 
 from __future__ import annotations
 
-from core.province import Contact, FaqItem, FrameworkLevel, OrgLevel, TenantDefaults
+from core.province import Contact, FaqItem, FrameworkLevel, OrgLevel, TenantDefaults, Wording
 
 PLATFORM_URL = "http://cbouc.ouchn.edu.cn/"
 
@@ -194,3 +194,10 @@ FRAMEWORK_LEVELS = [
     FrameworkLevel(level=9, name="第九级", description="具有专业领域系统深入的知识和独立研究能力，能开展研究或技术开发，提出创新性的解决方案。"),
     FrameworkLevel(level=10, name="第十级", description="具有专业领域最前沿的知识和卓越的研究创新能力，能开拓新领域、创造新知识，引领学科或行业发展。"),
 ]
+
+
+# What this province calls core's staff roles, and who issues its proofs.
+WORDING = Wording(
+    role_labels={"committee": "学习成果认证专家"},
+    proof_issuer="学习成果认证中心",
+)

@@ -23,10 +23,10 @@ no rules for 无定式 outcomes yet.
 
 from __future__ import annotations
 
-from core.province import Category, Evidence, Field, Subtype, Taxonomy
+from core.province import Category, Conversion, Evidence, Field, FileType, Subtype, Taxonomy
 
 # Learners upload pictures.
-IMAGES = ["jpg", "png", "gif"]
+IMAGES: list[FileType] = ["jpg", "png", "gif"]
 
 # Stored outcomes are reviewed “在10个工作日内”.
 REVIEW_DAYS = 10
@@ -71,7 +71,7 @@ def _extra(label: str = "其他证明材料") -> Evidence:
 
 
 def _stored(code: str, label: str, fields: list[Field], evidence: list[Evidence], *,
-            conversion: str = "rule", description: str = "") -> Subtype:
+            conversion: Conversion = "rule", description: str = "") -> Subtype:
     return Subtype(
         code=code,
         label=label,

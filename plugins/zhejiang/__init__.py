@@ -23,6 +23,7 @@ from core.province import (
     Taxonomy,
     TenantDefaults,
     UsernameScheme,
+    Wording,
 )
 
 from plugins.zhejiang import accounts, content, notifications, reviews, taxonomy
@@ -71,6 +72,10 @@ class ZhejiangPlugin:
     @hookimpl
     def review_chain(self, kind: str, category: str, subtype: str) -> ReviewChain | None:
         return reviews.review_chain(kind, category, subtype)
+
+    @hookimpl
+    def wording(self) -> Wording:
+        return content.WORDING
 
     @hookimpl
     def notification_templates(self) -> list[NotificationTemplate]:

@@ -12,7 +12,7 @@ unit of the service network.
 
 from __future__ import annotations
 
-from core.province import Contact, FaqItem, FrameworkLevel, OrgLevel, TenantDefaults
+from core.province import Contact, FaqItem, FrameworkLevel, OrgLevel, TenantDefaults, Wording
 
 ABOUT = (
     "浙江省终身教育学分银行为全省社会成员提供各级各类学习成果的认定、积累与转换服务，"
@@ -179,3 +179,10 @@ ORG_LEVELS = [
 
 # The seed names no Zhejiang qualifications framework.
 FRAMEWORK_LEVELS: list[FrameworkLevel] = []
+
+
+# What this province calls core's staff roles, and who issues its proofs.
+WORDING = Wording(
+    role_labels={"committee": "认定专家"},
+    proof_issuer="受理点及其上级服务机构",
+)

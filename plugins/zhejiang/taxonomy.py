@@ -34,9 +34,9 @@ chosen catalog entry. Learners upload pictures (jpg/png/gif).
 
 from __future__ import annotations
 
-from core.province import Category, Evidence, Field, Subtype, Taxonomy
+from core.province import Category, Evidence, Field, FileType, Subtype, Taxonomy
 
-IMAGES = ["jpg", "png", "gif"]
+IMAGES: list[FileType] = ["jpg", "png", "gif"]
 
 _CATALOG_HELP = "从名录中选择后自动填入；名录中没有时请手动填写，并向所在受理点申请认定"
 

@@ -17,7 +17,7 @@ async def _learner(client, admin, window, id_number: str, phone: str) -> None:
 
 async def test_five_wrong_passwords_lock_the_account_for_15_minutes(client):
     await staff_headers(client, "zhejiang", "ZJ-S01", "unit_admin", username="window1")
-    for attempt in range(4):
+    for _ in range(4):
         wrong = await login(client, "zhejiang", "window1", "wrong-password-1")
         assert wrong.status_code == 401 and wrong.json()["detail"] == "用户名或密码错误"
     locked = await login(client, "zhejiang", "window1", "wrong-password-1")

@@ -8,12 +8,12 @@ import inspect
 import pytest
 
 from core import hookspecs
-from core.conformance import CHECKS, PluginConformance, check_plugin
+from core.conformance import CHECKS, COVERS, PluginConformance, check_plugin
 from core.hookspecs import hookimpl
 from core.plugins import PluginRegistry
 from core.province import (
     Category, Field, NotificationTemplate, OpinionFormat, OrgLevel, ProvinceInfo, ReviewChain,
-    ReviewStep, Subtype, Taxonomy,
+    ReviewStep, Subtype, Taxonomy, Wording,
 )
 from plugins import gansu, guangdong, national_ouc, zhejiang
 
@@ -51,10 +51,7 @@ def test_every_hook_is_documented_and_checked_by_the_kit():
     for name in specs:
         doc = getattr(hookspecs, name).__doc__ or ""
         assert len(doc.split()) >= 5, f"hook {name} needs a docstring that says when it is called and what it returns"
-    covered = {"province_info", "tenant_defaults", "achievement_taxonomy", "org_levels", "framework_levels",
-               "review_chain", "notification_templates", "send_sms"} | {"username_scheme", "registration_policy", "password_policy",
-                                                                           "review_policy"}
-    assert set(specs) == covered
+    assert {hook for hooks in COVERS.values() for hook in hooks} == set(specs)  # see test_hookspecs.py
     assert set(CHECKS) >= {"province_info", "achievement_taxonomy", "review_chain", "notification_templates", "accounts"}
 
 
@@ -97,6 +94,14 @@ class BrokenPlugin:
     def tenant_defaults(self):
         raise KeyError("terms.md")
 
+    @hookimpl
+    def wording(self):
+        return Wording(role_labels={"dean": "院长", "committee": " "}, proof_issuer="")
+
+    @hookimpl
+    async def send_sms(self, to, text, message_key):  # would never run in the sender's thread
+        return True
+
 
 def test_a_broken_plugin_fails_the_kit_with_messages_that_say_what_is_wrong():
     problems = [str(p) for p in check_plugin("broken", BrokenPlugin())]
@@ -114,6 +119,10 @@ def test_a_broken_plugin_fails_the_kit_with_messages_that_say_what_is_wrong():
         "code.reset/email：邮件模板缺少主题",
         "语法错误",
         "[tenant_defaults] 插件 broken 的钩子 tenant_defaults：执行出错：KeyError",
+        "[wording] 角色 'dean' 不存在",
+        "[wording] 角色 committee 的名称不能为空",
+        "[wording] proof_issuer（出具证明的机构）不能为空",
+        "[send_sms] 必须是普通函数",
     ]
     for fragment in expected:
         assert fragment in text, f"missing {fragment!r} in:\n{text}"
@@ -133,7 +142,8 @@ class BrokenSuite(PluginConformance):
     plugin_name, plugin = "broken", BrokenPlugin()
 
 
-@pytest.mark.parametrize("test", ["test_achievement_taxonomy", "test_review_chains", "test_tenant_defaults"])
+@pytest.mark.parametrize("test", ["test_achievement_taxonomy", "test_review_chains", "test_tenant_defaults",
+                                  "test_wording", "test_send_sms"])
 def test_the_pytest_suite_fails_for_a_broken_plugin(test):
     with pytest.raises(AssertionError):
         getattr(BrokenSuite(), test)()

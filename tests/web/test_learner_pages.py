@@ -151,7 +151,7 @@ async def test_performance_outcome_recognition_and_its_conversion(client):
     nowhere = await submit(client, f"{G}/me/recognition", f"{G}/me/recognition",
                            {"idempotency_key": key, "achievement_id": outcome, "unit_code": "NO-SUCH"})
     assert nowhere.status_code == 400 and field_error(nowhere.text, "unit_code") == "服务点 NO-SUCH 不存在"
-    assert 'value="%s" checked' % outcome in nowhere.text
+    assert f'value="{outcome}" checked' in nowhere.text
     applied = await submit(client, f"{G}/me/recognition", f"{G}/me/recognition",
                            {"idempotency_key": key, "achievement_id": outcome})
     application = created_id(applied, "applications")
@@ -250,7 +250,7 @@ async def test_delete_is_refused_under_review_until_the_application_is_withdrawn
     page_url = f"{G}/me/achievements/{added['id']}"
     refused = await submit(client, page_url, f"{page_url}/delete", {})
     assert refused.status_code == 409 and "该成果正在审核中，不能删除" in refused.text
-    assert 'href="%s/me/applications/%s"' % (G, application["id"]) in refused.text
+    assert f'href="{G}/me/applications/{application["id"]}"' in refused.text
     withdrawn = await submit(client, f"{G}/me/applications/{application['id']}",
                              f"{G}/me/applications/{application['id']}/withdraw", {})
     assert withdrawn.status_code == 303

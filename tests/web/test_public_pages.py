@@ -109,7 +109,7 @@ async def test_rule_search_by_words_and_by_the_entry_the_learner_holds(client):
     several = await client.get("/t/guangdong/rules", params={"source": "全国计算机等级考试", "q": "计算机"})
     picks = re.findall(r'<li><a href="([^"]+)">(.*?)</a>', several.text.partition('id="source-choices"')[2])
     assert len(picks) == 2 and rule_names(several.text) == []
-    href, label = unescape(picks[1][0]), unescape(picks[1][1])
+    href = unescape(picks[1][0])
     assert "q=" in href and "catalog_entry_id=" in href
     picked = await client.get(href)
     assert picked.status_code == 200 and 'id="source-entry"' in picked.text
