@@ -8,6 +8,7 @@ error body ``{status_code, detail, extra}``.
 from __future__ import annotations
 
 import logging
+import re
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
@@ -41,16 +42,90 @@ def domain_error_handler(_: Request, exc: DomainError) -> Response:
 
 
 def validation_error_handler(_: Request, exc: ValidationException) -> Response:
-    return _body(400, "请求数据不符合要求：" + _first_problem(exc), exc.extra)
+    problems = [_in_chinese(item) for item in exc.extra if isinstance(item, dict)] if isinstance(exc.extra, list) else []
+    if problems:
+        first = problems[0]
+        detail = f"{first['key']}：{first['message']}" if first.get("key") else first["message"]
+    else:
+        detail = _message_in_chinese(str(exc.detail))
+    return _body(400, "请求数据不符合要求：" + detail, problems or None)
 
 
-def _first_problem(exc: HTTPException) -> str:
-    extra = exc.extra if isinstance(exc.extra, list) else []
-    for item in extra:
-        if isinstance(item, dict) and item.get("message"):
-            key = item.get("key")
-            return f"{key}：{item['message']}" if key else str(item["message"])
-    return str(exc.detail)
+# What msgspec and Litestar say of bad input, in Chinese (one table, so no English reaches a
+# user). Each pattern is matched against the whole message; ``{n}`` etc. are its groups.
+_MESSAGES: list[tuple[re.Pattern, str]] = [(re.compile(pattern, re.S), text) for pattern, text in (
+    (r"Expected `(?:int|float|number)` >= (?P<n>\S+)", "应不小于 {n}"),
+    (r"Expected `(?:int|float|number)` > (?P<n>\S+)", "应大于 {n}"),
+    (r"Expected `(?:int|float|number)` <= (?P<n>\S+)", "应不大于 {n}"),
+    (r"Expected `(?:int|float|number)` < (?P<n>\S+)", "应小于 {n}"),
+    (r"Expected `str` of length >= (?P<n>\d+)", "至少 {n} 个字符"),
+    (r"Expected `str` of length <= (?P<n>\d+)", "最多 {n} 个字符"),
+    (r"Expected `(?:array|object)` of length >= (?P<n>\d+)", "至少 {n} 项"),
+    (r"Expected `(?:array|object)` of length <= (?P<n>\d+)", "最多 {n} 项"),
+    (r"Expected `str` matching regex .*", "格式不正确"),
+    (r"Expected `(?P<want>[^`]+)`, got `(?P<got>[^`]+)`", "类型应为{want}"),
+    (r"Object missing required field `(?P<field>[^`]+)`", "缺少必填字段 {field}"),
+    (r"Object contains unknown field `(?P<field>[^`]+)`", "不认识的字段 {field}"),
+    (r"Invalid enum value .*", "不是可选的值"),
+    (r"Invalid RFC3339 encoded (?:date|datetime|time).*", "日期或时间格式不正确"),
+    (r"Integer value out of range.*", "数值超出范围"),
+    (r"Missing required (?P<where>path|query|header|cookie) parameter '(?P<field>[^']+)'.*", "缺少必填参数 {field}"),
+    (r"JSON is malformed.*|Input data was truncated.*|Malformed .*|Invalid JSON.*", "JSON 格式不正确"),
+    (r"Invalid multipart.*|.*multipart.*", "上传格式不正确（应为 multipart/form-data）"),
+)]
+_TYPES = {"int": "整数", "float": "数字", "number": "数字", "str": "字符串", "bool": "布尔值（true/false）",
+          "object": "对象", "array": "数组", "null": "空值", "date": "日期", "datetime": "日期时间"}
+_AT = re.compile(r"^(?P<message>.*?) - at `\$(?P<path>[^`]*)`$", re.S)
+
+
+def _type_name(spec: str) -> str:
+    return "或".join(_TYPES.get(part.strip(), part.strip()) for part in spec.split("|"))
+
+
+def _message_in_chinese(message: str, fallback: str = "格式不正确") -> str:
+    for pattern, text in _MESSAGES:
+        if found := pattern.fullmatch(message.strip()):
+            groups = {k: v for k, v in found.groupdict().items() if v is not None}
+            if "want" in groups:
+                groups["want"] = _type_name(groups["want"])
+            return text.format(**groups)
+    return fallback  # never the English text of a message the table does not know
+
+
+def _in_chinese(item: dict) -> dict:
+    """One problem of Litestar's ``extra`` list in Chinese; a nested field's path (msgspec's
+    ``- at `$.a[0]```) becomes the key, and a missing field is named itself, not ``data``."""
+    message, key = str(item.get("message", "")), item.get("key")
+    if at := _AT.match(message):
+        message, path = at["message"], at["path"].lstrip(".")
+        key = f"{key}.{path}" if key and key != "data" else path
+    if missing := re.fullmatch(r"Object missing required field `([^`]+)`", message):
+        if key in (None, "data"):
+            key = missing[1]
+        elif not key.endswith(missing[1]):
+            key = f"{key}.{missing[1]}"
+        return {"key": key, "message": "必填", "source": item.get("source")}
+    return {"key": key, "message": _message_in_chinese(message), "source": item.get("source")}
+
+
+# Litestar's own HTTP errors (no route, method not allowed, …) carry the English phrase of the status.
+_STATUS_TEXT = {
+    400: "请求不正确", 401: "请先登录", 403: "没有权限", 404: "页面或资源不存在", 405: "不支持该请求方法",
+    406: "无法按要求的格式答复", 409: "与当前状态冲突", 413: "请求内容过大", 415: "不支持的内容类型",
+    422: "请求无法处理", 429: "尝试次数过多，请稍后再试", 503: "服务暂时不可用，请稍后再试",
+}
+
+
+def http_error_handler(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code == 500:
+        return internal_error_handler(request, exc)
+    detail = str(exc.detail)
+    if not re.search(r"[\u4e00-\u9fff]", detail):  # Litestar's English default, not one of ours
+        detail = _message_in_chinese(detail, fallback=_STATUS_TEXT.get(exc.status_code, "请求无法处理"))
+    response = _body(exc.status_code, detail, exc.extra)
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
 
 
 RETRY_AFTER_SECONDS = 5
@@ -84,6 +159,7 @@ def storage_error_handler(request: Request, exc: StorageUnavailable) -> Response
 
 EXCEPTION_HANDLERS = {
     500: internal_error_handler,
+    HTTPException: http_error_handler,
     StorageUnavailable: storage_error_handler,
     DomainError: domain_error_handler,
     ValidationException: validation_error_handler,

@@ -13,10 +13,10 @@ from litestar.params import QueryParameter
 from core.accounts import audit
 from core.errors import DomainError
 from core.web.portal import Portal, errors_of, page
+from core.ids import Cursor
 
 Text = Annotated[str | None, QueryParameter(max_length=128)]
 Day = Annotated[str | None, QueryParameter(max_length=10)]
-Cursor = Annotated[str | None, QueryParameter(pattern=r"^\d+$")]
 PAGE_SIZE = 50
 
 

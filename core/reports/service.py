@@ -42,6 +42,7 @@ from core.reports.schemas import (
 )
 from core.reviews.engine import decode_chain
 from core.reviews.service import KIND_LABELS
+from core.ids import in_range
 from core.tenancy.service import TenantContext
 
 REPORT_ROLES = ("tenant_admin", "unit_admin", "committee")
@@ -364,7 +365,7 @@ def _cursor(text: str | None) -> tuple[str, int] | None:
     if not text:
         return None
     path, _, last = text.rpartition("|")
-    if not last.isdigit():
+    if not last.isdigit() or not in_range(int(last)):
         raise ReportError("cursor 无效", 400, extra={"field": "cursor"})
     return path, int(last)
 

@@ -18,8 +18,8 @@ from core.reviews import service
 from core.reviews.schemas import ApplicationIn, ApplicationOut, ApplicationPage, DecisionIn, MaterialOut, ReviewPage
 from core.storage.uploads import single_file
 from core.tenancy.service import TenantContext
+from core.ids import Cursor, PathId, QueryId
 
-Cursor = Annotated[int | None, QueryParameter(ge=0)]
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
 
 
@@ -45,18 +45,18 @@ class MyApplicationsController(Controller):
 
     @get("/", summary="我的申请（进度查询）")
     async def list(self, tenant: NamedDependency[TenantContext], learner: NamedDependency[Principal],
-                   achievement_id: Annotated[int | None, QueryParameter(ge=1)] = None, cursor: Cursor = None,
+                   achievement_id: QueryId = None, cursor: Cursor = None,
                    limit: Limit = 20) -> ApplicationPage:
         return await service.my_applications(tenant, learner.id, achievement_id=achievement_id, cursor=cursor, limit=limit)
 
     @get("/{application_id:int}", summary="申请详情：各环节意见与材料")
     async def one(self, tenant: NamedDependency[TenantContext], learner: NamedDependency[Principal],
-                  application_id: FromPath[int]) -> ApplicationOut:
+                  application_id: PathId) -> ApplicationOut:
         return await service.my_application(tenant, learner.id, application_id)
 
     @post("/{application_id:int}/withdraw", status_code=200, summary="撤回（首个审核决定之前）")
     async def withdraw(self, tenant: NamedDependency[TenantContext], learner: NamedDependency[Principal],
-                       application_id: FromPath[int]) -> ApplicationOut:
+                       application_id: PathId) -> ApplicationOut:
         return await service.withdraw(tenant, learner.id, application_id)
 
 
@@ -74,13 +74,13 @@ class ReviewController(Controller):
 
     @get("/{application_id:int}", summary="申请详情（学习者证件号码脱敏）")
     async def one(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
-                  application_id: FromPath[int]) -> ReviewDetail:
+                  application_id: PathId) -> ReviewDetail:
         application, learner = await service.review_detail(tenant, actor, application_id)
         return ReviewDetail(application=application, learner=learner)
 
     @post("/{application_id:int}/materials", summary="上传审核材料（如转换初审材料 PDF）")
     async def material(self, request: Request, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
-                       application_id: FromPath[int],
+                       application_id: PathId,
                        data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)]) -> MaterialOut:
         upload, _ = single_file(data)
         max_bytes = request.app.state.settings.max_upload_mb * 1024 * 1024
@@ -89,5 +89,5 @@ class ReviewController(Controller):
 
     @post("/{application_id:int}/decision", status_code=200, summary="审核决定：step 须为当前环节，意见须符合本环节格式")
     async def decide(self, request: Request, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
-                     application_id: FromPath[int], data: JSONBody[DecisionIn]) -> ApplicationOut:
+                     application_id: PathId, data: JSONBody[DecisionIn]) -> ApplicationOut:
         return await service.decide(tenant, actor, application_id, data, login_url(request, tenant))
