@@ -42,13 +42,28 @@ def domain_error_handler(_: Request, exc: DomainError) -> Response:
 
 
 def validation_error_handler(_: Request, exc: ValidationException) -> Response:
+    detail, problems = _validation_detail(exc)
+    return _body(400, detail, problems or None)
+
+
+def _validation_detail(exc: ValidationException) -> tuple[str, list[dict]]:
     problems = [_in_chinese(item) for item in exc.extra if isinstance(item, dict)] if isinstance(exc.extra, list) else []
     if problems:
         first = problems[0]
         detail = f"{first['key']}：{first['message']}" if first.get("key") else first["message"]
     else:
         detail = _message_in_chinese(str(exc.detail))
-    return _body(400, "请求数据不符合要求：" + detail, problems or None)
+    return "请求数据不符合要求：" + detail, problems
+
+
+def public_detail(exc: HTTPException) -> str:
+    """The Chinese sentence a person is shown for ``exc`` (the API's ``detail``, a page's message)."""
+    if isinstance(exc, ValidationException):
+        return _validation_detail(exc)[0]
+    detail = str(exc.detail)
+    if re.search(r"[\u4e00-\u9fff]", detail):
+        return detail
+    return _message_in_chinese(detail, fallback=_STATUS_TEXT.get(exc.status_code, "请求无法处理"))
 
 
 # What msgspec and Litestar say of bad input, in Chinese (one table, so no English reaches a
@@ -119,10 +134,7 @@ _STATUS_TEXT = {
 def http_error_handler(request: Request, exc: HTTPException) -> Response:
     if exc.status_code == 500:
         return internal_error_handler(request, exc)
-    detail = str(exc.detail)
-    if not re.search(r"[\u4e00-\u9fff]", detail):  # Litestar's English default, not one of ours
-        detail = _message_in_chinese(detail, fallback=_STATUS_TEXT.get(exc.status_code, "请求无法处理"))
-    response = _body(exc.status_code, detail, exc.extra)
+    response = _body(exc.status_code, public_detail(exc), exc.extra)
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
     return response

@@ -221,3 +221,21 @@ async def test_every_operation_documents_the_errors_it_answers(client, app):
             if as_learner.status_code != 403:
                 problems.append(f"{op.key} as a learner → {as_learner.status_code}, not 403")
     assert not problems, problems.report()
+
+
+async def test_portal_pages_answer_huge_ids_and_nul_bytes_with_a_chinese_page(client, app):
+    """The same bounds hold on the portal: a page, not JSON, and no 500."""
+    from core.accounts.staff import create_staff
+    from tests.accounts.helpers import STAFF_PASSWORD
+    from tests.web.helpers import portal_login
+
+    await create_staff(await app.state.tenants.get(TENANT), "GD", "tenant_admin", "portal-bounds", STAFF_PASSWORD,
+                       real_name="边界测试")
+    await portal_login(client, TENANT, "portal-bounds", STAFF_PASSWORD)
+    for url in ("/t/guangdong/staff/reviews/99999999999999999999", "/t/guangdong/staff/learners/9223372036854775808",
+                "/t/guangdong/staff/rules/2147483648", "/t/guangdong/staff/imports/99999999999999999999",
+                "/t/guangdong/verify/AB%00CD", "/t/guangdong/rules?q=a%00b", "/t/guangdong/units?q=%00"):
+        response = await client.get(url)
+        assert 400 <= response.status_code < 500, f"{url} → {response.status_code}"
+        assert response.headers["content-type"].startswith("text/html"), f"{url} → {response.headers['content-type']}"
+        assert re.search(r"[\u4e00-\u9fff]", response.text) and "Expected" not in response.text, url
