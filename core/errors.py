@@ -43,7 +43,7 @@ def domain_error_handler(_: Request, exc: DomainError) -> Response:
 
 def validation_error_handler(_: Request, exc: ValidationException) -> Response:
     detail, problems = _validation_detail(exc)
-    return _body(400, detail, problems or None)
+    return _body(400, detail, problems or (None if isinstance(exc.extra, list) else exc.extra))
 
 
 def _validation_detail(exc: ValidationException) -> tuple[str, list[dict]]:
@@ -51,6 +51,8 @@ def _validation_detail(exc: ValidationException) -> tuple[str, list[dict]]:
     if problems:
         first = problems[0]
         detail = f"{first['key']}：{first['message']}" if first.get("key") else first["message"]
+    elif _CHINESE.search(str(exc.detail)):
+        return str(exc.detail), problems  # our own message (core.middleware, core.storage.uploads)
     else:
         detail = _message_in_chinese(str(exc.detail))
     return "请求数据不符合要求：" + detail, problems
@@ -61,7 +63,7 @@ def public_detail(exc: HTTPException) -> str:
     if isinstance(exc, ValidationException):
         return _validation_detail(exc)[0]
     detail = str(exc.detail)
-    if re.search(r"[\u4e00-\u9fff]", detail):
+    if _CHINESE.search(detail):
         return detail
     return _message_in_chinese(detail, fallback=_STATUS_TEXT.get(exc.status_code, "请求无法处理"))
 
@@ -90,6 +92,7 @@ _MESSAGES: list[tuple[re.Pattern, str]] = [(re.compile(pattern, re.S), text) for
 )]
 _TYPES = {"int": "整数", "float": "数字", "number": "数字", "str": "字符串", "bool": "布尔值（true/false）",
           "object": "对象", "array": "数组", "null": "空值", "date": "日期", "datetime": "日期时间"}
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
 _AT = re.compile(r"^(?P<message>.*?) - at `\$(?P<path>[^`]*)`$", re.S)
 
 

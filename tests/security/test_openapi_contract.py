@@ -239,3 +239,15 @@ async def test_portal_pages_answer_huge_ids_and_nul_bytes_with_a_chinese_page(cl
         assert 400 <= response.status_code < 500, f"{url} → {response.status_code}"
         assert response.headers["content-type"].startswith("text/html"), f"{url} → {response.headers['content-type']}"
         assert re.search(r"[\u4e00-\u9fff]", response.text) and "Expected" not in response.text, url
+
+
+async def test_a_nul_byte_is_named_in_the_message(client):
+    for response in (await client.get("/t/guangdong/api/v1/catalog", params={"q": "a\x00b"}),
+                     await client.get("/t/guangdong/api/v1/org/units/GD%00"),
+                     await client.post("/t/guangdong/api/v1/auth/login", json={"username": "a\x00", "password": "x"}),
+                     await client.post("/t/guangdong/api/v1/auth/login", content=b"username=a%00&password=x",
+                                       headers={"content-type": "application/x-www-form-urlencoded"})):
+        assert response.status_code == 400 and "空字符" in response.json()["detail"], response.text
+    # An escaped backslash before u0000 is the text \u0000, not a NUL: it reaches the handler.
+    typed = await client.post("/t/guangdong/api/v1/auth/login", json={"username": "a\\u0000", "password": "x"})
+    assert typed.status_code == 401, typed.text
