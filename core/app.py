@@ -15,6 +15,7 @@ from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.types import Receive, Scope, Send
 
 from core import db, startup
+from core.api_contract import document_errors
 from core.accounts.api import (
     AdminAccountsController, AdminLearnersController, AuthController, MeController, UnitStaffController,
 )
@@ -31,7 +32,7 @@ from core.db import DatabaseWatch
 from core.errors import DATABASE_UNAVAILABLE, EXCEPTION_HANDLERS, RETRY_AFTER_SECONDS
 from core.readiness import Readiness, readiness_of
 from core.hierarchy.api import OrgUnitController
-from core.middleware import IdempotencyMiddleware, ReplicaReadsMiddleware
+from core.middleware import IdempotencyMiddleware, NulByteMiddleware, ReplicaReadsMiddleware
 from core.imports.api import ImportController
 from core.notifications.api import DeliveryLogController, TemplateController
 from core.notifications.sender import Sender
@@ -233,17 +234,21 @@ def create_app(
         path="/api/v1/platform", route_handlers=[PlatformAuthController, PlatformController],
         before_request=require_api_media_type,
     )
-    return CreditBankApp(
+    max_body_size = (settings.max_upload_mb + 1) * 1024 * 1024
+    app = CreditBankApp(
         route_handlers=[healthz, readyz, tenant_api, platform_api, *portal_routers()],
         template_config=template_config(),
         state=State(app_state(settings, registry, engine)),
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[IdempotencyMiddleware(), SessionCSRFMiddleware(), *_replica_middleware(settings)],
-        logging_config=None,
-        request_max_body_size=(settings.max_upload_mb + 1) * 1024 * 1024,  # the process configures logging (creditbank serve), not the app
+        middleware=[NulByteMiddleware(max_body_size), IdempotencyMiddleware(), SessionCSRFMiddleware(),
+                    *_replica_middleware(settings)],
+        logging_config=None,  # the process configures logging (creditbank serve), not the app
+        request_max_body_size=max_body_size,
         openapi_config=OpenAPIConfig(title="学分银行平台 API", version="1", path="/schema"),
     )
+    document_errors(app)
+    return app
 
 
 def _replica_middleware(settings: Settings) -> list:

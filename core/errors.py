@@ -8,6 +8,7 @@ error body ``{status_code, detail, extra}``.
 from __future__ import annotations
 
 import logging
+import re
 import typing
 
 import msgspec
@@ -15,7 +16,6 @@ import msgspec
 from litestar import MediaType, Request, Response
 from litestar.response import Template
 from litestar.exceptions import ClientException, HTTPException, NotFoundException, SerializationException, ValidationException
-from litestar.exceptions.responses import create_exception_response
 
 from core import db
 from core.storage.backends import StorageUnavailable
@@ -46,13 +46,119 @@ def domain_error_handler(_: Request, exc: DomainError) -> Response:
 
 
 def validation_error_handler(request: Request, exc: ValidationException) -> Response:
-    """A body or parameter the API cannot read: every field at fault named, in Chinese, at once
-    (msgspec stops at the first problem, so a JSON body is checked again field by field)."""
-    problems = _body_problems(request)
+    """A body or parameter the API cannot read, in Chinese: every field of a JSON body at fault
+    named at once (msgspec stops at the first problem, so the body is checked again field by
+    field), else the problems Litestar found, translated."""
+    if body_problems := _body_problems(request):
+        return _body(400, "请求数据不符合要求：" + _describe(body_problems),
+                     [{"key": key, "message": message, "source": "body"} for key, message in body_problems.items()])
+    detail, problems = _validation_detail(exc)
+    return _body(400, detail, problems or (None if isinstance(exc.extra, list) else exc.extra))
+
+
+def _validation_detail(exc: ValidationException) -> tuple[str, list[dict]]:
+    problems = [_in_chinese(item) for item in exc.extra if isinstance(item, dict)] if isinstance(exc.extra, list) else []
     if problems:
-        return _body(400, "请求数据不符合要求：" + _describe(problems),
-                     [{"key": key, "message": message, "source": "body"} for key, message in problems.items()])
-    return _body(400, "请求数据不符合要求：" + _first_problem(exc), exc.extra)
+        first = problems[0]
+        detail = f"{first['key']}：{first['message']}" if first.get("key") else first["message"]
+    elif _CHINESE.search(str(exc.detail)):
+        return str(exc.detail), problems  # our own message (core.middleware, core.storage.uploads)
+    else:
+        detail = _message_in_chinese(str(exc.detail))
+    return "请求数据不符合要求：" + detail, problems
+
+
+def public_detail(exc: HTTPException) -> str:
+    """The Chinese sentence a person is shown for ``exc`` (the API's ``detail``, a page's message)."""
+    if isinstance(exc, ValidationException):
+        return _validation_detail(exc)[0]
+    detail = str(exc.detail)
+    if _CHINESE.search(detail):
+        return detail
+    return _message_in_chinese(detail, fallback=_STATUS_TEXT.get(exc.status_code, "请求无法处理"))
+
+
+# What msgspec and Litestar say of bad input, in Chinese (one table, so no English reaches a
+# user). Each pattern is matched against the whole message; ``{n}`` etc. are its groups.
+_MESSAGES: list[tuple[re.Pattern, str]] = [(re.compile(pattern, re.S), text) for pattern, text in (
+    (r"Expected `(?:int|float|number)` >= (?P<n>\S+)", "应不小于 {n}"),
+    (r"Expected `(?:int|float|number)` > (?P<n>\S+)", "应大于 {n}"),
+    (r"Expected `(?:int|float|number)` <= (?P<n>\S+)", "应不大于 {n}"),
+    (r"Expected `(?:int|float|number)` < (?P<n>\S+)", "应小于 {n}"),
+    (r"Expected `str` of length >= (?P<n>\d+)", "至少 {n} 个字符"),
+    (r"Expected `str` of length <= (?P<n>\d+)", "最多 {n} 个字符"),
+    (r"Expected `(?:array|object)` of length >= (?P<n>\d+)", "至少 {n} 项"),
+    (r"Expected `(?:array|object)` of length <= (?P<n>\d+)", "最多 {n} 项"),
+    (r"Expected `str` matching regex .*", "格式不正确"),
+    (r"Expected `(?P<want>[^`]+)`, got `(?P<got>[^`]+)`", "类型应为{want}"),
+    (r"Object missing required field `(?P<field>[^`]+)`", "缺少必填字段 {field}"),
+    (r"Object contains unknown field `(?P<field>[^`]+)`", "不认识的字段 {field}"),
+    (r"Invalid enum value .*", "不是可选的值"),
+    (r"Invalid RFC3339 encoded (?:date|datetime|time).*", "日期或时间格式不正确"),
+    (r"Integer value out of range.*", "数值超出范围"),
+    (r"Missing required (?P<where>path|query|header|cookie) parameter '(?P<field>[^']+)'.*", "缺少必填参数 {field}"),
+    (r"JSON is malformed.*|Input data was truncated.*|Malformed .*|Invalid JSON.*", "JSON 格式不正确"),
+    (r"Invalid multipart.*|.*multipart.*", "上传格式不正确（应为 multipart/form-data）"),
+)]
+_TYPES = {"int": "整数", "float": "数字", "number": "数字", "str": "字符串", "bool": "布尔值（true/false）",
+          "object": "对象", "array": "数组", "null": "空值", "date": "日期", "datetime": "日期时间"}
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
+_AT = re.compile(r"^(?P<message>.*?) - at `\$(?P<path>[^`]*)`$", re.S)
+
+
+def _type_name(spec: str) -> str:
+    return "或".join(_TYPES.get(part.strip(), part.strip()) for part in spec.split("|"))
+
+
+def _message_in_chinese(message: str, fallback: str = "格式不正确") -> str:
+    for pattern, text in _MESSAGES:
+        if found := pattern.fullmatch(message.strip()):
+            groups = {k: v for k, v in found.groupdict().items() if v is not None}
+            if "want" in groups:
+                groups["want"] = _type_name(groups["want"])
+            return text.format(**groups)
+    return fallback  # never the English text of a message the table does not know
+
+
+def _in_chinese(item: dict) -> dict:
+    """One problem of Litestar's ``extra`` list in Chinese; a nested field's path (msgspec's
+    ``- at `$.a[0]```) becomes the key, and a missing field is named itself, not ``data``."""
+    message, key = str(item.get("message", "")), item.get("key")
+    if at := _AT.match(message):
+        message, path = at["message"], at["path"].lstrip(".")
+        key = f"{key}.{path}" if key and key != "data" else path
+    if missing := re.fullmatch(r"Object missing required field `([^`]+)`", message):
+        if key in (None, "data"):
+            key = missing[1]
+        elif not key.endswith(missing[1]):
+            key = f"{key}.{missing[1]}"
+        return {"key": key, "message": "必填", "source": item.get("source")}
+    return {"key": key, "message": _message_in_chinese(message), "source": item.get("source")}
+
+
+# Litestar's own HTTP errors (no route, method not allowed, …) carry the English phrase of the status.
+_STATUS_TEXT = {
+    400: "请求不正确", 401: "请先登录", 403: "没有权限", 404: "页面或资源不存在", 405: "不支持该请求方法",
+    406: "无法按要求的格式答复", 409: "与当前状态冲突", 413: "请求内容过大", 415: "不支持的内容类型",
+    422: "请求无法处理", 429: "尝试次数过多，请稍后再试", 503: "服务暂时不可用，请稍后再试",
+}
+
+
+def http_error_handler(request: Request, exc: HTTPException) -> Response:
+    """Litestar's own errors in Chinese; an unknown page address gets a page, never JSON (no
+    route matched, so no portal router answered)."""
+    if exc.status_code == 500:
+        return internal_error_handler(request, exc)
+    if type(exc) is ClientException and isinstance(exc.__cause__, SerializationException):
+        return _body(400, "请求数据不符合要求：请求体不是有效的 JSON", None)
+    if isinstance(exc, NotFoundException) and _wants_a_page(request):
+        parts = request.url.path.split("/")
+        home = f"/t/{parts[2]}/" if len(parts) > 2 and parts[1] == "t" and parts[2] else "/"
+        return Template(template_name="tenancy/not_found.html", status_code=404, context={"home": home})
+    response = _body(exc.status_code, public_detail(exc), exc.extra)
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
 
 
 MISSING = "缺少必填字段"
@@ -100,21 +206,6 @@ def _body_problems(request: Request) -> dict[str, str]:
     return problems
 
 
-_MSGSPEC_WORDS = (("Object missing required field", MISSING), ("Object contains unknown field", UNKNOWN))
-
-
-def _first_problem(exc: HTTPException) -> str:
-    extra = exc.extra if isinstance(exc.extra, list) else []
-    for item in extra:
-        if isinstance(item, dict) and item.get("message"):
-            key, message = item.get("key"), str(item["message"])
-            for english, chinese in _MSGSPEC_WORDS:
-                if message.startswith(english) and "`" in message:
-                    return f"{chinese} {message.split('`')[1]}"
-            if message.startswith("Expected") or message.startswith("Invalid"):
-                message = WRONG
-            return f"{key}：{message}" if key else message
-    return str(exc.detail)
 
 
 RETRY_AFTER_SECONDS = 5
@@ -144,18 +235,6 @@ def internal_error_handler(request: Request, exc: Exception) -> Response:
 def storage_error_handler(request: Request, exc: StorageUnavailable) -> Response:
     log.error("文件存储不可用（%s %s）：%s", request.method, request.url.path, exc)
     return _body(503, "文件存储暂时不可用，请稍后再试；您提交的内容没有保存", None)
-
-
-def http_error_handler(request: Request, exc: HTTPException) -> Response:
-    """Litestar's own answer, except a body that is not JSON (Litestar says so in English)."""
-    if type(exc) is ClientException and isinstance(exc.__cause__, SerializationException):
-        return _body(400, "请求数据不符合要求：请求体不是有效的 JSON", None)
-    if isinstance(exc, NotFoundException) and _wants_a_page(request):
-        # No route matched, so no portal router answered: a page in Chinese, never JSON.
-        parts = request.url.path.split("/")
-        home = f"/t/{parts[2]}/" if len(parts) > 2 and parts[1] == "t" and parts[2] else "/"
-        return Template(template_name="tenancy/not_found.html", status_code=404, context={"home": home})
-    return create_exception_response(request, exc)
 
 
 def _wants_a_page(request: Request) -> bool:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 from litestar.enums import ScopeType
+from litestar.exceptions import ValidationException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -129,6 +131,7 @@ class IdempotencyMiddleware(ASGIMiddleware):
 
 
 # Who is signed in: a bearer token, or the portal's or the platform's session cookie.
+# (the portal's session cookie is named per tenant, cb_session_<slug>: core.web.csrf)
 _SIGNED_IN_COOKIES = ("cb_session", "cb_platform")
 FRESH_COOKIE = "cb_fresh"  # "this browser just wrote": its public reads go to the primary for a while
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -161,7 +164,8 @@ class ReplicaReadsMiddleware(ASGIMiddleware):
         engine = scope["app"].state.engine
         handler = scope.get("route_handler")
         if handler is not None and handler.opt.get("public_read"):
-            if (_header(scope, b"authorization") is None and not _cookie_names(scope) & {*_SIGNED_IN_COOKIES, FRESH_COOKIE}
+            if (_header(scope, b"authorization") is None and not any(name.startswith(_SIGNED_IN_COOKIES) or name == FRESH_COOKIE
+                                                                for name in _cookie_names(scope))
                     and engine.replica_watch is not None and await engine.replica_watch.refresh()):
                 with db.public_reads():
                     await next_app(scope, receive, send)
@@ -177,3 +181,58 @@ class ReplicaReadsMiddleware(ASGIMiddleware):
             await next_app(scope, receive, mark)
             return
         await next_app(scope, receive, send)
+# A JSON "\u0000" that is not itself escaped ("\\u0000" is a backslash and the text u0000).
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+NUL_REFUSED = "请求中含有不允许的空字符（\\0），请删除后重试"
+
+
+def _has_nul(content_type: str, body: bytes) -> bool:
+    if b"\x00" in body:
+        return True
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        return b"%00" in body
+    return _JSON_NUL.search(body) is not None  # any other body may be read as JSON
+
+
+class NulByteMiddleware(ASGIMiddleware):
+    """A NUL byte in the path, the query string, or a JSON or form body is refused with 400
+    before any handler sees it: PostgreSQL cannot store one in text and fails the request with
+    a 500, and no field of this platform has a use for it. Multipart bodies carry files (where
+    NUL is ordinary) and are left to their readers."""
+
+    scopes = {ScopeType.HTTP}
+
+    def __init__(self, max_body_size: int) -> None:
+        self.max_body_size = max_body_size
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        query = scope.get("query_string", b"")
+        if "\x00" in scope["path"] or b"%00" in query or b"\x00" in query:
+            raise ValidationException(NUL_REFUSED)
+        content_type = (_header(scope, b"content-type") or "").lower()
+        length = _header(scope, b"content-length")
+        if scope["method"] in ("GET", "HEAD", "OPTIONS") or content_type.startswith("multipart/") or (
+                length and length.isdigit() and int(length) > self.max_body_size):
+            await next_app(scope, receive, send)
+            return
+        body, more = b"", True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_body_size:
+                break  # Litestar refuses it as too large; reading on would only hold it in memory
+        if not more and _has_nul(content_type, body):
+            raise ValidationException(NUL_REFUSED)
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if delivered:
+                return await receive()
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": more}
+
+        await next_app(scope, replay, send)

@@ -40,6 +40,7 @@ from core.storage.uploads import single_file
 from core.tenancy.service import TenantContext
 from core.web.security import client_address  # noqa: F401  (pages import it from here too)
 from core.db import one
+from core.ids import Cursor, PathId
 
 
 def provide_pii(request: Request) -> PiiProtector:
@@ -182,19 +183,19 @@ class AdminLearnersController(Controller):
         self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal], pii: NamedDependency[PiiProtector],
         q: Annotated[str | None, QueryParameter(max_length=50)] = None,
         status: Annotated[str | None, QueryParameter(max_length=24)] = None,
-        cursor: Annotated[str | None, QueryParameter(pattern=r"^\d+$")] = None,
+        cursor: Cursor = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> AccountPage:
         return await staff.list_learners(tenant, pii, actor, q=q, status=status, cursor=cursor, limit=limit)
 
     @post("/{account_id:int}/review", status_code=200, summary="账户审核")
     async def review(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
-                     account_id: FromPath[int], data: JSONBody[AccountDecision]) -> AccountOut:
+                     account_id: PathId, data: JSONBody[AccountDecision]) -> AccountOut:
         return await staff.review_account(tenant, actor, account_id, data)
 
     @post("/{account_id:int}/id-number", status_code=200, summary="查看完整证件号码（记入审计日志）")
     async def reveal(self, request: Request, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
-                     pii: NamedDependency[PiiProtector], account_id: FromPath[int], data: JSONBody[RevealIn]) -> FullIdNumber:
+                     pii: NamedDependency[PiiProtector], account_id: PathId, data: JSONBody[RevealIn]) -> FullIdNumber:
         return await staff.reveal_id_number(tenant, pii, actor, account_id, data.reason, client_address(request))
 
 
@@ -210,7 +211,7 @@ class AdminAccountsController(Controller):
     @post("/{account_id:int}/disable", status_code=200,
           summary="停用账户（学习者或下级单位的工作人员），其所有登录随即失效（记入审计日志）")
     async def disable(self, request: Request, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
-                      account_id: FromPath[int], data: JSONBody[DisableIn]) -> AccountOut:
+                      account_id: PathId, data: JSONBody[DisableIn]) -> AccountOut:
         return await staff.disable_account(tenant, actor, account_id, data.reason, client_address(request))
 
 

@@ -16,8 +16,8 @@ from core.accounts.login import Principal
 from core.achievements.api import provide_learner
 from core.clock import utcnow
 from core.tenancy.service import TenantContext
+from core.ids import Cursor
 
-Cursor = Annotated[str | None, QueryParameter(pattern=r"^\d+$")]
 Text = Annotated[str | None, QueryParameter(max_length=128)]
 Day = Annotated[str | None, QueryParameter(max_length=10)]
 

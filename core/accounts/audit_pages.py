@@ -16,10 +16,10 @@ from core.clock import utcnow
 from core.web.security import client_address
 from core.errors import DomainError
 from core.web.portal import Portal, errors_of, page
+from core.ids import Cursor
 
 Text = Annotated[str | None, QueryParameter(max_length=128)]
 Day = Annotated[str | None, QueryParameter(max_length=10)]
-Cursor = Annotated[str | None, QueryParameter(pattern=r"^\d+$")]
 PAGE_SIZE = 50
 
 

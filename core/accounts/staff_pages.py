@@ -21,6 +21,7 @@ from core.errors import DomainError
 from core.hierarchy.service import get_unit
 from core.web.pages import FormData
 from core.web.portal import FormError, Portal, errors_of, page, read_form, redirect
+from core.ids import Cursor, PathId
 
 ADMIN_ROLES = ("tenant_admin", "unit_admin")
 PAGE_SIZE = 20
@@ -104,7 +105,7 @@ class StaffLearnerPages(Controller):
     async def learners(self, portal: NamedDependency[Portal],
                        q: Annotated[str | None, QueryParameter(max_length=50)] = None,
                        status: Annotated[str | None, QueryParameter(max_length=24)] = None,
-                       cursor: Annotated[str | None, QueryParameter(pattern=r"^\d+$")] = None) -> Response:
+                       cursor: Cursor = None) -> Response:
         """Search by name, username or phone. An ID number typed here is not searched: it
         would sit in the address; the ID-number search posts it."""
         viewer = portal.require_staff(*ADMIN_ROLES)
@@ -157,12 +158,12 @@ class StaffLearnerPages(Controller):
                         done="开户成功：激活验证码已发送给学习者，请其在“激活账户”页面输入证件号码和验证码设置密码")
 
     @get("/{account_id:int}")
-    async def learner(self, portal: NamedDependency[Portal], account_id: FromPath[int]) -> Response:
+    async def learner(self, portal: NamedDependency[Portal], account_id: PathId) -> Response:
         viewer = portal.require_staff(*ADMIN_ROLES)
         return await _learner_page(portal, viewer, account_id)
 
     @post("/{account_id:int}/review", status_code=200)
-    async def review(self, portal: NamedDependency[Portal], account_id: FromPath[int], data: FormData) -> Response:
+    async def review(self, portal: NamedDependency[Portal], account_id: PathId, data: FormData) -> Response:
         viewer = portal.require_staff(*ADMIN_ROLES)
         form = {k: str(v) for k, v in data.items() if not k.startswith("_")}
         try:
@@ -179,7 +180,7 @@ class StaffLearnerPages(Controller):
                         done="审核完成：账户已" + ("通过审核" if account.status == "active" else "退回"))
 
     @post("/{account_id:int}/id-number", status_code=200)
-    async def reveal(self, request: Request, portal: NamedDependency[Portal], account_id: FromPath[int],
+    async def reveal(self, request: Request, portal: NamedDependency[Portal], account_id: PathId,
                      data: FormData) -> Response:
         """The full ID number on this response only (no redirect: it must not travel in an
         address); the service writes the reason to the audit log."""
@@ -196,14 +197,14 @@ class StaffLearnerPages(Controller):
         return await _learner_page(portal, viewer, account_id, revealed=full)
 
     @get("/{account_id:int}/id-scan")
-    async def id_scan(self, request: Request, portal: NamedDependency[Portal], account_id: FromPath[int]) -> Response:
+    async def id_scan(self, request: Request, portal: NamedDependency[Portal], account_id: PathId) -> Response:
         """The scan for the account review; any other look goes through the form below."""
         viewer = portal.require_staff(*ADMIN_ROLES)
         row = await staff.id_scan_for_staff(portal.tenant, viewer, account_id, client=client_address(request))
         return await file_response(request.app.state.storage, row)
 
     @post("/{account_id:int}/id-scan", status_code=200)
-    async def reveal_id_scan(self, request: Request, portal: NamedDependency[Portal], account_id: FromPath[int],
+    async def reveal_id_scan(self, request: Request, portal: NamedDependency[Portal], account_id: PathId,
                              data: FormData) -> Response:
         """The audited reveal of the scan: the reason goes to the audit log, the picture comes
         back on this response (never kept by a cache)."""

@@ -22,6 +22,7 @@ from core.storage import Storage
 from core.storage.files import disposition
 from core.storage.uploads import single_file
 from core.tenancy.service import TenantContext
+from core.ids import Cursor, PathId
 
 ADMIN_ROLES = ("tenant_admin", "unit_admin", "committee")
 
@@ -55,7 +56,7 @@ class MyAchievementsController(Controller):
     async def list(
         self, tenant: NamedDependency[TenantContext], learner: NamedDependency[Principal],
         status: Annotated[str | None, QueryParameter(max_length=16)] = None,
-        cursor: Annotated[int | None, QueryParameter(ge=0)] = None,
+        cursor: Cursor = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
     ) -> AchievementPage:
         return await service.list_achievements(tenant, learner.id, status=status, cursor=cursor, limit=limit)
@@ -67,17 +68,17 @@ class MyAchievementsController(Controller):
 
     @get("/achievements/{achievement_id:int}", summary="一条成果，含证明材料与申请")
     async def one(self, tenant: NamedDependency[TenantContext], learner: NamedDependency[Principal],
-                  achievement_id: FromPath[int]) -> AchievementOut:
+                  achievement_id: PathId) -> AchievementOut:
         return await service.get_achievement(tenant, learner.id, achievement_id)
 
     @delete("/achievements/{achievement_id:int}", status_code=204, summary="删除成果（审核中的不能删除）")
     async def remove(self, request: Request, tenant: NamedDependency[TenantContext],
-                     learner: NamedDependency[Principal], achievement_id: FromPath[int]) -> None:
+                     learner: NamedDependency[Principal], achievement_id: PathId) -> None:
         await service.delete_achievement(tenant, request.app.state.storage, learner.id, achievement_id)
 
     @post("/achievements/{achievement_id:int}/evidence", summary="上传证明材料（类型按内容判断）")
     async def upload(self, request: Request, tenant: NamedDependency[TenantContext],
-                     learner: NamedDependency[Principal], achievement_id: FromPath[int],
+                     learner: NamedDependency[Principal], achievement_id: PathId,
                      data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)]) -> EvidenceOut:
         upload, item = single_file(data)
         max_bytes = request.app.state.settings.max_upload_mb * 1024 * 1024
@@ -86,8 +87,8 @@ class MyAchievementsController(Controller):
 
     @get("/achievements/{achievement_id:int}/evidence/{evidence_id:int}", summary="查看证明材料")
     async def download(self, request: Request, tenant: NamedDependency[TenantContext],
-                       learner: NamedDependency[Principal], achievement_id: FromPath[int],
-                       evidence_id: FromPath[int]) -> Response:
+                       learner: NamedDependency[Principal], achievement_id: PathId,
+                       evidence_id: PathId) -> Response:
         row = await service.evidence_for_owner(tenant, learner.id, achievement_id, evidence_id)
         return await file_response(request.app.state.storage, row)
 
@@ -99,7 +100,7 @@ class StaffEvidenceController(Controller):
 
     @get("/evidence/{evidence_id:int}", summary="审核人查看其当前可审核或已审核申请的证明材料（记入审计日志）")
     async def download(self, request: Request, tenant: NamedDependency[TenantContext],
-                       actor: NamedDependency[Principal], evidence_id: FromPath[int]) -> Response:
+                       actor: NamedDependency[Principal], evidence_id: PathId) -> Response:
         row = await reviews.evidence_for_staff(tenant, actor, evidence_id, client_address(request))
         return await file_response(request.app.state.storage, row)
 

@@ -30,6 +30,7 @@ from core.reviews.service import STATUS_LABELS as APPLICATION_STATUS_LABELS
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, redirect
 from core.db import one
+from core.ids import PathId
 
 Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
@@ -200,12 +201,12 @@ class MyOutcomePages(Controller):
                                   form=values)
 
     @get("/achievements/{achievement_id:int}")
-    async def one(self, portal: NamedDependency[Portal], achievement_id: FromPath[int]) -> Template:
+    async def one(self, portal: NamedDependency[Portal], achievement_id: PathId) -> Template:
         learner = portal.require_learner()
         return await _detail_page(portal, await service.get_achievement(portal.tenant, learner.id, achievement_id))
 
     @post("/achievements/{achievement_id:int}/evidence", status_code=200)
-    async def upload(self, request: Request, portal: NamedDependency[Portal], achievement_id: FromPath[int],
+    async def upload(self, request: Request, portal: NamedDependency[Portal], achievement_id: PathId,
                      data: Upload) -> Response:
         """One evidence file; a refused file re-shows the page with the reason beside the file field."""
         learner = portal.require_learner()
@@ -227,14 +228,14 @@ class MyOutcomePages(Controller):
         return redirect(portal, f"me/achievements/{achievement_id}", done="证明材料已上传")
 
     @get("/achievements/{achievement_id:int}/evidence/{evidence_id:int}")
-    async def download(self, request: Request, portal: NamedDependency[Portal], achievement_id: FromPath[int],
-                       evidence_id: FromPath[int]) -> Response:
+    async def download(self, request: Request, portal: NamedDependency[Portal], achievement_id: PathId,
+                       evidence_id: PathId) -> Response:
         learner = portal.require_learner()
         row = await service.evidence_for_owner(portal.tenant, learner.id, achievement_id, evidence_id)
         return await file_response(request.app.state.storage, row)
 
     @post("/achievements/{achievement_id:int}/delete", status_code=200)
-    async def delete(self, request: Request, portal: NamedDependency[Portal], achievement_id: FromPath[int]) -> Response:
+    async def delete(self, request: Request, portal: NamedDependency[Portal], achievement_id: PathId) -> Response:
         learner = portal.require_learner()
         try:
             await service.delete_achievement(portal.tenant, request.app.state.storage, learner.id, achievement_id)

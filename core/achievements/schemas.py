@@ -5,6 +5,8 @@ from typing import Annotated, Any
 
 import msgspec
 
+from core.ids import Id
+
 
 # How pages and proofs name an outcome's status and where it came from.
 STATUS_LABELS = {"catalog": "名录成果", "unapplied": "未申请", "applied": "已申请", "recognized": "已认定",
@@ -15,7 +17,7 @@ SOURCE_LABELS = {"self": "自助添加", "converted": "转换所得"}
 class AchievementIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     category: str
     subtype: str
-    catalog_entry_id: int | None = None  # None: "not in the list" (其他), every field typed
+    catalog_entry_id: Id | None = None  # None: "not in the list" (其他), every field typed
     name: Annotated[str, msgspec.Meta(max_length=200)] | None = None
     fields: dict[str, Any] = {}
     obtained_at: date | None = None

@@ -14,6 +14,7 @@ from core.accounts.login import Principal
 from core.catalog import service
 from core.catalog.schemas import CatalogEntryIn, CatalogEntryOut, CatalogPage
 from core.tenancy.service import TenantContext
+from core.ids import Cursor, PathId
 
 Text = Annotated[str | None, QueryParameter(max_length=100)]
 
@@ -25,14 +26,14 @@ class CatalogController(Controller):
     @get("/", summary="名录查询：按项目名称、成果名称、资历机构名称（包含即可）", opt={"public_read": True})
     async def search(
         self, tenant: NamedDependency[TenantContext], q: Text = None, category: Text = None, subtype: Text = None,
-        institution: Text = None, cursor: Annotated[int | None, QueryParameter(ge=0)] = None,
+        institution: Text = None, cursor: Cursor = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
     ) -> CatalogPage:
         return await service.search(tenant.id, q=q, category=category, subtype=subtype, institution=institution,
                                     cursor=cursor, limit=limit)
 
     @get("/{entry_id:int}", opt={"public_read": True})
-    async def entry(self, tenant: NamedDependency[TenantContext], entry_id: FromPath[int]) -> CatalogEntryOut:
+    async def entry(self, tenant: NamedDependency[TenantContext], entry_id: PathId) -> CatalogEntryOut:
         found = await service.get_entry(tenant.id, entry_id)
         if found is None:
             raise NotFoundException("未找到该名录条目")

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from core.catalog import service
 from core.catalog.schemas import CatalogEntryOut
+from core.ids import in_range
 from core.web.portal import Portal
 
 PAGE_SIZE = 10
@@ -24,7 +25,7 @@ def query_int(value: object) -> int | None:
     """A positive whole number from a query string or form, else None (never an error: a
     mangled link shows the page without it)."""
     text = str(value or "").strip()
-    return int(text) if text.isdigit() and 0 < int(text) < 2**63 else None
+    return int(text) if text.isdigit() and in_range(int(text)) else None
 
 
 @dataclass

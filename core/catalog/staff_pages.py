@@ -18,6 +18,7 @@ from core.errors import DomainError
 from core.plugins import ProvinceHooks
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, read_form, redirect
+from core.ids import Cursor
 
 Text = Annotated[str | None, QueryParameter(max_length=100)]
 ENTRY_COLUMNS = ("project_name", "name", "institution")  # entry columns a catalog field may share
@@ -64,7 +65,7 @@ class CatalogStaffPages(Controller):
 
     @get("/")
     async def search(self, portal: NamedDependency[Portal], q: Text = None, kind: Text = None, institution: Text = None,
-                     cursor: Annotated[int | None, QueryParameter(ge=0)] = None) -> Template:
+                     cursor: Cursor = None) -> Template:
         viewer = portal.require_staff()
         category, subtype = _split_type(kind)
         results = await service.search(portal.tenant.id, q=q, category=category or None, subtype=subtype or None,

@@ -16,6 +16,7 @@ from core.achievements.api import provide_learner
 from core.certificates import service
 from core.certificates.schemas import KeyOut, KeyPage, ProofPage, RevokeIn, Verdict
 from core.tenancy.service import TenantContext
+from core.ids import Cursor
 
 PRIVATE = {"Cache-Control": "private, no-store"}
 # A proof of 50 outcomes is some 30 kB; a larger body is not one of ours, and canonicalizing it
@@ -81,7 +82,7 @@ class MyProofsController(Controller):
 
     @get("/", summary="我的学习成果认证证明（最新在前）")
     async def list(self, tenant: NamedDependency[TenantContext], learner: NamedDependency[Principal],
-                   cursor: Annotated[int | None, QueryParameter(ge=0)] = None,
+                   cursor: Cursor = None,
                    limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20) -> ProofPage:
         return await service.my_proofs(tenant, learner.id, cursor=cursor, limit=limit)
 

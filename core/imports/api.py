@@ -26,6 +26,7 @@ from core.imports.reader import ImportFileError, XlsxLimits, check_xlsx_package,
 from core.storage.files import clean_filename
 from core.storage.uploads import single_file
 from core.tenancy.service import TenantContext
+from core.ids import PathId
 
 log = logging.getLogger("creditbank.imports")
 MAX_IMPORT_BYTES = 512 * 1024 * 1024
@@ -86,7 +87,7 @@ class ImportController(Controller):
 
     @get("/{job_id:int}", summary="导入任务进度与被拒绝的行")
     async def job(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
-                  job_id: FromPath[int]) -> JobOut:
+                  job_id: PathId) -> JobOut:
         _require_tenant_admin(actor)
         found = await read_job(tenant.id, job_id)
         if found is None:

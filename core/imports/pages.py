@@ -20,6 +20,7 @@ from core.imports.reader import ImportFileError
 from core.tabular import csv_bytes
 from core.tenancy.service import TenantContext
 from core.web.portal import Portal, page, redirect
+from core.ids import PathId
 
 Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
@@ -68,7 +69,7 @@ class ImportPages(Controller):
         return redirect(portal, f"staff/imports/{job_id}", done="文件已上传，正在导入")
 
     @get("/{job_id:int}")
-    async def job(self, portal: NamedDependency[Portal], job_id: FromPath[int]) -> Template | Redirect:
+    async def job(self, portal: NamedDependency[Portal], job_id: PathId) -> Template | Redirect:
         portal.require_staff("tenant_admin")
         job = await read_job(portal.tenant.id, job_id)
         if job is None:
@@ -92,7 +93,7 @@ class ImportPages(Controller):
         return Response(content=counts, media_type="application/json", headers={"Cache-Control": "no-store"})
 
     @get("/{job_id:int}/rejected.csv")
-    async def rejected_rows(self, portal: NamedDependency[Portal], job_id: FromPath[int]) -> Response:
+    async def rejected_rows(self, portal: NamedDependency[Portal], job_id: PathId) -> Response:
         """The rejected rows as a CSV that opens in Excel (UTF-8 with BOM): row number, reason."""
         portal.require_staff("tenant_admin")
         job = await read_job(portal.tenant.id, job_id)

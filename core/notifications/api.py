@@ -17,6 +17,7 @@ from core.notifications import templates
 from core.notifications.service import NotificationOut, NotificationPage, delivery_log, requeue
 from core.notifications.templates import Rendered, TemplateOut
 from core.tenancy.service import TenantContext
+from core.ids import Cursor, PathId
 
 
 class DeliveryLogController(Controller):
@@ -29,7 +30,7 @@ class DeliveryLogController(Controller):
         self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
         to: Annotated[str | None, QueryParameter(max_length=254)] = None,
         event: Annotated[str | None, QueryParameter(max_length=64)] = None,
-        cursor: Annotated[str | None, QueryParameter(pattern=r"^\d+$")] = None,
+        cursor: Cursor = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> NotificationPage:
         return await delivery_log(tenant.id, actor.grants, to=to, event=event,
@@ -37,7 +38,7 @@ class DeliveryLogController(Controller):
 
     @post("/{notification_id:int}/requeue", status_code=200, summary="把发送失败的通知放回发送队列")
     async def requeue(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
-                      notification_id: FromPath[int]) -> NotificationOut:
+                      notification_id: PathId) -> NotificationOut:
         return await requeue(tenant.id, actor.id, actor.grants, notification_id)
 
 

@@ -20,6 +20,7 @@ from core.notifications.events import EVENTS
 from core.notifications.service import delivery_log, requeue
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, redirect
+from core.ids import Cursor, PathId
 
 EVENT_LABELS = {
     "code.activation": "激活验证码",
@@ -52,12 +53,12 @@ class NotificationPages(Controller):
 
     @get("/")
     async def log(self, portal: NamedDependency[Portal],
-                  cursor: Annotated[int | None, QueryParameter(ge=0)] = None) -> Template:
+                  cursor: Cursor = None) -> Template:
         found = await delivery_log(portal.tenant.id, _grants(portal), cursor=cursor, limit=PAGE_SIZE)
         return self._log_page(portal, found, {}, filtered=False)
 
     @post("/{notification_id:int}/requeue", status_code=303)
-    async def requeue(self, portal: NamedDependency[Portal], notification_id: FromPath[int]) -> Response:
+    async def requeue(self, portal: NamedDependency[Portal], notification_id: PathId) -> Response:
         actor = portal.require_staff()
         await requeue(portal.tenant.id, actor.id, actor.grants, notification_id)
         return redirect(portal, "staff/notifications", done="已放回发送队列，稍后重新发送")

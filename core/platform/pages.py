@@ -14,11 +14,17 @@ from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from core.errors import DomainError
+from core.errors import DomainError, public_detail
 from core.platform import service
 from core.reviews.service import STATUS_LABELS
 from core.security.tokens import revoke_token
@@ -246,7 +252,7 @@ def platform_error_handler(request: Request, exc: Exception) -> Response:
     elif isinstance(exc, NotFoundException):
         status, message = 404, str(exc.detail) if exc.detail != "Not Found" else "没有找到您要的页面或记录"
     elif isinstance(exc, HTTPException):
-        status, message = exc.status_code, str(exc.detail)
+        status, message = exc.status_code, public_detail(exc)
     else:
         from core.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, database_outage, internal_error_handler
 
@@ -260,4 +266,5 @@ def platform_error_handler(request: Request, exc: Exception) -> Response:
 
 
 PLATFORM_ERRORS = {PlatformLoginRequired: platform_error_handler, DomainError: platform_error_handler,
-                   HTTPException: platform_error_handler, Exception: platform_error_handler}
+                   ValidationException: platform_error_handler, HTTPException: platform_error_handler,
+                   Exception: platform_error_handler}

@@ -40,6 +40,7 @@ from core.reports.schemas import (
 )
 from core.reviews.engine import decode_chain
 from core.reviews.service import KIND_LABELS
+from core.ids import in_range
 from core.tenancy.service import TenantContext
 from core.workdays import days_overdue, local_midnight
 
@@ -302,7 +303,7 @@ def _cursor(text: str | None) -> tuple[str, int] | None:
     if not text:
         return None
     path, _, last = text.rpartition("|")
-    if not last.isdigit():
+    if not last.isdigit() or not in_range(int(last)):
         raise ReportError("cursor 无效", 400, extra={"field": "cursor"})
     return path, int(last)
 

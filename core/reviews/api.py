@@ -33,8 +33,8 @@ from core.reviews.schemas import (
 )
 from core.storage.uploads import single_file
 from core.tenancy.service import TenantContext
+from core.ids import Cursor, PathId, QueryId
 
-Cursor = Annotated[int | None, QueryParameter(ge=0)]
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
 
 
@@ -62,23 +62,23 @@ class MyApplicationsController(Controller):
 
     @get("/", summary="我的申请（进度查询）")
     async def list(self, tenant: NamedDependency[TenantContext], learner: NamedDependency[Principal],
-                   achievement_id: Annotated[int | None, QueryParameter(ge=1)] = None, cursor: Cursor = None,
+                   achievement_id: QueryId = None, cursor: Cursor = None,
                    limit: Limit = 20) -> ApplicationPage:
         return await service.my_applications(tenant, learner.id, achievement_id=achievement_id, cursor=cursor, limit=limit)
 
     @get("/{application_id:int}", summary="申请详情：各环节意见与材料")
     async def one(self, tenant: NamedDependency[TenantContext], learner: NamedDependency[Principal],
-                  application_id: FromPath[int]) -> ApplicationOut:
+                  application_id: PathId) -> ApplicationOut:
         return await appeals.with_appeal(tenant, await service.my_application(tenant, learner.id, application_id))
 
     @post("/{application_id:int}/appeal", status_code=201, summary="申诉：对未通过的审核结果，在规定工作日内提出")
     async def appeal(self, tenant: NamedDependency[TenantContext], learner: NamedDependency[Principal],
-                     application_id: FromPath[int], data: JSONBody[AppealIn]) -> AppealOut:
+                     application_id: PathId, data: JSONBody[AppealIn]) -> AppealOut:
         return await appeals.submit(tenant, learner.id, application_id, data.grounds)
 
     @post("/{application_id:int}/withdraw", status_code=200, summary="撤回（首个审核决定之前）")
     async def withdraw(self, tenant: NamedDependency[TenantContext], learner: NamedDependency[Principal],
-                       application_id: FromPath[int]) -> ApplicationOut:
+                       application_id: PathId) -> ApplicationOut:
         return await service.withdraw(tenant, learner.id, application_id)
 
 
@@ -89,7 +89,7 @@ class MyAppealsController(Controller):
 
     @post("/{appeal_id:int}/files", status_code=201, summary="为申诉上传材料（PDF、JPG、PNG）")
     async def file(self, request: Request, tenant: NamedDependency[TenantContext], learner: NamedDependency[Principal],
-                   appeal_id: FromPath[int],
+                   appeal_id: PathId,
                    data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)]) -> AppealFileOut:
         upload, _ = single_file(data)
         max_bytes = request.app.state.settings.max_upload_mb * 1024 * 1024
@@ -109,17 +109,17 @@ class AppealReviewController(Controller):
 
     @get("/{appeal_id:int}", summary="申诉详情")
     async def one(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
-                  appeal_id: FromPath[int]) -> AppealOut:
+                  appeal_id: PathId) -> AppealOut:
         return await appeals.one(tenant, actor, appeal_id)
 
     @get("/{appeal_id:int}/files/{file_id:int}", summary="申诉材料")
     async def file(self, request: Request, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
-                   appeal_id: FromPath[int], file_id: FromPath[int]) -> Response:
+                   appeal_id: PathId, file_id: PathId) -> Response:
         return await file_response(request.app.state.storage, await appeals.file_of(tenant, actor, appeal_id, file_id))
 
     @post("/{appeal_id:int}/decision", status_code=200, summary="处理申诉：uphold 维持原结果，overturn 改判（申请回到被驳回的环节重新审核）")
     async def decide(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
-                     appeal_id: FromPath[int], data: JSONBody[AppealDecisionIn]) -> AppealOut:
+                     appeal_id: PathId, data: JSONBody[AppealDecisionIn]) -> AppealOut:
         return await appeals.decide(tenant, actor, appeal_id, data.decision, data.opinion)
 
 
@@ -148,24 +148,24 @@ class ReviewController(Controller):
 
     @post("/{application_id:int}/claim", status_code=200, summary="认领：本人处理该申请期间，其他审核人不能审核（超时自动释放）")
     async def claim(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
-                    application_id: FromPath[int]) -> ClaimOut:
+                    application_id: PathId) -> ClaimOut:
         return await claims.claim(tenant, actor, application_id)
 
     @delete("/{application_id:int}/claim", status_code=204, summary="释放认领：认领人本人，或该环节所在单位的管理员")
     async def release(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
-                      application_id: FromPath[int]) -> None:
+                      application_id: PathId) -> None:
         await claims.release(tenant, actor, application_id)
 
     @get("/{application_id:int}", summary="申请详情（学习者证件号码脱敏）")
     async def one(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
-                  application_id: FromPath[int]) -> ReviewDetail:
+                  application_id: PathId) -> ReviewDetail:
         application, learner = await service.review_detail(tenant, actor, application_id)
         return ReviewDetail(application=application, learner=learner,
                             duplicates=await duplicates_of(tenant, application.achievement_id))
 
     @post("/{application_id:int}/materials", summary="上传审核材料（如转换初审材料 PDF）")
     async def material(self, request: Request, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
-                       application_id: FromPath[int],
+                       application_id: PathId,
                        data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)]) -> MaterialOut:
         upload, _ = single_file(data)
         max_bytes = request.app.state.settings.max_upload_mb * 1024 * 1024
@@ -174,5 +174,5 @@ class ReviewController(Controller):
 
     @post("/{application_id:int}/decision", status_code=200, summary="审核决定：step 须为当前环节，意见须符合本环节格式")
     async def decide(self, request: Request, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
-                     application_id: FromPath[int], data: JSONBody[DecisionIn]) -> ApplicationOut:
+                     application_id: PathId, data: JSONBody[DecisionIn]) -> ApplicationOut:
         return await service.decide(tenant, actor, application_id, data, login_url(request, tenant))

@@ -31,6 +31,7 @@ from core.rules.service import rules_for_achievement
 from core.tenancy.service import TenantContext
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, redirect
+from core.ids import PathId
 
 PAGE_SIZE = 20
 # A learner holds tens of outcomes; the lists to apply from show them all, up to this many.
@@ -246,13 +247,13 @@ class LearnerApplicationPages(Controller):
                     if found.next_cursor else None, **LABELS)
 
     @get("/applications/{application_id:int}")
-    async def application(self, portal: NamedDependency[Portal], application_id: FromPath[int]) -> Template:
+    async def application(self, portal: NamedDependency[Portal], application_id: PathId) -> Template:
         """查看详情: each step of the chain (初审 / 终审 …) with its opinions and materials."""
         learner = portal.require_learner()
         return await _detail_page(portal, await service.my_application(portal.tenant, learner.id, application_id))
 
     @post("/applications/{application_id:int}/withdraw", status_code=200)
-    async def withdraw(self, portal: NamedDependency[Portal], application_id: FromPath[int]) -> Response:
+    async def withdraw(self, portal: NamedDependency[Portal], application_id: PathId) -> Response:
         learner = portal.require_learner()
         try:
             await service.withdraw(portal.tenant, learner.id, application_id)

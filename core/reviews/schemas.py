@@ -5,16 +5,18 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from core.ids import Id
+
 Kind = Literal["recognition", "conversion", "performance_conversion", "certificate", "store_review"]
 
 
 class ApplicationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     kind: Kind
-    achievement_id: int | None = None
+    achievement_id: Id | None = None
     # certificate: the outcomes (catalog, recognized or converted) the proof is to list, in order
-    achievement_ids: Annotated[list[int], msgspec.Meta(max_length=200)] | None = None
-    rule_id: int | None = None
-    target_catalog_entry_id: int | None = None
+    achievement_ids: Annotated[list[Id], msgspec.Meta(max_length=200)] | None = None
+    rule_id: Id | None = None
+    target_catalog_entry_id: Id | None = None
     unit_code: str | None = None  # the service point handling it, if not the learner's own
 
 

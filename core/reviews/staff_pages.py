@@ -33,6 +33,7 @@ from core.reviews.schemas import DecisionIn, StepOut
 from core.rules.service import get_rule
 from core.web.pages import FormData
 from core.web.portal import FormError, Portal, errors_of, page, read_form, redirect
+from core.ids import Cursor, PathId
 
 PAGE_SIZE = 20
 STATUS_LABELS = {"submitted": "待审核", "in_review": "审核中", "approved": "审核通过", "rejected": "审核不通过",
@@ -209,7 +210,7 @@ class StaffReviewPages(Controller):
     async def queue(self, portal: NamedDependency[Portal], kind: FromQuery[str | None] = None,
                     step: FromQuery[str | None] = None, status: FromQuery[str] = "pending",
                     name: Annotated[str | None, QueryParameter(max_length=50)] = None,
-                    cursor: Annotated[int | None, QueryParameter(ge=0)] = None,
+                    cursor: Cursor = None,
                     limit: Annotated[int, QueryParameter(ge=1, le=100)] = PAGE_SIZE) -> Response:
         """认定审核 / 转换初审 / 转换终审 / 业绩类转换审核 …: one tab per step, or what I decided;
         ``limit`` rows a page (a reviewer working through a long queue may ask for up to 100)."""
@@ -246,12 +247,12 @@ class StaffReviewPages(Controller):
                     kind_labels=service.KIND_LABELS, status_labels=STATUS_LABELS)
 
     @get("/{application_id:int}")
-    async def detail(self, portal: NamedDependency[Portal], application_id: FromPath[int]) -> Response:
+    async def detail(self, portal: NamedDependency[Portal], application_id: PathId) -> Response:
         viewer = portal.require_staff()
         return page("reviews/staff_review.html", portal, **await detail_context(portal, viewer, application_id))
 
     @post("/{application_id:int}/decision", status_code=200)
-    async def decide(self, request: Request, portal: NamedDependency[Portal], application_id: FromPath[int],
+    async def decide(self, request: Request, portal: NamedDependency[Portal], application_id: PathId,
                      data: FormData) -> Response:
         """The decision for the step the reviewer saw (``step``): the service refuses an opinion
         that does not follow the step's format (400) and a step someone has decided since (409)."""
@@ -281,7 +282,7 @@ class StaffReviewPages(Controller):
                         done=f"审核成功（申请 {decided.id}：{outcome}）")
 
     @post("/{application_id:int}/materials", status_code=200)
-    async def material(self, request: Request, portal: NamedDependency[Portal], application_id: FromPath[int],
+    async def material(self, request: Request, portal: NamedDependency[Portal], application_id: PathId,
                        data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)]) -> Response:
         """A material for the current step (转换初审材料 …), kept until the step is decided."""
         viewer = portal.require_staff()
@@ -302,16 +303,16 @@ class StaffReviewPages(Controller):
         return redirect(portal, f"staff/reviews/{application_id}", done="审核材料已上传")
 
     @get("/{application_id:int}/evidence/{evidence_id:int}")
-    async def evidence(self, request: Request, portal: NamedDependency[Portal], application_id: FromPath[int],
-                       evidence_id: FromPath[int]) -> Response:
+    async def evidence(self, request: Request, portal: NamedDependency[Portal], application_id: PathId,
+                       evidence_id: PathId) -> Response:
         """A learner's evidence file, for a reviewer at (or past) the application's step."""
         viewer = portal.require_staff()
         row = await service.evidence_file(portal.tenant, viewer, application_id, evidence_id, client_address(request))
         return await file_response(request.app.state.storage, row)
 
     @get("/{application_id:int}/materials/{material_id:int}")
-    async def material_file(self, request: Request, portal: NamedDependency[Portal], application_id: FromPath[int],
-                            material_id: FromPath[int]) -> Response:
+    async def material_file(self, request: Request, portal: NamedDependency[Portal], application_id: PathId,
+                            material_id: PathId) -> Response:
         viewer = portal.require_staff()
         row = await service.material_file(portal.tenant, viewer, application_id, material_id, client_address(request))
         return await file_response(request.app.state.storage, row)

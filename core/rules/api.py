@@ -18,6 +18,7 @@ from core.rules import service
 from core.rules.schemas import RuleIn, RuleOut, RulePage, RulePatch
 from core.tenancy.service import TenantContext
 from core.db import one
+from core.ids import Cursor, PathId, QueryId
 
 STAFF = {"principal": Provide(provide_principal), "actor": Provide(provide_staff)}
 
@@ -34,14 +35,14 @@ class RuleController(Controller):
     @get("/", summary="规则查询：已发布且在有效期内的转换规则", opt={"public_read": True})
     async def search(
         self, tenant: NamedDependency[TenantContext], q: Annotated[str | None, QueryParameter(max_length=100)] = None,
-        catalog_entry_id: Annotated[int | None, QueryParameter(ge=1)] = None,
-        cursor: Annotated[int | None, QueryParameter(ge=0)] = None,
+        catalog_entry_id: QueryId = None,
+        cursor: Cursor = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
     ) -> RulePage:
         return await service.search_rules(tenant.id, q=q, catalog_entry_id=catalog_entry_id, cursor=cursor, limit=limit)
 
     @get("/{rule_id:int}", opt={"public_read": True})
-    async def one(self, tenant: NamedDependency[TenantContext], rule_id: FromPath[int]) -> RuleOut:
+    async def one(self, tenant: NamedDependency[TenantContext], rule_id: PathId) -> RuleOut:
         rule = await service.get_rule(tenant.id, rule_id)
         if rule is None:
             raise NotFoundException("未找到该规则")
@@ -57,13 +58,13 @@ class RuleController(Controller):
 
     @patch("/{rule_id:int}", dependencies=STAFF, summary="修改规则说明、有效期；未被使用时可改学分与比例")
     async def update(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
-                     rule_id: FromPath[int], data: JSONBody[RulePatch]) -> RuleOut:
+                     rule_id: PathId, data: JSONBody[RulePatch]) -> RuleOut:
         _tenant_admin(actor)
         return await service.update_rule(tenant.id, rule_id, data)
 
     @post("/{rule_id:int}/retire", status_code=200, dependencies=STAFF, summary="停用规则（已转换的成果仍关联该规则）")
     async def retire(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
-                     rule_id: FromPath[int]) -> RuleOut:
+                     rule_id: PathId) -> RuleOut:
         _tenant_admin(actor)
         return await service.retire_rule(tenant.id, rule_id)
 
@@ -75,7 +76,7 @@ class AchievementRulesController(Controller):
 
     @get("/", summary="该成果可使用的转换规则（used 表示已使用）")
     async def rules(self, tenant: NamedDependency[TenantContext], learner: NamedDependency[Principal],
-                    achievement_id: FromPath[int]) -> list[RuleOut]:
+                    achievement_id: PathId) -> list[RuleOut]:
         row = await Achievement.select().where(Achievement.id == achievement_id, Achievement.tenant_id == tenant.id,
                                                Achievement.learner_id == learner.id).first()
         if row is None:

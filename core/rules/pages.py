@@ -15,6 +15,7 @@ from litestar.response import Template
 from core.catalog import service as catalog
 from core.rules import service as rules
 from core.web.portal import Portal, page
+from core.ids import Cursor, QueryId
 
 RULES_PER_PAGE = 20
 SOURCE_CHOICES = 20
@@ -28,8 +29,8 @@ class RuleSearchPages(Controller):
         self, portal: NamedDependency[Portal],
         q: Annotated[str | None, QueryParameter(max_length=100)] = None,
         source: Annotated[str | None, QueryParameter(max_length=100)] = None,
-        catalog_entry_id: Annotated[int | None, QueryParameter(ge=1)] = None,
-        cursor: Annotated[int | None, QueryParameter(ge=0)] = None,
+        catalog_entry_id: QueryId = None,
+        cursor: Cursor = None,
     ) -> Template:
         """``source`` names what the learner holds: one catalog match filters the rules by it,
         several are offered to pick from (each a link with ``catalog_entry_id``)."""

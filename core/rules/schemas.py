@@ -5,9 +5,11 @@ from typing import Annotated
 
 import msgspec
 
+from core.ids import Id
+
 from core.catalog.schemas import CatalogEntryOut
 
-EntryRef = int | str  # a catalog entry id, or "project_name|name|institution"
+EntryRef = Id | str  # a catalog entry id, or "project_name|name|institution"
 
 
 class RuleIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -19,6 +19,7 @@ from core.rules.schemas import RuleIn, RuleOut, RulePatch
 from core.rules.tables import Rule
 from core.web.pages import FormData
 from core.web.portal import FormError, Portal, errors_of, page, read_form, redirect
+from core.ids import Cursor, PathId
 
 STATUSES = [("published", "已发布"), ("retired", "已停用")]
 RULE_FIELDS = ("agreement", "name", "description", "sources", "target", "credits", "ratio", "valid_from", "valid_to")
@@ -47,7 +48,7 @@ class RuleStaffPages(Controller):
     async def index(self, portal: NamedDependency[Portal],
                     q: Annotated[str | None, QueryParameter(max_length=100)] = None,
                     status: Annotated[str | None, QueryParameter(pattern=r"^(published|retired)?$")] = None,
-                    cursor: Annotated[int | None, QueryParameter(ge=0)] = None) -> Template:
+                    cursor: Cursor = None) -> Template:
         viewer = portal.require_staff()
         found = await service.list_rules(portal.tenant.id, q=q, status=status or None, cursor=cursor, limit=20)
         form = {"q": q or "", "status": status or ""}
@@ -82,14 +83,14 @@ class RuleStaffPages(Controller):
         return redirect(portal, f"staff/rules/{rule_id}", done=f"规则“{rule.name.strip()}”已发布")
 
     @get("/{rule_id:int}")
-    async def edit(self, portal: NamedDependency[Portal], rule_id: FromPath[int]) -> Template:
+    async def edit(self, portal: NamedDependency[Portal], rule_id: PathId) -> Template:
         viewer = portal.require_staff()
         rule = await self._rule(portal, rule_id)
         return page("rules/staff_rule_form.html", portal, form=_edit_form(rule), rule=rule,
                     can_manage=viewer.has_role("tenant_admin"))
 
     @post("/{rule_id:int}", status_code=200)
-    async def update(self, portal: NamedDependency[Portal], rule_id: FromPath[int], data: FormData) -> Response:
+    async def update(self, portal: NamedDependency[Portal], rule_id: PathId, data: FormData) -> Response:
         portal.require_staff("tenant_admin")
         rule = await self._rule(portal, rule_id)
         form = _typed(data, ("description", "credits", "ratio", "valid_from", "valid_to"))
@@ -106,7 +107,7 @@ class RuleStaffPages(Controller):
         return redirect(portal, f"staff/rules/{rule_id}", done="规则已保存")
 
     @post("/{rule_id:int}/retire", status_code=303)
-    async def retire(self, portal: NamedDependency[Portal], rule_id: FromPath[int]) -> Response:
+    async def retire(self, portal: NamedDependency[Portal], rule_id: PathId) -> Response:
         portal.require_staff("tenant_admin")
         rule = await service.retire_rule(portal.tenant.id, rule_id)
         return redirect(portal, "staff/rules", done=f"规则“{rule.name}”已停用")

@@ -6,7 +6,15 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from core.province import Contact
+from core.province import (
+    Contact,
+    FrameworkLevel,
+    OrgLevel,
+    PasswordPolicy,
+    RegistrationPolicy,
+    Taxonomy,
+    UsernameScheme,
+)
 
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{1,62}$", description="小写字母开头，由小写字母、数字和下划线组成")]
 Host = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9.-]+(:[0-9]+)?$", max_length=253)]
@@ -76,3 +84,21 @@ class TenantOut(msgspec.Struct, kw_only=True):
     base_url: str = ""
     source: str
     error: str | None = None  # set when the tenant cannot be served (broken plugin)
+
+
+class TenantMeta(msgspec.Struct, kw_only=True):
+    """``GET /t/{tenant}/api/v1/meta``: what a client needs to draw the tenant's forms — the
+    taxonomy (categories → subtypes → fields and evidence), how accounts are opened and named,
+    the password rules, the organisation levels and the qualifications framework."""
+
+    slug: str
+    name: str
+    plugin: str
+    branding: Branding
+    contact: Contact
+    taxonomy: Taxonomy
+    registration: RegistrationPolicy
+    username: UsernameScheme
+    password_policy: PasswordPolicy
+    org_levels: list[OrgLevel]
+    framework_levels: list[FrameworkLevel]

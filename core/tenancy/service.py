@@ -23,7 +23,7 @@ from core.hierarchy import service as hierarchy
 from core.plugins import PluginError, PluginRegistry, ProvinceHooks
 from core.province import Contact
 from core.tenancy.files import TenantFileError, read_seed_rows, read_tenant_file, tenant_file_paths
-from core.tenancy.schemas import Branding, TenantCreate, TenantOut, TenantPatch
+from core.tenancy.schemas import Branding, TenantCreate, TenantMeta, TenantOut, TenantPatch
 from core.tenancy.tables import Tenant
 from core.db import one
 
@@ -83,19 +83,11 @@ def build_context(row: dict, hooks: ProvinceHooks) -> TenantContext:
     hooks.load_all()
     branding = _decode(row["branding"], Branding)
     contact = _decode(row["contact"], Contact | None) or hooks.tenant_defaults.contact
-    meta = {
-        "slug": row["slug"],
-        "name": row["name"],
-        "plugin": row["plugin"],
-        "branding": branding,
-        "contact": contact,
-        "taxonomy": hooks.taxonomy,
-        "registration": hooks.registration_policy,
-        "username": hooks.username_scheme,
-        "password_policy": hooks.password_policy,
-        "org_levels": hooks.org_levels,
-        "framework_levels": hooks.framework_levels,
-    }
+    meta = TenantMeta(
+        slug=row["slug"], name=row["name"], plugin=row["plugin"], branding=branding, contact=contact,
+        taxonomy=hooks.taxonomy, registration=hooks.registration_policy, username=hooks.username_scheme,
+        password_policy=hooks.password_policy, org_levels=hooks.org_levels, framework_levels=hooks.framework_levels,
+    )
     return TenantContext(
         id=row["id"],
         slug=row["slug"],

@@ -20,6 +20,7 @@ from core.errors import (
     DomainError,
     database_outage,
     internal_error_handler,
+    public_detail,
 )
 from core.security.tokens import revoke_token
 from core.web.branding import palette
@@ -101,7 +102,7 @@ def page_error_handler(request: Request, exc: Exception) -> Response:
         limit = request.app.state.settings.max_upload_mb
         status, message = 413, f"文件过大：单个文件不能超过 {limit} MB，请压缩后重新上传"
     elif isinstance(exc, HTTPException):
-        status, message = exc.status_code, str(exc.detail)
+        status, message = exc.status_code, public_detail(exc)
     elif database_outage(request, exc):
         status, message = 503, DATABASE_UNAVAILABLE
     else:

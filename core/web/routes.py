@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import Router
 from litestar.di import Provide
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.static_files import create_static_files_router
 
 from core.catalog.staff_pages import CatalogStaffPages
@@ -40,7 +40,8 @@ TENANT_PAGES += [MyOutcomePages, LearnerApplicationPages]
 TENANT_PAGES += [ReportPages]
 TENANT_PAGES += [StaffAuditPages, LearnerPrivacyPages]
 
-PAGE_ERRORS = {LoginRequired: page_error_handler, DomainError: page_error_handler,
+# ValidationException is named as well: the app's JSON handler for it would win over HTTPException here.
+PAGE_ERRORS = {LoginRequired: page_error_handler, DomainError: page_error_handler, ValidationException: page_error_handler,
                HTTPException: page_error_handler, Exception: page_error_handler}
 
 
