@@ -14,6 +14,7 @@ from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 from core.accounts.api import provide_principal, provide_staff
 from core.accounts.login import Principal
 from core.achievements.api import provide_learner
+from core.certificates.api import tenant_base
 from core.reviews import service
 from core.reviews.schemas import ApplicationIn, ApplicationOut, ApplicationPage, DecisionIn, MaterialOut, ReviewPage
 from core.storage.uploads import single_file
@@ -29,7 +30,8 @@ class ReviewDetail(msgspec.Struct, kw_only=True):
 
 
 def login_url(request: Request, tenant: TenantContext) -> str:
-    return str(request.base_url).rstrip("/") + f"/t/{tenant.slug}/login"
+    """The tenant's login page; a proof issued with the decision names ``tenant_base`` (this minus ``/login``)."""
+    return tenant_base(request, tenant) + "/login"
 
 
 class MyApplicationsController(Controller):

@@ -21,6 +21,7 @@ from core.accounts.login import Principal
 from core.achievements import service as achievements
 from core.achievements.api import file_response
 from core.catalog.service import get_entry
+from core.certificates.api import tenant_base
 from core.errors import DomainError
 from core.hierarchy.schemas import OrgUnitOut
 from core.hierarchy.service import get_unit
@@ -273,7 +274,7 @@ class StaffReviewPages(Controller):
             if form.get("decision") not in ("approve", "reject"):
                 raise FormError("decision", "请选择“同意”或“不同意”")
             decision = read_form(data, DecisionIn)
-            login_url = str(request.base_url).rstrip("/") + portal.url("login")
+            login_url = tenant_base(request, portal.tenant) + "/login"  # the proof it may issue names tenant_base
             decided = await service.decide(portal.tenant, viewer, application_id, decision, login_url)
         except DomainError as exc:
             if exc.status == 404:
