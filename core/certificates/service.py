@@ -82,6 +82,8 @@ class TenantResolver:
             document = await status_list_credential(self.tenant, self.site, list_id)
         except ProofError as exc:
             raise status.StatusUnavailable(str(exc)) from exc
+        except Exception as exc:  # the database or the key store away: say so, never "valid"
+            raise status.StatusUnavailable("状态列表暂时无法读取") from exc
         return document
 
 
