@@ -9,6 +9,8 @@ code, on the document someone holds for a posted one — with this tenant's keys
 from __future__ import annotations
 
 import asyncio
+import copy
+import hashlib
 import re
 
 import msgspec
@@ -21,7 +23,7 @@ from core.certificates.keys import list_keys, vault
 from core.certificates.pdf import BEIJING, render_pdf
 from core.certificates.schemas import CheckOut, KeyOut, KeyPage, ProofContent, ProofPage, ProofSummary, Verdict
 from core.certificates.tables import Proof, ProofKey
-from core.certificates.verify import KeyInfo, Report, check_credential
+from core.certificates.verify import KeyInfo, Report, check_credential, check_status
 from core.clock import aware, utcnow
 from core.tenancy.service import TenantContext
 
@@ -51,11 +53,19 @@ def _document(row: dict) -> dict:
 
 class TenantResolver:
     """What a verifier looks up, answered from this tenant's own rows (no HTTP): its keys, as
-    the DID document names them (and, for proofs issued before DIDs, as the old key list
-    named them), and its status lists, signed as they are published."""
+    its DID documents name them (and, for proofs issued before DIDs, as the old key list named
+    them), and its status lists, signed as they are published.
+
+    A tenant is reached under more than one host (the platform's, its own), so ids are matched
+    by the tenant's path (``did:web:<host>:t:<slug>``, ``<host>/t/<slug>/…``) — the key itself
+    must still be one of this tenant's. With a configured base URL this narrows to that host."""
 
     def __init__(self, tenant: TenantContext, site: str) -> None:
-        self.tenant, self.site, self.did = tenant, site, identity.did_web(site)
+        self.tenant, self.site = tenant, site
+        slug = re.escape(tenant.slug)
+        self._did = re.compile(rf"^did:web:[^:#/]+:t:{slug}$")
+        self._legacy = re.compile(rf"^(https?://[^/#?]+/t/{slug})/api/v1/proof-keys$")
+        self._list = re.compile(rf"^(https?://[^/#?]+/t/{slug})/api/v1/status-lists/(\d{{1,9}})$")
         self._keys: dict[str, KeyInfo | None] = {}
 
     async def key(self, method_id: str) -> KeyInfo | None:
@@ -65,7 +75,8 @@ class TenantResolver:
 
     async def _key(self, method_id: str) -> KeyInfo | None:
         head, _, multibase = method_id.partition("#")
-        controller = {self.did: self.did, f"{self.site}/api/v1/proof-keys": self.site}.get(head)
+        legacy = self._legacy.match(head)
+        controller = head if self._did.match(head) else legacy.group(1) if legacy else None
         if controller is None or not multibase:
             return None
         row = await ProofKey.select(ProofKey.retired_at).where(
@@ -75,11 +86,11 @@ class TenantResolver:
         return KeyInfo(credential.public_from_multikey(multibase), controller, row["retired_at"])
 
     async def status_list(self, url: str) -> dict:
-        list_id = status.parse_list_url(self.site, url)
-        if list_id is None:
+        match = self._list.match(url) if isinstance(url, str) else None
+        if match is None:
             raise status.StatusUnavailable("状态列表不是本学分银行公布的")
         try:
-            document = await status_list_credential(self.tenant, self.site, list_id)
+            document = await status_list_credential(self.tenant, match.group(1), int(match.group(2)))
         except ProofError as exc:
             raise status.StatusUnavailable(str(exc)) from exc
         except Exception as exc:  # the database or the key store away: say so, never "valid"
@@ -130,8 +141,25 @@ def _verdict(tenant: TenantContext, row: dict, report: Report) -> Verdict:
     )
 
 
+# Checks other than the status, by (tenant, number of keys, document digest): they depend on the
+# bytes and the keys only (a rotation changes the count), and RDF canonicalization of a proof
+# costs a large part of a second; the status is always checked anew.
+_REPORTS: dict[tuple, Report] = {}
+
+
 async def _check(tenant: TenantContext, site: str, document: object) -> Report:
-    return await check_credential(document, TenantResolver(tenant, site))
+    resolver = TenantResolver(tenant, site)
+    if not isinstance(document, dict):
+        return await check_credential(document, resolver)
+    keys = await ProofKey.count().where(ProofKey.tenant_id == tenant.id)
+    cache_key = (tenant.id, site, keys, hashlib.sha256(msgspec.json.encode(document)).digest())
+    cached = _REPORTS.get(cache_key)
+    if cached is None:
+        if len(_REPORTS) > 1024:
+            _REPORTS.clear()
+        cached = _REPORTS[cache_key] = await check_credential(document, resolver, status_too=False)
+    report = copy.deepcopy(cached)
+    return await check_status(document, resolver, report)
 
 
 async def verify_code(tenant: TenantContext, code: str, site: str) -> Verdict:

@@ -102,11 +102,3 @@ def list_credential(site: str, issuer: str, list_id: int, indexes: list[int], va
         "credentialSubject": {"id": f"{url}#list", "type": "BitstringStatusList", "statusPurpose": PURPOSE,
                               "encodedList": encode(indexes)},
     }
-
-
-def parse_list_url(site: str, url: str) -> int | None:
-    """The list id ``url`` names when it is one of this site's lists."""
-    prefix = f"{site}/api/v1/status-lists/"
-    if isinstance(url, str) and url.startswith(prefix) and url[len(prefix):].isdigit():
-        return int(url[len(prefix):])
-    return None

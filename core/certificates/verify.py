@@ -220,10 +220,12 @@ async def _status(document: dict, resolver: Resolver, report: Report) -> None:
     report.add("status", not revoked, "已撤销" if revoked else "未撤销（已核对签发方公布的状态列表）")
 
 
-async def check_credential(document: object, resolver: Resolver, *, now: datetime | None = None) -> Report:
+async def check_credential(document: object, resolver: Resolver, *, now: datetime | None = None,
+                           status_too: bool = True) -> Report:
     """Every check of ``document``: contexts shipped, every term defined, the required shape,
     each proof of the set (and of each credential bundled in a CLR) under a key the issuer
-    published and had not retired when signing, the dates, the revocation status."""
+    published and had not retired when signing, the dates, the revocation status (unless
+    ``status_too`` is false: ``check_status`` adds it later)."""
     report = Report()
     if not isinstance(document, dict):
         report.add("schema", False, "证明文件应为 JSON 对象")
@@ -266,5 +268,12 @@ async def check_credential(document: object, resolver: Resolver, *, now: datetim
         report.add("dates", False, "已过有效期")
     else:
         report.add("dates", True, "在有效期内" if valid_from else "未写明生效时间")
+    if status_too:
+        await _status(document, resolver, report)
+    return report
+
+
+async def check_status(document: dict, resolver: Resolver, report: Report) -> Report:
+    """``report`` with the revocation status of ``document`` checked (now)."""
     await _status(document, resolver, report)
     return report
