@@ -26,21 +26,13 @@ from core.certificates import linked_data
 from core.certificates.credential import xml_datetime
 from core.certificates.schemas import ConversionOut, HolderOut, IssuerOut, OutcomeOut, ProofContent
 
-CONTEXTS = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
 CLR_CONTEXTS = [linked_data.VC_V2, linked_data.CLR_V2, linked_data.OB_V3]  # CLR 2.0 asks for this order
 TITLE = "学习成果认证证明"
 STATUS_TYPE = "CreditBankProofStatus"  # the status of proofs issued before status lists
-# OB 3.0 achievementType of an outcome, by how it was obtained (the closest term of the
-# enumeration; the province's own label stays in ``category``/``subtype``).
-ACHIEVEMENT_TYPES = {"学历": "Degree", "非学历": "Certificate", "无定式": "Achievement"}
 
 
 def page_url(site: str, code: str) -> str:
     return f"{site}/verify/{code}"
-
-
-def status_url(site: str, code: str) -> str:
-    return f"{site}/api/v1/verify/{code}"
 
 
 def _number(value: float | None) -> float | int | None:
@@ -84,7 +76,8 @@ def describe(holder: HolderOut, outcomes: list[OutcomeOut], conversions: list[Co
 
 
 def achievement_type(o: OutcomeOut) -> str:
-    """The OB 3.0 ``achievementType`` nearest to an outcome's category."""
+    """The OB 3.0 ``achievementType`` nearest to an outcome's category and sub-type (the
+    province's own labels stay in ``category``/``subtype``)."""
     text = f"{o.category}{o.subtype}"
     if "学位" in text:
         return "Degree"

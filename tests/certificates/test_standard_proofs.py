@@ -209,3 +209,14 @@ async def test_the_verification_page_reports_each_check_in_chinese(client, issue
     for line in ("逐项检查", "电子签名", "签发密钥", "撤销状态", "有效期", "文档结构", "术语定义",
                  "eddsa-rdfc-2022", "did.json"):
         assert line in page.text, line
+
+
+async def test_a_tenant_reached_under_another_host_verifies_its_proofs(client, issued):
+    """Its DID and key ids name the host it was issued under; the tenant still knows its keys."""
+    import httpx
+
+    transport = httpx.ASGITransport(app=client._transport.app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://xuefen.gd.example") as other:
+        verdict = (await other.post(f"{G}/verify", json=issued["document"])).json()
+        assert verdict["valid"] is True, verdict["checks"]
+        assert (await other.get("/t/guangdong/did.json")).json()["id"] == "did:web:xuefen.gd.example:t:guangdong"
