@@ -62,7 +62,7 @@ def live_server(home: Path, tmp_path: Path) -> Iterator[LiveServer]:
                                stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_HOME)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a loaded 2-core machine can take over a minute to migrate and start
         while True:
             if process.poll() is not None:
                 raise AssertionError("服务未能启动：\n" + (tmp_path / "server.log").read_text())
@@ -72,7 +72,7 @@ def live_server(home: Path, tmp_path: Path) -> Iterator[LiveServer]:
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise AssertionError("服务 60 秒内未就绪：\n" + (tmp_path / "server.log").read_text())
+                raise AssertionError("服务 180 秒内未就绪：\n" + (tmp_path / "server.log").read_text())
             time.sleep(0.1)
         yield LiveServer(url=base, env=env)
     finally:
