@@ -2,11 +2,14 @@
 in-process, and the API over HTTP against a real server — on PostgreSQL and SQLite, in one run.
 
     .venv/bin/python bench/proofs.py [--proofs 600] [--seconds 4] [--connections 8] [--skip-sqlite]
-        [--dsn postgresql://postgres@127.0.0.1:5432/postgres]
+        [--dsn postgresql://postgres@127.0.0.1:5432/postgres] [--clr-outcomes 20] [--smoke]
 
-(a) No database: a proof's credential (3 outcomes, a W3C VC / Open Badges 3.0 document of about
-    2.5 kB) signed with eddsa-jcs-2022 (RFC 8785 canonicalization, two SHA-256, Ed25519) and
-    verified. Baseline, same run: bare Ed25519 over 64 bytes — the floor no suite goes below.
+(a) No database: a proof (a CLR 2.0 credential bundling 3 OB 3.0 outcome credentials) signed and
+    verified with eddsa-jcs-2022 (RFC 8785) and eddsa-rdfc-2022 (JSON-LD expansion and RDF
+    Dataset Canonicalization through pyld) separately; issuing it whole (every credential with
+    both proofs); and the full verification of a ``--clr-outcomes``-outcome CLR (every check of
+    ``verify.check_credential``, look-ups from memory). Baseline, same run: bare Ed25519 over 64
+    bytes — the floor no suite goes below. ``--smoke``: a small run, SQLite only.
 (b) In-process, per database: ``core.certificates.issuing.issue`` in a transaction (read the
     outcomes and the learner, sign, write the proof) and ``core.reviews.service.decide`` — the
     final approval of a certificate application, which issues the proof with the decision;
@@ -70,38 +73,92 @@ def rate(call: Callable[[], object], seconds: float) -> float:
     return n / elapsed
 
 
-def crypto(seconds: float) -> None:
+def _clr(outcomes: int, key, method: str, now, *, sign_inner: bool = True) -> dict:
+    """An unsigned CLR proof of ``outcomes`` outcomes, its outcome credentials signed (or not)."""
+    from core.certificates import content, credential, identity, status
+    from core.certificates.schemas import HolderOut, OutcomeOut
+
+    listed = [OutcomeOut(name=f"课程{i}：公司概况与管理学基础", category="学历教育", subtype="课程", institution="广东开放大学",
+                         credits=3, obtained_on="2020-07-06", certificate_no="", recognition="名录成果")
+              for i in range(outcomes)]
+    return content.build(
+        code="7K2M-9QXD-4RTA-B8WZ", site=SITE, tenant_name="广东终身教育学分银行", unit_name="广东终身教育学分银行",
+        unit_code=None, holder=HolderOut(name="明耀星", id_number_masked="4401**********1234"), outcomes=listed,
+        conversions=[], issued_at=now, issuer_id=identity.did_web(SITE), status=status.entry(SITE, 1, 4242),
+        sign_outcome=(lambda d: credential.sign_set(d, key, method, now)) if sign_inner else None)
+
+
+class _StaticResolver:
+    """The verifier's look-ups answered from memory: the cryptography and JSON-LD alone."""
+
+    def __init__(self, public, did: str, status_list: dict) -> None:
+        from core.certificates.verify import KeyInfo
+
+        self.info, self.list = KeyInfo(public, did), status_list
+
+    async def key(self, method_id: str):
+        return self.info
+
+    async def status_list(self, url: str) -> dict:
+        return self.list
+
+
+def crypto(seconds: float, clr_outcomes: int) -> None:
     from datetime import datetime, timezone
 
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from core.certificates import content, credential
-    from core.certificates.schemas import HolderOut, OutcomeOut
+    from core.certificates import credential, identity, status
+    from core.certificates.verify import check_credential
 
     key = Ed25519PrivateKey.generate()
     public = key.public_key()
-    outcomes = [OutcomeOut(name=f"课程{i}：公司概况与管理学基础", category="学历教育", subtype="课程", institution="广东开放大学",
-                           credits=3, obtained_on="2020-07-06", certificate_no="", recognition="名录成果")
-                for i in range(OUTCOMES)]
-    document = content.build(code="7K2M-9QXD-4RTA-B8WZ", site=SITE, tenant_name="广东终身教育学分银行",
-                              unit_name="广东终身教育学分银行", unit_code=None,
-                              holder=HolderOut(name="明耀星", id_number_masked="4401**********1234"),
-                              outcomes=outcomes, conversions=[], issued_at=datetime.now(timezone.utc))
-    method = f"{SITE}/api/v1/proof-keys#{credential.public_multikey(public)}"
     now = datetime.now(timezone.utc)
-    signed = credential.sign(document, key, method, now)
+    did = identity.did_web(SITE)
+    method = identity.method_id(SITE, credential.public_multikey(public))
+    document = _clr(OUTCOMES, key, method, now)
+    rdfc = credential.sign(document, key, method, now, (credential.RDFC,))
+    jcs = credential.sign(document, key, method, now, (credential.CRYPTOSUITE,))
+    signed = credential.sign_set(document, key, method, now)
     size = len(msgspec.json.encode(signed))
     message = os.urandom(64)
     signature = key.sign(message)
-    sign_rate = rate(lambda: credential.sign(document, key, method, now), seconds)
-    verify_rate = rate(lambda: credential.check(credential.proof_parts(signed), public), seconds)
     bare_sign = rate(lambda: key.sign(message), seconds)
     bare_verify = rate(lambda: public.verify(signature, message), seconds)
-    print(f"\n(a) no database — a {size:,}-byte credential with {OUTCOMES} outcomes")
-    print(f"  {'sign, eddsa-jcs-2022':<58} {sign_rate:9,.0f} /s   bare Ed25519 sign {bare_sign:9,.0f} /s   "
-          f"ratio {sign_rate / bare_sign:.2f}")
-    print(f"  {'verify, eddsa-jcs-2022':<58} {verify_rate:9,.0f} /s   bare Ed25519 verify {bare_verify:7,.0f} /s   "
-          f"ratio {verify_rate / bare_verify:.2f}")
+    rows = [
+        ("sign, eddsa-jcs-2022 (outer credential)", rate(lambda: credential.sign(document, key, method, now), seconds),
+         bare_sign),
+        ("sign, eddsa-rdfc-2022 (outer credential)",
+         rate(lambda: credential.sign(document, key, method, now, (credential.RDFC,)), seconds), bare_sign),
+        ("verify, eddsa-jcs-2022", rate(lambda: credential.check(credential.proof_parts(jcs), public), seconds),
+         bare_verify),
+        ("verify, eddsa-rdfc-2022", rate(lambda: credential.check(credential.proof_parts(rdfc), public), seconds),
+         bare_verify),
+        (f"issue: {OUTCOMES} outcome credentials + CLR, each both proofs",
+         rate(lambda: credential.sign_set(_clr(OUTCOMES, key, method, now), key, method, now), seconds), bare_sign),
+    ]
+    print(f"\n(a) no database — a {size:,}-byte CLR proof of {OUTCOMES} outcomes (proof set: rdfc + jcs)")
+    print(f"  {'bare Ed25519 over 64 bytes':<58} sign {bare_sign:9,.0f} /s   verify {bare_verify:9,.0f} /s")
+    for label, value, bare in rows:
+        print(f"  {label:<58} {value:9,.1f} /s   ratio to bare Ed25519 {value / bare:.4f}")
+
+    # A learner's record of 20 outcomes: the whole verification (contexts, terms, shape, every
+    # proof of the CLR and of each bundled credential, dates, the signed status list).
+    big = credential.sign_set(_clr(clr_outcomes, key, method, now), key, method, now)
+    listed = credential.sign_set(status.list_credential(SITE, did, 1, [], credential.xml_datetime(now)), key, method, now)
+    resolver = _StaticResolver(public, did, listed)
+
+    async def verify_big() -> None:
+        report = await check_credential(big, resolver)
+        assert report.result == "valid", [c for c in report.checks if c.ok is not True]
+
+    asyncio.run(verify_big())
+    n, started = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - started) < seconds or n < 2:
+        asyncio.run(verify_big())
+        n += 1
+    print(f"  {f'verify a {clr_outcomes}-outcome CLR ({len(msgspec.json.encode(big)):,} bytes), every check':<58} "
+          f"{n / elapsed:9,.2f} /s   {elapsed / n * 1000:8,.0f} ms each")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -194,9 +251,9 @@ async def in_process(settings: Settings, plugins: PluginRegistry, world: dict) -
             tenant, (await Application.select(Application.learner_id).where(
                 Application.id == world["issue"][-1]).first())["learner_id"], code))
         for _ in range(len(world["issue"])):
-            verdict = await timed(out["code"], lambda: service.verify_code(tenant, code))
+            verdict = await timed(out["code"], lambda: service.verify_code(tenant, code, SITE))
             assert verdict.valid
-            verdict = await timed(out["document"], lambda: service.verify_document(tenant, document))
+            verdict = await timed(out["document"], lambda: service.verify_document(tenant, document, SITE))
             assert verdict.valid
     for series in out.values():
         print(f"{series.line()}   {throughput(series):7,.0f} /s")
@@ -322,14 +379,16 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--dsn", default=DEFAULT_DSN)
     parser.add_argument("--skip-sqlite", action="store_true")
-    parser.add_argument("--smoke", action="store_true", help="tiny data, short runs: proves it runs, in seconds")
+    parser.add_argument("--clr-outcomes", type=int, default=20, help="outcomes in the CLR whose verification is timed")
+    parser.add_argument("--smoke", action="store_true",
+                        help="a small run that takes a minute: 10 proofs per stage, short timings, SQLite only")
     args = parser.parse_args()
     if args.smoke:
-        args.proofs, args.seconds, args.connections = 12, 0.6, 2
+        args.proofs, args.seconds, args.connections = 10, 0.5, 2
     plugins = PluginRegistry.discover()
     started = time.perf_counter()
     print(f"proofs benchmark — {args.proofs} proofs per stage")
-    crypto(args.seconds / 2)
+    crypto(args.seconds / 2, args.clr_outcomes)
     with temp_home() as tmp:
         home = Path(tmp)
 
@@ -337,7 +396,8 @@ def main() -> None:
             async with scratch_postgres(args.dsn, "creditbank_bench_proofs") as dsn:
                 await asyncio.to_thread(run, "postgres", settings_for(home, dsn), plugins, args)
 
-        asyncio.run(scratch())
+        if not args.smoke:
+            asyncio.run(scratch())
         if not args.skip_sqlite:
             run("sqlite", settings_for(home, f"sqlite:///{home / 'proofs.sqlite3'}"), plugins, args)
     print(f"\ntotal {time.perf_counter() - started:.0f} s")

@@ -24,7 +24,9 @@ from core.accounts.throttle import throttles
 from core.achievements.api import MyAchievementsController, StaffEvidenceController
 from core.catalog.api import CatalogController
 from core.certificates import keys as proof_keys
-from core.certificates.api import AdminProofsController, MyProofsController, ProofKeysController, VerifyController
+from core.certificates.api import (
+    AdminProofsController, MyProofsController, ProofKeysController, StatusListController, VerifyController,
+)
 from core.reports.api import ReportController
 from core.reviews.api import AppealReviewController, MyApplicationsController, MyAppealsController, ReviewController
 from core.rules.api import AchievementRulesController, RuleController
@@ -224,7 +226,7 @@ def create_app(
             UnitStaffController, DeliveryLogController, TemplateController, ImportController, CatalogController,
             MyAchievementsController, StaffEvidenceController, RuleController, AchievementRulesController,
             MyApplicationsController, MyAppealsController, ReviewController, AppealReviewController, ReportController,
-            VerifyController, ProofKeysController, MyProofsController, AdminProofsController,
+            VerifyController, ProofKeysController, StatusListController, MyProofsController, AdminProofsController,
             AuditController, MyAccessLogController,
         ],
         dependencies={"tenant": Provide(resolve_tenant)},

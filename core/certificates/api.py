@@ -1,11 +1,13 @@
-"""Proofs over HTTP: public verification and keys, the learner's proofs (JSON credential and
-PDF), revocation and key rotation by a tenant admin."""
+"""Proofs over HTTP: public verification, keys and status lists, the learner's proofs (JSON
+credential and PDF), revocation and key rotation by a tenant admin. The DID document and our
+JSON-LD context live at the tenant's root (``IssuerDocuments``, mounted with the pages)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
@@ -13,7 +15,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from core.accounts.api import provide_principal, provide_staff
 from core.accounts.login import Principal
 from core.achievements.api import provide_learner
-from core.certificates import service
+from core.certificates import linked_data, service
 from core.certificates.schemas import KeyOut, KeyPage, ProofPage, RevokeIn, Verdict
 from core.tenancy.service import TenantContext
 from core.ids import Cursor
@@ -24,10 +26,16 @@ PRIVATE = {"Cache-Control": "private, no-store"}
 MAX_DOCUMENT_BYTES = 256 * 1024
 
 
-def site_url(request: Request, tenant: TenantContext) -> str:
-    """The tenant's address as proofs name it: issuer id, verification and key URLs — from
-    its configured base URL, never from the Host header (a forged one would be signed in)."""
+def tenant_base(request: Request, tenant: TenantContext) -> str:
+    """The tenant's address (``https://host[:port]/t/{slug}``), the one source of every absolute
+    URL a proof names: its did:web DID and key ids, status list, our context, verify links —
+    from its configured base URL, never from the Host header (a forged one would be signed in)."""
     return tenant.site(request.app.state.settings.base_url)
+
+
+def _json(document: dict, media_type: str = "application/json") -> Response[bytes]:
+    return Response(content=msgspec.json.encode(document), media_type=media_type,
+                    headers={"Cache-Control": "public, max-age=60", "Access-Control-Allow-Origin": "*"})
 
 
 def _attachment(filename: str, disposition: str = "attachment") -> dict[str, str]:
@@ -39,14 +47,25 @@ class VerifyController(Controller):
     opt = {"public_read": True}  # anyone's reads, from the replica when there is one
     tags = ["public"]
 
-    @get("/{code:str}", summary="查验学习成果认证证明：持有人（脱敏）、成果、出具单位、日期、签名是否有效、是否撤销")
-    async def by_code(self, tenant: NamedDependency[TenantContext], code: FromPath[str]) -> Verdict:
-        return await service.verify_code(tenant, code)
+    @get("/{code:str}", summary="查验学习成果认证证明：持有人（脱敏）、成果、出具单位、日期、逐项检查（签名、密钥、撤销状态、有效期、结构）")
+    async def by_code(self, request: Request, tenant: NamedDependency[TenantContext], code: FromPath[str]) -> Verdict:
+        return await service.verify_code(tenant, code, tenant_base(request, tenant))
 
     @post("/", status_code=200, request_max_body_size=MAX_DOCUMENT_BYTES,
-          summary="查验持有的证明文件（JSON 凭证）：签名是否有效，以及本学分银行的记录")
-    async def document(self, tenant: NamedDependency[TenantContext], data: JSONBody[dict[str, Any]]) -> Verdict:
-        return await service.verify_document(tenant, data)
+          summary="查验持有的证明文件（JSON 凭证）：逐项检查，以及本学分银行的记录")
+    async def document(self, request: Request, tenant: NamedDependency[TenantContext],
+                       data: JSONBody[dict[str, Any]]) -> Verdict:
+        return await service.verify_document(tenant, data, tenant_base(request, tenant))
+
+
+class StatusListController(Controller):
+    path = "/status-lists"
+    tags = ["public"]
+
+    @get("/{list_id:int}", summary="撤销状态列表（W3C Bitstring Status List，已签名的 BitstringStatusListCredential）")
+    async def status_list(self, request: Request, tenant: NamedDependency[TenantContext],
+                          list_id: FromPath[int]) -> Response[bytes]:
+        return _json(await service.status_list_credential(tenant, tenant_base(request, tenant), list_id))
 
 
 class ProofKeysController(Controller):
@@ -56,7 +75,12 @@ class ProofKeysController(Controller):
 
     @get("/", summary="证明签名公钥（Multikey / JWK），含已轮换的旧密钥")
     async def list(self, request: Request, tenant: NamedDependency[TenantContext]) -> KeyPage:
-        return await service.public_keys(tenant, site_url(request, tenant))
+        return await service.public_keys(tenant, tenant_base(request, tenant))
+
+    @get("/{multibase:str}", summary="一把签名公钥的 Multikey 文档（controller 为本学分银行的 DID）")
+    async def key(self, request: Request, tenant: NamedDependency[TenantContext],
+                  multibase: FromPath[str]) -> Response[bytes]:
+        return _json(await service.key_document(tenant, tenant_base(request, tenant), multibase))
 
 
 class AdminProofsController(Controller):
@@ -67,12 +91,12 @@ class AdminProofsController(Controller):
     @post("/proof-keys/rotate", status_code=201, summary="轮换证明签名密钥（旧密钥保留用于查验）")
     async def rotate(self, request: Request, tenant: NamedDependency[TenantContext],
                      actor: NamedDependency[Principal]) -> KeyOut:
-        return await service.rotate_key(tenant, actor, site_url(request, tenant))
+        return await service.rotate_key(tenant, actor, tenant_base(request, tenant))
 
     @post("/proofs/{code:str}/revoke", status_code=200, summary="撤销证明：此后查验显示已撤销、原因与时间")
-    async def revoke(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
+    async def revoke(self, request: Request, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                      code: FromPath[str], data: JSONBody[RevokeIn]) -> Verdict:
-        return await service.revoke(tenant, actor, code, data.reason)
+        return await service.revoke(tenant, actor, code, data.reason, tenant_base(request, tenant))
 
 
 class MyProofsController(Controller):
@@ -98,3 +122,18 @@ class MyProofsController(Controller):
                   code: FromPath[str]) -> Response[bytes]:
         filename, body = await service.my_pdf(tenant, learner.id, code)
         return Response(content=body, media_type="application/pdf", headers=_attachment(filename))
+
+
+class IssuerDocuments(Controller):
+    """What a stock verifier fetches from the tenant's root: ``/t/{t}/did.json`` (did:web) and
+    the context of our own terms."""
+
+    tags = ["public"]
+
+    @get("/did.json", summary="本学分银行的 DID 文档（did:web），列出现用和已停用的 Multikey 签名公钥")
+    async def did(self, request: Request, tenant: NamedDependency[TenantContext]) -> Response[bytes]:
+        return _json(await service.did_document(tenant, tenant_base(request, tenant)), "application/did+json")
+
+    @get(linked_data.OUR_CONTEXT_PATH, summary="本平台证明所用术语的 JSON-LD 上下文（随软件发布，内容固定）")
+    async def context(self) -> Response[bytes]:
+        return _json(linked_data.context_document(linked_data.our_context("https://x")), "application/ld+json")

@@ -1,5 +1,9 @@
-"""Data Integrity proofs with the ``eddsa-jcs-2022`` cryptosuite (W3C VC Data Integrity EdDSA
-Cryptosuites v1.0, section 3.3), and the encodings of Ed25519 public keys.
+"""Data Integrity proofs with the ``eddsa-rdfc-2022`` and ``eddsa-jcs-2022`` cryptosuites (W3C VC
+Data Integrity EdDSA Cryptosuites v1.0, sections 3.2 and 3.3), proof sets of both, and the
+encodings of Ed25519 public keys.
+
+RDFC: the same construction with RDF Dataset Canonicalization (``linked_data.canonize``) in
+place of JCS.
 
 Signing: ``hashData = SHA-256(JCS(proof options)) || SHA-256(JCS(document without proof))``,
 signed with Ed25519; ``proofValue`` is the signature in multibase base58btc (``z…``). The proof
@@ -27,8 +31,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from core.certificates import linked_data
+
 PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-jcs-2022"
+RDFC = "eddsa-rdfc-2022"
+SUITES = (RDFC, CRYPTOSUITE)
+PROOF_SET = (RDFC, CRYPTOSUITE)
 # Multicodec prefixes (varint) of an Ed25519 public key and private key in a Multikey.
 ED25519_PUB = b"\xed\x01"
 ED25519_PRIV = b"\x80\x26"
@@ -145,43 +154,73 @@ def _hash_data(document: dict, proof_options: dict) -> bytes:
     return hashlib.sha256(canonical(proof_options)).digest() + hashlib.sha256(canonical(document)).digest()
 
 
-def sign(document: dict, key: Ed25519PrivateKey, verification_method: str, created: datetime) -> dict:
-    """``document`` with a ``proof`` added (the input is not changed). Raises ``ValueError``
-    for a document JCS cannot represent (a float that is not finite, an integer past 2**53)."""
-    unsecured = {k: v for k, v in document.items() if k != "proof"}
-    proof = {"type": PROOF_TYPE, "cryptosuite": CRYPTOSUITE, "created": xml_datetime(created),
+def _rdfc_hash_data(document: dict, proof_options: dict) -> bytes:
+    """eddsa-rdfc-2022 (section 3.2): SHA-256 of the RDFC-1.0 N-Quads of the proof options
+    (under the document's ``@context``), then of the document."""
+    return (hashlib.sha256(linked_data.canonize(proof_options).encode()).digest()
+            + hashlib.sha256(linked_data.canonize(document).encode()).digest())
+
+
+def _hash(cryptosuite: str, document: dict, options: dict) -> bytes:
+    return _rdfc_hash_data(document, options) if cryptosuite == RDFC else _hash_data(document, options)
+
+
+def _one_proof(unsecured: dict, key: Ed25519PrivateKey, verification_method: str, created: datetime,
+               cryptosuite: str) -> dict:
+    proof = {"type": PROOF_TYPE, "cryptosuite": cryptosuite, "created": xml_datetime(created),
              "verificationMethod": verification_method, "proofPurpose": "assertionMethod"}
     if "@context" in unsecured:
         proof["@context"] = copy.deepcopy(unsecured["@context"])
     try:
-        signature = key.sign(_hash_data(unsecured, proof))
+        signature = key.sign(_hash(cryptosuite, unsecured, proof))
     except rfc8785.CanonicalizationError as exc:
         raise ValueError(f"证明内容无法规范化：{exc}") from exc
-    return {**unsecured, "proof": {**proof, "proofValue": multibase(signature)}}
+    return {**proof, "proofValue": multibase(signature)}
+
+
+def sign(document: dict, key: Ed25519PrivateKey, verification_method: str, created: datetime,
+         cryptosuites: tuple[str, ...] = (CRYPTOSUITE,)) -> dict:
+    """``document`` with a proof per cryptosuite added (the input is not changed): one proof
+    as an object (``eddsa-jcs-2022`` alone, the old form), several as a proof set — an array of
+    independent proofs, each over the document without ``proof``. Raises ``ValueError`` for a
+    document JCS cannot represent; ``UnknownContext`` for RDFC under a context we do not ship."""
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    proofs = [_one_proof(unsecured, key, verification_method, created, suite) for suite in cryptosuites]
+    return {**unsecured, "proof": proofs[0] if len(proofs) == 1 else proofs}
+
+
+def sign_set(document: dict, key: Ed25519PrivateKey, verification_method: str, created: datetime) -> dict:
+    """The proof set every credential is issued with: ``eddsa-rdfc-2022`` (what 1EdTech's OB 3.0
+    certification checks) and ``eddsa-jcs-2022`` (verifiable without JSON-LD)."""
+    return sign(document, key, verification_method, created, PROOF_SET)
 
 
 @dataclass(frozen=True)
 class ProofParts:
-    """What verification needs from a secured document: the key it names and the bytes signed."""
+    """What verification needs from one proof: the key it names and the bytes signed."""
 
     verification_method: str
     hash_data: bytes
     signature: bytes
+    cryptosuite: str = CRYPTOSUITE
+    created: str = ""
 
 
 class MalformedProof(ValueError):
-    """The document carries no proof this suite can check (missing, another suite, bad encoding)."""
+    """The document carries no proof this suite can check (missing, bad encoding)."""
 
 
-def proof_parts(document: object) -> ProofParts:
-    """Split a secured document into what its signature covers. Raises ``MalformedProof``."""
-    if not isinstance(document, dict):
-        raise MalformedProof("证明文件应为 JSON 对象")
-    proof = document.get("proof")
+class UnsupportedCryptosuite(MalformedProof):
+    """A proof of a type or cryptosuite this platform does not verify."""
+
+
+def _parts(document: dict, proof: object) -> ProofParts:
     if not isinstance(proof, dict):
-        raise MalformedProof("证明文件没有签名（proof）")
-    if proof.get("type") != PROOF_TYPE or proof.get("cryptosuite") != CRYPTOSUITE:
-        raise MalformedProof(f"签名类型应为 {PROOF_TYPE} / {CRYPTOSUITE}")
+        raise MalformedProof("签名（proof）应为 JSON 对象")
+    if proof.get("type") != PROOF_TYPE or proof.get("cryptosuite") not in SUITES:
+        raise UnsupportedCryptosuite(
+            f"不支持的签名算法：{proof.get('type')} / {proof.get('cryptosuite')}（应为 {PROOF_TYPE} / "
+            f"{' 或 '.join(SUITES)}）")
     if proof.get("proofPurpose") != "assertionMethod":
         raise MalformedProof("签名用途（proofPurpose）应为 assertionMethod")
     method = proof.get("verificationMethod")
@@ -205,11 +244,48 @@ def proof_parts(document: object) -> ProofParts:
         if held[:len(prefix)] != prefix:
             raise MalformedProof("证明文件的 @context 与签名不符")
         unsecured["@context"] = context
+    suite = proof["cryptosuite"]
     try:
-        hash_data = _hash_data(unsecured, options)
+        hash_data = _hash(suite, unsecured, options)
     except rfc8785.CanonicalizationError as exc:
         raise MalformedProof(f"证明内容无法规范化：{exc}") from exc
-    return ProofParts(method, hash_data, signature)
+    except linked_data.UnknownContext as exc:
+        raise MalformedProof(f"不认识的 JSON-LD 上下文：{exc}") from exc
+    except Exception as exc:  # pyld's JsonLdError and what it wraps: not a document RDFC can read
+        raise MalformedProof(f"证明内容无法按 JSON-LD 规范化：{type(exc).__name__}") from exc
+    return ProofParts(method, hash_data, signature, suite, str(proof.get("created", "")))
+
+
+def proof_list(document: object) -> list:
+    """The proofs of ``document`` as a list (a single proof object is a set of one). Raises
+    ``MalformedProof`` when there is none."""
+    if not isinstance(document, dict):
+        raise MalformedProof("证明文件应为 JSON 对象")
+    proof = document.get("proof")
+    proofs = proof if isinstance(proof, list) else [proof] if isinstance(proof, dict) else []
+    if not proofs:
+        raise MalformedProof("证明文件没有签名（proof）")
+    return proofs
+
+
+def all_proof_parts(document: object) -> list[ProofParts | MalformedProof]:
+    """Each proof of ``document`` split into what its signature covers, or the reason it cannot
+    be (in the order of the set). Raises ``MalformedProof`` when there is no proof at all."""
+    out: list[ProofParts | MalformedProof] = []
+    for proof in proof_list(document):
+        try:
+            out.append(_parts(document, proof))
+        except MalformedProof as exc:
+            out.append(exc)
+    return out
+
+
+def proof_parts(document: object) -> ProofParts:
+    """The first proof of ``document`` split into what its signature covers. Raises ``MalformedProof``."""
+    first = all_proof_parts(document)[0]
+    if isinstance(first, MalformedProof):
+        raise first
+    return first
 
 
 def check(parts: ProofParts, key: Ed25519PublicKey) -> bool:

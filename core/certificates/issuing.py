@@ -6,6 +6,7 @@ one, so the proof is written with the decision or not at all.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from datetime import datetime
 
@@ -15,7 +16,7 @@ from core.accounts.tables import Account
 from core.achievements.schemas import STATUS_LABELS
 from core.achievements.tables import Achievement
 from core.catalog.tables import CatalogEntry
-from core.certificates import content, credential
+from core.certificates import content, credential, identity, status
 from core.certificates.errors import ProofError
 from core.certificates.keys import vault
 from core.certificates.schemas import ConversionOut, HolderOut, OutcomeOut
@@ -203,8 +204,10 @@ async def ensure_key(tenant: TenantContext) -> None:
 
 
 async def issue(tenant: TenantContext, row: dict, chain: ResolvedChain, now: datetime, site: str) -> dict:
-    """Issue the proof an approved application ends in; returns ``{proof_code, verify_url}``
-    for the learner's notification. ``site`` is the tenant's address (``…/t/{slug}``)."""
+    """Issue the proof an approved application ends in — a CLR 2.0 credential with its outcome
+    credentials, each with the proof set, a place in the tenant's status list — and return
+    ``{proof_code, verify_url}`` for the learner's notification. ``site`` is the tenant's
+    address as ``core.certificates.api.tenant_base`` gives it (``…/t/{slug}``)."""
     if row["kind"] == "certificate":
         ids = [i["achievement_id"] for i in await ProofRequestItem.select(ProofRequestItem.achievement_id).where(
             ProofRequestItem.application_id == row["id"]).order_by(ProofRequestItem.position)]
@@ -217,16 +220,24 @@ async def issue(tenant: TenantContext, row: dict, chain: ResolvedChain, now: dat
     last = chain.steps[-1]
     unit_name = last.unit_name or tenant.name
     code = new_code()
-    document = content.build(code=code, site=site, tenant_name=tenant.name, unit_name=unit_name,
-                             unit_code=last.unit_code, holder=holder, outcomes=outcomes, conversions=conversions,
-                             issued_at=now)
+    list_id, index = await status.allocate(tenant.id)
     key = await vault().signing_key(tenant.id)
-    signed = credential.sign(document, key.private, f"{site}/api/v1/proof-keys#{key.multibase}", now)
+    method = identity.method_id(site, key.multibase)
+
+    def signed_proof() -> dict:  # pure and CPU-bound (RDF canonicalization): off the event loop
+        document = content.build(
+            code=code, site=site, tenant_name=tenant.name, unit_name=unit_name, unit_code=last.unit_code,
+            holder=holder, outcomes=outcomes, conversions=conversions, issued_at=now,
+            issuer_id=identity.did_web(site), status=status.entry(site, list_id, index),
+            sign_outcome=lambda outcome: credential.sign_set(outcome, key.private, method, now))
+        return credential.sign_set(document, key.private, method, now)
+
+    signed = await asyncio.to_thread(signed_proof)
     names = "、".join(o.name for o in outcomes)
     summary = (f"{outcomes[0].name} → {conversions[0].target_institution}“{conversions[0].target}”"
                if row["kind"] != "certificate" else f"{len(outcomes)} 项成果：{names}")
     await Proof.insert(Proof(
         tenant_id=tenant.id, code=code, learner_id=row["learner_id"], application_id=row["id"],
         kind=row["kind"], key_id=key.id, credential=msgspec.json.encode(signed).decode(), unit_name=unit_name[:200],
-        summary=summary[:300], status="issued", issued_at=now))
+        summary=summary[:300], status="issued", issued_at=now, status_list=list_id, status_index=index))
     return {"proof_code": code, "verify_url": content.page_url(site, code)}

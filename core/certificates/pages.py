@@ -9,6 +9,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
 from core.certificates import service
+from core.certificates.api import tenant_base
 from core.certificates.errors import ProofError
 from core.certificates.issuing import normalize_code
 from core.web.portal import Portal, page
@@ -34,7 +35,7 @@ class ProofPages(Controller):
     @get("/verify/{code:str}", opt={"public_read": True})
     async def verdict(self, portal: NamedDependency[Portal], code: FromPath[str]) -> Response:
         try:
-            verdict = await service.verify_code(portal.tenant, code)
+            verdict = await service.verify_code(portal.tenant, code, tenant_base(portal.request, portal.tenant))
         except ProofError as exc:
             return page("certificates/verify.html", portal, status=exc.status, title=TITLE, verdict=None,
                         hint=CODE_HINT, form={"code": code}, errors={"code": str(exc)})

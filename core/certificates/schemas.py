@@ -65,20 +65,41 @@ class ProofContent(msgspec.Struct, kw_only=True):
     verification_method: str
 
 
+class CheckOut(msgspec.Struct, kw_only=True):
+    """One check of a verification: ``ok`` true (passed), false (failed), null (could not be
+    checked — e.g. the status list did not load); ``message`` says it in plain Chinese."""
+
+    name: Literal["context", "terms", "schema", "signature", "issuer_key", "outcomes", "dates", "status"]
+    label: str
+    ok: bool | None
+    message: str
+
+
 class Verdict(msgspec.Struct, kw_only=True):
-    """The answer of a verification. ``valid`` = the signature checks out and the proof is not
-    revoked. ``problem`` names why a signature failed: ``tampered`` (content changed after
-    signing), ``unknown_key`` (not signed by a key of this tenant), ``malformed`` (no usable
-    proof). What the proof says (holder, achievements...) is always the record this tenant keeps."""
+    """The answer of a verification. ``valid`` = every check passed: each signature of the
+    proof set checks out under a key the issuer published (and had not retired when signing),
+    and the status list says not revoked. ``result``: ``valid``, ``revoked``, ``invalid`` or
+    ``status_unknown`` (signature valid, status could not be checked — never valid).
+    ``problem`` names why a signature failed: ``tampered`` (content changed after signing),
+    ``unknown_key`` (not signed by a key of this tenant), ``retired_key``, ``wrong_issuer``,
+    ``unsupported_cryptosuite``, ``unknown_context`` (a context we do not ship), ``malformed``
+    (no usable proof). ``status_check``: what the status list said (``not_listed`` for proofs
+    issued before status lists: their ``status`` is this tenant's record). What the proof says
+    (holder, achievements...) is always the record this tenant keeps."""
 
     code: str
     valid: bool
     signature_valid: bool
-    problem: Literal["tampered", "unknown_key", "malformed"] | None
+    problem: Literal["tampered", "unknown_key", "retired_key", "wrong_issuer", "unsupported_cryptosuite",
+                     "unknown_context", "malformed"] | None
+    result: Literal["valid", "revoked", "invalid", "status_unknown"]
     status: ProofStatus
+    status_check: Literal["ok", "revoked", "unavailable", "not_listed"]
     revoked_reason: str | None
     revoked_at: datetime | None
     message: str
+    checks: list[CheckOut]
+    cryptosuites: list[str]
     title: str
     holder: HolderOut
     achievements: list[OutcomeOut]
@@ -114,12 +135,14 @@ class RevokeIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class KeyOut(msgspec.Struct, kw_only=True):
     """A public key as a Multikey verification method, with its JWK. ``id`` is what a proof's
-    ``verificationMethod`` names; ``key_id`` its fragment."""
+    ``verificationMethod`` names (``did:web:…#z6Mk…``); ``key_id`` its fragment; ``controller``
+    the tenant's DID; ``url`` where its own key document is served."""
 
     id: str
     key_id: str
     type: str = "Multikey"
     controller: str
+    url: str
     public_key_multibase: str = msgspec.field(name="publicKeyMultibase")
     public_key_jwk: dict = msgspec.field(name="publicKeyJwk")
     status: Literal["active", "retired"]

@@ -45,6 +45,10 @@ class Proof(Table, tablename="proof"):
     revoked_at = Timestamptz(null=True, default=None)
     revoked_by = Integer(null=True, default=None)
     issued_at = Timestamptz()
+    # Its place in the tenant's Bitstring Status List (``core.certificates.status``); NULL for
+    # proofs issued before status lists, whose status only this platform's record tells.
+    status_list = Integer(null=True, default=None)
+    status_index = Integer(null=True, default=None)
 
 
 class ProofRequestItem(Table, tablename="proof_request_item"):

@@ -22,6 +22,7 @@ from core.accounts.pages import ActivationPages, PasswordPages
 from core.accounts.registration_pages import RegistrationPages
 from core.rules.pages import RuleSearchPages
 from core.tenancy.pages import HostedBanksPage, PublicPages
+from core.certificates.api import IssuerDocuments
 from core.certificates.pages import ProofPages
 from core.certificates.learner_pages import LearnerProofPages
 from core.achievements.pages import MyOutcomePages
@@ -35,7 +36,7 @@ from core.web.portal import LoginRequired, provide_portal
 TENANT_PAGES: list = [PortalHomeController, StaffReviewPages, StaffLearnerPages, StaffUnitPages]
 TENANT_PAGES += [ImportPages, CatalogStaffPages, RuleStaffPages, NotificationPages]
 TENANT_PAGES += [ActivationPages, PasswordPages, RegistrationPages, PublicPages, RuleSearchPages]
-TENANT_PAGES += [ProofPages, LearnerProofPages]
+TENANT_PAGES += [ProofPages, LearnerProofPages, IssuerDocuments]
 TENANT_PAGES += [MyOutcomePages, LearnerApplicationPages]
 TENANT_PAGES += [ReportPages]
 TENANT_PAGES += [StaffAuditPages, LearnerPrivacyPages]

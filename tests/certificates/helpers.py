@@ -133,7 +133,8 @@ def spec_verify(document: dict, public_key_multibase: str) -> bool:
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-    proof = dict(document["proof"])
+    proofs = document["proof"] if isinstance(document["proof"], list) else [document["proof"]]
+    proof = dict(next(p for p in proofs if p["cryptosuite"] == "eddsa-jcs-2022"))
     signature = _b58decode(proof.pop("proofValue")[1:])
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     data = hashlib.sha256(rfc8785.dumps(proof)).digest() + hashlib.sha256(rfc8785.dumps(unsecured)).digest()

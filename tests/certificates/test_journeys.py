@@ -41,15 +41,23 @@ async def check_proof(client, tenant: str, learner: dict, code: str, *, holder: 
     assert response.status_code == 200 and response.headers["content-type"].startswith("application/json")
     document = response.json()
     assert document["@context"][0] == "https://www.w3.org/ns/credentials/v2"
-    assert "AchievementCredential" in document["type"] and "VerifiableCredential" in document["type"]
+    assert document["type"] == ["VerifiableCredential", "ClrCredential"]
     assert document["issuer"]["name"] == tenant_name and document["validFrom"].endswith("Z")
+    assert document["issuer"]["id"] == f"did:web:testserver.local:t:{tenant}"  # the test client's host
     subject = document["credentialSubject"]
-    assert subject["type"] == ["AchievementSubject"] and subject["idNumberMasked"] == verdict["holder"]["id_number_masked"]
-    assert [a["name"] for a in subject["achievements"]] == outcomes
-    assert document["credentialStatus"]["id"].endswith(f"/t/{tenant}/api/v1/verify/{code}")
+    assert subject["type"] == ["ClrSubject"] and subject["idNumberMasked"] == verdict["holder"]["id_number_masked"]
+    assert [a["name"] for a in subject["achievement"][1:]] == outcomes
+    assert [c["name"] for c in subject["verifiableCredential"]] == outcomes
+    assert all("AchievementCredential" in c["type"] and len(c["proof"]) == 2 for c in subject["verifiableCredential"])
+    status = document["credentialStatus"]
+    assert (status["type"], status["statusPurpose"]) == ("BitstringStatusListEntry", "revocation")
+    assert 0 <= int(status["statusListIndex"]) < 131072
     assert document["id"].endswith(f"/t/{tenant}/verify/{code}")
-    proof = document["proof"]
-    assert (proof["type"], proof["cryptosuite"], proof["proofPurpose"]) == ("DataIntegrityProof", "eddsa-jcs-2022", "assertionMethod")
+    assert [(p["type"], p["cryptosuite"], p["proofPurpose"]) for p in document["proof"]] == [
+        ("DataIntegrityProof", "eddsa-rdfc-2022", "assertionMethod"),
+        ("DataIntegrityProof", "eddsa-jcs-2022", "assertionMethod")]
+    proof = document["proof"][1]
+    assert all(c["ok"] is True for c in verdict["checks"]), verdict["checks"]
 
     keys = (await client.get(f"{T}/proof-keys")).json()["items"]
     key = next(k for k in keys if k["id"] == proof["verificationMethod"])

@@ -41,7 +41,8 @@ def _swap_one_character(text: str) -> str:
 async def test_a_proof_changed_by_one_character_fails(client, issued):
     document = issued["document"]
     for path in (("credentialSubject", "identifier", 0, "identityHash"), ("validFrom",),
-                 ("credentialSubject", "achievements", 0, "name"), ("proof", "proofValue"), ("proof", "created")):
+                 ("credentialSubject", "achievement", 1, "name"), ("proof", 0, "proofValue"), ("proof", 1, "created"),
+                 ("credentialSubject", "verifiableCredential", 0, "credentialSubject", "achievement", "name")):
         forged = copy.deepcopy(document)
         holder = forged
         for key in path[:-1]:
@@ -52,7 +53,7 @@ async def test_a_proof_changed_by_one_character_fails(client, issued):
         assert "篡改" in verdict["message"]
         assert verdict["holder"]["name"] == "明耀星"  # what the record says, not the forgery
     added = copy.deepcopy(document)
-    added["credentialSubject"]["achievements"].append({"type": ["Achievement"], "name": "博士学位"})
+    added["credentialSubject"]["achievement"].append({"type": ["Achievement"], "name": "博士学位"})
     assert (await client.post(f"{G}/verify", json=added)).json()["signature_valid"] is False
     unsigned = {k: v for k, v in document.items() if k != "proof"}
     verdict = (await client.post(f"{G}/verify", json=unsigned)).json()
@@ -96,15 +97,15 @@ async def test_a_proof_signed_with_another_tenants_key_fails(client, issued):
     other = (await client.post("/t/national_ouc/api/v1/admin/proof-keys/rotate", headers=national)).json()
     national_key = await vault().signing_key((await ProofKey.select(ProofKey.tenant_id).where(
         ProofKey.public_multibase == other["key_id"]).first())["tenant_id"])
-    resigned = credential.sign(document, national_key.private, other["id"], datetime.now(timezone.utc))
+    resigned = credential.sign_set(document, national_key.private, other["id"], datetime.now(timezone.utc))
     assert spec_verify(resigned, other["publicKeyMultibase"])  # a genuine signature — of the wrong tenant
     verdict = (await client.post(f"{G}/verify", json=resigned)).json()
     assert (verdict["valid"], verdict["signature_valid"], verdict["problem"]) == (False, False, "unknown_key")
     assert "广东终身教育学分银行" in verdict["message"]
 
     # A key of nobody's, claiming to be Guangdong's key.
-    impostor = credential.sign(document, Ed25519PrivateKey.generate(), document["proof"]["verificationMethod"],
-                               datetime.now(timezone.utc))
+    impostor = credential.sign_set(document, Ed25519PrivateKey.generate(), document["proof"][0]["verificationMethod"],
+                                   datetime.now(timezone.utc))
     verdict = (await client.post(f"{G}/verify", json=impostor)).json()
     assert (verdict["signature_valid"], verdict["problem"]) == (False, "tampered")
 
@@ -115,7 +116,7 @@ async def test_a_proof_signed_with_another_tenants_key_fails(client, issued):
 
 
 async def test_rotation_keeps_old_proofs_valid_and_signs_new_ones_with_the_new_key(client, issued):
-    old_method = issued["document"]["proof"]["verificationMethod"]
+    old_method = issued["document"]["proof"][0]["verificationMethod"]
     keys = (await client.get(f"{G}/proof-keys")).json()["items"]
     assert [(k["id"], k["status"]) for k in keys] == [(old_method, "active")]
     rotated = await client.post(f"{G}/admin/proof-keys/rotate", headers=issued["centre"])
@@ -134,7 +135,7 @@ async def test_rotation_keeps_old_proofs_valid_and_signs_new_ones_with_the_new_k
     application = await apply_for_proof(client, "guangdong", issued["learner"], [other["id"]])
     second = await decide(client, "guangdong", application, centre, "certificate_issue", OPINIONS["guangdong"])
     document = (await client.get(f"{G}/me/proofs/{second['proof_code']}", headers=issued["learner"])).json()
-    assert document["proof"]["verificationMethod"] == new["id"]
+    assert {p["verificationMethod"] for p in document["proof"]} == {new["id"]}
     assert spec_verify(document, new["publicKeyMultibase"]) and not spec_verify(document, keys[1]["publicKeyMultibase"])
     assert (await client.post(f"{G}/verify", json=document)).json()["valid"] is True
     codes = [p["code"] for p in (await client.get(f"{G}/me/proofs", headers=issued["learner"])).json()["items"]]
