@@ -37,8 +37,8 @@ import piccolo.engine.sqlite  # noqa: E402,F401  (registers the sqlite3 adapters
 from core import db, workdays  # noqa: E402
 from core.plugins import PluginRegistry  # noqa: E402
 from core.reviews.engine import DEFAULT_STEP_DAYS  # noqa: E402
-from core.workdays import local_date, local_midnight  # noqa: E402
 from core.settings import Settings  # noqa: E402
+from core.workdays import local_date, local_midnight  # noqa: E402
 
 DEFAULT_DSN = os.environ.get("BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 SECRET = "bench-secret-key"
@@ -692,7 +692,7 @@ def application_row(i: int, tenant_id: int, learner_id: int, kind: str, achievem
             None, created, updated, decided, updated, _step_due(local_date(updated)))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _step_due(day: date) -> datetime:
     # The deadline depends only on the day a step began: one calendar walk per day, not per row.
     return workdays.due_at(local_midnight(day), DEFAULT_STEP_DAYS)

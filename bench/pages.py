@@ -32,9 +32,27 @@ from asgi_lifespan import LifespanManager
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.fixtures import (  # noqa: E402
-    ACHIEVEMENT_COLUMNS, APPLICATION_COLUMNS, DEFAULT_DSN, NOW, Bulk, Series, achievement_row, application_row,
-    asgi_get, catalog_entries, grant, issue_tokens, load_accounts, load_catalog, make_engine, prepare,
-    resolved_chains, scratch_postgres, settings_for, temp_home, verdict,
+    ACHIEVEMENT_COLUMNS,
+    APPLICATION_COLUMNS,
+    DEFAULT_DSN,
+    NOW,
+    Bulk,
+    Series,
+    achievement_row,
+    application_row,
+    asgi_get,
+    catalog_entries,
+    grant,
+    issue_tokens,
+    load_accounts,
+    load_catalog,
+    make_engine,
+    prepare,
+    resolved_chains,
+    scratch_postgres,
+    settings_for,
+    temp_home,
+    verdict,
 )
 from core import db  # noqa: E402
 from core.app import create_app  # noqa: E402

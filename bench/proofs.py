@@ -43,11 +43,26 @@ from asgi_lifespan import LifespanManager
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # harness
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from datetime import UTC
+
 from harness import PYTHON, LoadResult, free_port, load, server  # noqa: E402
 
 from bench.fixtures import (  # noqa: E402
-    ACHIEVEMENT_COLUMNS, APPLICATION_COLUMNS, DEFAULT_DSN, NOW, SECRET, Bulk, Series, grant, issue_tokens,
-    load_accounts, prepare, scratch_postgres, settings_for, temp_home, timed,
+    ACHIEVEMENT_COLUMNS,
+    APPLICATION_COLUMNS,
+    DEFAULT_DSN,
+    NOW,
+    SECRET,
+    Bulk,
+    Series,
+    grant,
+    issue_tokens,
+    load_accounts,
+    prepare,
+    scratch_postgres,
+    settings_for,
+    temp_home,
+    timed,
 )
 from core.app import create_app  # noqa: E402
 from core.plugins import PluginRegistry  # noqa: E402
@@ -104,7 +119,7 @@ class _StaticResolver:
 
 
 def crypto(seconds: float, clr_outcomes: int) -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -113,7 +128,7 @@ def crypto(seconds: float, clr_outcomes: int) -> None:
 
     key = Ed25519PrivateKey.generate()
     public = key.public_key()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     did = identity.did_web(SITE)
     method = identity.method_id(SITE, credential.public_multikey(public))
     document = _clr(OUTCOMES, key, method, now)
@@ -324,7 +339,7 @@ def over_http(settings: Settings, world: dict, code: str, token: str, seconds: f
         credential = msgspec.json.encode(msgspec.json.decode(_credential(settings, code)))
         posted = drive(base, itertools.repeat(post(f"{api}/verify", credential)).__next__, seconds, connections)
         meta = load(f"{base}{api}/meta", seconds, connections)
-    print(decisions.line(f"POST /reviews/{{id}}/decision (issues)") + f"   ({decisions.requests} proofs)")
+    print(decisions.line("POST /reviews/{id}/decision (issues)") + f"   ({decisions.requests} proofs)")
     print(verify.line("GET /verify/{code}"))
     print(posted.line(f"POST /verify ({len(credential):,}-byte credential)"))
     print(meta.line("baseline: GET /meta"))

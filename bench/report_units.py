@@ -33,7 +33,7 @@ import random
 import re
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -43,9 +43,26 @@ from asgi_lifespan import LifespanManager
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.fixtures import (  # noqa: E402
-    ACHIEVEMENT_COLUMNS, APPLICATION_COLUMNS, CITIES, COURSE_TOPICS, DEFAULT_DSN, Bulk, Series, application_row,
-    grant, issue_tokens, load_accounts, make_engine, prepare, ratio_line, resolved_chains, scratch_postgres,
-    settings_for, temp_home, timed, verdict,
+    ACHIEVEMENT_COLUMNS,
+    APPLICATION_COLUMNS,
+    CITIES,
+    COURSE_TOPICS,
+    DEFAULT_DSN,
+    Bulk,
+    Series,
+    application_row,
+    grant,
+    issue_tokens,
+    load_accounts,
+    make_engine,
+    prepare,
+    ratio_line,
+    resolved_chains,
+    scratch_postgres,
+    settings_for,
+    temp_home,
+    timed,
+    verdict,
 )
 from core import db  # noqa: E402
 from core.app import create_app  # noqa: E402
@@ -53,7 +70,7 @@ from core.plugins import PluginRegistry  # noqa: E402
 from core.settings import Settings  # noqa: E402
 
 TENANT = "zhejiang"
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 # (category, subtype, weight): a third social training, as the bureaus' scoring would have it.
 MIX = [("social_training", "social_training", 34), ("academic", "course", 16), ("academic", "diploma", 4),
        ("academic", "degree", 2), ("vocational", "skill_level", 8), ("vocational", "vocational_qualification", 7),

@@ -15,31 +15,39 @@ from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.types import Receive, Scope, Send
 
 from core import db, startup
-from core.api_contract import document_errors
 from core.accounts.api import (
-    AdminAccountsController, AdminLearnersController, AuthController, MeController, UnitStaffController,
+    AdminAccountsController,
+    AdminLearnersController,
+    AuthController,
+    MeController,
+    UnitStaffController,
 )
 from core.accounts.audit_api import AuditController, MyAccessLogController
 from core.accounts.throttle import throttles
 from core.achievements.api import MyAchievementsController, StaffEvidenceController
+from core.api_contract import document_errors
 from core.catalog.api import CatalogController
 from core.certificates import keys as proof_keys
 from core.certificates.api import (
-    AdminProofsController, MyProofsController, ProofKeysController, StatusListController, VerifyController,
+    AdminProofsController,
+    MyProofsController,
+    ProofKeysController,
+    StatusListController,
+    VerifyController,
 )
-from core.reports.api import ReportController
-from core.reviews.api import AppealReviewController, MyApplicationsController, MyAppealsController, ReviewController
-from core.rules.api import AchievementRulesController, RuleController
 from core.db import DatabaseWatch
 from core.errors import DATABASE_UNAVAILABLE, EXCEPTION_HANDLERS, RETRY_AFTER_SECONDS
-from core.readiness import Readiness, readiness_of
 from core.hierarchy.api import OrgUnitController
-from core.middleware import IdempotencyMiddleware, NulByteMiddleware, ReplicaReadsMiddleware
 from core.imports.api import ImportController
+from core.middleware import IdempotencyMiddleware, NulByteMiddleware, ReplicaReadsMiddleware
 from core.notifications.api import DeliveryLogController, TemplateController
 from core.notifications.sender import Sender
 from core.platform.api import PlatformAuthController, PlatformController
 from core.plugins import PluginRegistry
+from core.readiness import Readiness, readiness_of
+from core.reports.api import ReportController
+from core.reviews.api import AppealReviewController, MyAppealsController, MyApplicationsController, ReviewController
+from core.rules.api import AchievementRulesController, RuleController
 from core.security.limits import rate_limiter
 from core.security.pii import PiiProtector
 from core.settings import Settings
@@ -50,7 +58,12 @@ from core.web.config import template_config
 from core.web.csrf import SessionCSRFMiddleware
 from core.web.routes import portal_routers
 from core.web.security import (
-    configured_hosts, hostname, new_nonce, refuse_host, require_api_media_type, with_security_headers,
+    configured_hosts,
+    hostname,
+    new_nonce,
+    refuse_host,
+    require_api_media_type,
+    with_security_headers,
 )
 
 log = logging.getLogger("creditbank")

@@ -22,7 +22,7 @@ import sqlite3
 import tarfile
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -95,7 +95,7 @@ async def backup(settings: Settings, target: Path) -> BackupSummary:
         members = {name: await asyncio.to_thread(_digest, staged / name) for name in names}
         manifest = {
             "format": FORMAT, "format_version": FORMAT_VERSION,
-            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "platform_version": _platform_version(),
             "database": {"kind": settings.database_kind, "member": database,
                          "sqlite_version": sqlite3.sqlite_version, **(await _server_version(settings))},
@@ -275,7 +275,7 @@ def _verified_extract(archive: Path, staged: Path) -> dict:
                 sha = hashlib.sha256()
                 source = tar.extractfile(member)
                 with path.open("wb") as out:
-                    for chunk in iter(lambda: source.read(_COPY), b""):
+                    for chunk in iter(lambda source=source: source.read(_COPY), b""):
                         sha.update(chunk)
                         out.write(chunk)
                 if sha.hexdigest() != expected[name].get("sha256") or path.stat().st_size != expected[name].get("size"):

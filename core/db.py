@@ -17,11 +17,11 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 import aiosqlite
-from piccolo.engine import Engine
-from piccolo.engine.postgres import PostgresEngine
 from piccolo.columns import Column
 from piccolo.columns.combination import Where
 from piccolo.columns.operators.comparison import ComparisonOperator
+from piccolo.engine import Engine
+from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.querystring import QueryString
 from piccolo.table import Table
@@ -75,7 +75,7 @@ class HeldPostgresEngine(PostgresEngine):
             except Exception as exc:
                 if not is_unavailable(exc):
                     raise
-                self.replica_watch.went_away(exc)  # type: ignore[union-attr]  # and read here
+                self.replica_watch.went_away(exc)  # and read here
             else:
                 self.replica_statements += 1
                 return rows

@@ -12,10 +12,15 @@ import re
 import typing
 
 import msgspec
-
 from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    NotFoundException,
+    SerializationException,
+    ValidationException,
+)
 from litestar.response import Template
-from litestar.exceptions import ClientException, HTTPException, NotFoundException, SerializationException, ValidationException
 
 from core import db
 from core.storage.backends import StorageUnavailable

@@ -14,8 +14,8 @@ after D (D itself not counted).
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -30,7 +30,7 @@ def local_date(moment: datetime) -> date:
 
 def local_midnight(day: date) -> datetime:
     """The start of ``day`` in China, as a UTC datetime."""
-    return datetime.combine(day, time(0), LOCAL_TIME).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), LOCAL_TIME).astimezone(UTC)
 
 
 @lru_cache(maxsize=4096)
@@ -42,7 +42,7 @@ def is_working_day(day: date) -> bool:
         return day.weekday() < 5
 
 
-@lru_cache(maxsize=None)
+@cache
 def _warn_unknown_year(year: int) -> None:
     log.warning("%s 年的法定节假日安排尚未收录（chinese-calendar），该年只按周末计算工作日", year)
 

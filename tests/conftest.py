@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import msgspec
 import pytest
-from litestar import Litestar
 from asgi_lifespan import LifespanManager
+from litestar import Litestar
 
 from core import db
 from core.app import create_app

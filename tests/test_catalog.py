@@ -33,7 +33,7 @@ async def test_paging_is_keyset_and_complete(client):
 async def test_each_tenant_sees_only_its_own_catalog(client):
     gd = (await client.get(f"{T}/catalog", params={"q": "公司概况"})).json()["items"][0]
     assert (await client.get(f"/t/zhejiang/api/v1/catalog/{gd['id']}")).status_code == 404
-    assert (await client.get(f"/t/zhejiang/api/v1/catalog", params={"q": "公司概况"})).json()["items"] == []
+    assert (await client.get("/t/zhejiang/api/v1/catalog", params={"q": "公司概况"})).json()["items"] == []
 
 
 async def test_admins_add_entries_checked_against_the_taxonomy(client):

@@ -4,7 +4,7 @@ and weekends only (with a warning) for a year whose arrangement is not yet known
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from core import workdays
 from core.workdays import due_at, is_working_day, local_midnight, working_day_after, working_days_between
@@ -24,17 +24,17 @@ def test_make_up_weekend_days_are_counted():
 
 
 def test_a_deadline_ends_at_midnight_in_china_after_the_holiday():
-    started = datetime(2026, 9, 30, 2, 0, tzinfo=timezone.utc)  # 10:00 in Beijing
+    started = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
     assert due_at(started, 1) == local_midnight(date(2026, 10, 9))
     # Ten working days from 30 September: 8, 9, 10 (Saturday, worked), 12–16, 19, 20 October.
     assert due_at(started, 10) == local_midnight(date(2026, 10, 21))
 
 
 def test_working_days_between_two_moments():
-    start = datetime(2026, 9, 30, 2, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)
     assert working_days_between(start, start) == 0
-    assert working_days_between(start, datetime(2026, 10, 8, 1, 0, tzinfo=timezone.utc)) == 1
-    assert working_days_between(start, datetime(2026, 10, 10, 1, 0, tzinfo=timezone.utc)) == 3
+    assert working_days_between(start, datetime(2026, 10, 8, 1, 0, tzinfo=UTC)) == 1
+    assert working_days_between(start, datetime(2026, 10, 10, 1, 0, tzinfo=UTC)) == 3
 
 
 def test_an_unknown_year_counts_weekends_only_and_says_so(caplog):

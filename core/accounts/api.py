@@ -32,6 +32,8 @@ from core.accounts.schemas import (
     WindowOpening,
 )
 from core.accounts.tables import Account
+from core.db import one
+from core.ids import Cursor, PathId
 from core.platform.api import bearer_token
 from core.security.limits import RateLimiter
 from core.security.pii import PiiProtector
@@ -39,8 +41,6 @@ from core.security.tokens import revoke_token
 from core.storage.uploads import single_file
 from core.tenancy.service import TenantContext
 from core.web.security import client_address  # noqa: F401  (pages import it from here too)
-from core.db import one
-from core.ids import Cursor, PathId
 
 
 def provide_pii(request: Request) -> PiiProtector:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
-from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -115,7 +115,7 @@ def _day(field: str, text: str | None) -> date | None:
 
 
 def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), CHINA).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), CHINA).astimezone(UTC)
 
 
 async def _target_id(tenant_id: int, text: str) -> int:

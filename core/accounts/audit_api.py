@@ -15,8 +15,8 @@ from core.accounts.api import client_address, provide_principal, provide_staff
 from core.accounts.login import Principal
 from core.achievements.api import provide_learner
 from core.clock import utcnow
-from core.tenancy.service import TenantContext
 from core.ids import Cursor
+from core.tenancy.service import TenantContext
 
 Text = Annotated[str | None, QueryParameter(max_length=128)]
 Day = Annotated[str | None, QueryParameter(max_length=10)]

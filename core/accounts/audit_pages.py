@@ -13,10 +13,10 @@ from litestar.params import QueryParameter
 from core.accounts import audit
 from core.accounts.audit_api import download
 from core.clock import utcnow
-from core.web.security import client_address
 from core.errors import DomainError
-from core.web.portal import Portal, errors_of, page
 from core.ids import Cursor
+from core.web.portal import Portal, errors_of, page
+from core.web.security import client_address
 
 Text = Annotated[str | None, QueryParameter(max_length=128)]
 Day = Annotated[str | None, QueryParameter(max_length=10)]

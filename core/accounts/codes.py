@@ -8,7 +8,7 @@ per target, and a cap per client address per hour, keep the gateways from being 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from core import db
 from core.accounts.tables import VerificationCode
@@ -48,7 +48,7 @@ async def send_code(
 ) -> None:
     """Make a code for ``target``, live ``minutes``, and put its message in the outbox. The
     caller runs this in a transaction with whatever else the request changes."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     recent = await VerificationCode.exists().where(
         VerificationCode.tenant_id == tenant.id,
         VerificationCode.target == target,
@@ -98,7 +98,7 @@ async def live_code(tenant: TenantContext, *, purpose: str, account_id: int) -> 
 async def check_code(tenant: TenantContext, pii: PiiProtector, *, purpose: str, target: str, code: str) -> int:
     """The id of the live code ``code`` for ``target``; a wrong code counts a try (and is
     committed at once, whatever the caller does next). Consume it with ``consume_code``."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     row = await VerificationCode.select(VerificationCode.id, VerificationCode.code_hash, VerificationCode.expires_at).where(
         VerificationCode.tenant_id == tenant.id,
         VerificationCode.target == target,
@@ -129,14 +129,14 @@ _WRONG_TRY_SQL = (
 
 async def _count_wrong_try(code_id: int) -> int | None:
     """The code's wrong tries after this one; None when it was no longer live."""
-    rows = await db.fetch(VerificationCode, _WRONG_TRY_SQL, code_id, MAX_ATTEMPTS, datetime.now(timezone.utc))
+    rows = await db.fetch(VerificationCode, _WRONG_TRY_SQL, code_id, MAX_ATTEMPTS, datetime.now(UTC))
     return rows[0]["attempts"] if rows else None
 
 
 async def consume_code(code_id: int) -> None:
     """Mark the code used, inside the caller's transaction. A right code checked before wrong
     guesses burned it, or used by another request meanwhile, no longer counts → 409."""
-    used = await VerificationCode.update({VerificationCode.used_at: datetime.now(timezone.utc)}).returning(
+    used = await VerificationCode.update({VerificationCode.used_at: datetime.now(UTC)}).returning(
         VerificationCode.id).where(VerificationCode.id == code_id, VerificationCode.used_at.is_null(),
                                    VerificationCode.attempts < MAX_ATTEMPTS)
     if not used:

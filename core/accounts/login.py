@@ -13,16 +13,17 @@ from datetime import timedelta
 
 from core import db
 from core.accounts.identity import IdentityError, validate_email, validate_id_number, validate_phone
-from core.accounts.service import AWAITING_ACTIVATION, AccountError, account_out
 from core.accounts.schemas import LoginOut
+from core.accounts.service import AWAITING_ACTIVATION, AccountError, account_out
 from core.accounts.tables import Account
 from core.accounts.usernames import username_is
 from core.clock import aware, utcnow
 from core.hierarchy.tables import OrgUnit
-from core.security.passwords import verify_password_async
 from core.security.limits import RateLimiter
+from core.security.passwords import verify_password_async
 from core.security.pii import PiiProtector
-from core.security.tokens import _digest as token_digest, issue_token
+from core.security.tokens import _digest as token_digest
+from core.security.tokens import issue_token
 from core.tenancy.service import TenantContext
 
 MAX_FAILURES = 5

@@ -30,12 +30,12 @@ from litestar.response import Redirect, Template
 
 from core.accounts import service, throttle
 from core.accounts.api import client_address
-from core.web.csrf import session_cookie
 from core.accounts.codes import CodeError
 from core.accounts.schemas import ActivateIn, ActivationDetails, CodeRequest, PasswordReset
 from core.errors import DomainError
 from core.security.password_policy import PasswordPolicyError
 from core.security.pii import PiiProtector
+from core.web.csrf import session_cookie
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, redirect
 

@@ -34,18 +34,19 @@ from core.accounts.schemas import (
     RoleOut,
 )
 from core.accounts.tables import Account, StaffRole
-from core.accounts.usernames import protect as protect_username, username_is
+from core.accounts.usernames import protect as protect_username
+from core.accounts.usernames import username_is
 from core.clock import utcnow
+from core.db import one
 from core.errors import DomainError
 from core.hierarchy.tables import OrgUnit
-from core.security.passwords import hash_password_async, verify_password_async
 from core.security.password_policy import check_password
+from core.security.passwords import hash_password_async, verify_password_async
 from core.security.pii import PiiProtector
 from core.security.tokens import revoke_account_tokens
 from core.storage import Storage
 from core.storage.files import inspect_file
 from core.tenancy.service import TenantContext
-from core.db import one
 
 # Statuses in which an account waits for its owner to set a password with a code.
 AWAITING_ACTIVATION = ("imported", "invited", "opened_by_staff")

@@ -35,16 +35,17 @@ from core.accounts.schemas import (
 )
 from core.accounts.service import AccountError, _field_error, _valid, account_out, db
 from core.accounts.tables import Account, AccountReview, StaffRole
-from core.accounts.usernames import is_protected, protect as protect_username, username_is
+from core.accounts.usernames import is_protected, username_is
+from core.accounts.usernames import protect as protect_username
 from core.clock import utcnow
+from core.db import one
 from core.hierarchy.tables import OrgUnit
 from core.notifications.service import enqueue
-from core.security.passwords import hash_password_async
 from core.security.password_policy import check_password
+from core.security.passwords import hash_password_async
 from core.security.pii import PiiProtector
 from core.security.tokens import revoke_account_tokens
 from core.tenancy.service import TenantContext
-from core.db import one
 
 ADMIN_ROLES = ("tenant_admin", "unit_admin")
 

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter
+from litestar.params import QueryParameter
 
 from core.accounts import staff
 from core.accounts.api import client_address
@@ -19,9 +19,9 @@ from core.accounts.schemas import AccountDecision, AccountPage, WindowOpening
 from core.achievements.api import file_response
 from core.errors import DomainError
 from core.hierarchy.service import get_unit
+from core.ids import Cursor, PathId
 from core.web.pages import FormData
 from core.web.portal import FormError, Portal, errors_of, page, read_form, redirect
-from core.ids import Cursor, PathId
 
 ADMIN_ROLES = ("tenant_admin", "unit_admin")
 PAGE_SIZE = 20

@@ -10,19 +10,26 @@ from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import PermissionDeniedException
-from litestar.params import Body, FromPath, JSONBody, QueryParameter
+from litestar.params import Body, JSONBody, QueryParameter
 from litestar.response import Redirect, Stream
 
 from core.accounts.api import client_address, provide_principal, provide_staff
 from core.accounts.login import Principal
 from core.achievements import service
-from core.achievements.schemas import AchievementIn, AchievementOut, AchievementPage, DuplicateClaim, EvidenceOut, Summary
+from core.achievements.schemas import (
+    AchievementIn,
+    AchievementOut,
+    AchievementPage,
+    DuplicateClaim,
+    EvidenceOut,
+    Summary,
+)
+from core.ids import Cursor, PathId
 from core.reviews import service as reviews
 from core.storage import Storage
 from core.storage.files import disposition
 from core.storage.uploads import single_file
 from core.tenancy.service import TenantContext
-from core.ids import Cursor, PathId
 
 ADMIN_ROLES = ("tenant_admin", "unit_admin", "committee")
 

@@ -12,25 +12,24 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import Body
 from litestar.response import Template
 
 from core.accounts.service import account_out
 from core.accounts.tables import Account
 from core.achievements import service
 from core.achievements.api import file_response
-from core.achievements.schemas import AchievementIn, AchievementOut
+from core.achievements.schemas import SOURCE_LABELS, STATUS_LABELS, AchievementIn, AchievementOut
 from core.catalog.fields import check_value
 from core.catalog.pages import catalog_picker, query_int
+from core.db import one
 from core.errors import DomainError
+from core.ids import PathId
 from core.province import Category, Evidence, Field, Subtype, Taxonomy
-from core.achievements.schemas import SOURCE_LABELS, STATUS_LABELS
 from core.reviews.service import DECISION_LABELS, KIND_LABELS, my_applications
 from core.reviews.service import STATUS_LABELS as APPLICATION_STATUS_LABELS
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, redirect
-from core.db import one
-from core.ids import PathId
 
 Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 

@@ -7,7 +7,6 @@ import msgspec
 
 from core.ids import Id
 
-
 # How pages and proofs name an outcome's status and where it came from.
 STATUS_LABELS = {"catalog": "名录成果", "unapplied": "未申请", "applied": "已申请", "recognized": "已认定",
                  "rejected": "认定未通过"}

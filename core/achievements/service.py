@@ -9,7 +9,7 @@ province.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 
 import msgspec
 

@@ -7,14 +7,14 @@ from typing import Annotated
 from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException, PermissionDeniedException
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
 from core.accounts.api import provide_principal, provide_staff
 from core.accounts.login import Principal
 from core.catalog import service
 from core.catalog.schemas import CatalogEntryIn, CatalogEntryOut, CatalogPage
-from core.tenancy.service import TenantContext
 from core.ids import Cursor, PathId
+from core.tenancy.service import TenantContext
 
 Text = Annotated[str | None, QueryParameter(max_length=100)]
 

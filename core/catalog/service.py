@@ -15,9 +15,9 @@ from core.catalog.fields import check_value, field_error
 from core.catalog.schemas import CatalogEntryIn, CatalogEntryOut, CatalogPage
 from core.catalog.tables import CatalogEntry
 from core.clock import utcnow
+from core.db import one
 from core.plugins import ProvinceHooks
 from core.province import Field
-from core.db import one
 
 
 def catalog_fields(hooks: ProvinceHooks, category: str, subtype: str) -> list[Field]:

@@ -15,10 +15,10 @@ from litestar.response import Template
 from core.catalog import service
 from core.catalog.schemas import CatalogEntryIn
 from core.errors import DomainError
+from core.ids import Cursor
 from core.plugins import ProvinceHooks
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, read_form, redirect
-from core.ids import Cursor
 
 Text = Annotated[str | None, QueryParameter(max_length=100)]
 ENTRY_COLUMNS = ("project_name", "name", "institution")  # entry columns a catalog field may share

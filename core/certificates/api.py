@@ -17,8 +17,8 @@ from core.accounts.login import Principal
 from core.achievements.api import provide_learner
 from core.certificates import linked_data, service
 from core.certificates.schemas import KeyOut, KeyPage, ProofPage, RevokeIn, Verdict
-from core.tenancy.service import TenantContext
 from core.ids import Cursor
+from core.tenancy.service import TenantContext
 
 PRIVATE = {"Cache-Control": "private, no-store"}
 # A proof of 50 outcomes is some 30 kB; a larger body is not one of ours, and canonicalizing it

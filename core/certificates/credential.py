@@ -23,7 +23,7 @@ import copy
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import rfc8785
@@ -109,7 +109,7 @@ def public_jwk(key: Ed25519PublicKey) -> dict[str, str]:
 
 def xml_datetime(moment: datetime) -> str:
     """An XML Schema dateTime in UTC to the second, as Data Integrity and VC 2.0 show them."""
-    return moment.astimezone(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 _SAFE_INTEGER = 2**53  # past it JCS (IEEE 754 numbers) cannot represent an integer exactly

@@ -21,12 +21,12 @@ from core.certificates.errors import ProofError
 from core.certificates.keys import vault
 from core.certificates.schemas import ConversionOut, HolderOut, OutcomeOut
 from core.certificates.tables import Proof, ProofRequestItem
+from core.db import one
 from core.province import Taxonomy
 from core.reviews.engine import ResolvedChain
 from core.reviews.tables import Application
 from core.rules.tables import Rule
 from core.tenancy.service import TenantContext
-from core.db import one
 
 MAX_OUTCOMES = 50
 USABLE = ("catalog", "recognized")  # 名录成果, and outcomes recognized by review or by conversion

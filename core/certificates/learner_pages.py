@@ -20,9 +20,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from core.accounts.login import Principal
-from core.achievements.schemas import SOURCE_LABELS, STATUS_LABELS
-from core.reviews.service import STATUS_LABELS as APPLICATION_STATUS_LABELS
-from core.achievements.schemas import AchievementOut
+from core.achievements.schemas import SOURCE_LABELS, STATUS_LABELS, AchievementOut
 from core.achievements.service import list_achievements
 from core.catalog.pages import query_int
 from core.certificates import service
@@ -33,6 +31,7 @@ from core.hierarchy.tables import OrgUnit
 from core.province import ReviewChain
 from core.reviews import service as reviews
 from core.reviews.schemas import ApplicationIn
+from core.reviews.service import STATUS_LABELS as APPLICATION_STATUS_LABELS
 from core.tenancy.service import TenantContext
 from core.web.portal import FormError, Portal, errors_of, page, redirect
 

@@ -10,7 +10,7 @@ or None (could not be checked), with a plain Chinese line saying so.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 
 import msgspec
@@ -230,7 +230,7 @@ async def check_credential(document: object, resolver: Resolver, *, now: datetim
     if not isinstance(document, dict):
         report.add("schema", False, "证明文件应为 JSON 对象")
         return report
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     try:
         linked_data.check_contexts(document)
     except linked_data.UnknownContext as exc:

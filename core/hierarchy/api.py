@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get, post
-from litestar.exceptions import NotFoundException
 from litestar.di import NamedDependency, Provide
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from core.hierarchy import service
 from core.accounts.api import provide_principal, provide_staff
 from core.accounts.login import Principal
+from core.hierarchy import service
 from core.hierarchy.schemas import OrgUnitDetail, OrgUnitIn, OrgUnitPage
 from core.hierarchy.tables import OrgUnit
 from core.tenancy.service import TenantContext

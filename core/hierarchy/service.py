@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from core import db
+from core.db import one
 from core.errors import DomainError
 from core.hierarchy.schemas import OrgUnitDetail, OrgUnitOut, OrgUnitPage
 from core.hierarchy.tables import OrgUnit
 from core.province import OrgLevel
-from core.db import one
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$")
 
@@ -162,7 +162,7 @@ async def seed_units(tenant_id: int, rows: Sequence[dict[str, str]], levels: Seq
             raise HierarchyError(f"{where}：不能通过种子文件移动已有单位（原位置 {existing[code]['path']}）")
         planned[code] = (level, path)
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     ids = {c: r["id"] for c, r in existing.items()}
     new_rows = [row for row in rows if row["code"] not in ids]
     for row in rows:

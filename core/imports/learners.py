@@ -45,17 +45,17 @@ from pathlib import Path
 import asyncpg
 import msgspec
 
+from core import db
+from core.accounts import usernames
 from core.accounts.identity import (
     EMAIL_RE,
     IdentityError,
     id_birth_date,
+    mask_id_numbers_in,
     validate_email,
     validate_id_number,
     validate_phone,
 )
-from core import db
-from core.accounts import usernames
-from core.accounts.identity import mask_id_numbers_in
 from core.accounts.tables import Account, ImportJob
 from core.clock import utcnow
 from core.hierarchy.tables import OrgUnit

@@ -13,6 +13,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
+from core.ids import PathId
 from core.imports.api import KINDS, MAX_IMPORT_BYTES, read_job, recent_jobs, start_import
 from core.imports.catalog_rules import RULE_COLUMNS, catalog_columns
 from core.imports.learners import LEARNER_COLUMNS
@@ -20,7 +21,6 @@ from core.imports.reader import ImportFileError
 from core.tabular import csv_bytes
 from core.tenancy.service import TenantContext
 from core.web.portal import Portal, page, redirect
-from core.ids import PathId
 
 Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 

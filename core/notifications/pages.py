@@ -7,20 +7,18 @@ the address bar (nor in the next page's link: paging a filtered log posts again)
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath
 from litestar.response import Template
 
 from core.errors import DomainError
+from core.ids import Cursor, PathId
 from core.notifications import templates
 from core.notifications.events import EVENTS
 from core.notifications.service import delivery_log, requeue
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, redirect
-from core.ids import Cursor, PathId
 
 EVENT_LABELS = {
     "code.activation": "激活验证码",

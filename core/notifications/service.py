@@ -8,7 +8,7 @@ A tenant admin's own template (``TemplateOverride``) wins over the province's.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 
 import msgspec
@@ -17,12 +17,12 @@ from core.accounts.audit import audit
 from core.accounts.identity import mask_email, mask_id_numbers_in, mask_phone
 from core.accounts.tables import Account
 from core.clock import utcnow
+from core.db import one
 from core.errors import DomainError
 from core.notifications.rendering import render_text  # bounded: tenant admins write templates
 from core.notifications.sender import mask_codes
 from core.notifications.tables import Notification, TemplateOverride
 from core.plugins import ProvinceHooks
-from core.db import one
 
 
 async def template_for(tenant_id: int, hooks: ProvinceHooks, event: str, channel: str) -> tuple[str, str, str]:
@@ -60,7 +60,7 @@ async def enqueue(
     # Whatever a template or its context holds, the outbox (and the message) never carries a
     # whole ID number: a username such as S + ID number goes out masked.
     subject, body = mask_id_numbers_in(subject), mask_id_numbers_in(body)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     await Notification.insert(
         Notification(
             tenant_id=tenant_id, event=event, channel=channel, recipient=recipient,

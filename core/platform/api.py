@@ -5,8 +5,8 @@ from __future__ import annotations
 import msgspec
 from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody
 from litestar.exceptions import NotAuthorizedException, NotFoundException
+from litestar.params import FromPath, JSONBody
 
 from core.platform import service
 from core.security.tokens import resolve_token, revoke_token

@@ -31,9 +31,9 @@ from core.security.tokens import revoke_token
 from core.tenancy import service as tenancy
 from core.tenancy.schemas import Branding, TenantCreate, TenantOut, TenantPatch
 from core.web.branding import darken_until_readable
+from core.web.csrf import PLATFORM_SESSION_COOKIE
 from core.web.pages import FormData
 from core.web.portal import errors_of, read_form
-from core.web.csrf import PLATFORM_SESSION_COOKIE
 from core.web.security import client_address
 
 PLATFORM_COOKIE = PLATFORM_SESSION_COOKIE  # the CSRF token is bound to it

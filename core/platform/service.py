@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from core.errors import DomainError
 from core.platform.tables import PlatformAdmin
 from core.security.limits import RateLimiter
 from core.security.passwords import hash_password_async, verify_password_async
 from core.security.tokens import issue_token, resolve_token
+
 
 class PlatformError(DomainError):
     pass
@@ -23,7 +24,7 @@ async def create_admin(username: str, password: str) -> None:
         PlatformAdmin(
             username=username,
             password_hash=await hash_password_async(password),
-            created_at=datetime.now(timezone.utc),
+            created_at=datetime.now(UTC),
         )
     )
 
@@ -44,7 +45,7 @@ async def login(username: str, password: str, token_hours: int, *, limiter: Rate
         if limiter:
             await limiter.hit(key)
         raise PlatformError("用户名或密码错误", 401)
-    await PlatformAdmin.update({PlatformAdmin.last_login_at: datetime.now(timezone.utc)}).where(
+    await PlatformAdmin.update({PlatformAdmin.last_login_at: datetime.now(UTC)}).where(
         PlatformAdmin.id == row["id"]
     )
     return await issue_token("platform", row["id"], None, token_hours)

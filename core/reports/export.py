@@ -9,9 +9,9 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from core.workdays import LOCAL_TIME
 from core.reports.schemas import UnitReport, UnitRow, WorkloadReport, WorkloadRow
 from core.tabular import csv_bytes, xlsx_cell, xlsx_row
+from core.workdays import LOCAL_TIME
 
 
 def row_label(row: UnitRow) -> str:

@@ -9,7 +9,6 @@ from typing import Literal
 import msgspec
 
 
-
 class UnitRef(msgspec.Struct, kw_only=True):
     code: str
     name: str

@@ -26,7 +26,7 @@ from core.achievements.tables import Achievement
 from core.clock import aware, utcnow
 from core.errors import DomainError
 from core.hierarchy.tables import OrgUnit
-from core.reviews.service import STATUS_LABELS, STATUSES
+from core.ids import in_range
 from core.reports.schemas import (
     CategoryColumn,
     OverdueCount,
@@ -39,8 +39,7 @@ from core.reports.schemas import (
     UnitRow,
 )
 from core.reviews.engine import decode_chain
-from core.reviews.service import KIND_LABELS
-from core.ids import in_range
+from core.reviews.service import KIND_LABELS, STATUS_LABELS, STATUSES
 from core.tenancy.service import TenantContext
 from core.workdays import days_overdue, local_midnight
 

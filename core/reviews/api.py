@@ -9,11 +9,12 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import Body, FromQuery, JSONBody, QueryParameter
 
 from core.accounts.api import provide_principal, provide_staff
 from core.accounts.login import Principal
 from core.achievements.api import file_response, provide_learner
+from core.ids import Cursor, PathId, QueryId
 from core.reviews import appeals, claims, service
 from core.reviews.duplicates import duplicates_of
 from core.reviews.schemas import (
@@ -33,7 +34,6 @@ from core.reviews.schemas import (
 )
 from core.storage.uploads import single_file
 from core.tenancy.service import TenantContext
-from core.ids import Cursor, PathId, QueryId
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
 
@@ -111,7 +111,7 @@ class AppealReviewController(Controller):
     @get("/{appeal_id:int}", summary="申诉详情")
     async def one(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                   appeal_id: PathId) -> AppealOut:
-        return await appeals.one(tenant, actor, appeal_id)
+        return await appeals.appeal_of(tenant, actor, appeal_id)
 
     @get("/{appeal_id:int}/files/{file_id:int}", summary="申诉材料")
     async def file(self, request: Request, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],

@@ -14,6 +14,7 @@ from core.accounts.login import Principal
 from core.accounts.tables import Account
 from core.achievements.tables import Achievement
 from core.clock import aware, utcnow
+from core.db import one
 from core.errors import DomainError
 from core.hierarchy.tables import OrgUnit
 from core.notifications.service import enqueue
@@ -62,8 +63,9 @@ async def _reviewer(tenant: TenantContext, chain, step_index: int) -> tuple[str,
 
 
 async def appeal_out(tenant: TenantContext, row: dict) -> AppealOut:
-    application = await Application.select(Application.chain, Application.kind, Application.learner_id.real_name).where(
-        Application.id == row["application_id"]).first()
+    application = one(await Application.select(Application.chain, Application.kind,
+                                               Application.learner_id.real_name).where(
+        Application.id == row["application_id"]).first())
     steps = decode_chain(application["chain"]).steps
     step = steps[row["step"]] if row["step"] < len(steps) else None
     files = await AppealFile.select().where(AppealFile.appeal_id == row["id"]).order_by(AppealFile.id)
@@ -80,7 +82,7 @@ async def appeal_out(tenant: TenantContext, row: dict) -> AppealOut:
 
 async def with_appeal(tenant: TenantContext, application: ApplicationOut) -> ApplicationOut:
     """The learner's view of an application: its appeal, or until when it may be appealed."""
-    row = await Application.select().where(Application.id == application.id).first()
+    row = one(await Application.select().where(Application.id == application.id).first())
     appeal = await Appeal.select().where(Appeal.application_id == application.id).first()
     if appeal:
         application.appeal = await appeal_out(tenant, appeal)
@@ -108,14 +110,14 @@ async def submit(tenant: TenantContext, learner_id: int, application_id: int, gr
         raise AppealError("该申请已经申诉过", 409)
     if not grounds.strip():
         raise AppealError("请填写申诉理由", 400, extra={"field": "grounds"})
-    refusal = await _refusal(row["id"])
+    refusal = one(await _refusal(row["id"]))
     chain = decode_chain(row["chain"])
     role, unit_id = await _reviewer(tenant, chain, refusal["step"])
     appeal = Appeal(tenant_id=tenant.id, application_id=row["id"], learner_id=learner_id, step=refusal["step"],
                     grounds=grounds.strip(), status="pending", reviewer_role=role, reviewer_unit_id=unit_id,
                     created_at=now)
     await appeal.save()
-    return await appeal_out(tenant, (await Appeal.select().where(Appeal.id == appeal.id).first()))
+    return await appeal_out(tenant, one(await Appeal.select().where(Appeal.id == appeal.id).first()))
 
 
 async def submit_with_file(tenant: TenantContext, storage: Storage, learner_id: int, application_id: int,
@@ -128,7 +130,7 @@ async def submit_with_file(tenant: TenantContext, storage: Storage, learner_id: 
         appeal = await submit(tenant, learner_id, application_id, grounds)
         if content:
             await add_file(tenant, storage, learner_id, appeal.id, filename, content, max_bytes)
-    return await appeal_out(tenant, await Appeal.select().where(Appeal.id == appeal.id).first())
+    return await appeal_out(tenant, one(await Appeal.select().where(Appeal.id == appeal.id).first()))
 
 
 async def add_file(tenant: TenantContext, storage: Storage, learner_id: int, appeal_id: int, filename: str,
@@ -177,7 +179,7 @@ async def _visible(tenant: TenantContext, actor: Principal, appeal_id: int) -> d
     return row
 
 
-async def one(tenant: TenantContext, actor: Principal, appeal_id: int) -> AppealOut:
+async def appeal_of(tenant: TenantContext, actor: Principal, appeal_id: int) -> AppealOut:
     return await appeal_out(tenant, await _visible(tenant, actor, appeal_id))
 
 
@@ -202,7 +204,7 @@ async def decide(tenant: TenantContext, actor: Principal, appeal_id: int, decisi
     refusal = await _refusal(row["application_id"])
     if refusal and refusal["actor_id"] == actor.id:
         raise AppealError("作出原审核结果的审核人不能处理对它的申诉", 403)
-    application = await Application.select().where(Application.id == row["application_id"]).first()
+    application = one(await Application.select().where(Application.id == row["application_id"]).first())
     chain = decode_chain(application["chain"])
     step = chain.steps[row["step"]]
     status = "overturned" if decision == "overturn" else "upheld"
@@ -216,7 +218,7 @@ async def decide(tenant: TenantContext, actor: Principal, appeal_id: int, decisi
         if status == "overturned":
             await _resume(tenant, actor, application, chain, row["step"], step, opinion.strip(), now)
     await _notify(tenant, application, status, opinion.strip())
-    return await appeal_out(tenant, await Appeal.select().where(Appeal.id == row["id"]).first())
+    return await appeal_out(tenant, one(await Appeal.select().where(Appeal.id == row["id"]).first()))
 
 
 async def _resume(tenant: TenantContext, actor: Principal, application: dict, chain, index: int, step,
@@ -245,8 +247,8 @@ async def _resume(tenant: TenantContext, actor: Principal, application: dict, ch
 
 
 async def _notify(tenant: TenantContext, application: dict, status: str, opinion: str) -> None:
-    learner = await Account.select(Account.id, Account.real_name, Account.phone, Account.email).where(
-        Account.id == application["learner_id"]).first()
+    learner = one(await Account.select(Account.id, Account.real_name, Account.phone, Account.email).where(
+        Account.id == application["learner_id"]).first())
     channel = next((c for c in tenant.hooks.registration_policy.activation_channels
                     if learner["phone" if c == "sms" else "email"]), None)
     if channel is None:

@@ -118,7 +118,7 @@ def opinion_example(fmt: OpinionFormat | None, unit: str = "", reviewer: str = "
         return example
     values = {free[0][0]: unit, free[1][0]: reviewer}
     text = example
-    for start, end, value in sorted(spans, reverse=True):
+    for start, end, _ in sorted(spans, reverse=True):
         if start in values:
             text = text[:start] + values[start] + text[end:]
     return text if re.fullmatch(fmt.pattern, text) else example

@@ -20,18 +20,17 @@ from litestar.params import Body, FromPath
 from litestar.response import Template
 
 from core.accounts.login import Principal
-from core.achievements.schemas import STATUS_LABELS
-from core.achievements.schemas import AchievementOut
+from core.achievements.schemas import STATUS_LABELS, AchievementOut
 from core.achievements.service import get_achievement, list_achievements
 from core.catalog.pages import catalog_picker, query_int
 from core.errors import DomainError
+from core.ids import PathId
 from core.reviews import appeals, service
 from core.reviews.schemas import ApplicationIn, ApplicationOut
 from core.rules.service import rules_for_achievement
 from core.tenancy.service import TenantContext
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, redirect
-from core.ids import PathId
 
 PAGE_SIZE = 20
 # A learner holds tens of outcomes; the lists to apply from show them all, up to this many.
@@ -272,10 +271,11 @@ class LearnerApplicationPages(Controller):
         grounds = str(data.get("grounds") or "")
         upload = data.get("file")
         try:
-            content = await upload.read() if upload is not None and getattr(upload, "filename", "") else b""
+            filename = getattr(upload, "filename", "") or ""
+            content = await upload.read() if upload is not None and filename else b""
             max_bytes = request.app.state.settings.max_upload_mb * 1024 * 1024
             await appeals.submit_with_file(portal.tenant, request.app.state.storage, learner.id, application_id,
-                                           grounds, upload.filename if content else "", content, max_bytes)
+                                           grounds, filename, content, max_bytes)
         except DomainError as exc:
             if exc.status == 404:
                 raise

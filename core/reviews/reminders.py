@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from core.accounts.tables import StaffRole
 from core.clock import aware
@@ -115,8 +116,8 @@ async def escalate(tenant: TenantContext, now: datetime, site: str, staff: dict[
     return count
 
 
-def _decidable(grants: list[tuple[str, int]]):
-    condition = None
+def _decidable(grants: list[tuple[str, int]]) -> Any:
+    condition: Any = None
     for role, unit in grants:
         clause = (Application.step_role == role) & (
             (Application.step_unit_id == unit) | Application.step_unit_id.is_null())

@@ -21,7 +21,7 @@ from core.catalog.tables import CatalogEntry
 from core.certificates import issuing as proofs
 from core.certificates.tables import ProofRequestItem
 from core.clock import aware, utcnow
-from core.db import contains, starts_with
+from core.db import contains, one, starts_with
 from core.errors import DomainError
 from core.hierarchy.tables import OrgUnit
 from core.notifications.service import enqueue
@@ -36,26 +36,25 @@ from core.reviews.engine import (
     step_due_at,
 )
 from core.reviews.schemas import (
-    QueueCounts,
-    StepCount,
     ApplicationIn,
     ApplicationOut,
     ApplicationPage,
     DecisionIn,
     MaterialOut,
+    QueueCounts,
     RecordOut,
     ReviewItem,
     ReviewPage,
+    StepCount,
     StepOut,
 )
 from core.reviews.tables import Application, ReviewMaterial, ReviewRecord
 from core.rules.service import LIVE, rules_for_entries
-from core.rules.tables import Agreement, Rule, RuleSource
+from core.rules.tables import Rule, RuleSource
 from core.storage import Storage
 from core.storage.files import clean_filename, inspect_file
 from core.tenancy.service import TenantContext
 from core.workdays import due_at
-from core.db import one
 
 OPEN = ("submitted", "in_review")
 KIND_LABELS = {"recognition": "认定", "conversion": "转换", "performance_conversion": "业绩类转换",

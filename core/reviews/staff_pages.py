@@ -24,6 +24,7 @@ from core.clock import utcnow
 from core.errors import DomainError
 from core.hierarchy.schemas import OrgUnitOut
 from core.hierarchy.service import get_unit
+from core.ids import Cursor, PathId
 from core.plugins import ProvinceHooks
 from core.province import OpinionFormat, ReviewStep
 from core.reviews import appeals, service
@@ -33,7 +34,6 @@ from core.reviews.schemas import DecisionIn, StepOut
 from core.rules.service import get_rule
 from core.web.pages import FormData
 from core.web.portal import FormError, Portal, errors_of, page, read_form, redirect
-from core.ids import Cursor, PathId
 
 PAGE_SIZE = 20
 STATUS_LABELS = {"submitted": "待审核", "in_review": "审核中", "approved": "审核通过", "rejected": "审核不通过",
@@ -329,7 +329,7 @@ class StaffReviewPages(Controller):
     async def appeal_detail(self, portal: NamedDependency[Portal], appeal_id: FromPath[int]) -> Response:
         viewer = portal.require_staff()
         return page("reviews/staff_appeal.html", portal, title="申诉处理", form={}, errors={},
-                    appeal=await appeals.one(portal.tenant, viewer, appeal_id))
+                    appeal=await appeals.appeal_of(portal.tenant, viewer, appeal_id))
 
     @post("/appeals/{appeal_id:int}/decision", status_code=200)
     async def appeal_decision(self, portal: NamedDependency[Portal], appeal_id: FromPath[int],
@@ -344,7 +344,7 @@ class StaffReviewPages(Controller):
             if exc.status == 404:
                 raise
             return page("reviews/staff_appeal.html", portal, status=exc.status, title="申诉处理", form=form,
-                        errors=errors_of(exc), appeal=await appeals.one(portal.tenant, viewer, appeal_id))
+                        errors=errors_of(exc), appeal=await appeals.appeal_of(portal.tenant, viewer, appeal_id))
         return redirect(portal, "staff/reviews/appeals", done=f"申诉已处理：{decided.status_label}")
 
     @get("/appeals/{appeal_id:int}/files/{file_id:int}")

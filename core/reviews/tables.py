@@ -87,6 +87,7 @@ class Appeal(Table, tablename="appeal"):
     ``reviewer_role`` at ``reviewer_unit_id`` (None: anywhere in the tenant). Overturned, the
     application resumes at the refused ``step``."""
 
+    id: Serial  # added by Piccolo; declared for the type checker
     tenant_id = ForeignKey(Tenant, null=False)
     application_id = ForeignKey(Application, null=False)
     learner_id = ForeignKey(Account, null=False)
@@ -105,6 +106,7 @@ class Appeal(Table, tablename="appeal"):
 class AppealFile(Table, tablename="appeal_file"):
     """A file a learner attached to an appeal."""
 
+    id: Serial  # added by Piccolo; declared for the type checker
     tenant_id = ForeignKey(Tenant, null=False)
     appeal_id = ForeignKey(Appeal, null=False)
     filename = Varchar(length=255)

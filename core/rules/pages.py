@@ -13,9 +13,9 @@ from litestar.params import QueryParameter
 from litestar.response import Template
 
 from core.catalog import service as catalog
+from core.ids import Cursor, QueryId
 from core.rules import service as rules
 from core.web.portal import Portal, page
-from core.ids import Cursor, QueryId
 
 RULES_PER_PAGE = 20
 SOURCE_CHOICES = 20

@@ -5,9 +5,8 @@ from typing import Annotated
 
 import msgspec
 
-from core.ids import Id
-
 from core.catalog.schemas import CatalogEntryOut
+from core.ids import Id
 
 EntryRef = Id | str  # a catalog entry id, or "project_name|name|institution"
 

@@ -13,11 +13,11 @@ from core.catalog.fields import field_error
 from core.catalog.service import entry_out
 from core.catalog.tables import CatalogEntry
 from core.clock import utcnow
+from core.db import one
 from core.errors import DomainError
 from core.reviews.tables import Application
 from core.rules.schemas import EntryRef, RuleIn, RuleOut, RulePage, RulePatch, RuleTarget
 from core.rules.tables import Agreement, Rule, RuleSource
-from core.db import one
 
 LIVE = ("submitted", "in_review", "approved")  # application statuses that use a rule
 

@@ -10,16 +10,16 @@ from urllib.parse import urlencode
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, QueryParameter
+from litestar.params import QueryParameter
 from litestar.response import Template
 
 from core.errors import DomainError
+from core.ids import Cursor, PathId
 from core.rules import service
 from core.rules.schemas import RuleIn, RuleOut, RulePatch
 from core.rules.tables import Rule
 from core.web.pages import FormData
 from core.web.portal import FormError, Portal, errors_of, page, read_form, redirect
-from core.ids import Cursor, PathId
 
 STATUSES = [("published", "已发布"), ("retired", "已停用")]
 RULE_FIELDS = ("agreement", "name", "description", "sources", "target", "credits", "ratio", "valid_from", "valid_to")

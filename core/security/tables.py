@@ -50,5 +50,7 @@ class KeyCheck(Table, tablename="key_check"):
     reveals and proofs. The fingerprint is an HMAC under a key derived from the secret, so it
     tells nothing about the secret."""
 
+    id: Serial  # added by Piccolo; declared for the type checker
+
     fingerprint = Varchar(length=64)
     created_at = Timestamptz()

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 
 from core.clock import aware
-
 from core.security.tables import AuthToken
 
 
@@ -25,7 +24,7 @@ def _digest(token: str) -> str:
 
 async def issue_token(subject: str, subject_id: int, tenant_id: int | None, hours: int) -> str:
     token = secrets.token_urlsafe(32)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     await AuthToken.insert(
         AuthToken(
             token_hash=_digest(token),
@@ -46,13 +45,13 @@ async def resolve_token(token: str) -> TokenSubject | None:
         .where(AuthToken.token_hash == _digest(token), AuthToken.revoked_at.is_null())
         .first()
     )
-    if row is None or aware(row["expires_at"]) <= datetime.now(timezone.utc):
+    if row is None or aware(row["expires_at"]) <= datetime.now(UTC):
         return None
     return TokenSubject(row["subject"], row["subject_id"], row["tenant_id"])
 
 
 async def revoke_token(token: str) -> None:
-    await AuthToken.update({AuthToken.revoked_at: datetime.now(timezone.utc)}).where(
+    await AuthToken.update({AuthToken.revoked_at: datetime.now(UTC)}).where(
         AuthToken.token_hash == _digest(token)
     )
 
@@ -61,7 +60,7 @@ async def revoke_token(token: str) -> None:
 async def revoke_account_tokens(tenant_id: int, account_id: int, *, keep: str | None = None) -> int:
     """Revoke every live token and portal session of one tenant account, but ``keep`` (the
     login that asked, when it may stay); in the caller's transaction. How many were revoked."""
-    query = AuthToken.update({AuthToken.revoked_at: datetime.now(timezone.utc)}).where(
+    query = AuthToken.update({AuthToken.revoked_at: datetime.now(UTC)}).where(
         AuthToken.tenant_id == tenant_id, AuthToken.subject == "account", AuthToken.subject_id == account_id,
         AuthToken.revoked_at.is_null())
     if keep:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, ServiceUnavailableException
-
 from litestar.params import FromPath
 
 from core.tenancy.schemas import TenantMeta

@@ -10,22 +10,22 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import msgspec
 
 from core.catalog import service as catalog
-from core.rules import service as rules
+from core.db import one
 from core.errors import DomainError
 from core.hierarchy import service as hierarchy
 from core.plugins import PluginError, PluginRegistry, ProvinceHooks
 from core.province import Contact
+from core.rules import service as rules
 from core.tenancy.files import TenantFileError, read_seed_rows, read_tenant_file, tenant_file_paths
 from core.tenancy.schemas import Branding, TenantCreate, TenantMeta, TenantOut, TenantPatch
 from core.tenancy.tables import Tenant
-from core.db import one
 
 log = logging.getLogger("creditbank.tenancy")
 
@@ -214,7 +214,7 @@ async def _check_hosts_free(hosts: list[str], slug: str) -> None:
 
 async def _upsert_tenant(spec, source: str) -> int:
     await _check_hosts_free(spec.hosts, spec.slug)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     values = {
         Tenant.name: spec.name,
         Tenant.plugin: spec.plugin,
@@ -281,7 +281,7 @@ async def update_tenant(slug: str, patch: TenantPatch, registry: TenantRegistry)
     row = await Tenant.select(Tenant.id).where(Tenant.slug == slug).first()
     if row is None:
         return None
-    values: dict = {Tenant.updated_at: datetime.now(timezone.utc)}
+    values: dict = {Tenant.updated_at: datetime.now(UTC)}
     if patch.name is not None:
         values[Tenant.name] = patch.name
     if patch.hosts is not None:

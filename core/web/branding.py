@@ -34,7 +34,7 @@ def darken_until_readable(color: str, against: str = "#ffffff") -> str:
     AA; a tenant's chosen colour is kept when it already does."""
     r, g, b = _channels(color)
     for _ in range(40):
-        candidate = "#{:02x}{:02x}{:02x}".format(round(r * 255), round(g * 255), round(b * 255))
+        candidate = f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
         if contrast(candidate, against) >= AA_NORMAL_TEXT:
             return candidate
         r, g, b = r * 0.9, g * 0.9, b * 0.9

@@ -25,7 +25,7 @@ from core.errors import (
 from core.security.tokens import revoke_token
 from core.web.branding import palette
 from core.web.csrf import session_cookie
-from core.web.portal import LoginRequired, Portal, errors_of, page, safe_next
+from core.web.portal import LoginRequired, Portal, page, safe_next
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 

@@ -19,7 +19,6 @@ from core.web.branding import Palette, palette
 from core.web.csrf import session_cookie
 
 
-
 class LoginRequired(Exception):
     """Raised by a page that needs a login; the pages' handler answers with the login page,
     remembering where the visitor was going."""

@@ -24,7 +24,6 @@ from core.province import (
     TenantDefaults,
     Wording,
 )
-
 from plugins.gansu import accounts, content, notifications, reviews
 from plugins.national_ouc import NationalOUCPlugin
 from plugins.national_ouc import reviews as national_reviews

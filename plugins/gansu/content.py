@@ -5,7 +5,6 @@ Gansu notice (seed 001, 《关于继续做好注册、激活国家开放大学�
 from __future__ import annotations
 
 from core.province import Contact, FaqItem, OrgLevel, TenantDefaults, Wording
-
 from plugins.national_ouc import content as national
 
 PROVINCIAL_SCHOOL = "甘肃广播电视大学"

@@ -22,7 +22,6 @@ from core.province import (
     UsernameScheme,
     Wording,
 )
-
 from plugins.guangdong import accounts, content, notifications, reviews, taxonomy
 
 INFO = ProvinceInfo(

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 from core.province import OpinionFormat, ReviewChain, ReviewStep
-
 from plugins.guangdong.taxonomy import is_known, is_performance
 
 TEACHING_POINT = "teaching_point"

@@ -27,7 +27,6 @@ from core.province import (
     UsernameScheme,
     Wording,
 )
-
 from plugins.national_ouc import accounts, content, notifications, reviews, taxonomy
 
 INFO = ProvinceInfo(

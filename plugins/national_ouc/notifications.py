@@ -11,7 +11,6 @@ signs with its own contacts. Variables: exactly those of each event's sample in
 from __future__ import annotations
 
 from core.province import NotificationTemplate
-
 from plugins.national_ouc.content import TECH_PHONES
 
 SIGNATURE = (

@@ -20,7 +20,6 @@ from __future__ import annotations
 import msgspec
 
 from core.province import OpinionFormat, ReviewChain, ReviewStep, Taxonomy
-
 from plugins.national_ouc.taxonomy import REVIEW_DAYS, TAXONOMY
 
 REVIEW_LEVEL = "provincial_center"

@@ -25,7 +25,6 @@ from core.province import (
     UsernameScheme,
     Wording,
 )
-
 from plugins.zhejiang import accounts, content, notifications, reviews, taxonomy
 
 INFO = ProvinceInfo(

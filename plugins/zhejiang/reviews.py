@@ -20,7 +20,6 @@ recognition chain; the chain is there for the hand-typed ones, social training a
 from __future__ import annotations
 
 from core.province import OpinionFormat, RefusalReason, ReviewChain, ReviewStep
-
 from plugins.zhejiang.taxonomy import TAXONOMY
 
 _COLON = r"\s*[:：]\s*"

@@ -5,7 +5,6 @@ Guangdong — ID number → code by SMS or e-mail → password; national OUC and
 from __future__ import annotations
 
 from core.accounts.identity import mask_id_number
-
 from tests.accounts.helpers import bearer, last_code, login, make_id, run_import, staff_headers, with_wrong_check_digit
 
 

@@ -26,6 +26,7 @@ from core.security.pii import PiiProtector
 from core.tenancy.tables import Tenant
 from tests.accounts.helpers import bearer, last_code, login, make_id, run_import, staff_headers
 
+
 # Numbers of this test's own (region 110101, born 1986-06-06): no other test makes them, so
 # whatever other tests left in free pages cannot make this one pass or fail.
 def _id() -> str:

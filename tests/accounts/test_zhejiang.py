@@ -5,7 +5,6 @@ invitee activates their own with a code."""
 from __future__ import annotations
 
 from core.accounts.identity import mask_id_number
-
 from core.accounts.tables import Account, AuditEntry
 from tests.accounts.helpers import bearer, last_code, last_message, login, make_id, staff_headers
 

@@ -13,7 +13,7 @@ import msgspec
 
 from core.accounts.tables import AuditEntry
 from core.clock import utcnow
-from tests.accounts.helpers import STAFF_PASSWORD, make_id, staff_headers
+from tests.accounts.helpers import make_id, staff_headers
 from tests.achievements.test_achievements import zhejiang_learner
 from tests.audit.test_file_access import browser_as
 from tests.web.helpers import table_rows

@@ -73,7 +73,7 @@ class Api:
         self.username, self.password = username, password
         self.headers: dict[str, str] = {}
 
-    async def __aenter__(self) -> "Api":
+    async def __aenter__(self) -> Api:
         self.client = httpx.AsyncClient(base_url=self.base, timeout=30)
         response = await self.client.post("/auth/login", json={"username": self.username, "password": self.password})
         assert response.status_code == 200, response.text

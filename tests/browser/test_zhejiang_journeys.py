@@ -11,7 +11,16 @@ from playwright.async_api import expect
 
 from tests.browser.conftest import PHONE, screenshot
 from tests.browser.helpers import (
-    PDF, STAFF_PASSWORD, Api, accept_confirms, assert_fits_phone, flash, login, make_id, png, staff,
+    PDF,
+    STAFF_PASSWORD,
+    Api,
+    accept_confirms,
+    assert_fits_phone,
+    flash,
+    login,
+    make_id,
+    png,
+    staff,
 )
 
 T = "zhejiang"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -29,7 +29,7 @@ UNSIGNED = {
     "validFrom": "2023-01-01T00:00:00Z",
     "credentialSubject": {"id": "did:example:abcdefgh", "alumniOf": "The School of Examples"},
 }
-CREATED = datetime(2023, 2, 24, 23, 36, 38, tzinfo=timezone.utc)
+CREATED = datetime(2023, 2, 24, 23, 36, 38, tzinfo=UTC)
 PROOF_VALUE = "z2HnFSSPPBzR36zdDgK8PbEHeXbR56YF24jwMpt3R1eHXQzJDMWS93FCzpvJpwTWd3GAVFuUfjoJdcnTMuVor51aX"
 
 

@@ -10,8 +10,17 @@ from core.certificates.tables import Proof
 from tests.accounts.helpers import staff_headers
 from tests.achievements.test_achievements import guangdong_learner
 from tests.certificates.helpers import (
-    OPINIONS, ZJ_ACCEPT, ZJ_REVIEW, add_from_catalog, api, apply_for_proof, decide, read_pdf, spec_verify,
-    store_reviewed, zhejiang_learner,
+    OPINIONS,
+    ZJ_ACCEPT,
+    ZJ_REVIEW,
+    add_from_catalog,
+    api,
+    apply_for_proof,
+    decide,
+    read_pdf,
+    spec_verify,
+    store_reviewed,
+    zhejiang_learner,
 )
 from tests.reviews.test_guangdong_reviews import COMMITTEE_OPINION, TP_OPINION
 from tests.reviews.test_provinces_reviews import STORE_OPINION, TYPED, fields_for, ouc_learner

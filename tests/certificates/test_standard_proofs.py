@@ -6,7 +6,7 @@ a CLR with one tampered credential inside, a retired key, and proofs issued befo
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -123,7 +123,7 @@ async def test_another_tenants_did_key_is_unknown_here(client, issued):
     assert other["controller"] == "did:web:testserver.local:t:national_ouc"
     row = await ProofKey.select(ProofKey.tenant_id).where(ProofKey.public_multibase == other["key_id"]).first()
     key = await vault().signing_key(row["tenant_id"])
-    resigned = credential.sign_set(issued["document"], key.private, other["id"], datetime.now(timezone.utc))
+    resigned = credential.sign_set(issued["document"], key.private, other["id"], datetime.now(UTC))
     verdict = (await client.post(f"{G}/verify", json=resigned)).json()
     assert (verdict["valid"], verdict["problem"]) == (False, "unknown_key")
     assert next(c for c in verdict["checks"] if c["name"] == "issuer_key")["ok"] is False
@@ -151,7 +151,7 @@ async def test_a_clr_with_one_tampered_credential_inside_is_invalid(client, issu
     inner["credentialSubject"]["achievement"]["name"] = "博士学位"
     # Even re-signed as a whole by the issuer's own key, the bundled credential's proofs fail.
     resigned = credential.sign_set(forged, key.private, forged["proof"][0]["verificationMethod"],
-                                   datetime.now(timezone.utc) - timedelta(seconds=5))
+                                   datetime.now(UTC) - timedelta(seconds=5))
     verdict = (await client.post(f"{G}/verify", json=resigned)).json()
     assert (verdict["valid"], verdict["signature_valid"], verdict["result"]) == (False, True, "invalid")
     outcomes = next(c for c in verdict["checks"] if c["name"] == "outcomes")
@@ -163,7 +163,7 @@ async def test_a_retired_key_verifies_only_what_it_signed_before_retirement(clie
     old = await _tenant_key()
     method = issued["document"]["proof"][0]["verificationMethod"]
     await client.post(f"{G}/admin/proof-keys/rotate", headers=issued["centre"])
-    late = credential.sign_set(issued["document"], old.private, method, datetime.now(timezone.utc) + timedelta(minutes=1))
+    late = credential.sign_set(issued["document"], old.private, method, datetime.now(UTC) + timedelta(minutes=1))
     verdict = (await client.post(f"{G}/verify", json=late)).json()
     assert (verdict["valid"], verdict["problem"]) == (False, "retired_key")
     assert "停用" in verdict["message"]
@@ -189,7 +189,7 @@ async def test_a_proof_issued_before_standard_proofs_still_verifies(client, issu
         "credentialStatus": {"id": f"{SITE}/api/v1/verify/{code}", "type": "CreditBankProofStatus"},
     }
     signed = credential.sign(legacy, key.private, f"{SITE}/api/v1/proof-keys#{key.multibase}",
-                             datetime(2026, 11, 25, 8, tzinfo=timezone.utc))
+                             datetime(2026, 11, 25, 8, tzinfo=UTC))
     import msgspec
 
     await Proof.update({Proof.credential: msgspec.json.encode(signed).decode(), Proof.status_list: None,

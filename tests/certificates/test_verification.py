@@ -4,7 +4,7 @@ key rotation, unknown — and who may read, revoke and rotate what."""
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from cryptography.exceptions import InvalidTag
@@ -17,7 +17,13 @@ from core.certificates.tables import ProofKey
 from tests.accounts.helpers import staff_headers
 from tests.achievements.test_achievements import guangdong_learner
 from tests.certificates.helpers import (
-    OPINIONS, add_from_catalog, apply_for_proof, decide, gd_issued, read_pdf, spec_verify,
+    OPINIONS,
+    add_from_catalog,
+    apply_for_proof,
+    decide,
+    gd_issued,
+    read_pdf,
+    spec_verify,
 )
 
 G = "/t/guangdong/api/v1"
@@ -73,7 +79,7 @@ async def test_a_revoked_proof_says_revoked_with_reason_and_time(client, issued)
     blank = await client.post(f"{G}/admin/proofs/{code}/revoke", headers=centre, json={"reason": "  "})
     assert blank.status_code == 400 and blank.json()["extra"] == {"field": "reason"}
 
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     revoked = await client.post(f"{G}/admin/proofs/{code}/revoke", headers=centre, json={"reason": "成果证书经核查系伪造"})
     assert revoked.status_code == 200, revoked.text
     for verdict in (revoked.json(), (await client.get(f"{G}/verify/{code}")).json(),
@@ -97,7 +103,7 @@ async def test_a_proof_signed_with_another_tenants_key_fails(client, issued):
     other = (await client.post("/t/national_ouc/api/v1/admin/proof-keys/rotate", headers=national)).json()
     national_key = await vault().signing_key((await ProofKey.select(ProofKey.tenant_id).where(
         ProofKey.public_multibase == other["key_id"]).first())["tenant_id"])
-    resigned = credential.sign_set(document, national_key.private, other["id"], datetime.now(timezone.utc))
+    resigned = credential.sign_set(document, national_key.private, other["id"], datetime.now(UTC))
     assert spec_verify(resigned, other["publicKeyMultibase"])  # a genuine signature — of the wrong tenant
     verdict = (await client.post(f"{G}/verify", json=resigned)).json()
     assert (verdict["valid"], verdict["signature_valid"], verdict["problem"]) == (False, False, "unknown_key")
@@ -105,7 +111,7 @@ async def test_a_proof_signed_with_another_tenants_key_fails(client, issued):
 
     # A key of nobody's, claiming to be Guangdong's key.
     impostor = credential.sign_set(document, Ed25519PrivateKey.generate(), document["proof"][0]["verificationMethod"],
-                                   datetime.now(timezone.utc))
+                                   datetime.now(UTC))
     verdict = (await client.post(f"{G}/verify", json=impostor)).json()
     assert (verdict["signature_valid"], verdict["problem"]) == (False, "tampered")
 

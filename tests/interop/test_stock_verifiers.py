@@ -25,7 +25,14 @@ from tests.accounts.helpers import staff_headers
 from tests.achievements.test_achievements import guangdong_learner
 from tests.browser.conftest import live_server  # noqa: F401  (the fixture: a real serve process)
 from tests.certificates.helpers import (
-    OPINIONS, ZJ_ACCEPT, ZJ_REVIEW, add_from_catalog, apply_for_proof, decide, store_reviewed, zhejiang_learner,
+    OPINIONS,
+    ZJ_ACCEPT,
+    ZJ_REVIEW,
+    add_from_catalog,
+    apply_for_proof,
+    decide,
+    store_reviewed,
+    zhejiang_learner,
 )
 from tests.reviews.test_provinces_reviews import ouc_learner
 

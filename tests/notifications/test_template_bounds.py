@@ -9,8 +9,8 @@ import asyncio
 import pytest
 
 from tests.accounts.helpers import staff_headers
-from tests.web.test_admin_pages import log_in_as
 from tests.web.helpers import field_error, submit
+from tests.web.test_admin_pages import log_in_as
 
 T = "/t/guangdong/api/v1/admin/templates"
 # The audit's template: twenty million loop turns (3.3 s of a blocked server before).

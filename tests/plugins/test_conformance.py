@@ -12,8 +12,17 @@ from core.conformance import CHECKS, COVERS, PluginConformance, check_plugin
 from core.hookspecs import hookimpl
 from core.plugins import PluginRegistry
 from core.province import (
-    Category, Field, NotificationTemplate, OpinionFormat, OrgLevel, ProvinceInfo, ReviewChain,
-    ReviewStep, Subtype, Taxonomy, Wording,
+    Category,
+    Field,
+    NotificationTemplate,
+    OpinionFormat,
+    OrgLevel,
+    ProvinceInfo,
+    ReviewChain,
+    ReviewStep,
+    Subtype,
+    Taxonomy,
+    Wording,
 )
 from plugins import gansu, guangdong, national_ouc, zhejiang
 

@@ -3,7 +3,7 @@ and the working-day arithmetic behind the deadlines."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -136,14 +136,14 @@ def test_working_days_skip_weekends():
 
 
 def test_a_step_is_due_at_the_end_of_its_last_working_day_in_china():
-    started = datetime(2026, 11, 20, 17, 0, tzinfo=timezone.utc)  # Saturday 01:00 in Beijing
+    started = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)  # Saturday 01:00 in Beijing
     assert local_date(started) == date(2026, 11, 21)
     due = step_due_at(ResolvedStep(name="s", label="s", role="unit_admin", days=10), started)
-    assert due == local_midnight(date(2026, 12, 5)) == datetime(2026, 12, 4, 16, 0, tzinfo=timezone.utc)
+    assert due == local_midnight(date(2026, 12, 5)) == datetime(2026, 12, 4, 16, 0, tzinfo=UTC)
     assert days_overdue(due, due + timedelta(seconds=1)) == 1
     assert days_overdue(due, due + timedelta(days=1)) == 2  # the second day past 12-04
     assert days_overdue(due, due + timedelta(days=3, hours=23)) == 4
-    noon = datetime(2026, 12, 4, 4, 0, tzinfo=timezone.utc)  # a stored outcome's deadline: noon in Beijing
+    noon = datetime(2026, 12, 4, 4, 0, tzinfo=UTC)  # a stored outcome's deadline: noon in Beijing
     assert days_overdue(noon, noon + timedelta(hours=1)) == 1
     assert days_overdue(noon, noon + timedelta(hours=13)) == 1  # 01:00 on 12-05 in Beijing
 

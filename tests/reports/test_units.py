@@ -6,13 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import xml.etree.ElementTree as ET
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
 
-from core.workdays import local_midnight
 from core.security.tokens import issue_token
+from core.workdays import local_midnight
 from tests.accounts.helpers import staff_headers
 from tests.reports.world import OUTCOMES, World, build, direct_counts, figures
 

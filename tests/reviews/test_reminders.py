@@ -153,4 +153,4 @@ def test_hook_review_policy():
             return {"remind_within_days": "soon"}
 
     with pytest.raises(PluginError, match="review_policy"):
-        ProvinceHooks("broken", Broken()).review_policy
+        _ = ProvinceHooks("broken", Broken()).review_policy

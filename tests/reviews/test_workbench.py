@@ -126,7 +126,7 @@ async def test_possible_duplicates_are_shown_to_the_reviewer_with_links(client, 
 
     from tests.web.helpers import portal_login
 
-    tenant, ids = desk["tenant"], desk["ids"]
+    ids = desk["ids"]
     rows = {r["id"]: r for r in await Application.select(Application.id, Application.achievement_id,
                                                          Application.learner_id).where(
         Application.id.is_in(list(ids.values())))}

@@ -102,10 +102,10 @@ def test_the_pooler_setting_needs_postgresql_and_a_direct_url(tmp_path):
 
 
 async def test_through_pgbouncer_the_platform_migrates_direct_and_serves_everything(bouncer, tmp_path):
-    from tests.imports.test_learner_import import Tenancy, learner, make_id, run, write_csv
-    from core.plugins import PluginRegistry
     from core.accounts.tables import Account
+    from core.plugins import PluginRegistry
     from core.security.pii import PiiProtector
+    from tests.imports.test_learner_import import Tenancy, learner, make_id, run, write_csv
 
     _, direct, through = bouncer
     settings = _settings(tmp_path, through, direct)

@@ -158,7 +158,7 @@ async def test_signed_in_users_and_recent_writers_read_from_the_primary(app):
 
 async def test_with_replay_paused_writers_see_their_writes_and_lagging_reads_fall_back(world, app):
     _, replica = world
-    engine, watch = app.state.engine, app.state.engine.replica_watch
+    watch = app.state.engine.replica_watch
     await _replica_sql(replica, app, "SELECT pg_wal_replay_pause()")
     try:
         async with _client(app) as writer, _client(app) as anonymous:

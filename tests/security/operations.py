@@ -3,8 +3,9 @@ values built from the schemas (so a new endpoint is exercised without editing th
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from litestar import Litestar
 

@@ -55,7 +55,7 @@ async def world(client: httpx.AsyncClient) -> dict:
     outcome = (await client.get(f"{G}/me/achievements/{application['achievement_id']}", headers=owner)).json()
     me = (await client.get(f"{G}/me", headers=owner)).json()
     message = (await client.get(f"{G}/admin/notifications", headers=centre)).json()["items"][0]
-    job = await run_import(client, "guangdong", "catalog", "category,subtype,project_name,name,institution\n".encode(),
+    job = await run_import(client, "guangdong", "catalog", b"category,subtype,project_name,name,institution\n",
                            centre)
     rule = (await client.get(f"{G}/rules")).json()["items"][0]
     template = (await client.get(f"{G}/admin/templates", headers=centre)).json()[0]

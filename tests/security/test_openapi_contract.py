@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 import httpx
-import pytest
 
 from tests.accounts.helpers import staff_headers
 from tests.achievements.test_achievements import guangdong_learner

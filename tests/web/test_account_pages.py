@@ -12,8 +12,8 @@ from html import unescape
 
 import pytest
 
-from core.accounts.tables import VerificationCode
 from core.accounts.staff import create_staff
+from core.accounts.tables import VerificationCode
 from core.clock import utcnow
 from tests.accounts.helpers import STAFF_PASSWORD, last_code, make_id, run_import, staff_headers, with_wrong_check_digit
 from tests.web.helpers import csrf_token, field_error, form_error, input_value, portal_login, submit

@@ -10,8 +10,15 @@ from html import unescape
 
 from core.accounts.staff import create_staff
 from tests.accounts.helpers import STAFF_PASSWORD, make_id, run_import, staff_headers
-from tests.web.helpers import (field_error, input_value, portal_login, selected_option, submit, table_rows,
-                               textarea_value)
+from tests.web.helpers import (
+    field_error,
+    input_value,
+    portal_login,
+    selected_option,
+    submit,
+    table_rows,
+    textarea_value,
+)
 
 G = "/t/guangdong"
 

@@ -287,7 +287,7 @@ async def test_national_ouc_stored_outcome_shows_its_review(client):
 
     progress = await client.get(f"{N}/me/applications")
     assert "存储审核" in progress.text and "已提交" in progress.text and "学习成果认证中心存储审核" in progress.text
-    application = (await client.get(f"/t/national_ouc/api/v1/reviews", headers=centre)).json()["items"][0]["id"]
+    application = (await client.get("/t/national_ouc/api/v1/reviews", headers=centre)).json()["items"][0]["id"]
     decided = await client.post(f"/t/national_ouc/api/v1/reviews/{application}/decision", headers=centre,
                                 json={"step": "store_review", "decision": "approve", "opinion": STORE_OPINION})
     assert decided.status_code == 200

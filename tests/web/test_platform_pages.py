@@ -7,8 +7,7 @@ import re
 
 from core.platform.service import create_admin
 from tests.conftest import PLATFORM_PASSWORD
-from tests.web.helpers import (field_error, form_error, input_value, selected_option, submit, table_rows,
-                               textarea_value)
+from tests.web.helpers import field_error, form_error, input_value, selected_option, submit, table_rows, textarea_value
 
 P = "/platform"
 NEW_TENANT = {"slug": "hainan", "name": "海南省终身学习学分银行", "plugin": "guangdong", "hosts": "hainan.localhost\ncb.hainan.example",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tests.accounts.helpers import STAFF_PASSWORD
-from tests.web.helpers import csrf_token, field_error, form_error, input_value, portal_login, submit
 from core.accounts.staff import create_staff
 from core.web.branding import contrast, darken_until_readable
+from tests.accounts.helpers import STAFF_PASSWORD
+from tests.web.helpers import csrf_token, field_error, form_error, input_value, portal_login, submit
 
 
 async def test_each_tenant_is_branded(client):

@@ -12,7 +12,14 @@ from core.certificates.tables import Proof
 from tests.accounts.helpers import STAFF_PASSWORD, bearer, last_code, login, make_id, staff_headers
 from tests.achievements.test_achievements import guangdong_learner
 from tests.certificates.helpers import (
-    OPINIONS, ZJ_ACCEPT, ZJ_REVIEW, add_from_catalog, api, decide, read_pdf, store_reviewed,
+    OPINIONS,
+    ZJ_ACCEPT,
+    ZJ_REVIEW,
+    add_from_catalog,
+    api,
+    decide,
+    read_pdf,
+    store_reviewed,
 )
 from tests.reviews.test_provinces_reviews import ouc_learner
 from tests.web.helpers import field_error, form_error, input_value, portal_login, selected_option, submit, table_rows
