@@ -210,6 +210,20 @@ def check_review_chains(hooks: ProvinceHooks) -> Iterator[Problem]:
                     yield Problem(hook, f"{label}：步骤 {step.name} 的意见示例 {step.opinion.example!r} 不符合其格式")
 
 
+def check_review_policy(hooks: ProvinceHooks) -> Iterator[Problem]:
+    policy = hooks.review_policy
+    for name in ("remind_within_days", "escalate_after_days", "appeal_days"):
+        value = getattr(policy, name)
+        if value is not None and value < 0:
+            yield Problem("review_policy", f"{name} 不能为负数（工作日）")
+    if policy.claim_minutes < 1:
+        yield Problem("review_policy", "claim_minutes（认领保留的分钟数）至少为 1")
+    for kind, where, chain in _chains(hooks):
+        for step in chain.steps if chain else ():
+            for code in _duplicates(r.code for r in step.refusal_reasons):
+                yield Problem("review_policy", f"{kind} {where}：步骤 {step.name} 的不同意原因代码 {code!r} 重复".strip())
+
+
 def check_notification_templates(hooks: ProvinceHooks) -> Iterator[Problem]:
     hook = "notification_templates"
     for (event, channel), template in hooks.notification_templates.items():
@@ -261,6 +275,7 @@ CHECKS: dict[str, Check] = {
     "framework_levels": check_framework_levels,
     "accounts": check_accounts,
     "review_chain": check_review_chains,
+    "review_policy": check_review_policy,
     "notification_templates": check_notification_templates,
     "wording": check_wording,
     "send_sms": check_send_sms,
@@ -275,6 +290,7 @@ COVERS: dict[str, tuple[str, ...]] = {
     "framework_levels": ("framework_levels",),
     "accounts": ("username_scheme", "registration_policy", "password_policy"),
     "review_chain": ("review_chain",),
+    "review_policy": ("review_policy",),
     "notification_templates": ("notification_templates",),
     "wording": ("wording",),
     "send_sms": ("send_sms",),
@@ -333,6 +349,9 @@ class PluginConformance:
 
     def test_notification_templates(self) -> None:
         self._assert("notification_templates")
+
+    def test_review_policy(self) -> None:
+        self._assert("review_policy")
 
     def test_wording(self) -> None:
         self._assert("wording")

@@ -211,12 +211,15 @@ async def test_the_verification_page_reports_each_check_in_chinese(client, issue
         assert line in page.text, line
 
 
-async def test_a_tenant_reached_under_another_host_verifies_its_proofs(client, issued):
-    """Its DID and key ids name the host it was issued under; the tenant still knows its keys."""
+async def test_a_tenant_reached_under_another_of_its_hosts_names_its_configured_address(client, issued):
+    """Its DID and key ids come from the configured base URL, whatever host a request came in
+    under (a forged Host is never signed into anything); an unknown host is refused."""
     import httpx
 
     transport = httpx.ASGITransport(app=client._transport.app, client=("127.0.0.1", 50000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://xuefen.gd.example") as other:
+    async with httpx.AsyncClient(transport=transport, base_url="http://www.cbgd.cn") as other:
         verdict = (await other.post(f"{G}/verify", json=issued["document"])).json()
         assert verdict["valid"] is True, verdict["checks"]
-        assert (await other.get("/t/guangdong/did.json")).json()["id"] == "did:web:xuefen.gd.example:t:guangdong"
+        assert (await other.get("/t/guangdong/did.json")).json()["id"] == "did:web:testserver.local:t:guangdong"
+    async with httpx.AsyncClient(transport=transport, base_url="http://evil.example") as forged:
+        assert (await forged.get("/t/guangdong/did.json")).status_code == 400

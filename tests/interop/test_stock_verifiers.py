@@ -96,6 +96,18 @@ async def _issue_all(client) -> dict[str, tuple[str, dict]]:
     return out
 
 
+@pytest.fixture
+def app(settings, plugins, seeded, live_server):  # noqa: F811
+    """The app in-process, its base URL the live server's: what it issues names that server
+    (links and DIDs come from the configured base URL, never from the Host of a request)."""
+    import msgspec
+
+    from core.app import create_app
+
+    return create_app(msgspec.structs.replace(settings, base_url=live_server.url), plugins, migrate=False,
+                      sync_tenants=False, run_sender=False)
+
+
 async def test_digital_bazaar_verifies_proofs_of_all_four_tenants(app, live_server, tmp_path):  # noqa: F811
     # The API in-process, as the live server's host: what it issues names that server.
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))

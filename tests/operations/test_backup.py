@@ -11,6 +11,7 @@ import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from core.accounts.tables import Account
@@ -80,7 +81,9 @@ async def test_backup_wipe_restore_round_trip(client, settings, plugins, restore
     # The restored platform: its key from var/secret_key, logins by ID number, the stored scan.
     target = Settings.from_env(restore_target)
     assert target.secret_key == settings.secret_key
-    app = create_app(target, plugins, sync_tenants=False, run_sender=False)
+    # Served as the tests' host (links and hosts come from the configured base URL).
+    app = create_app(msgspec.structs.replace(target, base_url=settings.base_url), plugins, sync_tenants=False,
+                     run_sender=False)
     async with serve(app) as restored_client:
         signed_in = await restored_client.post(f"{G}/auth/login", json={"username": id_number, "password": "gd2020pass"})
         assert signed_in.status_code == 200, signed_in.text
