@@ -63,9 +63,10 @@ async def _reviewer(tenant: TenantContext, chain, step_index: int) -> tuple[str,
 
 
 async def appeal_out(tenant: TenantContext, row: dict) -> AppealOut:
-    application = one(await Application.select(Application.chain, Application.kind,
-                                               Application.learner_id.real_name).where(
-        Application.id == row["application_id"]).first())
+    application = one(await Application.select(Application.chain, Application.kind).where(
+        Application.id == row["application_id"], Application.tenant_id == tenant.id).first())
+    learner = await Account.select(Account.real_name).where(Account.id == row["learner_id"],
+                                                            Account.tenant_id == tenant.id).first()
     steps = decode_chain(application["chain"]).steps
     step = steps[row["step"]] if row["step"] < len(steps) else None
     files = await AppealFile.select().where(AppealFile.appeal_id == row["id"]).order_by(AppealFile.id)
@@ -77,7 +78,7 @@ async def appeal_out(tenant: TenantContext, row: dict) -> AppealOut:
         decided_at=aware(row["decided_at"]) if row["decided_at"] else None,
         files=[AppealFileOut(id=f["id"], filename=f["filename"], content_type=f["content_type"], size=f["size"])
                for f in files],
-        learner_name=application["learner_id.real_name"], kind_label=KIND_LABELS.get(application["kind"], ""))
+        learner_name=learner["real_name"] if learner else "", kind_label=KIND_LABELS.get(application["kind"], ""))
 
 
 async def with_appeal(tenant: TenantContext, application: ApplicationOut) -> ApplicationOut:

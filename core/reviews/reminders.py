@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from core.accounts.tables import StaffRole
+from core.accounts.tables import Account, StaffRole
 from core.clock import aware
 from core.hierarchy.tables import OrgUnit
 from core.notifications.service import enqueue
@@ -44,17 +44,18 @@ def _channel(account: dict) -> tuple[str, str] | None:
 
 async def _staff(tenant_id: int) -> dict[int, dict]:
     """Active staff accounts with their grants: ``{id: {..., "grants": [(role, unit_id)]}}``."""
-    rows = await StaffRole.select(
-        StaffRole.account_id, StaffRole.role, StaffRole.unit_id, StaffRole.account_id.real_name,
-        StaffRole.account_id.email, StaffRole.account_id.phone, StaffRole.account_id.status,
-    ).where(StaffRole.tenant_id == tenant_id)
+    rows = await StaffRole.select(StaffRole.account_id, StaffRole.role, StaffRole.unit_id).where(
+        StaffRole.tenant_id == tenant_id)
+    accounts = {a["id"]: a for a in await Account.select(
+        Account.id, Account.real_name, Account.email, Account.phone).where(
+        Account.tenant_id == tenant_id, Account.status == "active",
+        Account.id.is_in(list({r["account_id"] for r in rows}) or [0]))}
     staff: dict[int, dict] = {}
     for r in rows:
-        if r["account_id.status"] != "active":
-            continue
-        entry = staff.setdefault(r["account_id"], {
-            "id": r["account_id"], "real_name": r["account_id.real_name"], "email": r["account_id.email"],
-            "phone": r["account_id.phone"], "grants": []})
+        account = accounts.get(r["account_id"])
+        if account is None:
+            continue  # not active
+        entry = staff.setdefault(r["account_id"], {**account, "grants": []})
         entry["grants"].append((r["role"], r["unit_id"]))
     return staff
 
@@ -80,9 +81,11 @@ async def escalate(tenant: TenantContext, now: datetime, site: str, staff: dict[
         OrgUnit.tenant_id == tenant.id, OrgUnit.parent_id.is_null()).order_by(OrgUnit.id)
     late = await Application.select(
         Application.id, Application.kind, Application.chain, Application.current_step, Application.step_unit_id,
-        Application.step_due_at, Application.learner_id.real_name,
+        Application.step_due_at, Application.learner_id,
     ).where(Application.tenant_id == tenant.id, Application.status.is_in(list(OPEN)),
             Application.step_due_at <= now, Application.escalated_at.is_null())
+    names = {a["id"]: a["real_name"] for a in await Account.select(Account.id, Account.real_name).where(
+        Account.tenant_id == tenant.id, Account.id.is_in([r["learner_id"] for r in late] or [0]))}
     count = 0
     for row in late:
         days = working_days_between(aware(row["step_due_at"]), now)
@@ -103,7 +106,7 @@ async def escalate(tenant: TenantContext, now: datetime, site: str, staff: dict[
             context = {
                 "tenant_name": tenant.name, "unit_name": (step.unit_name if step and step.unit_name else tenant.name),
                 "kind_label": KIND_LABELS.get(row["kind"], row["kind"]), "step_label": step.label if step else "",
-                "learner_name": row["learner_id.real_name"], "days_overdue": days,
+                "learner_name": names.get(row["learner_id"], ""), "days_overdue": days,
                 "login_url": f"{site}/staff/reviews?status=escalated"}
             for account in staff.values():
                 if not any(role in ADMIN_ROLES and unit == target for role, unit in account["grants"]):

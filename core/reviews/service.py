@@ -398,9 +398,15 @@ async def queue(tenant: TenantContext, actor: Principal, *, kind: str | None, st
         found = await OrgUnit.select(OrgUnit.path).where(OrgUnit.tenant_id == tenant.id, OrgUnit.code == unit).first()
         if found is None:
             raise ReviewError(f"单位 {unit} 不存在", 400, extra={"field": "unit"})
-        query = query.where(starts_with(Application.learner_id.unit_id.path, found["path"]))
+        units = [u["id"] for u in await OrgUnit.select(OrgUnit.id).where(
+            OrgUnit.tenant_id == tenant.id, starts_with(OrgUnit.path, found["path"]))]
+        learners = await Account.select(Account.id).where(Account.tenant_id == tenant.id,
+                                                          Account.unit_id.is_in(units or [0]))
+        query = query.where(Application.learner_id.is_in([a["id"] for a in learners] or [0]))
     if q and q.strip():
-        query = query.where(contains(Application.learner_id.real_name, q.strip()))
+        named = await Account.select(Account.id).where(Account.tenant_id == tenant.id, Account.kind == "learner",
+                                                       contains(Account.real_name, q.strip()))
+        query = query.where(Application.learner_id.is_in([a["id"] for a in named] or [0]))
     rows = await query.limit(limit + 1)
     items = await _review_items(tenant, rows[:limit])
     return ReviewPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)

@@ -36,12 +36,14 @@ OTHER_TABLES = {
                           "distributed by request_key",
     "audit_entry": "tenant_id is null for the platform's own entries: those move to the coordinator-local "
                    "platform log and tenant_id becomes NOT NULL in the distribution migration",
+    "key_check": "one row, the fingerprint of the platform's secret key: a reference table",
 }
 # Unique without tenant_id, on purpose. Each is a random or tenant-prefixed value unique across
 # the platform by construction; under Citus it becomes unique per (tenant_id, value).
 GLOBAL_UNIQUE = {
     ("evidence", ("storage_key",)): "storage keys begin with the tenant's prefix",
     ("review_material", ("storage_key",)): "storage keys begin with the tenant's prefix",
+    ("appeal_file", ("storage_key",)): "storage keys begin with the tenant's prefix",
     ("notification", ("dedupe_key",)): "the dedupe key names the tenant and the event",
     ("proof", ("code",)): "a random verification code printed on the proof; checked under /t/{tenant}/",
 }

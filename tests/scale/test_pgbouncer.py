@@ -56,7 +56,8 @@ async def bouncer():
 
 def _settings(home, url: str, direct: str | None) -> Settings:
     env = {"CREDITBANK_HOME": str(home), "CREDITBANK_TENANTS_DIR": str(TENANTS_DIR), "CREDITBANK_SECRET_KEY": "k",
-           "CREDITBANK_DATABASE_URL": url, "CREDITBANK_STORAGE_URL": f"file://{home}/evidence"}
+           "CREDITBANK_DATABASE_URL": url, "CREDITBANK_STORAGE_URL": f"file://{home}/evidence",
+           "CREDITBANK_BASE_URL": "http://testserver.local"}  # the host the tests call it under
     if direct:
         env |= {"CREDITBANK_DATABASE_POOLER": "pgbouncer", "CREDITBANK_DATABASE_DIRECT_URL": direct}
     return Settings.from_env(env)

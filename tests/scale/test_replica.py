@@ -56,7 +56,8 @@ async def world(tmp_path_factory):
         settings = Settings.from_env({
             "CREDITBANK_HOME": str(home), "CREDITBANK_TENANTS_DIR": str(TENANTS_DIR), "CREDITBANK_SECRET_KEY": "k",
             "CREDITBANK_DATABASE_URL": primary_url, "CREDITBANK_DATABASE_REPLICA_URL": replica.url(primary_url),
-            "CREDITBANK_DATABASE_REPLICA_MAX_LAG": "30", "CREDITBANK_STORAGE_URL": f"file://{home}/evidence"})
+            "CREDITBANK_DATABASE_REPLICA_MAX_LAG": "30", "CREDITBANK_STORAGE_URL": f"file://{home}/evidence",
+            "CREDITBANK_BASE_URL": "http://testserver.local"})
         app = create_app(settings, run_sender=False)
         async with LifespanManager(app, startup_timeout=120):
             app.state.engine.replica_watch.interval = 0  # measure lag on every public read
