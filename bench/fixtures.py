@@ -73,6 +73,7 @@ def settings_for(home: Path, database_url: str) -> Settings:
     return Settings.from_env({
         "CREDITBANK_HOME": str(home), "CREDITBANK_SECRET_KEY": SECRET,
         "CREDITBANK_TENANTS_DIR": str(ROOT / "tenants"), "CREDITBANK_DATABASE_URL": database_url,
+        "CREDITBANK_BASE_URL": "http://bench.local",  # the host the benchmarks call the app under
     })
 
 

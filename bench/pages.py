@@ -129,9 +129,9 @@ async def measure(settings: Settings, plugins: PluginRegistry, world: World, sam
                     raise SystemExit(f"{path} answered {status}: {body[:300]!r}")
             series.samples.append((time.perf_counter() - started) * 1000)
 
-        learner_cookie = {"Cookie": f"cb_session={tokens['learner']}"}
+        learner_cookie = {"Cookie": f"cb_session_{TENANT}={tokens['learner']}"}
         learner_bearer = {"Authorization": f"Bearer {tokens['learner']}"}
-        reviewer_cookie = {"Cookie": f"cb_session={tokens['reviewer']}"}
+        reviewer_cookie = {"Cookie": f"cb_session_{TENANT}={tokens['reviewer']}"}
         reviewer_bearer = {"Authorization": f"Bearer {tokens['reviewer']}"}
         # Measure only what the targets name: a 50-row queue on both sides, 200 outcomes behind 我的信息.
         status, body = await asgi_get(app, f"/t/{TENANT}/staff/reviews", {"limit": str(QUEUE_ROWS)}, reviewer_cookie)

@@ -209,7 +209,7 @@ async def build(settings: Settings, plugins: PluginRegistry, per_stage: int) -> 
                                      fields, NOW.date(), "catalog", "self", "", None, None, None, NOW, NOW))
                 items.append((tenant_id, app_id, achievement_id, j))
             applications.append((app_id, tenant_id, learner, "certificate", None, None, None, "submitted", chain_json,
-                                 0, "tenant_admin", None, None, None, NOW, NOW, None))
+                                 0, "tenant_admin", None, None, None, NOW, NOW, None, NOW, NOW))
         await bulk.load("achievement", ACHIEVEMENT_COLUMNS, achievements)
         await bulk.load("application", APPLICATION_COLUMNS, applications)
         await bulk.load("proof_request_item", ("tenant_id", "application_id", "achievement_id", "position"), items)
@@ -323,7 +323,8 @@ def over_http(settings: Settings, world: dict, code: str, token: str, seconds: f
 
     port = free_port()
     env = {"CREDITBANK_HOME": str(settings.home), "CREDITBANK_DATABASE_URL": settings.database_url,
-           "CREDITBANK_SECRET_KEY": SECRET, "CREDITBANK_TENANTS_DIR": str(settings.tenants_dir)}
+           "CREDITBANK_SECRET_KEY": SECRET, "CREDITBANK_TENANTS_DIR": str(settings.tenants_dir),
+           "CREDITBANK_BASE_URL": "http://bench.local", "CREDITBANK_ALLOWED_HOSTS": "127.0.0.1"}
     cmd = [PYTHON, "-m", "uvicorn", "core.app:app_from_env", "--factory", "--port", str(port), "--no-access-log",
            "--log-level", "warning"]
     api = f"/t/{TENANT}/api/v1"

@@ -10,14 +10,14 @@ from urllib.parse import quote
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 
 from core.accounts.api import provide_principal, provide_staff
 from core.accounts.login import Principal
 from core.achievements.api import provide_learner
 from core.certificates import linked_data, service
 from core.certificates.schemas import KeyOut, KeyPage, ProofPage, RevokeIn, Verdict
-from core.ids import Cursor
+from core.ids import MAX_ID, Cursor
 from core.tenancy.service import TenantContext
 
 PRIVATE = {"Cache-Control": "private, no-store"}
@@ -64,7 +64,7 @@ class StatusListController(Controller):
 
     @get("/{list_id:int}", summary="撤销状态列表（W3C Bitstring Status List，已签名的 BitstringStatusListCredential）")
     async def status_list(self, request: Request, tenant: NamedDependency[TenantContext],
-                          list_id: FromPath[int]) -> Response[bytes]:
+                          list_id: Annotated[int, PathParameter(ge=0, le=MAX_ID)]) -> Response[bytes]:
         return _json(await service.status_list_credential(tenant, tenant_base(request, tenant), list_id))
 
 

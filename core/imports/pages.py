@@ -10,7 +10,7 @@ from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath
+from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from core.ids import PathId
@@ -82,7 +82,7 @@ class ImportPages(Controller):
                     running=job.status in ("pending", "running"))
 
     @get("/{job_id:int}/progress")
-    async def progress(self, portal: NamedDependency[Portal], job_id: FromPath[int]) -> Response:
+    async def progress(self, portal: NamedDependency[Portal], job_id: PathId) -> Response:
         """The job's counts for the page's progress poll (admin.js): the portal's own route,
         behind the session, since the JSON API takes no cookie."""
         portal.require_staff("tenant_admin")

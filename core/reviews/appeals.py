@@ -175,7 +175,9 @@ async def queue(tenant: TenantContext, actor: Principal, status: str = "pending"
 
 async def _visible(tenant: TenantContext, actor: Principal, appeal_id: int) -> dict:
     row = await Appeal.select().where(Appeal.id == appeal_id, Appeal.tenant_id == tenant.id).first()
-    if row is None or not (may_decide(actor, row) or row["decided_by"] == actor.id):
+    # Its reviewers and whoever decided it; tenant admins read every appeal (oversight), but
+    # decide only those the province gives them.
+    if row is None or not (may_decide(actor, row) or row["decided_by"] == actor.id or actor.has_role("tenant_admin")):
         raise AppealError("未找到该申诉", 404)
     return row
 

@@ -87,16 +87,16 @@ async def release(tenant: TenantContext, actor: Principal, application_id: int) 
     """Give an item back: its holder, or an admin over the unit deciding the step (the tenant's
     admins for a step any holder of the role decides)."""
     row = await _open_row(tenant, application_id)
+    step = decode_chain(row["chain"]).steps[row["current_step"]]
+    unit = await OrgUnit.select(OrgUnit.path).where(OrgUnit.id == step.unit_id).first() \
+        if step.unit_id is not None else None
+    admin = actor.has_role("tenant_admin") if unit is None else actor.covers(unit["path"], "tenant_admin", "unit_admin")
+    if not (admin or may_decide(actor, step) or row["claimed_by"] == actor.id):
+        raise ClaimError("未找到该申请", 404)  # not a reviewer of it: nothing to say about it
     if row["claimed_by"] is None:
         return
-    if row["claimed_by"] != actor.id:
-        step = decode_chain(row["chain"]).steps[row["current_step"]]
-        unit = await OrgUnit.select(OrgUnit.path).where(OrgUnit.id == step.unit_id).first() \
-            if step.unit_id is not None else None
-        allowed = actor.has_role("tenant_admin") if unit is None else actor.covers(unit["path"], "tenant_admin",
-                                                                                   "unit_admin")
-        if not allowed:
-            raise ClaimError("只有认领人或该环节所在单位的管理员可以释放认领", 403)
+    if row["claimed_by"] != actor.id and not admin:
+        raise ClaimError("只有认领人或该环节所在单位的管理员可以释放认领", 403)
     await Application.update({Application.claimed_by: None, Application.claimed_by_name: "",
                               Application.claimed_at: None}).where(
         Application.id == row["id"], Application.claimed_by == row["claimed_by"])

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import Body
 from litestar.response import Template
 
 from core.accounts.login import Principal
@@ -264,7 +264,7 @@ class LearnerApplicationPages(Controller):
         return redirect(portal, f"me/applications/{application_id}", done="申请已撤回")
 
     @post("/applications/{application_id:int}/appeal", status_code=200)
-    async def appeal(self, request: Request, portal: NamedDependency[Portal], application_id: FromPath[int],
+    async def appeal(self, request: Request, portal: NamedDependency[Portal], application_id: PathId,
                      data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]) -> Response:
         """申诉: the grounds and, optionally, one file, in one step; nothing is kept if either fails."""
         learner = portal.require_learner()

@@ -13,7 +13,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, QueryParameter
+from litestar.params import Body, FromQuery, QueryParameter
 
 from core.accounts.api import client_address
 from core.accounts.login import Principal
@@ -326,13 +326,13 @@ class StaffReviewPages(Controller):
                     appeals=await appeals.queue(portal.tenant, viewer, listing))
 
     @get("/appeals/{appeal_id:int}")
-    async def appeal_detail(self, portal: NamedDependency[Portal], appeal_id: FromPath[int]) -> Response:
+    async def appeal_detail(self, portal: NamedDependency[Portal], appeal_id: PathId) -> Response:
         viewer = portal.require_staff()
         return page("reviews/staff_appeal.html", portal, title="申诉处理", form={}, errors={},
                     appeal=await appeals.appeal_of(portal.tenant, viewer, appeal_id))
 
     @post("/appeals/{appeal_id:int}/decision", status_code=200)
-    async def appeal_decision(self, portal: NamedDependency[Portal], appeal_id: FromPath[int],
+    async def appeal_decision(self, portal: NamedDependency[Portal], appeal_id: PathId,
                               data: FormData) -> Response:
         viewer = portal.require_staff()
         form = {k: str(v) for k, v in data.items() if not k.startswith("_")}
@@ -348,8 +348,8 @@ class StaffReviewPages(Controller):
         return redirect(portal, "staff/reviews/appeals", done=f"申诉已处理：{decided.status_label}")
 
     @get("/appeals/{appeal_id:int}/files/{file_id:int}")
-    async def appeal_file(self, request: Request, portal: NamedDependency[Portal], appeal_id: FromPath[int],
-                          file_id: FromPath[int]) -> Response:
+    async def appeal_file(self, request: Request, portal: NamedDependency[Portal], appeal_id: PathId,
+                          file_id: PathId) -> Response:
         viewer = portal.require_staff()
         return await file_response(request.app.state.storage,
                                    await appeals.file_of(portal.tenant, viewer, appeal_id, file_id))

@@ -159,10 +159,12 @@ async def test_the_platform_refuses_to_start_with_a_key_that_does_not_match_the_
 async def test_files_in_s3_are_backed_up_and_restored(settings, seeded, s3_url, restore_target, tmp_path):
     from core.storage import storage_from_url
 
-    source = storage_from_url(s3_url)
+    # A bucket of this test's own: the session's moto server keeps other tests' objects.
+    own_bucket = s3_url.replace("/evidence?", f"/backup-{tmp_path.name[-20:].lower().replace('_', '-')}?")
+    source = storage_from_url(own_bucket)
     await source.put("1/evidence/7/scan.jpg", JPG, "image/jpeg")
     archive = tmp_path / "s3.tar.gz"
-    made = cli({**_env_of(settings), "CREDITBANK_STORAGE_URL": s3_url}, "backup", "--to", str(archive))
+    made = cli({**_env_of(settings), "CREDITBANK_STORAGE_URL": own_bucket}, "backup", "--to", str(archive))
     assert made.returncode == 0 and "文件 1 个" in made.stdout, made.stdout + made.stderr
     other_bucket = s3_url.replace("/evidence?", "/restored?")
     restored = cli({**restore_target, "CREDITBANK_STORAGE_URL": other_bucket}, "restore", str(archive))

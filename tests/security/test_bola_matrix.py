@@ -37,6 +37,9 @@ ALLOWED: dict[str, tuple[set[str], str]] = {
     f"GET {T}/rules/{{rule_id}}": ({"*"}, "published conversion rules are public"),
     f"GET {T}/org/units/{{code}}": ({"*"}, "the service network is a public directory (where is my nearest acceptance point)"),
     f"GET {T}/verify/{{code}}": ({"*"}, "anyone holding a proof's code may verify it (the QR code on the printed proof)"),
+    f"GET {T}/proof-keys/{{multibase}}": ({"*"}, "a public key is public: verifiers resolve it (did:web, Multikey)"),
+    f"GET {T}/status-lists/{{list_id}}": ({"*"}, "the revocation status list is public by design (131,072 entries, so "
+                                                   "one proof's index tells nothing)"),
     f"GET {T}/reviews/{{application_id}}": (
         {"committee"}, "the committee decides the chain's final step, so it reads the application while it waits at an "
                        "earlier one; it may not decide that step nor open the files (checked below: decision, evidence)"),
@@ -59,6 +62,18 @@ async def world(client: httpx.AsyncClient) -> dict:
                            centre)
     rule = (await client.get(f"{G}/rules")).json()["items"][0]
     template = (await client.get(f"{G}/admin/templates", headers=centre)).json()[0]
+    # A refused application of the owner's, appealed with a file (申诉).
+    refused = await cet4_conversion(client, owner, certificate_no="1900483699")
+    point = await staff_headers(client, "guangdong", "GD-GOU-TP02", "unit_admin", username="tp02-bola")
+    step = next(s for s in refused["steps"] if s["name"] == "initial")
+    refusal = await client.post(f"{G}/reviews/{refused['id']}/decision", headers=point, json={
+        "step": "initial", "decision": "reject", "opinion": step["opinion_example"].replace("意见：同意", "意见：不同意")})
+    assert refusal.status_code == 200, refusal.text
+    appeal = (await client.post(f"{G}/me/applications/{refused['id']}/appeal", headers=owner,
+                                json={"grounds": "请复核"})).json()
+    appeal_file = (await client.post(f"{G}/me/appeals/{appeal['id']}/files", headers=owner,
+                                     files={"file": ("复核材料.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")})).json()
+    key = (await client.get(f"{G}/proof-keys")).json()["items"][0]
     objects = {
         "achievement_id": str(outcome["id"]),
         "evidence_id": str(outcome["evidence"][0]["id"]),
@@ -72,6 +87,10 @@ async def world(client: httpx.AsyncClient) -> dict:
         "slug": "guangdong",
         "event": template["event"],
         "channel": template["channel"],
+        "appeal_id": str(appeal["id"]),
+        "file_id": str(appeal_file["id"]),
+        "multibase": key["id"].split("#")[-1],
+        "list_id": "1",
     }
     callers = {
         "anonymous": {},

@@ -153,9 +153,9 @@ async def test_a_forged_host_is_refused_and_never_reaches_a_link(client, app):
     assert (await client.get("/healthz", headers=evil)).status_code == 200  # load balancers probe by address
     admin = await staff_headers(client, "guangdong", "GD", "tenant_admin", username="gd-keys-admin")
     rotated = await client.post(f"{GA}/admin/proof-keys/rotate", headers={**admin, "Host": "guangdong.localhost"})
-    assert rotated.status_code == 201 and rotated.json()["id"].startswith("http://testserver.local/t/guangdong/")
+    assert rotated.status_code == 201 and rotated.json()["id"].startswith("did:web:testserver.local:t:guangdong#")
     keys = (await client.get(f"{GA}/proof-keys", headers={"Host": "guangdong.localhost"})).json()["items"]
-    assert keys and all(k["id"].startswith("http://testserver.local/t/guangdong/") for k in keys)
+    assert keys and all(k["id"].startswith("did:web:testserver.local:t:guangdong#") for k in keys)
 
 
 async def test_proofs_and_their_qr_codes_use_the_tenants_base_url(client, admin_headers):
@@ -172,7 +172,7 @@ async def test_proofs_and_their_qr_codes_use_the_tenants_base_url(client, admin_
     code = decided["proof_code"]
     document = (await client.get(f"{GA}/me/proofs/{code}", headers=learner)).json()
     assert document["id"] == f"https://www.cbgd.cn/t/guangdong/verify/{code}"
-    assert document["issuer"]["id"] == "https://www.cbgd.cn/t/guangdong"
+    assert document["issuer"]["id"] == "did:web:www.cbgd.cn:t:guangdong"  # did:web of the configured address
     assert "guangdong.localhost" not in msgspec.json.encode(document).decode()
     pdf = await client.get(f"{GA}/me/proofs/{code}/pdf", headers=learner)
     text, qr_codes = read_pdf(pdf.content)
@@ -187,7 +187,7 @@ async def test_sms_links_use_the_base_url_whatever_the_host(client):
     assert invited.status_code == 201, invited.text
     log = (await client.get("/t/zhejiang/api/v1/admin/notifications", params={"to": "13600000099"}, headers=admin)).json()
     body = log["items"][0]["body"]
-    assert "http://testserver.local/t/zhejiang/login" in body and "zhejiang.localhost" not in body
+    assert "http://testserver.local/t/zhejiang/activate" in body and "zhejiang.localhost" not in body
 
 
 async def test_allowed_hosts_are_served(settings, plugins, seeded):
