@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from core.accounts.tables import Account, StaffRole
 from core.clock import aware
@@ -19,7 +18,7 @@ from core.hierarchy.tables import OrgUnit
 from core.notifications.service import enqueue
 from core.notifications.tables import Notification
 from core.reviews.engine import decode_chain
-from core.reviews.service import KIND_LABELS
+from core.reviews.service import KIND_LABELS, decidable_by
 from core.reviews.tables import Application
 from core.tenancy.service import TenantContext
 from core.workdays import due_at, local_date, working_days_between
@@ -119,15 +118,6 @@ async def escalate(tenant: TenantContext, now: datetime, site: str, staff: dict[
     return count
 
 
-def _decidable(grants: list[tuple[str, int]]) -> Any:
-    condition: Any = None
-    for role, unit in grants:
-        clause = (Application.step_role == role) & (
-            (Application.step_unit_id == unit) | Application.step_unit_id.is_null())
-        condition = clause if condition is None else condition | clause
-    return condition
-
-
 async def digests(tenant: TenantContext, now: datetime, site: str, staff: dict[int, dict]) -> int:
     within = tenant.hooks.review_policy.remind_within_days
     horizon = due_at(now, within)
@@ -139,7 +129,7 @@ async def digests(tenant: TenantContext, now: datetime, site: str, staff: dict[i
             continue
         mine = Application.tenant_id == tenant.id
         open_ = Application.status.is_in(list(OPEN))
-        decidable = _decidable(account["grants"])
+        decidable = decidable_by(account["grants"])
         due = await Application.count().where(mine, open_, decidable, Application.step_due_at < horizon)
         overdue = await Application.count().where(mine, open_, decidable, Application.step_due_at <= now)
         admin_units = [unit for role, unit in account["grants"] if role in ADMIN_ROLES]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import msgspec
 
@@ -339,10 +340,15 @@ async def withdraw(tenant: TenantContext, learner_id: int, application_id: int) 
 def _queue_filter(actor: Principal):
     """Applications whose current step ``actor`` may decide: their role, at their unit (or
     tenant-wide steps of their role)."""
-    condition = None
-    for grant in actor.grants:
-        clause = (Application.step_role == grant.role) & (
-            (Application.step_unit_id == grant.unit_id) | Application.step_unit_id.is_null())
+    return decidable_by([(g.role, g.unit_id) for g in actor.grants])
+
+
+def decidable_by(grants: list[tuple[str, int]]) -> Any:
+    """The same, for grants given as (role, unit id) pairs; None when there are none."""
+    condition: Any = None
+    for role, unit in grants:
+        clause = (Application.step_role == role) & (
+            (Application.step_unit_id == unit) | Application.step_unit_id.is_null())
         condition = clause if condition is None else condition | clause
     return condition
 
