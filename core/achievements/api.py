@@ -27,9 +27,9 @@ from core.achievements.schemas import (
 from core.ids import Cursor, PathId
 from core.reviews import service as reviews
 from core.storage import Storage
-from core.storage.files import disposition
 from core.storage.uploads import single_file
 from core.tenancy.service import TenantContext
+from core.web.downloads import PRIVATE, stored_file_disposition
 
 ADMIN_ROLES = ("tenant_admin", "unit_admin", "committee")
 
@@ -46,8 +46,8 @@ async def file_response(storage: Storage, row: dict) -> Response:
     if url:
         return Redirect(url)
     return Stream(storage.read(row["storage_key"]), media_type=row["content_type"],
-                  headers={"Content-Disposition": disposition(row["content_type"], row["filename"]),
-                           "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
+                  headers={**PRIVATE, "Content-Disposition": stored_file_disposition(row["content_type"], row["filename"]),
+                           "X-Content-Type-Options": "nosniff"})
 
 
 class MyAchievementsController(Controller):

@@ -20,6 +20,7 @@ from core.imports.learners import LEARNER_COLUMNS
 from core.imports.reader import ImportFileError
 from core.tabular import csv_bytes
 from core.tenancy.service import TenantContext
+from core.web.downloads import download
 from core.web.portal import Portal, page, redirect
 
 Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -101,5 +102,4 @@ class ImportPages(Controller):
             raise NotFoundException("未找到该导入任务")
         # A reason may quote what the file held: core.tabular keeps it from running as a formula.
         content = csv_bytes(["行号", "原因"], ((e.row, e.message) for e in job.errors))
-        return Response(content=content, media_type="text/csv; charset=utf-8", headers={
-            "Content-Disposition": f'attachment; filename="import-{job.job_id}-rejected.csv"'})
+        return download(content, "text/csv; charset=utf-8", f"import-{job.job_id}-rejected.csv")
