@@ -6,6 +6,7 @@ from typing import Annotated, Any
 import msgspec
 
 from core.ids import Id
+from core.paging import Page
 
 # How pages and proofs name an outcome's status and where it came from.
 STATUS_LABELS = {"catalog": "名录成果", "unapplied": "未申请", "applied": "已申请", "recognized": "已认定",
@@ -53,9 +54,7 @@ class AchievementOut(msgspec.Struct, kw_only=True):
     used_rules: int | None = None  # 已用转换规则数
 
 
-class AchievementPage(msgspec.Struct):
-    items: list[AchievementOut]
-    next_cursor: str | None
+AchievementPage = Page[AchievementOut]
 
 
 class Summary(msgspec.Struct):

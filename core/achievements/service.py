@@ -29,6 +29,7 @@ from core.catalog.tables import CatalogEntry
 from core.certificates.tables import ProofRequestItem
 from core.clock import utcnow
 from core.errors import DomainError
+from core.paging import page_of
 from core.province import Subtype, Taxonomy
 from core.reviews.service import OPEN, open_store_review
 from core.reviews.tables import Application
@@ -189,7 +190,7 @@ async def list_achievements(tenant: TenantContext, learner_id: int, *, status: s
     items = [achievement_out(r, taxonomy) for r in page]
     for item in items:
         item.usable_rules, item.used_rules = counts.get(item.id, (0, 0))
-    return AchievementPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+    return page_of(rows, limit, items)
 
 
 async def summary(tenant: TenantContext, learner_id: int) -> Summary:

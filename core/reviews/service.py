@@ -26,6 +26,7 @@ from core.db import contains, one, starts_with
 from core.errors import DomainError
 from core.hierarchy.tables import OrgUnit
 from core.notifications.service import enqueue
+from core.paging import keyset, page_of
 from core.reviews import claims
 from core.reviews.engine import (
     ResolvedChain,
@@ -137,11 +138,7 @@ async def my_applications(tenant: TenantContext, learner_id: int, *, achievement
         query = query.where(Application.achievement_id == achievement_id)
     if kinds:
         query = query.where(Application.kind.is_in(list(kinds)))
-    if cursor:
-        query = query.where(Application.id < cursor)
-    rows = await query.order_by(Application.id, ascending=False).limit(limit + 1)
-    items = [await application_out(r) for r in rows[:limit]]
-    return ApplicationPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+    return await keyset(query, Application.id, cursor=cursor, limit=limit, out=application_out)
 
 
 async def my_application(tenant: TenantContext, learner_id: int, application_id: int) -> ApplicationOut:
@@ -414,8 +411,7 @@ async def queue(tenant: TenantContext, actor: Principal, *, kind: str | None, st
                                                        contains(Account.real_name, q.strip()))
         query = query.where(Application.learner_id.is_in([a["id"] for a in named] or [0]))
     rows = await query.limit(limit + 1)
-    items = await _review_items(tenant, rows[:limit])
-    return ReviewPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+    return page_of(rows, limit, await _review_items(tenant, rows[:limit]))
 
 
 async def queue_counts(tenant: TenantContext, actor: Principal) -> QueueCounts:
