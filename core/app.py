@@ -43,6 +43,7 @@ from core.middleware import IdempotencyMiddleware, NulByteMiddleware, ReplicaRea
 from core.notifications.api import DeliveryLogController, TemplateController
 from core.notifications.sender import Sender
 from core.platform.api import PlatformAuthController, PlatformController
+from core.platform.onboarding_api import PlatformOnboardingController
 from core.plugins import PluginRegistry
 from core.readiness import Readiness, readiness_of
 from core.reports.api import ReportController
@@ -246,7 +247,7 @@ def create_app(
         before_request=require_api_media_type,
     )
     platform_api = Router(
-        path="/api/v1/platform", route_handlers=[PlatformAuthController, PlatformController],
+        path="/api/v1/platform", route_handlers=[PlatformAuthController, PlatformController, PlatformOnboardingController],
         before_request=require_api_media_type,
     )
     max_body_size = (settings.max_upload_mb + 1) * 1024 * 1024

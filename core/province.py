@@ -18,8 +18,10 @@ ROLES = ("tenant_admin", "unit_admin", "committee")
 # from the ``wording`` hook).
 ROLE_LABELS = {"tenant_admin": "管理中心管理员", "unit_admin": "单位管理员", "committee": "评审委员会成员"}
 
+# ``unit``: the code of one of the tenant's organisation units (a service point, an acceptance
+# point...), chosen on pages with the unit picker and checked to exist when stored.
 FieldType = Literal[
-    "text", "textarea", "date", "integer", "number", "select", "email", "phone", "password", "id_number"
+    "text", "textarea", "date", "integer", "number", "select", "email", "phone", "password", "id_number", "unit"
 ]
 FileType = Literal["jpg", "png", "gif", "pdf"]
 

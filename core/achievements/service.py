@@ -29,6 +29,7 @@ from core.catalog.tables import CatalogEntry
 from core.certificates.tables import ProofRequestItem
 from core.clock import utcnow
 from core.errors import DomainError
+from core.hierarchy.tables import OrgUnit
 from core.paging import page_of
 from core.province import Subtype, Taxonomy
 from core.reviews.service import OPEN, open_store_review
@@ -107,6 +108,10 @@ async def add_achievement(tenant: TenantContext, learner_id: int, data: Achievem
         raise field_error(unknown[0], f"字段 {'、'.join(unknown)} 不属于“{sub.label}”")
     values = {f.name: check_value(f, given.get(f.name)) for f in sub.fields}
     values = {k: v for k, v in values.items() if v is not None}
+    for f in sub.fields:
+        if f.type == "unit" and f.name in values and not await OrgUnit.exists().where(
+                OrgUnit.tenant_id == tenant.id, OrgUnit.code == str(values[f.name])):
+            raise field_error(f.name, f"{f.label}：单位 {values[f.name]} 不存在，请从列表中选择")
 
     name = (data.name or "").strip() or (entry["name"] if entry else "") or next(
         (str(values[f]) for f in _NAME_FIELDS if values.get(f)), "")

@@ -24,6 +24,7 @@ from core.imports.catalog_rules import import_catalog, import_rules
 from core.imports.jobs import SealedUpload, heartbeat, job_upload_path, new_upload_path
 from core.imports.learners import create_job, import_learners
 from core.imports.reader import ImportFileError, XlsxLimits, check_xlsx_package, file_kind
+from core.imports.units import import_units
 from core.storage.files import clean_filename
 from core.storage.uploads import single_file
 from core.tenancy.service import TenantContext
@@ -79,6 +80,13 @@ class ImportController(Controller):
                              data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)]) -> JobCreated:
         return JobCreated(job_id=await start_import(request, tenant, actor, data, "catalog"))
 
+    @post("/units", status_code=202, request_max_body_size=MAX_IMPORT_BYTES,
+          summary="批量导入组织机构（单位编码、单位名称、层级、上级单位编码；上级在前）")
+    async def import_units(self, request: Request, tenant: NamedDependency[TenantContext],
+                           actor: NamedDependency[Principal],
+                           data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)]) -> JobCreated:
+        return JobCreated(job_id=await start_import(request, tenant, actor, data, "units"))
+
     @post("/rules", status_code=202, request_max_body_size=MAX_IMPORT_BYTES, summary="批量导入转换规则")
     async def import_rules(self, request: Request, tenant: NamedDependency[TenantContext],
                            actor: NamedDependency[Principal],
@@ -95,7 +103,7 @@ class ImportController(Controller):
         return found
 
 
-KINDS = ("learners", "catalog", "rules")
+KINDS = ("learners", "units", "catalog", "rules")
 
 
 def _job_out(row: dict, with_errors: bool = True) -> JobOut:
@@ -136,6 +144,9 @@ async def start_import(request: Request, tenant: TenantContext, actor: Principal
             tenant_id=tenant.id, hooks=tenant.hooks, pii=pii, path=path, filename=name, job_id=job, xlsx_limits=limits))
     if kind == "catalog":
         return await _start(request, tenant, actor, form, kind, limits, lambda path, name, job: import_catalog(
+            tenant=tenant, path=path, filename=name, job_id=job, xlsx_limits=limits))
+    if kind == "units":
+        return await _start(request, tenant, actor, form, kind, limits, lambda path, name, job: import_units(
             tenant=tenant, path=path, filename=name, job_id=job, xlsx_limits=limits))
     if kind == "rules":
         return await _start(request, tenant, actor, form, kind, limits, lambda path, name, job: import_rules(

@@ -18,6 +18,7 @@ from core.imports.api import KINDS, MAX_IMPORT_BYTES, read_job, recent_jobs, sta
 from core.imports.catalog_rules import RULE_COLUMNS, catalog_columns
 from core.imports.learners import LEARNER_COLUMNS
 from core.imports.reader import ImportFileError
+from core.imports.units import UNIT_COLUMNS
 from core.tabular import csv_bytes
 from core.tenancy.service import TenantContext
 from core.web.downloads import download
@@ -25,13 +26,13 @@ from core.web.portal import Portal, page, redirect
 
 Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
-KIND_LABELS = {"learners": "学习者", "catalog": "名录条目", "rules": "转换规则"}
+KIND_LABELS = {"learners": "学习者", "units": "组织机构", "catalog": "名录条目", "rules": "转换规则"}
 STATUS_LABELS = {"pending": "排队中", "running": "导入中", "done": "已完成", "failed": "失败"}
 
 
 def _columns(tenant: TenantContext) -> dict[str, list]:
     """Per kind, the columns a file may carry (the help beside the upload form)."""
-    return {"learners": list(LEARNER_COLUMNS), "catalog": catalog_columns(tenant), "rules": list(RULE_COLUMNS)}
+    return {"learners": list(LEARNER_COLUMNS), "units": list(UNIT_COLUMNS), "catalog": catalog_columns(tenant), "rules": list(RULE_COLUMNS)}
 
 
 def _form_page(portal: Portal, jobs: list, *, status: int = 200, form: dict | None = None,

@@ -31,6 +31,7 @@ from core.rules.service import rules_for_achievement
 from core.tenancy.service import TenantContext
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, redirect
+from core.web.unit_picker import unit_options
 
 PAGE_SIZE = 20
 # A learner holds tens of outcomes; the lists to apply from show them all, up to this many.
@@ -91,7 +92,7 @@ async def _recognition_page(portal: Portal, learner: Principal, *, status: int =
     return page("reviews/learner_recognition.html", portal, status=status, errors=errors or {},
                 form=form or _form({}, achievement_id=chosen), candidates=candidates, applications=records.items,
                 next_url=portal.url("me/recognition") + "?" + urlencode({"cursor": records.next_cursor})
-                if records.next_cursor else None, **LABELS)
+                if records.next_cursor else None, unit_options=await unit_options(tenant.id), **LABELS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -109,7 +110,7 @@ async def _conversion_page(portal: Portal, learner: Principal, achievement_id: i
         rules = await rules_for_achievement(tenant.id, {"id": chosen.id, "catalog_entry_id": chosen.catalog_entry_id})
     return page("reviews/learner_conversion.html", portal, status=status, errors=errors or {},
                 form=form or _form({}, achievement_id=str(achievement_id or "")), candidates=candidates,
-                chosen=chosen, rules=rules, **LABELS)
+                chosen=chosen, rules=rules, unit_options=await unit_options(tenant.id), **LABELS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -135,7 +136,7 @@ async def _performance_page(portal: Portal, learner: Principal, achievement_id: 
     records = await _records_page(portal, learner, ["performance_conversion"])
     return page("reviews/learner_performance.html", portal, status=status, errors=errors or {},
                 form=form or _form({}), candidates=candidates, chosen=chosen, picker=picker,
-                applications=records.items, **LABELS)
+                applications=records.items, unit_options=await unit_options(tenant.id), **LABELS)
 
 
 # ---------------------------------------------------------------------------------------------

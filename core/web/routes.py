@@ -20,6 +20,7 @@ from core.errors import DomainError
 from core.hierarchy.pages import StaffUnitPages
 from core.imports.pages import ImportPages
 from core.notifications.pages import NotificationPages
+from core.platform.onboarding_pages import ONBOARDING_PAGES
 from core.platform.pages import PLATFORM_ERRORS, PLATFORM_PAGES
 from core.reports.pages import ReportPages
 from core.reviews.learner_pages import LearnerApplicationPages
@@ -54,7 +55,7 @@ def portal_routers() -> list:
         exception_handlers=PAGE_ERRORS,
         include_in_schema=False,
     )
-    platform_pages = Router(path="/platform", route_handlers=PLATFORM_PAGES, exception_handlers=PLATFORM_ERRORS,
+    platform_pages = Router(path="/platform", route_handlers=[*PLATFORM_PAGES, *ONBOARDING_PAGES], exception_handlers=PLATFORM_ERRORS,
                             include_in_schema=False)
     static = create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False)
     return [tenant_pages, platform_pages, static, HostedBanksPage]
