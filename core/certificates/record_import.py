@@ -146,6 +146,8 @@ def _name_of(document: object) -> str:
 def _first_failure(report: Report, require_status: bool = True) -> str | None:
     """The first reason ``report`` refuses an import, in plain Chinese, or None."""
     failed = next((c for c in report.checks if c.ok is False), None)
+    if failed is not None and failed.name == "status":
+        return f"{failed.label}——签发方已撤销该凭证（成果已被撤销、删除或不再处于认定状态），不能导入"
     if failed is not None:
         return f"{failed.label}——{failed.message}"
     if report.result != "valid":

@@ -39,8 +39,8 @@ class TrustController(Controller):
         tenant = await tenant_named(request, slug)
         return await trust.add(tenant, data, request.app.state.settings.base_url, request.app.state.tenants, admin_id)
 
-    @delete("/{entry_id:int}", status_code=204, summary="移出信任名单（此后不再接受其签发的档案；已导入的成果保留）")
+    @delete("/{trust_id:int}", status_code=204, summary="移出信任名单（此后不再接受其签发的档案；已导入的成果保留）")
     async def remove(self, request: Request, admin_id: NamedDependency[int], slug: FromPath[str],
-                     entry_id: PathId) -> None:
+                     trust_id: PathId) -> None:
         tenant = await tenant_named(request, slug)
-        await trust.remove(tenant.id, entry_id)
+        await trust.remove(tenant.id, trust_id)
