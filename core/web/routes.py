@@ -16,6 +16,7 @@ from core.catalog.staff_pages import CatalogStaffPages
 from core.certificates.api import IssuerDocuments
 from core.certificates.learner_pages import LearnerProofPages
 from core.certificates.pages import ProofPages
+from core.certificates.record_pages import LearnerRecordPages
 from core.errors import DomainError
 from core.hierarchy.pages import StaffUnitPages
 from core.imports.pages import ImportPages
@@ -36,7 +37,7 @@ from core.web.portal import LoginRequired, provide_portal
 TENANT_PAGES: list = [PortalHomeController, StaffReviewPages, StaffLearnerPages, StaffUnitPages]
 TENANT_PAGES += [ImportPages, CatalogStaffPages, RuleStaffPages, NotificationPages]
 TENANT_PAGES += [ActivationPages, PasswordPages, RegistrationPages, PublicPages, RuleSearchPages]
-TENANT_PAGES += [ProofPages, LearnerProofPages, IssuerDocuments]
+TENANT_PAGES += [ProofPages, LearnerProofPages, IssuerDocuments, LearnerRecordPages]
 TENANT_PAGES += [MyOutcomePages, LearnerApplicationPages]
 TENANT_PAGES += [ReportPages]
 TENANT_PAGES += [StaffAuditPages, LearnerPrivacyPages]
