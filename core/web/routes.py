@@ -17,6 +17,7 @@ from core.certificates.api import IssuerDocuments
 from core.certificates.learner_pages import LearnerProofPages
 from core.certificates.pages import ProofPages
 from core.certificates.record_pages import LearnerRecordPages
+from core.certificates.trust_pages import TrustPages
 from core.errors import DomainError
 from core.hierarchy.pages import StaffUnitPages
 from core.imports.pages import ImportPages
@@ -55,7 +56,7 @@ def portal_routers() -> list:
         exception_handlers=PAGE_ERRORS,
         include_in_schema=False,
     )
-    platform_pages = Router(path="/platform", route_handlers=PLATFORM_PAGES, exception_handlers=PLATFORM_ERRORS,
+    platform_pages = Router(path="/platform", route_handlers=[*PLATFORM_PAGES, TrustPages], exception_handlers=PLATFORM_ERRORS,
                             include_in_schema=False)
     static = create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False)
     return [tenant_pages, platform_pages, static, HostedBanksPage]
