@@ -35,6 +35,8 @@ from core.certificates.api import (
     StatusListController,
     VerifyController,
 )
+from core.certificates.record_api import MyRecordController
+from core.certificates.trust_api import TrustController
 from core.db import DatabaseWatch
 from core.errors import DATABASE_UNAVAILABLE, EXCEPTION_HANDLERS, RETRY_AFTER_SECONDS
 from core.hierarchy.api import OrgUnitController
@@ -241,13 +243,14 @@ def create_app(
             MyAchievementsController, StaffEvidenceController, RuleController, AchievementRulesController,
             MyApplicationsController, MyAppealsController, ReviewController, AppealReviewController, ReportController,
             VerifyController, ProofKeysController, StatusListController, MyProofsController, AdminProofsController,
-            AuditController, MyAccessLogController,
+            AuditController, MyAccessLogController, MyRecordController,
         ],
         dependencies={"tenant": Provide(resolve_tenant)},
         before_request=require_api_media_type,
     )
     platform_api = Router(
-        path="/api/v1/platform", route_handlers=[PlatformAuthController, PlatformController, PlatformOnboardingController],
+        path="/api/v1/platform", route_handlers=[PlatformAuthController, PlatformController, PlatformOnboardingController,
+                                                 TrustController],
         before_request=require_api_media_type,
     )
     max_body_size = (settings.max_upload_mb + 1) * 1024 * 1024

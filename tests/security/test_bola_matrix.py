@@ -74,6 +74,9 @@ async def world(client: httpx.AsyncClient) -> dict:
     appeal_file = (await client.post(f"{G}/me/appeals/{appeal['id']}/files", headers=owner,
                                      files={"file": ("复核材料.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")})).json()
     key = (await client.get(f"{G}/proof-keys")).json()["items"][0]
+    platform = {"Authorization": f"Bearer {await platform_token(client)}"}
+    trusted = (await client.post("/api/v1/platform/tenants/guangdong/trust", headers=platform,
+                                 json={"issuer_tenant": "zhejiang"})).json()  # Guangdong accepts Zhejiang's records
     objects = {
         "achievement_id": str(outcome["id"]),
         "evidence_id": str(outcome["evidence"][0]["id"]),
@@ -91,6 +94,7 @@ async def world(client: httpx.AsyncClient) -> dict:
         "file_id": str(appeal_file["id"]),
         "multibase": key["id"].split("#")[-1],
         "list_id": "1",
+        "trust_id": str(trusted["id"]),
     }
     callers = {
         "anonymous": {},
@@ -99,7 +103,6 @@ async def world(client: httpx.AsyncClient) -> dict:
         "committee": await staff_headers(client, "guangdong", "GD", "committee", username="committee-bola"),
         "other_tenant_admin": await staff_headers(client, "national_ouc", "OUC", "tenant_admin", username="ouc-bola"),
     }
-    platform = {"Authorization": f"Bearer {await platform_token(client)}"}
     return {"objects": objects, "callers": callers, "owner": owner, "centre": centre, "platform": platform}
 
 
