@@ -34,12 +34,12 @@ class CollectionController(Controller):
     tags = ["staff"]
     dependencies = {"principal": Provide(provide_principal), "actor": Provide(provide_staff)}
 
-    @post("/learners/{learner_id:int}/achievements", status_code=201,
+    @post("/learners/{account_id:int}/achievements", status_code=201,
           summary="窗口信息采集：为本单位及下级单位的学习者录入一条学习成果（记为本单位采集，通知学习者）")
     async def collect(self, request: Request, tenant: NamedDependency[TenantContext],
-                      actor: NamedDependency[Principal], learner_id: PathId,
+                      actor: NamedDependency[Principal], account_id: PathId,
                       data: JSONBody[CollectIn]) -> AchievementOut:
-        return await collection.collect(tenant, actor, learner_id, data, login_url(request, tenant))
+        return await collection.collect(tenant, actor, account_id, data, login_url(request, tenant))
 
     @get("/disputes", summary="学习者对本单位及下级单位采集成果提出的异议（最新在前）")
     async def disputes(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
