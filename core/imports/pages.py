@@ -13,10 +13,10 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body
 from litestar.response import Redirect, Template
 
-from core.ids import PathId
-from core.imports.api import KINDS, MAX_IMPORT_BYTES, read_job, recent_jobs, start_import
 from core.errors import DomainError
+from core.ids import PathId
 from core.imports.achievements import achievement_columns
+from core.imports.api import KINDS, MAX_IMPORT_BYTES, read_job, recent_jobs, start_import
 from core.imports.catalog_rules import RULE_COLUMNS, catalog_columns
 from core.imports.learners import LEARNER_COLUMNS
 from core.imports.reader import ImportFileError
