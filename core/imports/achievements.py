@@ -39,7 +39,7 @@ from core.reviews.engine import ResolvedChain, resolve_chain, step_due_at
 from core.security.pii import PiiProtector
 from core.tenancy.service import TenantContext
 
-BATCH_ROWS = 2_000
+BATCH_ROWS = 5_000
 
 BASE_COLUMNS = (
     Column("id_number", "证件号码", ("身份证号", "身份证号码", "公民身份号码", "证件号"), required=True),
@@ -169,7 +169,12 @@ async def import_achievements(*, tenant: TenantContext, unit: dict, staff_id: in
             estimate = await asyncio.to_thread(table.estimate_rows) or 0
             rows = _Rows(tenant, table.fields)
             batches = table.batches(batch_rows)
-            while (batch := await asyncio.to_thread(next, batches, None)) is not None:
+
+            def next_checked() -> tuple[int, list[_Checked], list[RowError], list[str]] | None:
+                """Read and check the next batch (a worker thread, while the last is written)."""
+                batch = next(batches, None)
+                if batch is None:
+                    return None
                 checked: list[_Checked] = []
                 errors: list[RowError] = []
                 for number, cells in batch:
@@ -178,17 +183,26 @@ async def import_achievements(*, tenant: TenantContext, unit: dict, staff_id: in
                         errors.append(RowError(number, mask_id_numbers_in(result)))
                     else:
                         checked.append(result)
-                landed, refused = await writer.write(checked, pii)
-                errors += refused
-                errors.sort(key=lambda e: e.row)
-                summary.total += len(batch)
-                summary.created += landed
-                summary.failed += len(errors)
-                summary.skipped += len(checked) - landed - len(refused)
-                summary.errors.extend(errors[:max(MAX_STORED_ERRORS - len(summary.errors), 0)])
-                await _save(job_id, summary, "running", estimate)
-                if on_progress:
-                    on_progress(summary.total)
+                return len(batch), checked, errors, pii.lookup_hashes([r.id_number for r in checked])
+
+            checking = asyncio.ensure_future(asyncio.to_thread(next_checked))
+            try:
+                while (ready := await checking) is not None:
+                    checking = asyncio.ensure_future(asyncio.to_thread(next_checked))
+                    count, checked, errors, hashes = ready
+                    landed, refused = await writer.write(checked, hashes)
+                    errors += refused
+                    errors.sort(key=lambda e: e.row)
+                    summary.total += count
+                    summary.created += landed
+                    summary.failed += len(errors)
+                    summary.skipped += len(checked) - landed - len(refused)
+                    summary.errors.extend(errors[:max(MAX_STORED_ERRORS - len(summary.errors), 0)])
+                    await _save(job_id, summary, "running", estimate)
+                    if on_progress:
+                        on_progress(summary.total)
+            finally:
+                await asyncio.gather(checking, return_exceptions=True)  # the thread ends before the file closes
         finally:
             table.close()
     except ImportFileError as exc:
@@ -228,6 +242,14 @@ class _Writer:
 
     async def _learners(self, hashes: list[str]) -> dict[str, dict]:
         found: dict[str, dict] = {}
+        if self.postgres:  # one statement, the hashes as an array
+            for r in await Achievement.raw(
+                    "SELECT a.id, a.id_number_hash, a.real_name, a.username, a.phone, a.email, u.path "
+                    "FROM account a LEFT JOIN org_unit u ON u.tenant_id = a.tenant_id AND u.id = a.unit_id "
+                    "WHERE a.tenant_id = {} AND a.kind = 'learner' AND a.id_number_hash = ANY({}::varchar[])",
+                    self.tenant.id, hashes):
+                found[r["id_number_hash"]] = r
+            return found
         for start in range(0, len(hashes), 1000):
             part = hashes[start:start + 1000]
             marks = ", ".join("{}" for _ in part)
@@ -239,13 +261,13 @@ class _Writer:
                 found[r["id_number_hash"]] = r
         return found
 
-    async def write(self, rows: list[_Checked], pii: PiiProtector) -> tuple[int, list[RowError]]:
-        """Write the good rows; returns (outcomes added, rows refused for their learner)."""
+    async def write(self, rows: list[_Checked], hashes: list[str]) -> tuple[int, list[RowError]]:
+        """Write the good rows (``hashes``: the keyed hashes of their ID numbers); returns
+        (outcomes added, rows refused for their learner)."""
         self.batch += 1
         refused: list[RowError] = []
         if not rows:
             return 0, refused
-        hashes = pii.lookup_hashes([r.id_number for r in rows])
         learners = await self._learners(sorted(set(hashes)))
         tenant, now = self.tenant, utcnow()
         records: list[tuple] = []
@@ -276,54 +298,64 @@ class _Writer:
         return len(landed), refused
 
     async def _insert(self, table: str, columns: tuple[str, ...], rows: list[tuple], returning: str,
-                      conflict: str = "") -> list[dict]:
-        """One multi-row ``INSERT`` per up to 20,000 values (under both engines' limit on bind
-        parameters); PostgreSQL gets the values as arrays through ``unnest`` instead."""
+                      conflict: str = "", constants: dict | None = None) -> list[dict]:
+        """Insert ``rows`` (values of ``columns``), each with the same ``constants`` (column →
+        value). PostgreSQL: one statement, the varying values as arrays through ``unnest`` and
+        the constants once each (a resolved chain is sent once, not per row); SQLite: multi-row
+        ``VALUES`` of up to 20,000 values (under its limit on bind parameters)."""
         if not rows:
             return []
-        out: list[dict] = []
+        constants = constants or {}
+        names = ", ".join((*constants, *columns))
         if self.postgres:
-            types = [_PG_TYPES[c] for c in columns]
-            arrays = [list(col) for col in zip(*rows)]
-            select = ", ".join(f"{{}}::{t}[]" for t in types)
-            out += await Achievement.raw(
-                f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({select}) {conflict} "
-                f"RETURNING {returning}", *arrays)
-            return out
-        per = max(1, 20_000 // len(columns))
+            fixed = "".join(f"{{}}::{_PG_TYPES[c]}, " for c in constants)
+            arrays = ", ".join(f"{{}}::{_PG_TYPES[c]}[]" for c in columns)
+            return await Achievement.raw(
+                f"INSERT INTO {table} ({names}) SELECT {fixed}u.* FROM unnest({arrays}) AS u {conflict} "
+                f"RETURNING {returning}", *constants.values(), *(list(col) for col in zip(*rows)))
+        out: list[dict] = []
+        width = len(constants) + len(columns)
+        per = max(1, 20_000 // width)
+        fixed_values = list(constants.values())
         for start in range(0, len(rows), per):
             part = rows[start:start + per]
-            values = ", ".join("(" + ", ".join("{}" for _ in columns) + ")" for _ in part)
+            values = ", ".join("(" + ", ".join("{}" for _ in range(width)) + ")" for _ in part)
             out += await Achievement.raw(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values} {conflict} RETURNING {returning}",
-                *[v for r in part for v in r])
+                f"INSERT INTO {table} ({names}) VALUES {values} {conflict} RETURNING {returning}",
+                *[v for r in part for v in (*fixed_values, *r)])
         return out
 
     async def _outcomes(self, records: list[tuple], now: datetime) -> dict[str, int]:
-        tenant_id = self.tenant.id
-        rows = [(tenant_id, learner["id"], row.category, row.subtype, row.name, row.institution,
-                 msgspec.json.encode(row.values).decode(), row.obtained, status, "self", row.certificate_no, now, now,
-                 self.unit["id"], self.staff_id, key)
+        rows = [(learner["id"], row.category, row.subtype, row.name, row.institution,
+                 msgspec.json.encode(row.values).decode(), row.obtained, status, row.certificate_no, key)
                 for learner, row, key, status, _ in records]
         found = await self._insert("achievement", _ACHIEVEMENT_COLUMNS, rows, "id, collected_key",
-                                   "ON CONFLICT (tenant_id, collected_key) DO NOTHING")
+                                   "ON CONFLICT (tenant_id, collected_key) DO NOTHING", {
+                                       "tenant_id": self.tenant.id, "source": "self", "created_at": now,
+                                       "updated_at": now, "collected_by_unit_id": self.unit["id"],
+                                       "collected_by_staff_id": self.staff_id})
         return {r["collected_key"]: r["id"] for r in found}
 
     async def _applications(self, records: list[tuple], landed: dict[str, int], now: datetime) -> None:
         if not records:
             return
-        tenant_id = self.tenant.id
-        rows = []
+        by_chain: dict[int, tuple[ResolvedChain, list[tuple]]] = {}
         for learner, _, key, _, chain in records:
-            first = chain.steps[0]
-            rows.append((tenant_id, learner["id"], "recognition", landed[key], "submitted",
-                         msgspec.json.encode(chain).decode(), 0, first.role, first.unit_id, now, now, now,
-                         step_due_at(first, now)))
-        made = await self._insert("application", _APPLICATION_COLUMNS, rows, "id, achievement_id, learner_id")
+            by_chain.setdefault(id(chain), (chain, []))[1].append((learner["id"], landed[key]))
         names = {learner["id"]: learner["real_name"] for learner, *_ in records}
-        await self._insert("review_record", _RECORD_COLUMNS, [
-            (tenant_id, r["id"], 0, "submit", "submit", "", r["learner_id"], names.get(r["learner_id"], ""), "[]",
-             now) for r in made], "id")
+        for chain, pairs in by_chain.values():
+            first = chain.steps[0]
+            made = await self._insert("application", ("learner_id", "achievement_id"), pairs,
+                                      "id, learner_id", constants={
+                                          "tenant_id": self.tenant.id, "kind": "recognition", "status": "submitted",
+                                          "chain": msgspec.json.encode(chain).decode(), "current_step": 0,
+                                          "step_role": first.role, "step_unit_id": first.unit_id, "created_at": now,
+                                          "updated_at": now, "step_started_at": now,
+                                          "step_due_at": step_due_at(first, now)})
+            await self._insert("review_record", ("application_id", "actor_id", "actor_name"), [
+                (r["id"], r["learner_id"], names.get(r["learner_id"], "")) for r in made], "id", constants={
+                    "tenant_id": self.tenant.id, "step": 0, "step_name": "submit", "decision": "submit",
+                    "opinion": "", "materials": "[]", "created_at": now})
 
     async def _notices(self, records: list[tuple]) -> None:
         """One message per learner for what this batch added for them, on the first channel the
@@ -346,23 +378,18 @@ class _Writer:
                 "tenant_name": self.tenant.name, "real_name": learner["real_name"], "username": learner["username"],
                 "achievement": mine[0][1].name, "count": len(mine), "unit_name": self.unit["name"],
                 "login_url": self.login_url})
-            rows.append((self.tenant.id, "achievement.collected", channel,
-                         learner["phone" if channel == "sms" else "email"], mask_id_numbers_in(subject)[:300],
+            rows.append((channel, learner["phone" if channel == "sms" else "email"], mask_id_numbers_in(subject)[:300],
                          mask_id_numbers_in(body), f"achievement.collected:job{self.job_id}:{self.batch}:{learner_id}",
-                         "queued", 0, "", "", now, now, "", learner_id))
-        await self._insert("notification", _NOTICE_COLUMNS, rows, "id", "ON CONFLICT (dedupe_key) DO NOTHING")
+                         learner_id))
+        await self._insert("notification", _NOTICE_COLUMNS, rows, "id", "ON CONFLICT (dedupe_key) DO NOTHING", {
+            "tenant_id": self.tenant.id, "event": "achievement.collected", "status": "queued", "attempts": 0,
+            "last_error": "", "delivered_via": "", "created_at": now, "next_attempt_at": now, "claim_token": ""})
 
 
-_ACHIEVEMENT_COLUMNS = ("tenant_id", "learner_id", "category", "subtype", "name", "institution", "fields",
-                        "obtained_at", "status", "source", "certificate_no", "created_at", "updated_at",
-                        "collected_by_unit_id", "collected_by_staff_id", "collected_key")
-_APPLICATION_COLUMNS = ("tenant_id", "learner_id", "kind", "achievement_id", "status", "chain", "current_step",
-                        "step_role", "step_unit_id", "created_at", "updated_at", "step_started_at", "step_due_at")
-_RECORD_COLUMNS = ("tenant_id", "application_id", "step", "step_name", "decision", "opinion", "actor_id",
-                   "actor_name", "materials", "created_at")
-_NOTICE_COLUMNS = ("tenant_id", "event", "channel", "recipient", "subject", "body", "dedupe_key", "status",
-                   "attempts", "last_error", "delivered_via", "created_at", "next_attempt_at", "claim_token",
-                   "account_id")
+# The values that vary per row; the rest are sent once per statement (``_insert``'s constants).
+_ACHIEVEMENT_COLUMNS = ("learner_id", "category", "subtype", "name", "institution", "fields", "obtained_at", "status",
+                        "certificate_no", "collected_key")
+_NOTICE_COLUMNS = ("channel", "recipient", "subject", "body", "dedupe_key", "account_id")
 _PG_TYPES = {
     "tenant_id": "integer", "learner_id": "integer", "category": "varchar", "subtype": "varchar", "name": "varchar",
     "institution": "varchar", "fields": "json", "obtained_at": "date", "status": "varchar", "source": "varchar",
