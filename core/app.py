@@ -25,6 +25,7 @@ from core.accounts.api import (
 from core.accounts.audit_api import AuditController, MyAccessLogController
 from core.accounts.throttle import throttles
 from core.achievements.api import MyAchievementsController, StaffEvidenceController
+from core.achievements.collection_api import CollectionController, MyDisputesController
 from core.api_contract import document_errors
 from core.catalog.api import CatalogController
 from core.certificates import keys as proof_keys
@@ -243,7 +244,7 @@ def create_app(
             MyAchievementsController, StaffEvidenceController, RuleController, AchievementRulesController,
             MyApplicationsController, MyAppealsController, ReviewController, AppealReviewController, ReportController,
             VerifyController, ProofKeysController, StatusListController, MyProofsController, AdminProofsController,
-            AuditController, MyAccessLogController, MyRecordController,
+            AuditController, MyAccessLogController, MyRecordController, CollectionController, MyDisputesController,
         ],
         dependencies={"tenant": Provide(resolve_tenant)},
         before_request=require_api_media_type,

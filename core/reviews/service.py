@@ -338,6 +338,19 @@ async def open_store_review(tenant: TenantContext, learner_id: int, achievement_
                   due=promised["review_due_at"] if promised else None)
 
 
+async def open_collected_recognition(tenant: TenantContext, learner_id: int, learner_name: str, achievement_id: int,
+                                     category: str, subtype: str, unit: dict) -> int | None:
+    """The recognition of an outcome collected at a service window, routed through the
+    collecting ``unit`` (``{id, code, path}``) rather than the learner's own: opened in the
+    caller's transaction. Returns its id, or None where the province has no recognition chain
+    for the sub-type."""
+    chain = tenant.hooks.review_chain("recognition", category, subtype)
+    if chain is None or not chain.steps:
+        return None
+    resolved = await resolve_chain(tenant.id, chain, unit)
+    return await _create(tenant, learner_id, learner_name, "recognition", achievement_id, None, None, resolved, None)
+
+
 async def withdraw(tenant: TenantContext, learner_id: int, application_id: int) -> ApplicationOut:
     row = await Application.select().where(Application.id == application_id, Application.tenant_id == tenant.id,
                                            Application.learner_id == learner_id).first()
