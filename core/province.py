@@ -106,6 +106,11 @@ class Taxonomy(Struct):
                         return sub
         return None
 
+    def picks_targets(self) -> bool:
+        """Whether any sub-type converts by the learner picking a target from the catalog
+        (业绩类成果转换申请): where none does, the province offers no such application."""
+        return any(sub.conversion == "catalog_pick" for cat in self.categories for sub in cat.subtypes)
+
 
 class OrgLevel(Struct):
     """A level of the organisation tree; ``rank`` 0 is the top, children rank higher.
