@@ -91,6 +91,7 @@ async def world(client: httpx.AsyncClient) -> dict:
         "file_id": str(appeal_file["id"]),
         "multibase": key["id"].split("#")[-1],
         "list_id": "1",
+        "kind": "catalog",  # an import kind (POST /api/v1/platform/tenants/{slug}/imports/{kind})
     }
     callers = {
         "anonymous": {},
