@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from litestar import Litestar, Request, Response, Router, get
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.types import Receive, Scope, Send
 
@@ -60,6 +61,7 @@ from core.tenancy.api import resolve_tenant, tenant_meta
 from core.tenancy.service import TenantRegistry
 from core.web.config import template_config
 from core.web.csrf import SessionCSRFMiddleware
+from core.web.error_viewer import unknown_address_handler
 from core.web.routes import portal_routers
 from core.web.security import (
     configured_hosts,
@@ -260,7 +262,8 @@ def create_app(
         template_config=template_config(),
         state=State(app_state(settings, registry, engine)),
         lifespan=[lifespan],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS,  # type: ignore[dict-item]
+                            HTTPException: unknown_address_handler(EXCEPTION_HANDLERS[HTTPException])},
         middleware=[NulByteMiddleware(max_body_size), IdempotencyMiddleware(), SessionCSRFMiddleware(),
                     *_replica_middleware(settings)],
         logging_config=None,  # the process configures logging (creditbank serve), not the app
