@@ -252,7 +252,12 @@ async def import_record(tenant: TenantContext, learner_id: int, document: object
     if problem is not None:
         raise _refuse(f"未导入任何成果：学习档案整体未通过查验：{problem}", verdicts)
 
-    imported = await _store(tenant, learner_id, document, inner, sources)
+    try:
+        imported = await _store(tenant, learner_id, document, inner, sources)
+    except Exception as exc:  # the same file imported twice at once: the unique index keeps one
+        if "unique" in str(exc).lower():
+            raise ProofError("该学习档案正在导入，请稍后刷新页面查看结果", 409) from exc
+        raise
     new = [i for i in imported if not i.already]
     names = "、".join(i.name for i in new[:5]) + ("等" if len(new) > 5 else "")
     message = (f"已导入 {len(new)} 项成果（{names}），来自{outer.accepted.name}" if new
