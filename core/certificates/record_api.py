@@ -48,5 +48,6 @@ class MyRecordController(Controller):
                   "全部通过才导入；任一份不通过则什么都不导入（422，指明哪一份、为什么）")
     async def import_record(self, request: Request, tenant: NamedDependency[TenantContext],
                             learner: NamedDependency[Principal], data: JSONBody[dict[str, Any]]) -> ImportOut:
-        return await record_import.import_record(tenant, learner.id, data, request.app.state.settings.base_url,
-                                                 request.app.state.tenants)
+        state = request.app.state
+        return await record_import.import_record(tenant, learner.id, data, state.settings.base_url, state.tenants,
+                                                 pii=state.pii, transport=state.get("outside_transport"))
