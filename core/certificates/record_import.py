@@ -7,7 +7,10 @@ to this tenant's catalog entry of the same name and institution where there is o
 match it like any other catalog outcome.
 
 All or nothing: one credential that fails refuses the file (422) with a Chinese verdict naming
-it and why, and nothing is written. A credential imported before is not imported again.
+it and why (the credentials after it are not checked), and nothing is written. A credential
+imported before is not imported again. The checks run on the event loop (RDF canonicalization:
+some 70 ms per outcome credential on a loaded 2-core machine); a record holds at most
+``MAX_CREDENTIALS``.
 """
 
 from __future__ import annotations
@@ -275,6 +278,8 @@ async def import_record(tenant: TenantContext, learner_id: int, document: object
     lists: dict = {}  # each status list's signature checked once for the whole file
     for position, item in enumerate(inner, start=1):
         verdicts.append(await _verdict(tenant, position, item, person, base_url, registry, sources, lists, transport))
+        if not verdicts[-1].ok:  # the file is refused: checking the rest would cost time for nothing
+            break
     failed = next((v for v in verdicts if not v.ok), None)
     if failed is not None:
         raise _refuse(f"未导入任何成果：第 {failed.position} 份成果凭证“{failed.name or failed.id}”未通过查验：{failed.message}",
