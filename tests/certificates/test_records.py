@@ -5,7 +5,7 @@ conversion end to end (application → initial review → final review → targe
 from __future__ import annotations
 
 from core.certificates.record_tables import ExternalOutcome
-from tests.accounts.helpers import staff_headers
+from tests.accounts.helpers import make_id, staff_headers
 from tests.certificates.records import CET, EXAM_CENTRE, guangdong_account, platform, trust, zhejiang_cet
 from tests.reviews.test_guangdong_reviews import COMMITTEE_OPINION, TP_OPINION
 
@@ -90,3 +90,12 @@ async def test_the_same_record_imported_twice_at_once_makes_one_outcome(client):
     assert await ExternalOutcome.count() == 1
     listed = (await client.get(f"{G}/me/achievements", headers=gd)).json()["items"]
     assert [a["source"] for a in listed] == ["external"]
+
+
+async def test_a_record_needs_a_recognised_outcome_and_a_learner(client):
+    gd = await guangdong_account(client, make_id("440106", "19800101"))
+    empty = await client.get(f"{G}/me/record", headers=gd)
+    assert empty.status_code == 409 and "还没有已认定的学习成果" in empty.json()["detail"]
+    staff = await staff_headers(client, "guangdong", "GD", "tenant_admin", username="gd-record-staff")
+    assert (await client.get(f"{G}/me/record", headers=staff)).status_code == 403
+    assert (await client.get(f"{G}/me/record")).status_code == 401
