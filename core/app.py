@@ -166,6 +166,7 @@ def app_state(settings: Settings, registry: TenantRegistry, engine) -> dict:
         "storage": storage_from_url(settings.storage_url),
         "database_watch": DatabaseWatch(engine),
         "jobs": set(),  # background import tasks, kept referenced until they finish
+        "outside_transport": None,  # httpx transport for outside did:web issuers (None: the network)
     }
 
 
