@@ -94,7 +94,7 @@ def make_engine(settings: Settings):
 async def prepare(settings: Settings, plugins: PluginRegistry) -> dict[str, int]:
     """Migrate with ``core.db.migrate`` and seed the tenants from ``tenants/``; returns the
     tenant ids by slug."""
-    from core.tenancy.service import sync_tenant_files
+    from core.seeding import sync_tenant_files
     from core.tenancy.tables import Tenant
 
     engine = make_engine(settings)

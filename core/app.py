@@ -47,6 +47,7 @@ from core.plugins import PluginRegistry
 from core.readiness import Readiness, readiness_of
 from core.reports.api import ReportController
 from core.reviews.api import AppealReviewController, MyAppealsController, MyApplicationsController, ReviewController
+from core.routes import portal_routers
 from core.rules.api import AchievementRulesController, RuleController
 from core.security.limits import rate_limiter
 from core.security.pii import PiiProtector
@@ -56,7 +57,6 @@ from core.tenancy.api import resolve_tenant, tenant_meta
 from core.tenancy.service import TenantRegistry
 from core.web.config import template_config
 from core.web.csrf import SessionCSRFMiddleware
-from core.web.routes import portal_routers
 from core.web.security import (
     configured_hosts,
     hostname,

@@ -114,7 +114,7 @@ def tenants() -> None:
 @tenants.command("sync", help="按 tenants/ 中的文件创建或更新租户，并导入组织机构。")
 @with_database
 async def tenants_sync(settings: Settings, plugins: PluginRegistry) -> int:
-    from core.tenancy.service import sync_tenant_files
+    from core.seeding import sync_tenant_files
 
     failed = 0
     for result in await sync_tenant_files(settings.tenants_dir, plugins):

@@ -115,7 +115,7 @@ async def tenant_seed(migrated, home: Path) -> list[tuple[type, list[dict]]]:
     """The rows syncing ``tenants/`` writes (tenants, org units, catalogs, rules), taken once
     per session: the tests that start from the four provinces get them copied back instead
     of syncing again (a sync reads every seed file; a copy is one insert per table)."""
-    from core.tenancy.service import sync_tenant_files
+    from core.seeding import sync_tenant_files
 
     engine = db.make_engine(make_settings(home))
     db.bind(engine)

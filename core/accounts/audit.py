@@ -24,7 +24,7 @@ from core.errors import DomainError
 from core.tabular import csv_bytes
 
 if TYPE_CHECKING:  # only annotations: login imports the services that audit
-    from core.accounts.login import Principal
+    from core.security.principal import Principal
 
 AUDIT_ROLES = ("tenant_admin", "unit_admin")
 CHINA = ZoneInfo("Asia/Shanghai")

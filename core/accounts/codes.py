@@ -16,7 +16,7 @@ from core.clock import aware
 from core.errors import DomainError
 from core.notifications.service import enqueue
 from core.security.pii import PiiProtector
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 
 CODE_MINUTES = 10
 INVITATION_HOURS = 24  # a staff invitation is read at work, not at once: a day, still single use

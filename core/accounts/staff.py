@@ -23,7 +23,6 @@ from core.accounts.identity import (
     mask_phone,
     validate_id_number,
 )
-from core.accounts.login import Principal
 from core.accounts.schemas import (
     AccountDecision,
     AccountOut,
@@ -44,8 +43,9 @@ from core.notifications.service import enqueue
 from core.security.password_policy import check_password
 from core.security.passwords import hash_password_async
 from core.security.pii import PiiProtector
+from core.security.principal import Principal
 from core.security.tokens import revoke_account_tokens
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 
 ADMIN_ROLES = ("tenant_admin", "unit_admin")
 

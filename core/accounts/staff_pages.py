@@ -12,16 +12,16 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from core.accounts import staff
-from core.accounts.api import client_address
 from core.accounts.identity import IdentityError, validate_id_number
-from core.accounts.login import Principal
 from core.accounts.schemas import AccountDecision, AccountPage, WindowOpening
-from core.achievements.api import file_response
 from core.errors import DomainError
 from core.hierarchy.service import get_unit
 from core.ids import Cursor, PathId
+from core.security.principal import Principal
+from core.storage.uploads import file_response
 from core.web.pages import FormData
 from core.web.portal import FormError, Portal, errors_of, page, read_form, redirect
+from core.web.security import client_address
 
 ADMIN_ROLES = ("tenant_admin", "unit_admin")
 PAGE_SIZE = 20

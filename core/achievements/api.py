@@ -3,18 +3,13 @@ staff may open."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import PermissionDeniedException
 from litestar.params import Body, JSONBody, QueryParameter
-from litestar.response import Redirect, Stream
 
-from core.accounts.api import client_address, provide_principal, provide_staff
-from core.accounts.login import Principal
 from core.achievements import service
 from core.achievements.schemas import (
     AchievementIn,
@@ -26,28 +21,13 @@ from core.achievements.schemas import (
 )
 from core.ids import Cursor, PathId
 from core.reviews import service as reviews
-from core.storage import Storage
-from core.storage.files import disposition
-from core.storage.uploads import single_file
-from core.tenancy.service import TenantContext
+from core.security.auth import provide_learner, provide_principal, provide_staff
+from core.security.principal import Principal
+from core.storage.uploads import file_response, single_file
+from core.tenancy.context import TenantContext
+from core.web.security import client_address
 
 ADMIN_ROLES = ("tenant_admin", "unit_admin", "committee")
-
-
-async def provide_learner(principal: NamedDependency[Principal]) -> Principal:
-    if principal.kind != "learner":
-        raise PermissionDeniedException("仅限学习者本人")
-    return principal
-
-
-async def file_response(storage: Storage, row: dict) -> Response:
-    """A short-lived signed link where the store has one (S3), else the bytes streamed."""
-    url = await storage.presigned_url(row["storage_key"], timedelta(minutes=5))
-    if url:
-        return Redirect(url)
-    return Stream(storage.read(row["storage_key"]), media_type=row["content_type"],
-                  headers={"Content-Disposition": disposition(row["content_type"], row["filename"]),
-                           "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
 
 
 class MyAchievementsController(Controller):

@@ -18,7 +18,6 @@ from litestar.response import Template
 from core.accounts.service import account_out
 from core.accounts.tables import Account
 from core.achievements import service
-from core.achievements.api import file_response
 from core.achievements.schemas import SOURCE_LABELS, STATUS_LABELS, AchievementIn, AchievementOut
 from core.catalog.fields import check_value
 from core.catalog.pages import catalog_picker, query_int
@@ -28,6 +27,7 @@ from core.ids import PathId
 from core.province import Category, Evidence, Field, Subtype, Taxonomy
 from core.reviews.service import DECISION_LABELS, KIND_LABELS, my_applications
 from core.reviews.service import STATUS_LABELS as APPLICATION_STATUS_LABELS
+from core.storage.uploads import file_response
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, redirect
 

@@ -35,7 +35,7 @@ from core.reviews.tables import Application
 from core.rules.service import rule_counts
 from core.storage import Storage, StorageUnavailable
 from core.storage.files import clean_filename, inspect_file
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 from core.workdays import due_at
 
 STATUSES = ("catalog", "unapplied", "applied", "recognized", "rejected")

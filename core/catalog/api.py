@@ -9,12 +9,12 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import JSONBody, QueryParameter
 
-from core.accounts.api import provide_principal, provide_staff
-from core.accounts.login import Principal
 from core.catalog import service
 from core.catalog.schemas import CatalogEntryIn, CatalogEntryOut, CatalogPage
 from core.ids import Cursor, PathId
-from core.tenancy.service import TenantContext
+from core.security.auth import provide_principal, provide_staff
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
 
 Text = Annotated[str | None, QueryParameter(max_length=100)]
 

@@ -26,7 +26,7 @@ from core.province import Taxonomy
 from core.reviews.engine import ResolvedChain
 from core.reviews.tables import Application
 from core.rules.tables import Rule
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 
 MAX_OUTCOMES = 50
 USABLE = ("catalog", "recognized")  # 名录成果, and outcomes recognized by review or by conversion

@@ -19,7 +19,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
-from core.accounts.login import Principal
 from core.achievements.schemas import SOURCE_LABELS, STATUS_LABELS, AchievementOut
 from core.achievements.service import list_achievements
 from core.catalog.pages import query_int
@@ -32,7 +31,8 @@ from core.province import ReviewChain
 from core.reviews import service as reviews
 from core.reviews.schemas import ApplicationIn
 from core.reviews.service import STATUS_LABELS as APPLICATION_STATUS_LABELS
-from core.tenancy.service import TenantContext
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
 from core.web.portal import FormError, Portal, errors_of, page, redirect
 
 PAGE_SIZE = 20

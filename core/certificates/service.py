@@ -15,7 +15,6 @@ import re
 
 import msgspec
 
-from core.accounts.login import Principal
 from core.certificates import content, credential, identity, status
 from core.certificates.errors import ProofError
 from core.certificates.issuing import normalize_code
@@ -25,7 +24,8 @@ from core.certificates.schemas import CheckOut, KeyOut, KeyPage, ProofContent, P
 from core.certificates.tables import Proof, ProofKey
 from core.certificates.verify import KeyInfo, Report, check_credential, check_status
 from core.clock import aware, utcnow
-from core.tenancy.service import TenantContext
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
 
 _CODE_IN_URL = re.compile(r"/verify/([0-9A-Za-z-]{16,24})/?(?:[?#].*)?$")
 

@@ -9,12 +9,12 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from core.accounts.api import provide_principal, provide_staff
-from core.accounts.login import Principal
 from core.hierarchy import service
 from core.hierarchy.schemas import OrgUnitDetail, OrgUnitIn, OrgUnitPage
 from core.hierarchy.tables import OrgUnit
-from core.tenancy.service import TenantContext
+from core.security.auth import provide_principal, provide_staff
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
 
 
 class OrgUnitController(Controller):

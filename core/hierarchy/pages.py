@@ -11,11 +11,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
 from core.accounts import staff
-from core.accounts.login import Principal
 from core.accounts.schemas import StaffInvite
 from core.errors import DomainError
 from core.hierarchy import service
 from core.hierarchy.schemas import OrgUnitDetail, OrgUnitIn
+from core.security.principal import Principal
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, read_form, redirect
 

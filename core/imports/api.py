@@ -16,17 +16,17 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Body
 
-from core.accounts.api import provide_principal, provide_staff
-from core.accounts.login import Principal
 from core.accounts.tables import ImportJob
 from core.ids import PathId
 from core.imports.catalog_rules import import_catalog, import_rules
 from core.imports.jobs import SealedUpload, heartbeat, job_upload_path, new_upload_path
 from core.imports.learners import create_job, import_learners
 from core.imports.reader import ImportFileError, XlsxLimits, check_xlsx_package, file_kind
+from core.security.auth import provide_principal, provide_staff
+from core.security.principal import Principal
 from core.storage.files import clean_filename
 from core.storage.uploads import single_file
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 
 log = logging.getLogger("creditbank.imports")
 MAX_IMPORT_BYTES = 512 * 1024 * 1024

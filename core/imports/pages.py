@@ -19,7 +19,7 @@ from core.imports.catalog_rules import RULE_COLUMNS, catalog_columns
 from core.imports.learners import LEARNER_COLUMNS
 from core.imports.reader import ImportFileError
 from core.tabular import csv_bytes
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 from core.web.portal import Portal, page, redirect
 
 Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]

@@ -11,13 +11,13 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from core.accounts.api import provide_principal, provide_staff
-from core.accounts.login import Principal
 from core.ids import Cursor, PathId
 from core.notifications import templates
 from core.notifications.service import NotificationOut, NotificationPage, delivery_log, requeue
 from core.notifications.templates import Rendered, TemplateOut
-from core.tenancy.service import TenantContext
+from core.security.auth import provide_principal, provide_staff
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
 
 
 class DeliveryLogController(Controller):

@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from core.accounts.login import Principal
 from core.accounts.tables import Account
 from core.achievements.tables import Achievement
 from core.clock import aware, utcnow
@@ -40,7 +39,8 @@ from core.reports.schemas import (
 )
 from core.reviews.engine import decode_chain
 from core.reviews.service import KIND_LABELS, STATUS_LABELS, STATUSES
-from core.tenancy.service import TenantContext
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
 from core.workdays import days_overdue, local_midnight
 
 REPORT_ROLES = ("tenant_admin", "unit_admin", "committee")

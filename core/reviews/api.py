@@ -11,9 +11,6 @@ from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery, JSONBody, QueryParameter
 
-from core.accounts.api import provide_principal, provide_staff
-from core.accounts.login import Principal
-from core.achievements.api import file_response, provide_learner
 from core.ids import Cursor, PathId, QueryId
 from core.reviews import appeals, claims, service
 from core.reviews.duplicates import duplicates_of
@@ -32,8 +29,10 @@ from core.reviews.schemas import (
     QueueCounts,
     ReviewPage,
 )
-from core.storage.uploads import single_file
-from core.tenancy.service import TenantContext
+from core.security.auth import provide_learner, provide_principal, provide_staff
+from core.security.principal import Principal
+from core.storage.uploads import file_response, single_file
+from core.tenancy.context import TenantContext
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from core.accounts.login import Principal
 from core.accounts.tables import Account
 from core.achievements.tables import Achievement
 from core.clock import aware, utcnow
@@ -22,9 +21,10 @@ from core.reviews.engine import decode_chain, step_due_at
 from core.reviews.schemas import AppealFileOut, AppealOut, ApplicationOut
 from core.reviews.service import KIND_LABELS
 from core.reviews.tables import Appeal, AppealFile, Application, ReviewRecord
+from core.security.principal import Principal
 from core.storage import Storage
 from core.storage.files import inspect_file
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 from core.workdays import due_at
 
 STATUS_LABELS = {"pending": "待处理", "upheld": "维持原审核结果", "overturned": "已改判，重新审核"}

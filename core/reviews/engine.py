@@ -13,10 +13,10 @@ from datetime import datetime
 
 import msgspec
 
-from core.accounts.login import Principal
 from core.errors import DomainError
 from core.hierarchy.tables import OrgUnit
 from core.province import OpinionFormat, ReviewChain, ReviewStep
+from core.security.principal import Principal
 from core.workdays import due_at
 
 # The working days a step takes when its chain names none: the 10 the credit banks promise.

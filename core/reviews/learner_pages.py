@@ -19,7 +19,6 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Template
 
-from core.accounts.login import Principal
 from core.achievements.schemas import STATUS_LABELS, AchievementOut
 from core.achievements.service import get_achievement, list_achievements
 from core.catalog.pages import catalog_picker, query_int
@@ -28,7 +27,8 @@ from core.ids import PathId
 from core.reviews import appeals, service
 from core.reviews.schemas import ApplicationIn, ApplicationOut
 from core.rules.service import rules_for_achievement
-from core.tenancy.service import TenantContext
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, redirect
 

@@ -20,7 +20,7 @@ from core.notifications.tables import Notification
 from core.reviews.engine import decode_chain
 from core.reviews.service import KIND_LABELS, decidable_by
 from core.reviews.tables import Application
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 from core.workdays import due_at, local_date, working_days_between
 
 OPEN = ("submitted", "in_review")

@@ -15,7 +15,6 @@ from typing import Any
 import msgspec
 
 from core.accounts.audit import audit
-from core.accounts.login import Principal
 from core.accounts.tables import Account
 from core.achievements.tables import Achievement, Evidence
 from core.catalog.tables import CatalogEntry
@@ -52,9 +51,10 @@ from core.reviews.schemas import (
 from core.reviews.tables import Application, ReviewMaterial, ReviewRecord
 from core.rules.service import LIVE, rules_for_entries
 from core.rules.tables import Rule, RuleSource
+from core.security.principal import Principal
 from core.storage import Storage
 from core.storage.files import clean_filename, inspect_file
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 from core.workdays import due_at
 
 OPEN = ("submitted", "in_review")

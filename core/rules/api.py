@@ -10,15 +10,14 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import JSONBody, QueryParameter
 
-from core.accounts.api import provide_principal, provide_staff
-from core.accounts.login import Principal
-from core.achievements.api import provide_learner
 from core.achievements.tables import Achievement
 from core.db import one
 from core.ids import Cursor, PathId, QueryId
 from core.rules import service
 from core.rules.schemas import RuleIn, RuleOut, RulePage, RulePatch
-from core.tenancy.service import TenantContext
+from core.security.auth import provide_learner, provide_principal, provide_staff
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
 
 STAFF = {"principal": Provide(provide_principal), "actor": Provide(provide_staff)}
 

@@ -3,5 +3,5 @@
 This package holds what every page shares — template and CSRF configuration, the viewer of a
 request, branding, form handling and error pages, the login page. The pages themselves live
 with their domains (``core/<domain>/pages.py`` and ``core/<domain>/templates/``) and are
-collected in ``core.web.routes``.
+collected in ``core.routes``.
 """

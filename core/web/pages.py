@@ -12,7 +12,6 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundE
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 
-from core.accounts.api import client_address
 from core.accounts.login import login as log_in
 from core.errors import (
     DATABASE_UNAVAILABLE,
@@ -26,6 +25,7 @@ from core.security.tokens import revoke_token
 from core.web.branding import palette
 from core.web.csrf import session_cookie
 from core.web.portal import LoginRequired, Portal, page, safe_next
+from core.web.security import client_address
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 

@@ -12,9 +12,9 @@ from litestar import Request
 from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 
-from core.accounts.login import Principal, principal_for_token
 from core.errors import DomainError
-from core.tenancy.service import TenantContext
+from core.security.principal import Principal, principal_for_token
+from core.tenancy.context import TenantContext
 from core.web.branding import Palette, palette
 from core.web.csrf import session_cookie
 

@@ -1,4 +1,6 @@
-"""Every portal page, collected: the tenant pages under ``/t/{tenant}`` and the platform's."""
+"""The composition root of the portal: every page controller, collected — the tenant pages under
+``/t/{tenant}`` and the platform console's. Beside ``core/app.py`` (which adds the API
+controllers and the event handlers): the one place that may import every package."""
 
 from __future__ import annotations
 
