@@ -14,7 +14,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.types import Receive, Scope, Send
 
-from core import db, startup
+from core import db, startup, wiring
 from core.accounts.api import (
     AdminAccountsController,
     AdminLearnersController,
@@ -184,6 +184,7 @@ def create_app(
     if run_sender is None:
         run_sender = settings.sender == "inprocess"
     plugins = plugins or PluginRegistry.discover()
+    wiring.install()  # which package reacts to which domain event (core.events)
     engine = db.make_engine(settings)
     db.bind(engine)
     proof_keys.bind(settings.secret_key)

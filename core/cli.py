@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from core import db, startup
+from core import db, startup, wiring
 from core.errors import DomainError
 from core.plugins import PluginRegistry
 from core.settings import Settings, SettingsError
@@ -27,6 +27,7 @@ def _run(work: Callable[[Settings, PluginRegistry], Awaitable[int | None]]) -> N
 
     async def main() -> int | None:
         plugins = PluginRegistry.discover()
+        wiring.install()  # a service run from the CLI reacts to domain events as the app does
         engine = db.make_engine(settings)
         async with db.connected(engine):
             await startup.prepare(settings, plugins, engine, sync_tenants=False)

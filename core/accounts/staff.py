@@ -38,8 +38,8 @@ from core.accounts.usernames import is_protected, username_is
 from core.accounts.usernames import protect as protect_username
 from core.clock import utcnow
 from core.db import one
+from core.events import notify
 from core.hierarchy.tables import OrgUnit
-from core.notifications.service import enqueue
 from core.security.password_policy import check_password
 from core.security.passwords import hash_password_async
 from core.security.pii import PiiProtector
@@ -242,7 +242,7 @@ async def review_account(tenant: TenantContext, actor: Principal, account_id: in
         await review.save()
         channel, target = ("email", learner["email"]) if learner["email"] else ("sms", learner["phone"])
         if target:
-            await enqueue(tenant.id, tenant.hooks, event="account.reviewed", channel=channel, recipient=target,
+            await notify(tenant, actor.as_actor(), event="account.reviewed", channel=channel, recipient=target,
                           context={"tenant_name": tenant.name, "real_name": learner["real_name"],
                                    "username": learner["username"], "approved": approved, "opinion": data.opinion},
                           dedupe_key=f"account.reviewed:{review.id}", account_id=account_id)

@@ -25,6 +25,7 @@ from core.db import one
 from core.errors import DomainError
 from core.ids import PathId
 from core.province import Category, Evidence, Field, Subtype, Taxonomy
+from core.reviews.reactions import deletion_refusal
 from core.reviews.service import DECISION_LABELS, KIND_LABELS, my_applications
 from core.reviews.service import STATUS_LABELS as APPLICATION_STATUS_LABELS
 from core.storage.uploads import file_response
@@ -116,7 +117,7 @@ async def _detail_page(portal: Portal, outcome: AchievementOut, *, status: int =
         can_pick_target=sub is not None and sub.conversion == "catalog_pick",
         review_note=sub.description if sub else "", status_labels=STATUS_LABELS, source_labels=SOURCE_LABELS,
         kind_labels=KIND_LABELS, application_labels=APPLICATION_STATUS_LABELS, applications=applications,
-        decision_labels=DECISION_LABELS, kept=await service.deletion_refusal(
+        decision_labels=DECISION_LABELS, kept=await deletion_refusal(
             portal.tenant, {"id": outcome.id, "source": outcome.source, "status": outcome.status}),
     )
 

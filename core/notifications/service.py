@@ -19,10 +19,12 @@ from core.accounts.tables import Account
 from core.clock import utcnow
 from core.db import one
 from core.errors import DomainError
+from core.events import NotificationRequested
 from core.notifications.rendering import render_text  # bounded: tenant admins write templates
 from core.notifications.sender import mask_codes
 from core.notifications.tables import Notification, TemplateOverride
 from core.plugins import ProvinceHooks
+from core.tenancy.context import TenantContext
 
 
 async def template_for(tenant_id: int, hooks: ProvinceHooks, event: str, channel: str) -> tuple[str, str, str]:
@@ -69,6 +71,12 @@ async def enqueue(
         )
     )
 
+
+
+async def on_notification_requested(tenant: TenantContext, event: NotificationRequested) -> None:
+    """``NotificationRequested`` → the outbox (registered by ``core.wiring``)."""
+    await enqueue(event.tenant_id, tenant.hooks, event=event.event, channel=event.channel, recipient=event.recipient,
+                  context=event.context, dedupe_key=event.dedupe_key, account_id=event.target_id)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,8 +15,8 @@ from core.achievements.tables import Achievement
 from core.clock import aware, utcnow
 from core.db import one
 from core.errors import DomainError
+from core.events import notify
 from core.hierarchy.tables import OrgUnit
-from core.notifications.service import enqueue
 from core.reviews.engine import decode_chain, step_due_at
 from core.reviews.schemas import AppealFileOut, AppealOut, ApplicationOut
 from core.reviews.service import KIND_LABELS
@@ -220,7 +220,7 @@ async def decide(tenant: TenantContext, actor: Principal, appeal_id: int, decisi
             raise AppealError("该申诉已处理", 409)
         if status == "overturned":
             await _resume(tenant, actor, application, chain, row["step"], step, opinion.strip(), now)
-    await _notify(tenant, application, status, opinion.strip())
+    await _notify(tenant, actor, application, status, opinion.strip())
     return await appeal_out(tenant, one(await Appeal.select().where(Appeal.id == row["id"]).first()))
 
 
@@ -249,14 +249,14 @@ async def _resume(tenant: TenantContext, actor: Principal, application: dict, ch
         materials="[]", created_at=now))
 
 
-async def _notify(tenant: TenantContext, application: dict, status: str, opinion: str) -> None:
+async def _notify(tenant: TenantContext, actor: Principal, application: dict, status: str, opinion: str) -> None:
     learner = one(await Account.select(Account.id, Account.real_name, Account.phone, Account.email).where(
         Account.id == application["learner_id"]).first())
     channel = next((c for c in tenant.hooks.registration_policy.activation_channels
                     if learner["phone" if c == "sms" else "email"]), None)
     if channel is None:
         return
-    await enqueue(tenant.id, tenant.hooks, event="appeal.decided", channel=channel,
+    await notify(tenant, actor.as_actor(), event="appeal.decided", channel=channel,
                   recipient=learner["phone" if channel == "sms" else "email"],
                   context={"tenant_name": tenant.name, "real_name": learner["real_name"],
                            "overturned": status == "overturned", "opinion": opinion},

@@ -59,7 +59,7 @@ class RuleController(Controller):
     async def update(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                      rule_id: PathId, data: JSONBody[RulePatch]) -> RuleOut:
         _tenant_admin(actor)
-        return await service.update_rule(tenant.id, rule_id, data)
+        return await service.update_rule(tenant.id, rule_id, data, actor.as_actor())
 
     @post("/{rule_id:int}/retire", status_code=200, dependencies=STAFF, summary="停用规则（已转换的成果仍关联该规则）")
     async def retire(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],

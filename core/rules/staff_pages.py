@@ -100,7 +100,7 @@ class RuleStaffPages(Controller):
             # re-sending them unchanged must not count as changing them.
             changed = {k: v for k, v in form.items() if v != before[k]}
             patch = read_form(changed, RulePatch)
-            await service.update_rule(portal.tenant.id, rule_id, patch)
+            await service.update_rule(portal.tenant.id, rule_id, patch, portal.require().as_actor())
         except DomainError as exc:
             return page("rules/staff_rule_form.html", portal, status=exc.status, form=form, errors=errors_of(exc),
                         rule=rule, can_manage=True)

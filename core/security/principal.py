@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from core import db
 from core.clock import aware, utcnow
+from core.events import Actor
 from core.security.tables import AuthToken
 from core.security.tokens import _digest as token_digest
 from core.tenancy.context import TenantContext
@@ -36,6 +37,10 @@ class Principal:
     real_name: str
     unit_id: int | None
     grants: tuple[Grant, ...]
+
+    def as_actor(self) -> Actor:
+        """Who this principal is in a domain event (``core.events``)."""
+        return Actor(id=self.id, kind=self.kind, unit_id=self.unit_id)
 
     def has_role(self, *roles: str) -> bool:
         return any(g.role in roles for g in self.grants)
