@@ -24,7 +24,7 @@ from core.accounts.api import (
 )
 from core.accounts.audit_api import AuditController, MyAccessLogController
 from core.accounts.throttle import throttles
-from core.achievements.api import MyAchievementsController, StaffEvidenceController
+from core.achievements.api import AchievementRulesController, MyAchievementsController, StaffIntegrityController
 from core.api_contract import document_errors
 from core.catalog.api import CatalogController
 from core.certificates import keys as proof_keys
@@ -46,9 +46,15 @@ from core.platform.api import PlatformAuthController, PlatformController
 from core.plugins import PluginRegistry
 from core.readiness import Readiness, readiness_of
 from core.reports.api import ReportController
-from core.reviews.api import AppealReviewController, MyAppealsController, MyApplicationsController, ReviewController
+from core.reviews.api import (
+    AppealReviewController,
+    MyAppealsController,
+    MyApplicationsController,
+    ReviewController,
+    StaffEvidenceController,
+)
 from core.routes import portal_routers
-from core.rules.api import AchievementRulesController, RuleController
+from core.rules.api import RuleController
 from core.security.limits import rate_limiter
 from core.security.pii import PiiProtector
 from core.settings import Settings
@@ -238,7 +244,8 @@ def create_app(
         route_handlers=[
             tenant_meta, OrgUnitController, AuthController, MeController, AdminLearnersController, AdminAccountsController,
             UnitStaffController, DeliveryLogController, TemplateController, ImportController, CatalogController,
-            MyAchievementsController, StaffEvidenceController, RuleController, AchievementRulesController,
+            MyAchievementsController, StaffEvidenceController, StaffIntegrityController, RuleController,
+            AchievementRulesController,
             MyApplicationsController, MyAppealsController, ReviewController, AppealReviewController, ReportController,
             VerifyController, ProofKeysController, StatusListController, MyProofsController, AdminProofsController,
             AuditController, MyAccessLogController,

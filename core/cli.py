@@ -394,7 +394,7 @@ _small_import("catalog", "从 CSV 或 XLSX 导入名录条目（成果大类、�
 _small_import("rules", "从 CSV 或 XLSX 导入转换规则（协议、规则名称、源成果、目标成果、学分、转换比例）。")
 
 # Imported last: the import commands build on ``with_database`` above.
-from core.imports.cli import learners as import_learners_command  # noqa: E402
+from core.import_cli import learners as import_learners_command  # noqa: E402
 
 import_group.add_command(import_learners_command)
 

@@ -10,12 +10,12 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import JSONBody, QueryParameter
 
-from core.achievements.tables import Achievement
 from core.db import one
 from core.ids import Cursor, PathId, QueryId
 from core.rules import service
 from core.rules.schemas import RuleIn, RuleOut, RulePage, RulePatch
-from core.security.auth import provide_learner, provide_principal, provide_staff
+from core.rules.tables import Rule
+from core.security.auth import provide_principal, provide_staff
 from core.security.principal import Principal
 from core.tenancy.context import TenantContext
 
@@ -51,7 +51,7 @@ class RuleController(Controller):
     async def create(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                      data: JSONBody[RuleIn]) -> RuleOut:
         _tenant_admin(actor)
-        async with Achievement._meta.db.transaction():
+        async with Rule._meta.db.transaction():
             rule_id = await service.create_rule(tenant.id, data)
         return one(await service.get_rule(tenant.id, rule_id))
 
@@ -66,18 +66,3 @@ class RuleController(Controller):
                      rule_id: PathId) -> RuleOut:
         _tenant_admin(actor)
         return await service.retire_rule(tenant.id, rule_id)
-
-
-class AchievementRulesController(Controller):
-    path = "/me/achievements/{achievement_id:int}/rules"
-    tags = ["learner"]
-    dependencies = {"principal": Provide(provide_principal), "learner": Provide(provide_learner)}
-
-    @get("/", summary="该成果可使用的转换规则（used 表示已使用）")
-    async def rules(self, tenant: NamedDependency[TenantContext], learner: NamedDependency[Principal],
-                    achievement_id: PathId) -> list[RuleOut]:
-        row = await Achievement.select().where(Achievement.id == achievement_id, Achievement.tenant_id == tenant.id,
-                                               Achievement.learner_id == learner.id).first()
-        if row is None:
-            raise NotFoundException("未找到该成果")
-        return await service.rules_for_achievement(tenant.id, row)

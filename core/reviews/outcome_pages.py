@@ -1,7 +1,8 @@
 """The learner's outcome pages: 我的信息 (profile, status counts, the outcomes table), 成果添加
 (category and sub-type, the catalog picker, the taxonomy's fields) and one outcome's page (its
 fields, evidence upload and download, its applications, deletion) — over the same services as
-``/api/v1/me/achievements``."""
+``/api/v1/me/achievements``. It lives in reviews, the highest package it shows (an outcome's
+applications, whether it may be deleted)."""
 
 from __future__ import annotations
 

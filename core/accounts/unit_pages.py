@@ -1,6 +1,7 @@
 """Organisation pages for admins: the tree below their unit (children, breadcrumbs), adding a
 unit below one they administer, and allocating an admin account to a unit below their own
-(the invitee sets a password with the code sent to them, on the activation page)."""
+(the invitee sets a password with the code sent to them, on the activation page). In accounts,
+the highest package they need (the units' staff)."""
 
 from __future__ import annotations
 
