@@ -24,9 +24,10 @@ from core.errors import DomainError
 from core.tabular import csv_bytes
 
 if TYPE_CHECKING:  # only annotations: login imports the services that audit
-    from core.security.principal import Principal
+    from core.security.permissions import ACTIONS, require
+from core.security.principal import Principal
 
-AUDIT_ROLES = ("tenant_admin", "unit_admin")
+AUDIT_ROLES = ACTIONS["audit.read"]
 CHINA = ZoneInfo("Asia/Shanghai")
 ACTION_LABELS = {
     "learner.reveal_id_number": "查看完整证件号码",
@@ -135,8 +136,7 @@ async def _target_id(tenant_id: int, text: str) -> int:
 
 
 def require_auditor(viewer: Principal) -> None:
-    if not viewer.has_role(*AUDIT_ROLES):
-        raise AuditError("只有管理员可以查看审计日志", 403)
+    require(viewer, "audit.read")
 
 
 async def audit_log(tenant_id: int, viewer: Principal, filters: AuditFilter, *, cursor: int | None,

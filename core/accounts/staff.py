@@ -42,12 +42,13 @@ from core.events import notify
 from core.hierarchy.tables import OrgUnit
 from core.security.password_policy import check_password
 from core.security.passwords import hash_password_async
+from core.security.permissions import ACTIONS, require
 from core.security.pii import PiiProtector
 from core.security.principal import Principal
 from core.security.tokens import revoke_account_tokens
 from core.tenancy.context import TenantContext
 
-ADMIN_ROLES = ("tenant_admin", "unit_admin")
+ADMIN_ROLES = ACTIONS["accounts.manage"]
 
 
 async def _unit(tenant: TenantContext, code: str) -> dict:
@@ -59,8 +60,7 @@ async def _unit(tenant: TenantContext, code: str) -> dict:
 
 
 def _require_admin(actor: Principal) -> None:
-    if not actor.has_role(*ADMIN_ROLES):
-        raise AccountError("只有管理员可以进行此操作", 403)
+    require(actor, "accounts.manage")
 
 
 # ---------------------------------------------------------------------------------------------

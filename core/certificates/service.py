@@ -24,6 +24,7 @@ from core.certificates.schemas import CheckOut, KeyOut, KeyPage, ProofContent, P
 from core.certificates.tables import Proof, ProofKey
 from core.certificates.verify import KeyInfo, Report, check_credential, check_status
 from core.clock import aware, utcnow
+from core.security.permissions import require
 from core.security.principal import Principal
 from core.tenancy.context import TenantContext
 
@@ -275,8 +276,7 @@ async def my_pdf(tenant: TenantContext, learner_id: int, code: str) -> tuple[str
 
 
 def _require_admin(actor: Principal) -> None:
-    if not actor.has_role("tenant_admin"):
-        raise ProofError("仅限学分银行管理中心管理员（tenant_admin）操作", 403)
+    require(actor, "proofs.manage")
 
 
 async def revoke(tenant: TenantContext, actor: Principal, code: str, reason: str, site: str) -> Verdict:

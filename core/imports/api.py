@@ -13,7 +13,7 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException
 from litestar.params import Body
 
 from core.accounts.tables import ImportJob
@@ -23,6 +23,7 @@ from core.imports.jobs import SealedUpload, heartbeat, job_upload_path, new_uplo
 from core.imports.learners import create_job, import_learners
 from core.imports.reader import ImportFileError, XlsxLimits, check_xlsx_package, file_kind
 from core.security.auth import provide_principal, provide_staff
+from core.security.permissions import guard, require
 from core.security.principal import Principal
 from core.storage.files import clean_filename
 from core.storage.uploads import single_file
@@ -56,14 +57,10 @@ class JobOut(msgspec.Struct, kw_only=True):
     finished_at: datetime | None
 
 
-def _require_tenant_admin(actor: Principal) -> None:
-    if not actor.has_role("tenant_admin"):
-        raise PermissionDeniedException("仅限管理中心管理员导入数据")
-
-
 class ImportController(Controller):
     path = "/admin/imports"
     tags = ["staff"]
+    guards = [guard("imports.run")]
     dependencies = {"principal": Provide(provide_principal), "actor": Provide(provide_staff)}
 
     @post("/learners", status_code=202, request_max_body_size=MAX_IMPORT_BYTES,
@@ -88,7 +85,6 @@ class ImportController(Controller):
     @get("/{job_id:int}", summary="导入任务进度与被拒绝的行")
     async def job(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                   job_id: PathId) -> JobOut:
-        _require_tenant_admin(actor)
         found = await read_job(tenant.id, job_id)
         if found is None:
             raise NotFoundException("未找到该导入任务")
@@ -147,7 +143,7 @@ async def _start(request: Request, tenant: TenantContext, actor: Principal, form
                  limits: XlsxLimits, run: Callable[[Path, str, int], Awaitable[object]]) -> int:
     """Seal the upload under ``var/imports/`` (core.imports.jobs), check it, record the job,
     run the import outside the request."""
-    _require_tenant_admin(actor)
+    require(actor, "imports.run")  # the controller's guard checked it too
     upload, _ = single_file(form)
     settings = request.app.state.settings
     filename = clean_filename(upload.filename, kind)

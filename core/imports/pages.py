@@ -46,12 +46,12 @@ class ImportPages(Controller):
 
     @get("/")
     async def index(self, portal: NamedDependency[Portal]) -> Template:
-        portal.require_staff("tenant_admin")
+        portal.require_staff("imports.run")
         return _form_page(portal, await recent_jobs(portal.tenant.id))
 
     @post("/", status_code=200, request_max_body_size=MAX_IMPORT_BYTES)
     async def upload(self, request: Request, portal: NamedDependency[Portal], data: Upload) -> Response:
-        actor = portal.require_staff("tenant_admin")
+        actor = portal.require_staff("imports.run")
         kind = str(data.get("kind") or "")
         upload = data.get("file")
         errors = {}
@@ -70,7 +70,7 @@ class ImportPages(Controller):
 
     @get("/{job_id:int}")
     async def job(self, portal: NamedDependency[Portal], job_id: PathId) -> Template | Redirect:
-        portal.require_staff("tenant_admin")
+        portal.require_staff("imports.run")
         job = await read_job(portal.tenant.id, job_id)
         if job is None:
             raise NotFoundException("未找到该导入任务")
@@ -85,7 +85,7 @@ class ImportPages(Controller):
     async def progress(self, portal: NamedDependency[Portal], job_id: PathId) -> Response:
         """The job's counts for the page's progress poll (admin.js): the portal's own route,
         behind the session, since the JSON API takes no cookie."""
-        portal.require_staff("tenant_admin")
+        portal.require_staff("imports.run")
         job = await read_job(portal.tenant.id, job_id)
         if job is None:
             raise NotFoundException("未找到该导入任务")
@@ -95,7 +95,7 @@ class ImportPages(Controller):
     @get("/{job_id:int}/rejected.csv")
     async def rejected_rows(self, portal: NamedDependency[Portal], job_id: PathId) -> Response:
         """The rejected rows as a CSV that opens in Excel (UTF-8 with BOM): row number, reason."""
-        portal.require_staff("tenant_admin")
+        portal.require_staff("imports.run")
         job = await read_job(portal.tenant.id, job_id)
         if job is None:
             raise NotFoundException("未找到该导入任务")

@@ -24,6 +24,7 @@ from core.notifications.rendering import render_text  # bounded: tenant admins w
 from core.notifications.sender import mask_codes
 from core.notifications.tables import Notification, TemplateOverride
 from core.plugins import ProvinceHooks
+from core.security.permissions import ACTIONS, MESSAGE, Forbidden
 from core.tenancy.context import TenantContext
 
 
@@ -118,8 +119,8 @@ def _visible(tenant_id: int, grants: Iterable[Grant]):
     with tenant admins); anyone else gets a 403."""
     grants = list(grants)
     roles = {g.role for g in grants}
-    if not roles & {"tenant_admin", "unit_admin"}:
-        raise DomainError("仅限管理员查看通知记录", 403)
+    if not roles & set(ACTIONS["notifications.log"]):  # the grants of a principal that may not (may())
+        raise Forbidden(MESSAGE, 403)
     condition = Notification.tenant_id == tenant_id
     if "tenant_admin" in roles:
         return condition, True

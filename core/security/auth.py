@@ -9,6 +9,7 @@ a browser call it (the portal's forms carry their CSRF token).
 from __future__ import annotations
 
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 
@@ -16,8 +17,10 @@ from core.security.pii import PiiProtector
 from core.security.principal import Principal, principal_for_token
 from core.tenancy.context import TenantContext
 
+PRINCIPAL_KEY = "creditbank.principal"  # where a guard (core.security.permissions) keeps the principal it found
 
-def bearer_token(request: Request) -> str | None:
+
+def bearer_token(request: ASGIConnection) -> str | None:
     """The ``Authorization: Bearer …`` token of a request, else None."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
@@ -28,7 +31,10 @@ def provide_pii(request: Request) -> PiiProtector:
 
 
 async def provide_principal(request: Request, tenant: NamedDependency[TenantContext]) -> Principal:
-    """The logged-in account of this tenant (bearer token), else 401."""
+    """The logged-in account of this tenant (bearer token), else 401; the one a guard already
+    found, when one ran."""
+    if (found := request.scope.get("state", {}).get(PRINCIPAL_KEY)) is not None:
+        return found
     token = bearer_token(request)
     principal = await principal_for_token(tenant, token) if token else None
     if principal is None:

@@ -13,6 +13,7 @@ from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 
 from core.errors import DomainError
+from core.security import permissions
 from core.security.principal import Principal, principal_for_token
 from core.tenancy.context import TenantContext
 from core.web.branding import Palette, palette
@@ -65,11 +66,13 @@ class Portal:
             raise DomainError("此页面供学习者使用", 403)
         return viewer
 
-    def require_staff(self, *roles: str) -> Principal:
-        viewer = self.require()
-        if viewer.kind != "staff" or (roles and not viewer.has_role(*roles)):
-            raise DomainError("您没有使用此页面的权限", 403)
-        return viewer
+    def require_staff(self, action: str = "staff") -> Principal:
+        """The viewer, when they may take ``action`` (``core.security.permissions``; by default:
+        use the staff workbench at all); else the login page (anonymous) or a 403 page."""
+        return permissions.require(self.require(), action)
+
+    def may(self, action: str, unit_path: str | None = None) -> bool:
+        return permissions.may(self.viewer, action, unit_path)
 
     def url(self, path: str = "") -> str:
         return f"{self.base}/{path.lstrip('/')}" if path else f"{self.base}/"

@@ -145,7 +145,7 @@ async def test_the_staff_audit_page_filters_exports_and_is_only_for_admins(clien
     assert 'href="/t/zhejiang/staff/audit"' in home
     assert 'href="/t/zhejiang/staff/audit"' not in (await committee.get("/t/zhejiang/staff/reviews")).text
     refused = await committee.get("/t/zhejiang/staff/audit")
-    assert refused.status_code == 403 and "您没有使用此页面的权限" in refused.text
+    assert refused.status_code == 403 and "您没有执行此操作的权限" in refused.text
 
     page = await centre.get("/t/zhejiang/staff/audit", params={"action": "learner.reveal_id_number"})
     assert page.status_code == 200
