@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -21,11 +20,9 @@ from core.accounts.identity import IdentityError, mask_id_numbers_in, validate_i
 from core.accounts.tables import Account, AuditEntry, StaffRole
 from core.clock import aware, utcnow
 from core.errors import DomainError
-from core.tabular import csv_bytes
-
-if TYPE_CHECKING:  # only annotations: login imports the services that audit
-    from core.security.permissions import ACTIONS, require
+from core.security.permissions import ACTIONS, require
 from core.security.principal import Principal
+from core.tabular import csv_bytes
 
 AUDIT_ROLES = ACTIONS["audit.read"]
 CHINA = ZoneInfo("Asia/Shanghai")
