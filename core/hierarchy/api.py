@@ -13,6 +13,7 @@ from core.hierarchy import service
 from core.hierarchy.schemas import OrgUnitDetail, OrgUnitIn, OrgUnitPage
 from core.hierarchy.tables import OrgUnit
 from core.security.auth import provide_principal, provide_staff
+from core.security.permissions import may
 from core.security.principal import Principal
 from core.tenancy.context import TenantContext
 
@@ -44,7 +45,7 @@ class OrgUnitController(Controller):
     async def create_unit(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                           data: JSONBody[OrgUnitIn]) -> OrgUnitDetail:
         parent = await service.get_unit(tenant.id, data.parent_code, tenant.hooks.org_levels)
-        if parent is None or not actor.covers(service_path(parent), "tenant_admin", "unit_admin"):
+        if parent is None or not may(actor, "accounts.manage", service_path(parent)):
             raise NotFoundException(f"未找到单位 {data.parent_code}")
         async with OrgUnit._meta.db.transaction():
             return await service.create_unit(
