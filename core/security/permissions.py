@@ -31,7 +31,8 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "accounts.manage": ADMINS,  # learners' and staff accounts, units, within one's units
     "catalog.manage": ("tenant_admin",),  # add, change and retire catalog entries (名录)
     "rules.manage": ("tenant_admin",),  # publish, change and retire conversion rules
-    "imports.run": ("tenant_admin",),  # import learners, the catalog and rules
+    "imports.run": ("tenant_admin",),  # import learners, units, the catalog and rules; read every import job
+    "imports.collect": ADMINS,  # import the outcomes one's unit collected; read one's own import jobs
     "notifications.templates": ("tenant_admin",),  # edit the message templates
     "notifications.log": ADMINS,  # read (and requeue) the delivery log, within one's units
     "proofs.manage": ("tenant_admin",),  # revoke a proof, rotate the signing key

@@ -86,6 +86,7 @@ class Portal:
         elif self.viewer.kind == "learner":
             items = [("me", "我的信息"), ("me/achievements/new", "成果添加"), ("me/recognition", "认定成果申请"),
                      ("me/conversion", "转换成果申请"), ("me/applications", "进度查询"), ("me/proofs", "学习成果证明"),
+                     ("me/record", "我的学习档案"),
                      ("rules", "转换规则"), ("faq", "常见问题")]
         else:
             # Only what the viewer's roles open: a link that ends in 403 is a broken promise.
