@@ -66,12 +66,12 @@ class Portal:
             raise DomainError("此页面供学习者使用", 403)
         return viewer
 
-    def require_staff(self, action: str = "staff") -> Principal:
+    def require_staff(self, action: permissions.Action = "staff") -> Principal:
         """The viewer, when they may take ``action`` (``core.security.permissions``; by default:
         use the staff workbench at all); else the login page (anonymous) or a 403 page."""
         return permissions.require(self.require(), action)
 
-    def may(self, action: str, unit_path: str | None = None) -> bool:
+    def may(self, action: permissions.Action, unit_path: str | None = None) -> bool:
         return permissions.may(self.viewer, action, unit_path)
 
     def url(self, path: str = "") -> str:
