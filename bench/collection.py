@@ -233,8 +233,8 @@ class _Rollback(Exception):
 
 
 async def measure_reads(settings: Settings, plugins: PluginRegistry, world: dict, rounds: int) -> dict[str, Series]:
-    from core.accounts.login import principal_for_token
     from core.reports import service
+    from core.security.principal import principal_for_token
 
     app = create_app(settings, plugins, migrate=False, sync_tenants=False, run_sender=False)
     out = {key: Series(label) for key, label in (

@@ -274,13 +274,13 @@ def throughput(series: Series) -> float:
 
 async def in_process(settings: Settings, plugins: PluginRegistry, world: dict) -> str:
     """Runs the in-process stage; returns one issued proof's code for the HTTP stage."""
-    from core.accounts.login import principal_for_token
     from core.certificates import issuing, service
     from core.clock import utcnow
     from core.reviews import service as reviews
     from core.reviews.engine import decode_chain
     from core.reviews.schemas import DecisionIn
     from core.reviews.tables import Application
+    from core.security.principal import principal_for_token
 
     app = create_app(settings, plugins, migrate=False, sync_tenants=False, run_sender=False)
     out = {k: Series(label) for k, label in (

@@ -160,8 +160,8 @@ def dollars(sql: str) -> str:
 
 
 async def measure(settings: Settings, plugins: PluginRegistry, world: dict, rounds: int) -> dict[str, Series]:
-    from core.accounts.login import principal_for_token
     from core.reports import service
+    from core.security.principal import principal_for_token
 
     app = create_app(settings, plugins, migrate=False, sync_tenants=False, run_sender=False)
     out = {key: Series(label) for key, label in (

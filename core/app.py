@@ -15,7 +15,7 @@ from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.types import Receive, Scope, Send
 
-from core import db, startup
+from core import db, startup, wiring
 from core.accounts.api import (
     AdminAccountsController,
     AdminLearnersController,
@@ -25,7 +25,7 @@ from core.accounts.api import (
 )
 from core.accounts.audit_api import AuditController, MyAccessLogController
 from core.accounts.throttle import throttles
-from core.achievements.api import MyAchievementsController, StaffEvidenceController
+from core.achievements.api import AchievementRulesController, MyAchievementsController, StaffIntegrityController
 from core.achievements.collection_api import CollectionController, MyDisputesController
 from core.api_contract import document_errors
 from core.catalog.api import CatalogController
@@ -38,7 +38,6 @@ from core.certificates.api import (
     VerifyController,
 )
 from core.certificates.record_api import MyRecordController
-from core.certificates.trust_api import TrustController
 from core.db import DatabaseWatch
 from core.errors import DATABASE_UNAVAILABLE, EXCEPTION_HANDLERS, RETRY_AFTER_SECONDS
 from core.hierarchy.api import OrgUnitController
@@ -48,11 +47,19 @@ from core.notifications.api import DeliveryLogController, TemplateController
 from core.notifications.sender import Sender
 from core.platform.api import PlatformAuthController, PlatformController
 from core.platform.onboarding_api import PlatformOnboardingController
+from core.platform.trust_api import TrustController
 from core.plugins import PluginRegistry
 from core.readiness import Readiness, readiness_of
 from core.reports.api import ReportController
-from core.reviews.api import AppealReviewController, MyAppealsController, MyApplicationsController, ReviewController
-from core.rules.api import AchievementRulesController, RuleController
+from core.reviews.api import (
+    AppealReviewController,
+    MyAppealsController,
+    MyApplicationsController,
+    ReviewController,
+    StaffEvidenceController,
+)
+from core.routes import portal_routers
+from core.rules.api import RuleController
 from core.security.limits import rate_limiter
 from core.security.pii import PiiProtector
 from core.settings import Settings
@@ -62,7 +69,6 @@ from core.tenancy.service import TenantRegistry
 from core.web.config import template_config
 from core.web.csrf import SessionCSRFMiddleware
 from core.web.error_viewer import unknown_address_handler
-from core.web.routes import portal_routers
 from core.web.security import (
     configured_hosts,
     hostname,
@@ -191,6 +197,7 @@ def create_app(
     if run_sender is None:
         run_sender = settings.sender == "inprocess"
     plugins = plugins or PluginRegistry.discover()
+    wiring.install()  # which package reacts to which domain event (core.events)
     engine = db.make_engine(settings)
     db.bind(engine)
     proof_keys.bind(settings.secret_key)
@@ -244,7 +251,8 @@ def create_app(
         route_handlers=[
             tenant_meta, OrgUnitController, AuthController, MeController, AdminLearnersController, AdminAccountsController,
             UnitStaffController, DeliveryLogController, TemplateController, ImportController, CatalogController,
-            MyAchievementsController, StaffEvidenceController, RuleController, AchievementRulesController,
+            MyAchievementsController, StaffEvidenceController, StaffIntegrityController, RuleController,
+            AchievementRulesController,
             MyApplicationsController, MyAppealsController, ReviewController, AppealReviewController, ReportController,
             VerifyController, ProofKeysController, StatusListController, MyProofsController, AdminProofsController,
             AuditController, MyAccessLogController, MyRecordController, CollectionController, MyDisputesController,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from core import cli_words, db, startup
+from core import cli_words, db, startup, wiring
 from core.errors import DomainError
 from core.plugins import PluginRegistry
 from core.settings import Settings, SettingsError
@@ -29,6 +29,7 @@ def _run(work: Callable[[Settings, PluginRegistry], Awaitable[int | None]]) -> N
 
     async def main() -> int | None:
         plugins = PluginRegistry.discover()
+        wiring.install()  # a service run from the CLI reacts to domain events as the app does
         engine = db.make_engine(settings)
         async with db.connected(engine):
             await startup.prepare(settings, plugins, engine, sync_tenants=False)
@@ -116,7 +117,7 @@ def tenants() -> None:
 @tenants.command("sync", help="按 tenants/ 中的文件创建或更新租户，并导入组织机构。")
 @with_database
 async def tenants_sync(settings: Settings, plugins: PluginRegistry) -> int:
-    from core.tenancy.service import sync_tenant_files
+    from core.seeding import sync_tenant_files
 
     failed = 0
     for result in await sync_tenant_files(settings.tenants_dir, plugins):
@@ -146,7 +147,7 @@ async def tenants_export(settings: Settings, plugins: PluginRegistry, slug: str,
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @with_database
 async def tenants_load(settings: Settings, plugins: PluginRegistry, folder: Path) -> int:
-    from core.tenancy.service import sync_tenant_files
+    from core.seeding import sync_tenant_files
 
     failed = 0
     for result in await sync_tenant_files(folder, plugins):
@@ -447,7 +448,7 @@ _small_import("catalog", "从 CSV 或 XLSX 导入名录条目（成果大类、�
 _small_import("rules", "从 CSV 或 XLSX 导入转换规则（协议、规则名称、源成果、目标成果、学分、转换比例）。")
 
 # Imported last: the import commands build on ``with_database`` above.
-from core.imports.cli import learners as import_learners_command  # noqa: E402
+from core.import_cli import learners as import_learners_command  # noqa: E402
 
 import_group.add_command(import_learners_command)
 

@@ -151,7 +151,7 @@ def send_sms(to: str, text: str, message_key: str) -> bool | None:
 
     Called by the notification sender, in a worker thread, for tenants of this province when
     no ``CREDITBANK_SMS_URL`` gateway is configured. Return True once the gateway accepted the
-    message; raise ``core.notifications.channels.DeliveryError`` (``permanent=True`` for a
+    message; raise ``core.province.DeliveryError`` (``permanent=True`` for a
     number that can never be reached) to have it retried or failed; return None (or do not
     implement it) to leave SMS to core. ``message_key`` is stable across retries: pass it to
     the gateway so it can drop duplicates. First result wins.

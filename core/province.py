@@ -313,3 +313,13 @@ class Wording(Struct):
 
     role_labels: dict[str, str] = {}
     proof_issuer: str = "学分银行"
+
+
+class DeliveryError(Exception):
+    """A message that could not be delivered: raised by core's channels and by a province's
+    ``send_sms`` hook. ``permanent`` for an address that can never be reached (the message
+    fails at once); otherwise the sender retries with back-off."""
+
+    def __init__(self, reason: str, permanent: bool = False) -> None:
+        self.permanent = permanent
+        super().__init__(reason)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -22,12 +21,11 @@ from core.accounts.tables import Account, AuditEntry, StaffRole
 from core.clock import aware, utcnow
 from core.errors import DomainError
 from core.paging import Page, page_of
+from core.security.permissions import ACTIONS, require
+from core.security.principal import Principal
 from core.tabular import csv_bytes
 
-if TYPE_CHECKING:  # only annotations: login imports the services that audit
-    from core.accounts.login import Principal
-
-AUDIT_ROLES = ("tenant_admin", "unit_admin")
+AUDIT_ROLES = ACTIONS["audit.read"]
 CHINA = ZoneInfo("Asia/Shanghai")
 ACTION_LABELS = {
     "learner.reveal_id_number": "查看完整证件号码",
@@ -134,8 +132,7 @@ async def _target_id(tenant_id: int, text: str) -> int:
 
 
 def require_auditor(viewer: Principal) -> None:
-    if not viewer.has_role(*AUDIT_ROLES):
-        raise AuditError("只有管理员可以查看审计日志", 403)
+    require(viewer, "audit.read")
 
 
 async def audit_log(tenant_id: int, viewer: Principal, filters: AuditFilter, *, cursor: int | None,

@@ -10,13 +10,13 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 
 from core.accounts import audit
-from core.accounts.api import client_address, provide_principal, provide_staff
-from core.accounts.login import Principal
-from core.achievements.api import provide_learner
 from core.clock import utcnow
 from core.ids import Cursor
-from core.tenancy.service import TenantContext
+from core.security.auth import provide_learner, provide_principal, provide_staff
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
 from core.web.downloads import download
+from core.web.security import client_address
 
 Text = Annotated[str | None, QueryParameter(max_length=128)]
 Day = Annotated[str | None, QueryParameter(max_length=10)]

@@ -24,7 +24,6 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from core.accounts import service, throttle
-from core.accounts.api import client_address
 from core.accounts.codes import CodeError
 from core.accounts.schemas import ActivateIn, ActivationDetails, CodeRequest, PasswordReset
 from core.errors import DomainError
@@ -34,6 +33,7 @@ from core.security.sealing import Sealer
 from core.web.csrf import session_cookie
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, redirect
+from core.web.security import client_address
 
 TICKET_MINUTES = 30
 CHANNEL_LABELS = {"sms": "手机短信", "email": "电子邮箱"}

@@ -23,7 +23,6 @@ from core.accounts.identity import (
     mask_phone,
     validate_id_number,
 )
-from core.accounts.login import Principal
 from core.accounts.schemas import (
     AccountDecision,
     AccountOut,
@@ -39,16 +38,18 @@ from core.accounts.usernames import is_protected, username_is
 from core.accounts.usernames import protect as protect_username
 from core.clock import utcnow
 from core.db import one
+from core.events import notify
 from core.hierarchy.tables import OrgUnit
-from core.notifications.service import enqueue
 from core.paging import keyset
 from core.security.password_policy import check_password
 from core.security.passwords import hash_password_async
+from core.security.permissions import ACTIONS, require
 from core.security.pii import PiiProtector
+from core.security.principal import Principal
 from core.security.tokens import revoke_account_tokens
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 
-ADMIN_ROLES = ("tenant_admin", "unit_admin")
+ADMIN_ROLES = ACTIONS["accounts.manage"]
 
 
 async def _unit(tenant: TenantContext, code: str) -> dict:
@@ -60,8 +61,7 @@ async def _unit(tenant: TenantContext, code: str) -> dict:
 
 
 def _require_admin(actor: Principal) -> None:
-    if not actor.has_role(*ADMIN_ROLES):
-        raise AccountError("只有管理员可以进行此操作", 403)
+    require(actor, "accounts.manage")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -243,7 +243,7 @@ async def review_account(tenant: TenantContext, actor: Principal, account_id: in
         await review.save()
         channel, target = ("email", learner["email"]) if learner["email"] else ("sms", learner["phone"])
         if target:
-            await enqueue(tenant.id, tenant.hooks, event="account.reviewed", channel=channel, recipient=target,
+            await notify(tenant, actor.as_actor(), event="account.reviewed", channel=channel, recipient=target,
                           context={"tenant_name": tenant.name, "real_name": learner["real_name"],
                                    "username": learner["username"], "approved": approved, "opinion": data.opinion},
                           dedupe_key=f"account.reviewed:{review.id}", account_id=account_id)

@@ -19,7 +19,6 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from core.accounts.login import Principal
 from core.accounts.tables import Account
 from core.achievements.schemas import AchievementIn, AchievementOut, DisputeOut
 from core.achievements.service import Collected, _subtype, add_achievement, outcome_values
@@ -28,12 +27,11 @@ from core.catalog.fields import field_error
 from core.clock import utcnow
 from core.db import one
 from core.errors import DomainError
+from core.events import SYSTEM, OutcomeVoided, notify, publish
 from core.hierarchy.tables import OrgUnit
 from core.ids import Id
-from core.notifications.service import enqueue
-from core.reviews.service import OPEN
-from core.reviews.tables import Application, ReviewRecord
-from core.tenancy.service import TenantContext
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
 
 COLLECT_ROLES = ("unit_admin", "tenant_admin")
 DISPUTE_LABELS = {"pending": "待处理", "upheld": "异议成立，成果已作废", "dismissed": "维持原录入"}
@@ -162,7 +160,7 @@ async def notify_collected(tenant: TenantContext, learner: dict, achievement: st
                     if learner["phone" if c == "sms" else "email"]), None)
     if channel is None:
         return
-    await enqueue(tenant.id, tenant.hooks, event="achievement.collected", channel=channel,
+    await notify(tenant, SYSTEM, event="achievement.collected", channel=channel,
                   recipient=learner["phone" if channel == "sms" else "email"],
                   context={"tenant_name": tenant.name, "real_name": learner["real_name"],
                            "username": learner["username"], "achievement": achievement, "count": count,
@@ -298,7 +296,7 @@ async def decide_dispute(tenant: TenantContext, actor: Principal, dispute_id: in
         channel = next((c for c in tenant.hooks.registration_policy.activation_channels
                         if learner["phone" if c == "sms" else "email"]), None)
         if channel:
-            await enqueue(tenant.id, tenant.hooks, event="dispute.decided", channel=channel,
+            await notify(tenant, actor.as_actor(), event="dispute.decided", channel=channel,
                           recipient=learner["phone" if channel == "sms" else "email"],
                           context={"tenant_name": tenant.name, "real_name": learner["real_name"],
                                    "username": learner["username"], "achievement": achievement["name"],
@@ -312,14 +310,9 @@ async def _void(tenant: TenantContext, actor: Principal, achievement_id: int, un
                 now) -> None:
     """A disputed outcome found wrong: every open application on it withdrawn (with a record),
     the outcome 认定未通过. It stays, with the dispute, as the record of what happened."""
-    withdrawn = await Application.update({Application.status: "withdrawn", Application.updated_at: now,
-                                          Application.decided_at: now, Application.claimed_by: None}).where(
-        Application.tenant_id == tenant.id, Application.achievement_id == achievement_id,
-        Application.status.is_in(list(OPEN))).returning(Application.id, Application.current_step)
-    for app in withdrawn:
-        await ReviewRecord.insert(ReviewRecord(
-            tenant_id=tenant.id, application_id=app["id"], step=app["current_step"], step_name="dispute",
-            decision="withdraw", opinion=f"学习者异议成立，成果作废：{opinion}"[:2000], actor_id=actor.id,
-            actor_name=actor.real_name, unit_name=unit_name, materials="[]", created_at=now))
+    # reviews withdraws every open application on it, each with a record, in this transaction
+    await publish(tenant, OutcomeVoided(tenant_id=tenant.id, actor=actor.as_actor(), target_id=achievement_id,
+                                        result="upheld", actor_name=actor.real_name, unit_name=unit_name,
+                                        opinion=opinion, voided_at=now))
     await Achievement.update({Achievement.status: "rejected", Achievement.updated_at: now}).where(
         Achievement.tenant_id == tenant.id, Achievement.id == achievement_id)

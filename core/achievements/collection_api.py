@@ -10,14 +10,13 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, QueryParameter
 
-from core.accounts.api import provide_principal, provide_staff
-from core.accounts.login import Principal
 from core.achievements import collection
-from core.achievements.api import provide_learner
 from core.achievements.collection import CollectIn, DisputeDecisionIn, DisputeIn
 from core.achievements.schemas import AchievementOut, DisputeOut
 from core.ids import Cursor, PathId
-from core.tenancy.service import TenantContext
+from core.security.auth import provide_learner, provide_principal, provide_staff
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
 
 
 class DisputePage(msgspec.Struct):

@@ -11,7 +11,7 @@ from litestar.params import QueryParameter
 from litestar.response import Template
 
 from core.achievements import collection
-from core.achievements.collection import COLLECT_ROLES, CollectIn, DisputeDecisionIn
+from core.achievements.collection import CollectIn, DisputeDecisionIn
 from core.errors import DomainError
 from core.ids import PathId
 from core.web.pages import FormData
@@ -40,13 +40,13 @@ class CollectionPages(Controller):
     @get("/collect/{account_id:int}")
     async def form(self, portal: NamedDependency[Portal], account_id: PathId,
                    kind: Annotated[str, QueryParameter(max_length=130)] = "") -> Template:
-        portal.require_staff(*COLLECT_ROLES)
+        portal.require_staff("imports.collect")
         return _collect_page(portal, account_id, kind)
 
     @post("/collect/{account_id:int}", status_code=200)
     async def collect(self, request: Request, portal: NamedDependency[Portal], account_id: PathId,
                       data: FormData) -> Response:
-        actor = portal.require_staff(*COLLECT_ROLES)
+        actor = portal.require_staff("imports.collect")
         kind = str(data.get("kind") or "")
         category, _, subtype = kind.partition("/")
         sub = portal.tenant.hooks.taxonomy.subtype(category, subtype)
@@ -67,14 +67,14 @@ class CollectionPages(Controller):
     @get("/disputes")
     async def disputes(self, portal: NamedDependency[Portal],
                        status: Annotated[str, QueryParameter(max_length=16)] = "pending") -> Template:
-        actor = portal.require_staff(*COLLECT_ROLES)
+        actor = portal.require_staff("imports.collect")
         items, _ = await collection.staff_disputes(portal.tenant, actor, status or None, None, 100)
         return page("collection/disputes.html", portal, title="成果异议", items=items, tab=status,
                     tabs=list(collection.DISPUTE_LABELS.items()), form={}, errors={})
 
     @post("/disputes/{dispute_id:int}", status_code=200)
     async def decide(self, portal: NamedDependency[Portal], dispute_id: PathId, data: FormData) -> Response:
-        actor = portal.require_staff(*COLLECT_ROLES)
+        actor = portal.require_staff("imports.collect")
         decision = str(data.get("decision") or "")
         opinion = str(data.get("opinion") or "")[:2000]
         try:

@@ -28,18 +28,16 @@ from core.achievements.schemas import (
 from core.achievements.tables import Achievement, Evidence
 from core.catalog.fields import check_value, field_error
 from core.catalog.tables import CatalogEntry
-from core.certificates.tables import ProofRequestItem
 from core.clock import utcnow
 from core.errors import DomainError
+from core.events import Actor, OutcomeDeleting, OutcomeStored, publish
 from core.hierarchy.tables import OrgUnit
 from core.paging import page_of
 from core.province import Subtype, Taxonomy
-from core.reviews.service import OPEN, open_collected_recognition, open_store_review
-from core.reviews.tables import Application
 from core.rules.service import rule_counts
 from core.storage import Storage, StorageUnavailable
 from core.storage.files import clean_filename, inspect_file
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 from core.workdays import due_at
 
 STATUSES = ("catalog", "unapplied", "applied", "recognized", "rejected")
@@ -190,14 +188,14 @@ async def add_achievement(tenant: TenantContext, learner_id: int, data: Achievem
     )
     async with Achievement._meta.db.transaction():
         await row.save()
-        if submit_collected and collected is not None:
-            learner = await Account.select(Account.real_name).where(Account.id == learner_id).first()
-            opened = await open_collected_recognition(tenant, learner_id, learner["real_name"] if learner else "", row.id,
-                                                      data.category, data.subtype, collected.unit)
-            if opened is None:  # the province reviews no such outcome: it waits for the learner
-                await Achievement.update({Achievement.status: "unapplied"}).where(Achievement.id == row.id)
-        elif status == "applied":  # reviewed on storing: the review opens with the achievement
-            await open_store_review(tenant, learner_id, row.id, data.category, data.subtype)
+        # reviews reacts in this transaction: the review on storing, or the recognition of an
+        # outcome collected at a window through the collecting unit (where none opens, the
+        # outcome waits for the learner: unapplied)
+        actor = Actor(id=collected.staff_id, kind="staff", unit_id=collected.unit["id"]) if collected is not None \
+            else Actor(id=learner_id, kind="learner")
+        await publish(tenant, OutcomeStored(tenant_id=tenant.id, actor=actor, target_id=row.id, learner_id=learner_id,
+                                            category=data.category, subtype=data.subtype, status=status,
+                                            collected_unit=collected.unit if submit_collected and collected else None))
         if collected is not None and collected.also is not None:
             await collected.also(row)
     return await get_achievement(tenant, learner_id, row.id)
@@ -212,12 +210,22 @@ async def _own_row(tenant: TenantContext, learner_id: int, achievement_id: int) 
     return row
 
 
+# The applications on an outcome, read from reviews' table by name: achievements sits below
+# reviews and imports none of it; it only reads (docs/architecture.md, "Reads across layers").
+_APPLICATIONS_SQL = ("SELECT id, kind, status, rule_id, target_achievement_id, created_at FROM application "
+                     "WHERE tenant_id = $1 AND achievement_id = $2 ORDER BY id")
+
+
+async def applications_on(tenant_id: int, achievement_id: int) -> list[dict]:
+    """The applications made on an outcome (``{id, kind, status, rule_id,
+    target_achievement_id, created_at}``), oldest first."""
+    return [dict(r) for r in await db.fetch(Achievement, _APPLICATIONS_SQL, tenant_id, achievement_id)]
+
+
 async def get_achievement(tenant: TenantContext, learner_id: int, achievement_id: int) -> AchievementOut:
     row = await _own_row(tenant, learner_id, achievement_id)
     evidence = await Evidence.select().where(Evidence.achievement_id == row["id"]).order_by(Evidence.id)
-    applications = await Application.select(
-        Application.id, Application.kind, Application.status, Application.rule_id, Application.target_achievement_id,
-        Application.created_at).where(Application.achievement_id == row["id"]).order_by(Application.id)
+    applications = await applications_on(tenant.id, row["id"])
     out = achievement_out(row, tenant.hooks.taxonomy, evidence, applications)
     await mark_collected(tenant, [row], [out])
     if row["collected_by_unit_id"]:
@@ -269,39 +277,15 @@ async def summary(tenant: TenantContext, learner_id: int) -> Summary:
     return Summary(total=sum(counts.values()), **{s: counts.get(s, 0) for s in STATUSES})
 
 
-async def deletion_refusal(tenant: TenantContext, row: dict) -> tuple[str, int | None] | None:
-    """Why the outcome ``row`` may not be deleted, or None when it may: (message, the id of the
-    open application to withdraw first, or None). An application (open or decided) or a proof
-    that names the outcome would lose its source; only withdrawn applications let it go."""
-    if row["source"] == "converted":
-        return "转换所得的成果不能删除", None
-    used = await Application.select(Application.id, Application.status, Application.kind).where(
-        Application.tenant_id == tenant.id, Application.status != "withdrawn",
-        (Application.achievement_id == row["id"]) | (Application.target_achievement_id == row["id"]))
-    listed = await ProofRequestItem.select(ProofRequestItem.application_id).where(
-        ProofRequestItem.tenant_id == tenant.id, ProofRequestItem.achievement_id == row["id"])
-    if listed:
-        used += await Application.select(Application.id, Application.status, Application.kind).where(
-            Application.id.is_in([r["application_id"] for r in listed]), Application.status != "withdrawn")
-    if open_ := next((a for a in used if a["status"] in OPEN), None):
-        return "该成果正在审核中，不能删除；如不再需要，请先撤回该申请", open_["id"]
-    if any(a["kind"] == "certificate" and a["status"] == "approved" for a in used):
-        return "该成果已列入出具的学习成果证明，不能删除", None
-    if used:
-        return "该成果已有审核结论，审核记录以它为依据，不能删除", None
-    if row["status"] == "applied":
-        return "该成果正在审核中，不能删除", None
-    return None
-
-
 async def delete_achievement(tenant: TenantContext, storage: Storage, learner_id: int, achievement_id: int) -> None:
     """Remove an outcome and its files; refused while an application or a proof rests on it
-    (``deletion_refusal``)."""
+    (``OutcomeDeleting``: ``core.reviews.reactions.deletion_refusal``)."""
     row = await _own_row(tenant, learner_id, achievement_id)
-    if refusal := await deletion_refusal(tenant, row):
-        raise AchievementError(refusal[0], 409, extra={"application_id": refusal[1]} if refusal[1] else None)
     keys = [e["storage_key"] for e in await Evidence.select(Evidence.storage_key).where(Evidence.achievement_id == row["id"])]
     async with Achievement._meta.db.transaction():
+        # reviews refuses (raises) while an application or a proof rests on the outcome
+        await publish(tenant, OutcomeDeleting(tenant_id=tenant.id, actor=Actor(id=learner_id, kind="learner"),
+                                              target_id=row["id"], row=row))
         await Evidence.delete().where(Evidence.achievement_id == row["id"])
         await Achievement.delete().where(Achievement.id == row["id"])
     for key in keys:  # after the commit: a failure here leaves an orphan file, found by `storage check`
@@ -333,8 +317,7 @@ async def add_evidence(tenant: TenantContext, storage: Storage, learner_id: int,
     item accepts, size capped, SHA-256 recorded. The file is written before its row and
     removed again if the row cannot be written, so neither exists without the other."""
     row = await _own_row(tenant, learner_id, achievement_id)
-    applications = await Application.select(Application.kind, Application.status).where(
-        Application.achievement_id == row["id"]) if row["status"] == "applied" else []
+    applications = await applications_on(tenant.id, row["id"]) if row["status"] == "applied" else []
     if not accepts_evidence(row["status"], row["source"], applications):
         raise AchievementError("成果已提交审核或已认定，不能再修改材料", 409)
     sub = _subtype(tenant.hooks.taxonomy, row["category"], row["subtype"])

@@ -11,13 +11,12 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 
-from core.accounts.api import provide_principal, provide_staff
-from core.accounts.login import Principal
-from core.achievements.api import provide_learner
 from core.certificates import linked_data, service
 from core.certificates.schemas import KeyOut, KeyPage, ProofPage, RevokeIn, Verdict
 from core.ids import MAX_ID, Cursor
-from core.tenancy.service import TenantContext
+from core.security.auth import provide_learner, provide_principal, provide_staff
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
 from core.web.downloads import download
 
 # A proof of 50 outcomes is some 30 kB; a larger body is not one of ours, and canonicalizing it

@@ -19,19 +19,20 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
-from core.accounts.login import Principal
 from core.achievements.schemas import SOURCE_LABELS, STATUS_LABELS, AchievementOut
 from core.achievements.service import list_achievements
 from core.catalog.pages import query_int
 from core.certificates import service
-from core.certificates.issuing import MAX_OUTCOMES, USABLE, listed_outcomes, normalize_code
+from core.certificates.issuing import normalize_code
 from core.errors import DomainError
 from core.hierarchy.tables import OrgUnit
 from core.province import ReviewChain
 from core.reviews import service as reviews
+from core.reviews.proof_requests import MAX_OUTCOMES, USABLE, listed_outcomes
 from core.reviews.schemas import ApplicationIn
 from core.reviews.service import STATUS_LABELS as APPLICATION_STATUS_LABELS
-from core.tenancy.service import TenantContext
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
 from core.web.downloads import download
 from core.web.portal import FormError, Portal, errors_of, page, redirect
 

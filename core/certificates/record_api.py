@@ -11,14 +11,13 @@ from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
 
-from core.accounts.api import provide_principal
-from core.accounts.login import Principal
-from core.achievements.api import provide_learner
 from core.api_contract import ErrorBody
 from core.certificates import record, record_import
 from core.certificates.api import tenant_base
 from core.certificates.record_import import ImportOut
-from core.tenancy.service import TenantContext
+from core.security.auth import provide_learner, provide_principal
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
 from core.web.downloads import download
 
 # A record of 500 outcomes, each with its proof set, is under 2 MiB; a larger body is not one.

@@ -15,7 +15,6 @@ import re
 
 import msgspec
 
-from core.accounts.login import Principal
 from core.certificates import content, credential, identity, status
 from core.certificates.errors import ProofError
 from core.certificates.issuing import normalize_code
@@ -26,7 +25,9 @@ from core.certificates.tables import Proof, ProofKey
 from core.certificates.verify import KeyInfo, Report, check_credential, check_status
 from core.clock import aware, utcnow
 from core.paging import keyset
-from core.tenancy.service import TenantContext
+from core.security.permissions import require
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
 
 _CODE_IN_URL = re.compile(r"/verify/([0-9A-Za-z-]{16,24})/?(?:[?#].*)?$")
 
@@ -272,8 +273,7 @@ async def my_pdf(tenant: TenantContext, learner_id: int, code: str) -> tuple[str
 
 
 def _require_admin(actor: Principal) -> None:
-    if not actor.has_role("tenant_admin"):
-        raise ProofError("仅限学分银行管理中心管理员（tenant_admin）操作", 403)
+    require(actor, "proofs.manage")
 
 
 async def revoke(tenant: TenantContext, actor: Principal, code: str, reason: str, site: str) -> Verdict:

@@ -37,7 +37,7 @@ from core.notifications.rendering import render_text
 from core.notifications.service import template_for
 from core.reviews.engine import ResolvedChain, resolve_chain, step_due_at
 from core.security.pii import PiiProtector
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 from core.workdays import due_at
 
 BATCH_ROWS = 5_000

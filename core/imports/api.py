@@ -13,11 +13,9 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException
 from litestar.params import Body
 
-from core.accounts.api import provide_principal, provide_staff
-from core.accounts.login import Principal
 from core.accounts.tables import ImportJob
 from core.achievements.collection import collecting_unit
 from core.ids import PathId
@@ -27,9 +25,12 @@ from core.imports.jobs import SealedUpload, heartbeat, job_upload_path, new_uplo
 from core.imports.learners import create_job, import_learners
 from core.imports.reader import ImportFileError, XlsxLimits, check_xlsx_package, file_kind
 from core.imports.units import import_units
+from core.security.auth import provide_principal, provide_staff
+from core.security.permissions import guard, may, require
+from core.security.principal import Principal
 from core.storage.files import clean_filename
 from core.storage.uploads import single_file
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 
 log = logging.getLogger("creditbank.imports")
 MAX_IMPORT_BYTES = 512 * 1024 * 1024
@@ -60,9 +61,8 @@ class JobOut(msgspec.Struct, kw_only=True):
     created_by: int | None = None
 
 
-def _require_tenant_admin(actor: Principal) -> None:
-    if not actor.has_role("tenant_admin"):
-        raise PermissionDeniedException("仅限管理中心管理员导入数据")
+RUN = [guard("imports.run")]  # the centre imports learners, units, the catalog and rules
+COLLECT = [guard("imports.collect")]  # a unit admin imports the outcomes it collected, reads its own jobs
 
 
 class ImportController(Controller):
@@ -70,48 +70,46 @@ class ImportController(Controller):
     tags = ["staff"]
     dependencies = {"principal": Provide(provide_principal), "actor": Provide(provide_staff)}
 
-    @post("/learners", status_code=202, request_max_body_size=MAX_IMPORT_BYTES,
+    @post("/learners", status_code=202, guards=RUN, request_max_body_size=MAX_IMPORT_BYTES,
           summary="批量导入学习者（CSV 或 XLSX）；返回任务编号，进度见 GET /admin/imports/{job_id}")
     async def import_learners(self, request: Request, tenant: NamedDependency[TenantContext],
                               actor: NamedDependency[Principal],
                               data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)]) -> JobCreated:
         return JobCreated(job_id=await start_import(request, tenant, actor, data, "learners"))
 
-    @post("/catalog", status_code=202, request_max_body_size=MAX_IMPORT_BYTES, summary="批量导入名录条目")
+    @post("/catalog", status_code=202, guards=RUN, request_max_body_size=MAX_IMPORT_BYTES, summary="批量导入名录条目")
     async def import_catalog(self, request: Request, tenant: NamedDependency[TenantContext],
                              actor: NamedDependency[Principal],
                              data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)]) -> JobCreated:
         return JobCreated(job_id=await start_import(request, tenant, actor, data, "catalog"))
 
-    @post("/units", status_code=202, request_max_body_size=MAX_IMPORT_BYTES,
+    @post("/units", status_code=202, guards=RUN, request_max_body_size=MAX_IMPORT_BYTES,
           summary="批量导入组织机构（单位编码、单位名称、层级、上级单位编码；上级在前）")
     async def import_units(self, request: Request, tenant: NamedDependency[TenantContext],
                            actor: NamedDependency[Principal],
                            data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)]) -> JobCreated:
         return JobCreated(job_id=await start_import(request, tenant, actor, data, "units"))
 
-    @post("/rules", status_code=202, request_max_body_size=MAX_IMPORT_BYTES, summary="批量导入转换规则")
+    @post("/rules", status_code=202, guards=RUN, request_max_body_size=MAX_IMPORT_BYTES, summary="批量导入转换规则")
     async def import_rules(self, request: Request, tenant: NamedDependency[TenantContext],
                            actor: NamedDependency[Principal],
                            data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)]) -> JobCreated:
         return JobCreated(job_id=await start_import(request, tenant, actor, data, "rules"))
 
-    @post("/achievements", status_code=202, request_max_body_size=MAX_IMPORT_BYTES,
+    @post("/achievements", status_code=202, guards=COLLECT, request_max_body_size=MAX_IMPORT_BYTES,
           summary="批量导入本单位采集的学习成果（社会培训成果等，按证件号码对应学习者；CSV 或 XLSX；可选 unit_code 指定采集单位）")
     async def import_achievements(self, request: Request, tenant: NamedDependency[TenantContext],
                                   actor: NamedDependency[Principal],
                                   data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)]) -> JobCreated:
         return JobCreated(job_id=await start_import(request, tenant, actor, data, "achievements"))
 
-    @get("/{job_id:int}", summary="导入任务进度与被拒绝的行")
+    @get("/{job_id:int}", guards=COLLECT, summary="导入任务进度与被拒绝的行")
     async def job(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                   job_id: PathId) -> JobOut:
-        if not actor.has_role("tenant_admin", "unit_admin"):
-            _require_tenant_admin(actor)
         found = await read_job(tenant.id, job_id)
         # A tenant admin reads every job; the staff member who started one (a window's bulk
         # collection) reads their own.
-        if found is None or not (actor.has_role("tenant_admin") or found.created_by == actor.id):
+        if found is None or not (may(actor, "imports.run") or found.created_by == actor.id):
             raise NotFoundException("未找到该导入任务")
         return found
 
@@ -182,8 +180,8 @@ async def _start(request: Request, tenant: TenantContext, actor: Principal, form
                  require_admin: bool = True) -> int:
     """Seal the upload under ``var/imports/`` (core.imports.jobs), check it, record the job,
     run the import outside the request."""
-    if require_admin:
-        _require_tenant_admin(actor)
+    if require_admin:  # the handler's guard checked it too
+        require(actor, "imports.run")
     upload, _ = single_file(form)
     settings = request.app.state.settings
     filename = clean_filename(upload.filename, kind)

@@ -22,7 +22,7 @@ from core.imports.learners import LEARNER_COLUMNS
 from core.imports.reader import ImportFileError
 from core.imports.units import UNIT_COLUMNS
 from core.tabular import csv_bytes
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 from core.web.downloads import download
 from core.web.portal import Portal, page, redirect
 
@@ -42,19 +42,19 @@ def _columns(tenant: TenantContext) -> dict[str, list]:
 
 
 def _kinds(portal: Portal) -> tuple[str, ...]:
-    return KINDS if portal.require_staff("tenant_admin", "unit_admin").has_role("tenant_admin") else UNIT_KINDS
+    return KINDS if portal.require_staff("imports.collect") and portal.may("imports.run") else UNIT_KINDS
 
 
 async def _jobs(portal: Portal) -> list:
-    actor = portal.require_staff("tenant_admin", "unit_admin")
-    return await recent_jobs(portal.tenant.id, created_by=None if actor.has_role("tenant_admin") else actor.id)
+    actor = portal.require_staff("imports.collect")
+    return await recent_jobs(portal.tenant.id, created_by=None if portal.may("imports.run") else actor.id)
 
 
 async def _own_job(portal: Portal, job_id: int):
     """The job, for a tenant admin or the staff member who started it; 404 otherwise."""
-    actor = portal.require_staff("tenant_admin", "unit_admin")
+    actor = portal.require_staff("imports.collect")
     job = await read_job(portal.tenant.id, job_id)
-    if job is None or not (actor.has_role("tenant_admin") or job.created_by == actor.id):
+    if job is None or not (portal.may("imports.run") or job.created_by == actor.id):
         raise NotFoundException("未找到该导入任务")
     return job
 
@@ -76,7 +76,7 @@ class ImportPages(Controller):
 
     @post("/", status_code=200, request_max_body_size=MAX_IMPORT_BYTES)
     async def upload(self, request: Request, portal: NamedDependency[Portal], data: Upload) -> Response:
-        actor = portal.require_staff("tenant_admin", "unit_admin")
+        actor = portal.require_staff("imports.collect")
         kind = str(data.get("kind") or "")
         upload = data.get("file")
         errors = {}

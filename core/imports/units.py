@@ -14,7 +14,7 @@ from core.hierarchy import service as hierarchy
 from core.imports.catalog_rules import _run
 from core.imports.learners import ImportSummary
 from core.imports.reader import Column, XlsxLimits
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 
 UNIT_COLUMNS = (
     Column("code", "单位编码", ("编码", "单位代码"), required=True),

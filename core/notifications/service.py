@@ -19,11 +19,14 @@ from core.accounts.tables import Account
 from core.clock import utcnow
 from core.db import one
 from core.errors import DomainError
+from core.events import NotificationRequested
 from core.notifications.rendering import render_text  # bounded: tenant admins write templates
 from core.notifications.sender import mask_codes
 from core.notifications.tables import Notification, TemplateOverride
 from core.paging import Page, keyset
 from core.plugins import ProvinceHooks
+from core.security.permissions import ACTIONS, MESSAGE, Forbidden
+from core.tenancy.context import TenantContext
 
 
 async def template_for(tenant_id: int, hooks: ProvinceHooks, event: str, channel: str) -> tuple[str, str, str]:
@@ -72,6 +75,12 @@ async def enqueue(
 
 
 
+async def on_notification_requested(tenant: TenantContext, event: NotificationRequested) -> None:
+    """``NotificationRequested`` → the outbox (registered by ``core.wiring``)."""
+    await enqueue(event.tenant_id, tenant.hooks, event=event.event, channel=event.channel, recipient=event.recipient,
+                  context=event.context, dedupe_key=event.dedupe_key, account_id=event.target_id)
+
+
 # ---------------------------------------------------------------------------------------------
 # The delivery log
 
@@ -109,8 +118,8 @@ def _visible(tenant_id: int, grants: Iterable[Grant]):
     with tenant admins); anyone else gets a 403."""
     grants = list(grants)
     roles = {g.role for g in grants}
-    if not roles & {"tenant_admin", "unit_admin"}:
-        raise DomainError("仅限管理员查看通知记录", 403)
+    if not roles & set(ACTIONS["notifications.log"]):  # the grants of a principal that may not (may())
+        raise Forbidden(MESSAGE, 403)
     condition = Notification.tenant_id == tenant_id
     if "tenant_admin" in roles:
         return condition, True

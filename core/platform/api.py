@@ -9,6 +9,7 @@ from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.params import FromPath, JSONBody
 
 from core.platform import service
+from core.security.auth import bearer_token
 from core.security.tokens import resolve_token, revoke_token
 from core.tenancy import service as tenancy
 from core.tenancy.schemas import TenantCreate, TenantOut, TenantPatch
@@ -35,11 +36,6 @@ class PluginOut(msgspec.Struct):
 class TenantList(msgspec.Struct):
     items: list[TenantOut]
     next_cursor: str | None = None
-
-
-def bearer_token(request: Request) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
 async def require_platform_admin(request: Request) -> int:

@@ -19,7 +19,6 @@ from pathlib import Path
 import msgspec
 
 from core.accounts.audit import audit
-from core.accounts.login import Grant, Principal
 from core.accounts.schemas import StaffInvite, StaffInvited
 from core.accounts.staff import invite_staff
 from core.accounts.tables import AuditEntry
@@ -31,9 +30,11 @@ from core.hierarchy import service as hierarchy
 from core.hierarchy.tables import OrgUnit
 from core.rules.tables import Agreement, Rule, RuleSource
 from core.security.pii import PiiProtector
+from core.security.principal import Grant, Principal
 from core.tenancy import service as tenancy
+from core.tenancy.context import TenantContext
 from core.tenancy.schemas import TenantOut, TenantPatch
-from core.tenancy.service import TenantContext, TenantRegistry
+from core.tenancy.service import TenantRegistry
 from core.tenancy.tables import Tenant
 
 ACTIONS = {

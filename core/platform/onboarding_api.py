@@ -19,8 +19,8 @@ from core.imports.api import KINDS, MAX_IMPORT_BYTES, JobCreated, JobOut, read_j
 from core.platform import figures, onboarding
 from core.platform.api import require_platform_admin
 from core.platform.tables import PlatformAdmin
+from core.tenancy.context import TenantContext
 from core.tenancy.schemas import Status, TenantOut
-from core.tenancy.service import TenantContext
 from core.web.security import client_address
 
 

@@ -31,8 +31,8 @@ from core.platform.pages import PlatformViewer, platform_page, platform_redirect
 from core.province import Contact
 from core.reviews.service import STATUS_LABELS as APPLICATION_LABELS
 from core.tenancy import service as tenancy
+from core.tenancy.context import TenantContext
 from core.tenancy.schemas import TenantPatch
-from core.tenancy.service import TenantContext
 from core.web.pages import FormData
 from core.web.portal import errors_of, read_form
 from core.web.security import client_address

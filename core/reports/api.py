@@ -9,11 +9,11 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 
-from core.accounts.api import provide_principal, provide_staff
-from core.accounts.login import Principal
 from core.reports import chart, export, service, workload
 from core.reports.schemas import OverduePage, UnitReport, WorkloadReport
-from core.tenancy.service import TenantContext
+from core.security.auth import provide_principal, provide_staff
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
 from core.web.downloads import download
 
 Unit = Annotated[str | None, QueryParameter(max_length=64, description="单位编码；缺省为本人管理范围最大的单位")]

@@ -35,7 +35,7 @@ class ReportPages(Controller):
     @get("/")
     async def units(self, portal: NamedDependency[Portal], unit: Text = None, date_from: DateFrom = None,
                     date_to: DateTo = None, measure: Text = None, category: Text = None) -> Response:
-        viewer = portal.require_staff(*REPORT_ROLES)
+        viewer = portal.require_staff("reports.read")
         form = {"unit": unit or "", "from": date_from or "", "to": date_to or ""}
         try:
             report = await service.unit_report(portal.tenant, viewer, unit, date_from, date_to)
@@ -78,7 +78,7 @@ class ReportPages(Controller):
                      date_to: DateTo = None,
                      fmt: Annotated[Literal["csv", "xlsx"], QueryParameter(name="format")] = "csv") -> Response:
         """The figures as CSV or XLSX (as ``GET /api/v1/admin/reports/units?format=`` gives them)."""
-        viewer = portal.require_staff(*REPORT_ROLES)
+        viewer = portal.require_staff("reports.read")
         report = await service.unit_report(portal.tenant, viewer, unit, date_from, date_to)
         if fmt == "xlsx":
             return download(export.to_xlsx(report, portal.tenant.name), XLSX, export.filename(report, "xlsx"))
@@ -88,7 +88,7 @@ class ReportPages(Controller):
     async def chart_file(self, portal: NamedDependency[Portal], unit: Text = None, date_from: DateFrom = None,
                          date_to: DateTo = None, measure: Annotated[str, QueryParameter(max_length=20)] = "achievements",
                          category: Text = None) -> Response:
-        viewer = portal.require_staff(*REPORT_ROLES)
+        viewer = portal.require_staff("reports.read")
         report = await service.unit_report(portal.tenant, viewer, unit, date_from, date_to)
         return Response(chart.bar_chart(report, portal.tenant.name, measure, category),
                         media_type="image/svg+xml; charset=utf-8")
@@ -97,7 +97,7 @@ class ReportPages(Controller):
     async def overdue(self, portal: NamedDependency[Portal], unit: Text = None, date_from: DateFrom = None,
                       date_to: DateTo = None, cursor: Annotated[str | None, QueryParameter(max_length=1100)] = None
                       ) -> Response:
-        viewer = portal.require_staff(*REPORT_ROLES)
+        viewer = portal.require_staff("reports.read")
         result = await service.overdue_report(portal.tenant, viewer, unit, date_from, date_to, cursor=cursor, limit=50)
         dates = {"from": date_from, "to": date_to}
         later = _query(unit=result.unit.code, cursor=result.next_cursor, **dates)
@@ -109,7 +109,7 @@ class ReportPages(Controller):
     @get("/workload")
     async def workload(self, portal: NamedDependency[Portal], unit: Text = None, date_from: DateFrom = None,
                        date_to: DateTo = None) -> Response:
-        viewer = portal.require_staff(*REPORT_ROLES)
+        viewer = portal.require_staff("reports.read")
         form = {"unit": unit or "", "from": date_from or "", "to": date_to or ""}
         try:
             report = await workload.workload_report(portal.tenant, viewer, unit, date_from, date_to)
@@ -133,7 +133,7 @@ class ReportPages(Controller):
                               date_to: DateTo = None,
                               fmt: Annotated[Literal["csv", "xlsx"], QueryParameter(name="format")] = "csv") -> Response:
         """The workload as CSV or XLSX (as ``GET /api/v1/admin/reports/workload?format=`` gives it)."""
-        viewer = portal.require_staff(*REPORT_ROLES)
+        viewer = portal.require_staff("reports.read")
         report = await workload.workload_report(portal.tenant, viewer, unit, date_from, date_to)
         if fmt == "xlsx":
             return download(export.workload_xlsx(report, portal.tenant.name), XLSX,

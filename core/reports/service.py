@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from core.accounts.login import Principal
 from core.accounts.tables import Account
 from core.achievements.tables import Achievement
 from core.clock import aware, utcnow
@@ -40,10 +39,12 @@ from core.reports.schemas import (
 )
 from core.reviews.engine import decode_chain
 from core.reviews.service import KIND_LABELS, STATUS_LABELS, STATUSES
-from core.tenancy.service import TenantContext
+from core.security.permissions import ACTIONS, require
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
 from core.workdays import days_overdue, local_midnight
 
-REPORT_ROLES = ("tenant_admin", "unit_admin", "committee")
+REPORT_ROLES = ACTIONS["reports.read"]
 
 
 class ReportError(DomainError):
@@ -92,9 +93,8 @@ async def report_scope(tenant: TenantContext, actor: Principal, unit_code: str |
 
     Raises 403 for staff holding none of the report roles, 400 (field ``unit``) for a code the
     tenant does not have, 404 for a unit outside the actor's scope."""
+    require(actor, "reports.read")
     grants = [g for g in actor.grants if g.role in REPORT_ROLES]
-    if not grants:
-        raise ReportError(f"仅限管理员和{tenant.hooks.wording.role_labels['committee']}查看统计报表", 403)
     if not unit_code:
         unit_code = min(grants, key=lambda g: (g.unit_path.count("/"), g.unit_path)).unit_code
     found = await OrgUnit.raw(_UNIT_COLUMNS + " AND code = {}", tenant.id, unit_code)

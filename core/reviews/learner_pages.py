@@ -20,19 +20,19 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body
 from litestar.response import Template
 
-from core.accounts.login import Principal
 from core.achievements.schemas import STATUS_LABELS, AchievementOut
 from core.achievements.service import get_achievement, list_achievements
 from core.catalog.pages import catalog_picker, query_int
 from core.errors import DomainError
+from core.hierarchy.unit_picker import unit_options
 from core.ids import PathId
 from core.reviews import appeals, service
 from core.reviews.schemas import ApplicationIn, ApplicationOut
 from core.rules.service import rules_for_achievement
-from core.tenancy.service import TenantContext
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, redirect
-from core.web.unit_picker import unit_options
 
 PAGE_SIZE = 20
 # A learner holds tens of outcomes; the lists to apply from show them all, up to this many.

@@ -15,24 +15,23 @@ from typing import Any
 import msgspec
 
 from core.accounts.audit import audit
-from core.accounts.login import Principal
 from core.accounts.tables import Account
 from core.achievements.tables import Achievement, Evidence
 from core.catalog.tables import CatalogEntry
-from core.certificates import issuing as proofs
-from core.certificates.tables import ProofRequestItem
 from core.clock import aware, utcnow
 from core.db import contains, one, starts_with
 from core.errors import DomainError
+from core.events import ApplicationDecided, ApplicationDeciding, ProofIssued, notify, publish
 from core.hierarchy.tables import OrgUnit
-from core.notifications.service import enqueue
 from core.paging import page_of
 from core.reviews import claims
+from core.reviews import proof_requests as proofs
 from core.reviews.engine import (
     ResolvedChain,
     ResolvedStep,
     check_opinion,
     decode_chain,
+    issues_proof,
     may_decide,
     resolve_chain,
     step_due_at,
@@ -50,12 +49,13 @@ from core.reviews.schemas import (
     StepCount,
     StepOut,
 )
-from core.reviews.tables import Application, ReviewMaterial, ReviewRecord
+from core.reviews.tables import Application, ProofRequestItem, ReviewMaterial, ReviewRecord
 from core.rules.service import LIVE, rules_for_entries
 from core.rules.tables import Rule, RuleSource
+from core.security.principal import Principal
 from core.storage import Storage
 from core.storage.files import clean_filename, inspect_file
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 from core.workdays import due_at
 
 OPEN = ("submitted", "in_review")
@@ -106,7 +106,7 @@ async def application_outs(rows: list[dict]) -> list[ApplicationOut]:
     listed = await proofs.listed_outcomes([r["id"] for r in rows if r["kind"] == "certificate"])
     chains = {r["id"]: decode_chain(r["chain"]) for r in rows}
     codes = await proofs.proof_codes([r["id"] for r in rows if r["status"] == "approved"
-                                      and proofs.issues_proof(r["kind"], chains[r["id"]])])
+                                      and issues_proof(r["kind"], chains[r["id"]])])
     return [_application_out(row, chains[row["id"]], records.get(row["id"], []), materials.get(row["id"], []),
                              achievements, rules, targets, listed.get(row["id"], []), codes.get(row["id"]))
             for row in rows]
@@ -795,9 +795,10 @@ async def decide(tenant: TenantContext, actor: Principal, application_id: int, d
         raise ReviewError(problems[first], 400, extra={"field": first, "fields": problems})
 
     last = index == len(chain.steps) - 1
-    issuing = last and data.decision == "approve" and proofs.issues_proof(row["kind"], chain)
-    if issuing:
-        await proofs.ensure_key(tenant)
+    issuing = last and data.decision == "approve" and issues_proof(row["kind"], chain)
+    common = {"tenant_id": tenant.id, "actor": actor.as_actor(), "target_id": row["id"], "result": data.decision,
+              "kind": row["kind"], "final": last, "issues_proof": issuing}
+    await publish(tenant, ApplicationDeciding(**common))  # before the transaction: certificates makes the key
     now = utcnow()
     if data.decision == "reject":
         values = {Application.status: "rejected", Application.decided_at: now}
@@ -823,10 +824,12 @@ async def decide(tenant: TenantContext, actor: Principal, application_id: int, d
             opinion=data.opinion.strip(), actor_id=actor.id, actor_name=actor.real_name, unit_name=unit_name,
             reason_code=reason,
             materials=msgspec.json.encode(materials).decode(), created_at=now))
-        outcome = await _apply_outcome(tenant, row, chain, data.decision, last, now)
-        if issuing:  # login_url is {site}/login: the proof names the tenant's site
-            outcome |= await proofs.issue(tenant, row, chain, now, login_url.removesuffix("/login"))
-        await _notify(tenant, row, step, data, last, outcome, login_url)
+        await _apply_outcome(tenant, row, chain, data.decision, last, now)
+        await _notify(tenant, actor, row, step, data, last, login_url)
+        # certificates issues the proof a final approval ends in (and publishes ProofIssued);
+        # login_url is {site}/login: the proof names the tenant's site
+        await publish(tenant, ApplicationDecided(**common, site=login_url.removesuffix("/login"), decided_at=now,
+                                                 application=row, chain=chain))
     return await application_out(one(await Application.select().where(Application.id == row["id"]).first()))
 
 
@@ -853,19 +856,30 @@ async def _apply_outcome(tenant: TenantContext, row: dict, chain: ResolvedChain,
     return {}
 
 
-async def _notify(tenant: TenantContext, row: dict, step, data: DecisionIn, last: bool, outcome: dict, login_url: str) -> None:
+async def _learner_notice(tenant: TenantContext, row: dict) -> tuple[str, str, dict] | None:
+    """(channel, recipient, the context every notice to the application's learner starts with),
+    or None when the learner has no channel the province sends on."""
     learner = one(await Account.select(Account.real_name, Account.username, Account.phone, Account.email).where(
         Account.id == row["learner_id"]).first())
     channel = next((c for c in tenant.hooks.registration_policy.activation_channels
                     if learner["phone" if c == "sms" else "email"]), None)
     if channel is None:
-        return
+        return None
     achievement = await Achievement.select(Achievement.name).where(Achievement.id == row["achievement_id"]).first() \
         if row["achievement_id"] else None
-    target = await CatalogEntry.select(CatalogEntry.name, CatalogEntry.institution).where(
-        CatalogEntry.id == row["target_entry_id"]).first() if row["target_entry_id"] else None
     base = {"tenant_name": tenant.name, "real_name": learner["real_name"], "username": learner["username"],
             "achievement": achievement["name"] if achievement else ""}
+    return channel, learner["phone"] if channel == "sms" else learner["email"], base
+
+
+async def _notify(tenant: TenantContext, actor: Principal, row: dict, step, data: DecisionIn, last: bool,
+                  login_url: str) -> None:
+    notice = await _learner_notice(tenant, row)
+    if notice is None:
+        return
+    channel, recipient, base = notice
+    target = await CatalogEntry.select(CatalogEntry.name, CatalogEntry.institution).where(
+        CatalogEntry.id == row["target_entry_id"]).first() if row["target_entry_id"] else None
     approved = data.decision == "approve"
     if row["kind"] in ("recognition", "store_review"):
         if not (last or not approved):
@@ -879,15 +893,20 @@ async def _notify(tenant: TenantContext, row: dict, step, data: DecisionIn, last
             event, context = "conversion.approved", {**convert, "login_url": login_url}
         else:
             event, context = "conversion.step_passed", {**convert, "step_label": step.label}
-    elif row["kind"] == "certificate":
-        event = context = None  # a certificate application tells the learner only of its proof, below
     else:
+        return  # a certificate application tells the learner only of its proof (proof_issued_notice)
+    await notify(tenant, actor.as_actor(), event=event, channel=channel, recipient=recipient, context=context,
+                 dedupe_key=f"{event}:{row['id']}:{step.name}", account_id=row["learner_id"])
+
+
+async def proof_issued_notice(tenant: TenantContext, event: ProofIssued) -> None:
+    """Tell the learner of a proof issued for their application (``ProofIssued``)."""
+    row = one(await Application.select(Application.id, Application.learner_id, Application.achievement_id).where(
+        Application.id == event.application_id, Application.tenant_id == tenant.id).first())
+    notice = await _learner_notice(tenant, row)
+    if notice is None:
         return
-    recipient = learner["phone"] if channel == "sms" else learner["email"]
-    if event:
-        await enqueue(tenant.id, tenant.hooks, event=event, channel=channel, recipient=recipient, context=context,
-                      dedupe_key=f"{event}:{row['id']}:{step.name}", account_id=row["learner_id"])
-    if outcome.get("proof_code"):
-        await enqueue(tenant.id, tenant.hooks, event="proof.issued", channel=channel, recipient=recipient,
-                      context={**base, "proof_code": outcome["proof_code"], "verify_url": outcome["verify_url"]},
-                      dedupe_key=f"proof.issued:{row['id']}", account_id=row["learner_id"])
+    channel, recipient, base = notice
+    await notify(tenant, event.actor, event="proof.issued", channel=channel, recipient=recipient,
+                 context={**base, "proof_code": event.proof_code, "verify_url": event.verify_url},
+                 dedupe_key=f"proof.issued:{row['id']}", account_id=row["learner_id"])

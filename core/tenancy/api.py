@@ -7,8 +7,9 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, ServiceUnavailableException
 from litestar.params import FromPath
 
+from core.tenancy.context import TenantContext
 from core.tenancy.schemas import TenantMeta
-from core.tenancy.service import TenantContext, TenantRegistry
+from core.tenancy.service import TenantRegistry
 
 
 async def resolve_tenant(request: Request, tenant_slug: FromPath[str]) -> TenantContext:

@@ -3,9 +3,13 @@ the real (UTF-8) one (RFC 6266, RFC 5987), kept out of shared caches."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import quote
 
 from litestar import Response
+from litestar.response import Redirect, Stream
+
+from core.storage import Storage
 
 PRIVATE = {"Cache-Control": "private, no-store"}
 # Only these may open in the browser; anything else a learner uploaded is always downloaded,
@@ -27,3 +31,14 @@ def download(content: bytes, media_type: str, filename: str, *, inline: bool = F
              headers: dict[str, str] | None = None) -> Response[bytes]:
     return Response(content, media_type=media_type, headers={
         **PRIVATE, "Content-Disposition": content_disposition(filename, inline=inline), **(headers or {})})
+
+
+async def file_response(storage: Storage, row: dict) -> Response:
+    """A stored file (``row``: its ``storage_key``, ``content_type``, ``filename``): a
+    short-lived signed link where the store has one (S3), else the bytes streamed."""
+    url = await storage.presigned_url(row["storage_key"], timedelta(minutes=5))
+    if url:
+        return Redirect(url)
+    return Stream(storage.read(row["storage_key"]), media_type=row["content_type"],
+                  headers={**PRIVATE, "Content-Disposition": stored_file_disposition(row["content_type"], row["filename"]),
+                           "X-Content-Type-Options": "nosniff"})

@@ -15,7 +15,7 @@ from typing import Any
 from litestar import Request
 from litestar.response import Template
 
-from core.accounts.login import principal_for_token
+from core.security.principal import principal_for_token
 from core.web.csrf import session_cookie
 from core.web.portal import Portal
 

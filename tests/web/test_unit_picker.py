@@ -51,7 +51,7 @@ async def test_the_acceptance_point_of_a_social_training_is_picked_and_checked(c
 
 
 async def test_the_social_training_form_shows_the_picker_and_falls_back_to_a_code_field(client, monkeypatch):
-    from core.web import unit_picker
+    from core.hierarchy import unit_picker
 
     learner, _ = await zhejiang_learner(client)
     client.cookies.set("cb_session_zhejiang", learner["Authorization"].removeprefix("Bearer "))

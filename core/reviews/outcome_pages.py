@@ -1,7 +1,8 @@
 """The learner's outcome pages: 我的信息 (profile, status counts, the outcomes table), 成果添加
 (category and sub-type, the catalog picker, the taxonomy's fields) and one outcome's page (its
 fields, evidence upload and download, its applications, deletion) — over the same services as
-``/api/v1/me/achievements``."""
+``/api/v1/me/achievements``. It lives in reviews, the highest package it shows (an outcome's
+applications, whether it may be deleted)."""
 
 from __future__ import annotations
 
@@ -18,20 +19,21 @@ from litestar.response import Template
 from core.accounts.service import account_out
 from core.accounts.tables import Account
 from core.achievements import service
-from core.achievements.api import file_response
 from core.achievements.collection import DisputeIn, open_dispute
 from core.achievements.schemas import SOURCE_LABELS, STATUS_LABELS, AchievementIn, AchievementOut
 from core.catalog.fields import check_value
 from core.catalog.pages import catalog_picker, query_int
 from core.db import one
 from core.errors import DomainError
+from core.hierarchy.unit_picker import unit_options
 from core.ids import PathId
 from core.province import Category, Evidence, Field, Subtype, Taxonomy
+from core.reviews.reactions import deletion_refusal
 from core.reviews.service import DECISION_LABELS, KIND_LABELS, my_applications
 from core.reviews.service import STATUS_LABELS as APPLICATION_STATUS_LABELS
+from core.web.downloads import file_response
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, redirect
-from core.web.unit_picker import unit_options
 
 Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
@@ -119,7 +121,7 @@ async def _detail_page(portal: Portal, outcome: AchievementOut, *, status: int =
         can_pick_target=sub is not None and sub.conversion == "catalog_pick",
         review_note=sub.description if sub else "", status_labels=STATUS_LABELS, source_labels=SOURCE_LABELS,
         kind_labels=KIND_LABELS, application_labels=APPLICATION_STATUS_LABELS, applications=applications,
-        decision_labels=DECISION_LABELS, kept=await service.deletion_refusal(
+        decision_labels=DECISION_LABELS, kept=await deletion_refusal(
             portal.tenant, {"id": outcome.id, "source": outcome.source, "status": outcome.status}),
     )
 
