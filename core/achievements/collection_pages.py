@@ -16,6 +16,7 @@ from core.errors import DomainError
 from core.ids import PathId
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, redirect
+from core.web.security import site_link
 
 
 def _subtypes(portal: Portal) -> list[tuple[str, str]]:
@@ -57,7 +58,7 @@ class CollectionPages(Controller):
         try:
             await collection.collect(portal.tenant, actor, account_id, CollectIn(
                 category=category, subtype=subtype, fields=values, unit_code=form.get("unit_code") or None),
-                portal.tenant.site(request.app.state.settings.base_url) + "/login")
+                site_link(request, portal.tenant, "/login"))
         except DomainError as exc:
             if exc.status == 404:
                 raise

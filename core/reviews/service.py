@@ -634,11 +634,7 @@ async def _review_items(tenant: TenantContext, rows: list[dict]) -> list[ReviewI
         chain = decode_chain(r["chain"])
         step = chain.steps[r["current_step"]] if r["status"] in OPEN else None
         a = achievements.get(r["achievement_id"], {})
-        category_label = subtype_label = ""
-        for cat in tenant.hooks.taxonomy.categories:
-            if cat.code == a.get("category"):
-                category_label = cat.label
-                subtype_label = next((s.label for s in cat.subtypes if s.code == a.get("subtype")), "")
+        category_label, subtype_label = tenant.hooks.taxonomy.labels(a["category"], a["subtype"]) if a else ("", "")
         rule = rules.get(r["rule_id"])
         learner = learners.get(r["learner_id"], {})
         items.append(ReviewItem(

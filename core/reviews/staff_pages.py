@@ -4,7 +4,6 @@ application with everything the reviewer checks and the decision form of its cur
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -33,7 +32,7 @@ from core.security.principal import Principal
 from core.web.downloads import file_response
 from core.web.pages import FormData
 from core.web.portal import FormError, Portal, errors_of, page, read_form, redirect
-from core.web.security import client_address
+from core.web.security import client_address, site_link
 
 PAGE_SIZE = 20
 STATUS_LABELS = {"submitted": "待审核", "in_review": "审核中", "approved": "审核通过", "rejected": "审核不通过",
@@ -41,7 +40,6 @@ STATUS_LABELS = {"submitted": "待审核", "in_review": "审核中", "approved":
 DECISION_LABELS = {"submit": "提交申请", "approve": "同意", "reject": "不同意", "withdraw": "撤回"}
 _DEFAULT_MATERIALS = ReviewStep(name="", label="", role="").materials_label
 # Tabs follow a learner's path: an outcome is stored, recognised, converted, then proven.
-FLOW_ORDER = ("store_review", "recognition", "conversion", "performance_conversion", "certificate")
 
 
 @dataclass(frozen=True)
@@ -53,23 +51,13 @@ class Tab:
     label: str
 
 
-_chain_steps: weakref.WeakKeyDictionary[ProvinceHooks, list[tuple[str, ReviewStep]]] = weakref.WeakKeyDictionary()
-
-
 def chain_steps(hooks: ProvinceHooks) -> list[tuple[str, ReviewStep]]:
-    """Every (kind, step) the province's chains contain, each once, by kind then chain order.
-    Chains are asked for every sub-type of the taxonomy (and for none, as certificates are);
-    plugin data does not change while the process runs, so the answer is kept."""
-    if hooks not in _chain_steps:
-        pairs = [(c.code, s.code) for c in hooks.taxonomy.categories for s in c.subtypes]
-        found: dict[tuple[str, str], ReviewStep] = {}
-        for kind in sorted(service.KIND_LABELS, key=lambda k: FLOW_ORDER.index(k) if k in FLOW_ORDER else len(FLOW_ORDER)):
-            for category, subtype in pairs + ([("", "")] if kind == "certificate" else []):
-                chain = hooks.review_chain(kind, category, subtype)
-                for step in chain.steps if chain else []:
-                    found.setdefault((kind, step.name), step)
-        _chain_steps[hooks] = [(kind, step) for (kind, _), step in found.items()]
-    return _chain_steps[hooks]
+    """Every (kind, step) the province's chains contain, each once, by kind then chain order."""
+    found: dict[tuple[str, str], ReviewStep] = {}
+    for kind, _, _, chain in hooks.chains:
+        for step in chain.steps if chain else []:
+            found.setdefault((kind, step.name), step)
+    return [(kind, step) for (kind, _), step in found.items()]
 
 
 async def grant_units(portal: Portal, viewer: Principal) -> dict[str, OrgUnitOut]:
@@ -265,7 +253,7 @@ class StaffReviewPages(Controller):
                 raise DomainError(problems.get("decision", "请选择“同意”或“不同意”"), 400,
                                   extra={"field": "decision", "fields": problems})
             decision = read_form(data, DecisionIn)
-            login_url = portal.tenant.site(request.app.state.settings.base_url) + "/login"
+            login_url = site_link(request, portal.tenant, "/login")
             decided = await service.decide(portal.tenant, viewer, application_id, decision, login_url)
         except DomainError as exc:
             if exc.status == 404:
