@@ -66,6 +66,8 @@ KIND_LABELS = {"recognition": "认定", "conversion": "转换", "performance_con
 STATUSES = ("submitted", "in_review", "approved", "rejected", "withdrawn")
 STATUS_LABELS = {"submitted": "已提交", "in_review": "审核中", "approved": "已通过", "rejected": "未通过",
                  "withdrawn": "已撤回"}
+# Reviewers read the same statuses as their work: what waits for them is 待审核.
+REVIEWER_STATUS_LABELS = {**STATUS_LABELS, "submitted": "待审核", "approved": "审核通过", "rejected": "审核不通过"}
 DECISION_LABELS = {"submit": "提交申请", "approve": "同意", "reject": "不同意", "withdraw": "撤回申请"}
 
 
