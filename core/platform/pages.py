@@ -18,13 +18,12 @@ from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
     NotFoundException,
-    PermissionDeniedException,
     ValidationException,
 )
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from core.errors import DomainError, public_detail
+from core.errors import RETRY_AFTER_SECONDS, DomainError
 from core.platform import service
 from core.reviews.service import STATUS_LABELS
 from core.security.tokens import revoke_token
@@ -32,7 +31,7 @@ from core.tenancy import service as tenancy
 from core.tenancy.schemas import Branding, TenantCreate, TenantOut, TenantPatch
 from core.web.branding import darken_until_readable
 from core.web.csrf import PLATFORM_SESSION_COOKIE
-from core.web.pages import FormData
+from core.web.pages import FormData, error_status
 from core.web.portal import errors_of, read_form
 from core.web.security import client_address
 
@@ -260,24 +259,11 @@ def platform_error_handler(request: Request, exc: Exception) -> Response:
         response = Redirect(path=f"{HOME}/login?next={quote(target)}", status_code=303)
         response.delete_cookie(PLATFORM_COOKIE, path=HOME)
         return response
-    if isinstance(exc, DomainError):
-        status, message = exc.status, str(exc)
-    elif isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
-        status, message = 403, "页面已过期或来源不明，请返回上一页刷新后重新提交"
-    elif isinstance(exc, NotFoundException):
-        status, message = 404, str(exc.detail) if exc.detail != "Not Found" else "没有找到您要的页面或记录"
-    elif isinstance(exc, HTTPException):
-        status, message = exc.status_code, public_detail(exc)
-    else:
-        from core.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, database_outage, internal_error_handler
-
-        if database_outage(request, exc):
-            response = Response(content=DATABASE_UNAVAILABLE, status_code=503, media_type="text/plain; charset=utf-8")
-            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-            return response
-        internal_error_handler(request, exc)  # logs it
-        status, message = 500, "服务器内部错误，请稍后再试"
-    return platform_page("platform/error.html", request, None, status=status, message=message)
+    status, message = error_status(request, exc)
+    shown = platform_page("platform/error.html", request, None, status=status, message=message)
+    if status == 503:
+        shown.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return shown
 
 
 PLATFORM_ERRORS = {PlatformLoginRequired: platform_error_handler, DomainError: platform_error_handler,
