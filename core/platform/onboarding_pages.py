@@ -36,6 +36,7 @@ from core.tenancy.service import TenantContext
 from core.web.pages import FormData
 from core.web.portal import errors_of, read_form
 from core.web.security import client_address
+from core.web.unit_picker import unit_options
 
 Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 CONTACT_FIELDS = ("phones", "email", "address", "hours", "other")
@@ -62,7 +63,8 @@ async def onboarding_context(tenant: TenantContext | None, slug: str) -> dict[st
             "kind_labels": KIND_LABELS, "job_status_labels": STATUS_LABELS,
             "import_kinds": [(k, KIND_LABELS[k]) for k in PLATFORM_KINDS],
             "top_level": min(tenant.hooks.org_levels, key=lambda lvl: lvl.rank).label if tenant else "",
-            "log": await onboarding.platform_audit(slug=slug, limit=20)}
+            "log": await onboarding.platform_audit(slug=slug, limit=20),
+            "unit_options": await unit_options(tenant.id) if tenant else []}
 
 
 class OnboardingPages(Controller):
