@@ -107,6 +107,10 @@ async def test_the_first_admin_is_invited_with_a_code_never_a_password_and_activ
     assert login.status_code == 200
     me = (await client.get("/t/sichuan/api/v1/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"})).json()
     assert [g["role"] for g in me["roles"]] == ["tenant_admin"]
+    log = (await client.get("/t/sichuan/api/v1/admin/audit", headers={
+        "Authorization": f"Bearer {login.json()['access_token']}"})).json()["items"]
+    labels = [e["action_label"] for e in log]
+    assert "平台：邀请租户管理员" in labels and "平台：按插件默认设置建立单位" in labels
 
 
 async def test_contacts_are_the_tenants_own_never_its_plugins(client, admin_headers):
