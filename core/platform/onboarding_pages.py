@@ -84,6 +84,12 @@ class OnboardingPages(Controller):
             form.update(typed)
         return await PlatformPages._tenant_page(PlatformPages, request, admin, tenant, form, errors, status=status)  # type: ignore[arg-type]
 
+    @get(["/tenants/{slug:str}/contact", "/tenants/{slug:str}/suspension", "/tenants/{slug:str}/defaults",
+          "/tenants/{slug:str}/imports", "/tenants/{slug:str}/invitations", "/tenants/{slug:str}/status"])
+    async def form_step(self, admin: NamedDependency[PlatformViewer], slug: FromPath[str]) -> Response:
+        """A reloaded (or bookmarked) form step: back to the tenant page, where its form is."""
+        return platform_redirect(f"tenants/{slug}")
+
     @post("/tenants/{slug:str}/contact", status_code=200)
     async def contact(self, request: Request, admin: NamedDependency[PlatformViewer], slug: FromPath[str],
                       data: FormData) -> Response:
