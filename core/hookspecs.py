@@ -58,7 +58,8 @@ def achievement_taxonomy() -> Taxonomy:
 
     Called when a tenant is loaded and whenever an achievement is added or checked. First
     result wins. Category and sub-type codes are stable identifiers stored with every
-    achievement: never rename one that is in use.
+    achievement: never rename one that is in use. A field of type ``unit`` holds the code of
+    one of the tenant's units (pages offer the unit picker; core checks the unit exists).
     """
 
 

@@ -36,6 +36,15 @@ ACTION_LABELS = {
     "staff.invite": "分配工作人员账号",
     "staff.create": "创建工作人员账号",
     "audit.export": "导出审计日志",
+    # The national console's acts on a tenant (core.platform.onboarding), in the tenant's log too.
+    "platform.tenant.create": "平台：新建租户",
+    "platform.tenant.update": "平台：修改名称、域名与品牌",
+    "platform.tenant.contact": "平台：修改联系方式",
+    "platform.tenant.suspend": "平台：暂停服务",
+    "platform.tenant.resume": "平台：恢复服务",
+    "platform.tenant.defaults": "平台：按插件默认设置建立单位",
+    "platform.tenant.import": "平台：导入数据",
+    "platform.tenant.invite": "平台：邀请租户管理员",
 }
 # What a learner is shown: staff reads of their personal data, not the admin work around them.
 LEARNER_VISIBLE = ("learner.reveal_id_number", "learner.view_id_scan", "evidence.view", "review_material.view")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import msgspec
 
-from core.accounts.audit import audit
+from core.accounts.audit import ACTION_LABELS, audit
 from core.accounts.schemas import StaffInvite, StaffInvited
 from core.accounts.staff import invite_staff
 from core.accounts.tables import AuditEntry
@@ -37,16 +37,7 @@ from core.tenancy.schemas import TenantOut, TenantPatch
 from core.tenancy.service import TenantRegistry
 from core.tenancy.tables import Tenant
 
-ACTIONS = {
-    "platform.tenant.create": "新建租户",
-    "platform.tenant.update": "修改名称、域名与品牌",
-    "platform.tenant.contact": "修改联系方式",
-    "platform.tenant.suspend": "暂停服务",
-    "platform.tenant.resume": "恢复服务",
-    "platform.tenant.defaults": "按插件默认设置建立单位",
-    "platform.tenant.import": "导入数据",
-    "platform.tenant.invite": "邀请租户管理员",
-}
+ACTIONS = {k: v.removeprefix("平台：") for k, v in ACTION_LABELS.items() if k.startswith("platform.")}
 UNIT_HEADER = ["code", "level", "name", "parent_code", "host_institution"]
 RULE_HEADER = ["agreement", "name", "description", "sources", "target", "credits", "ratio", "valid_from", "valid_to"]
 

@@ -36,6 +36,7 @@ from core.tenancy.schemas import TenantPatch
 from core.web.pages import FormData
 from core.web.portal import errors_of, read_form
 from core.web.security import client_address
+from core.web.unit_picker import unit_options
 
 Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 CONTACT_FIELDS = ("phones", "email", "address", "hours", "other")
@@ -62,7 +63,8 @@ async def onboarding_context(tenant: TenantContext | None, slug: str) -> dict[st
             "kind_labels": KIND_LABELS, "job_status_labels": STATUS_LABELS,
             "import_kinds": [(k, KIND_LABELS[k]) for k in PLATFORM_KINDS],
             "top_level": min(tenant.hooks.org_levels, key=lambda lvl: lvl.rank).label if tenant else "",
-            "log": await onboarding.platform_audit(slug=slug, limit=20)}
+            "log": await onboarding.platform_audit(slug=slug, limit=20),
+            "unit_options": await unit_options(tenant.id) if tenant else []}
 
 
 class OnboardingPages(Controller):
@@ -81,6 +83,12 @@ class OnboardingPages(Controller):
         for typed in forms.values():
             form.update(typed)
         return await PlatformPages._tenant_page(PlatformPages, request, admin, tenant, form, errors, status=status)  # type: ignore[arg-type]
+
+    @get(["/tenants/{slug:str}/contact", "/tenants/{slug:str}/suspension", "/tenants/{slug:str}/defaults",
+          "/tenants/{slug:str}/imports", "/tenants/{slug:str}/invitations", "/tenants/{slug:str}/status"])
+    async def form_step(self, admin: NamedDependency[PlatformViewer], slug: FromPath[str]) -> Response:
+        """A reloaded (or bookmarked) form step: back to the tenant page, where its form is."""
+        return platform_redirect(f"tenants/{slug}")
 
     @post("/tenants/{slug:str}/contact", status_code=200)
     async def contact(self, request: Request, admin: NamedDependency[PlatformViewer], slug: FromPath[str],
