@@ -50,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from datetime import UTC
 
-from harness import PYTHON, LoadResult, free_port, load, server  # noqa: E402
+from harness import PYTHON, drive, free_port, load, post, server  # noqa: E402
 
 from bench.fixtures import (  # noqa: E402
     ACHIEVEMENT_COLUMNS,
@@ -274,13 +274,13 @@ def throughput(series: Series) -> float:
 
 async def in_process(settings: Settings, plugins: PluginRegistry, world: dict) -> str:
     """Runs the in-process stage; returns one issued proof's code for the HTTP stage."""
-    from core.accounts.login import principal_for_token
     from core.certificates import issuing, service
     from core.clock import utcnow
     from core.reviews import service as reviews
     from core.reviews.engine import decode_chain
     from core.reviews.schemas import DecisionIn
     from core.reviews.tables import Application
+    from core.security.principal import principal_for_token
 
     app = create_app(settings, plugins, migrate=False, sync_tenants=False, run_sender=False)
     out = {k: Series(label) for k, label in (
@@ -380,45 +380,6 @@ async def _tenants(settings: Settings) -> list[dict]:
 
 # ---------------------------------------------------------------------------------------------
 # (c) Over HTTP
-
-
-async def _drive(host: str, port: int, next_request: Callable[[], bytes | None], stop: float, lat: list[float],
-                 counts: list[int]) -> None:
-    reader, writer = await asyncio.open_connection(host, port)
-    try:
-        while time.perf_counter() < stop and (request := next_request()) is not None:
-            t0 = time.perf_counter()
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                           if line.lower().startswith(b"content-length:")), 0)
-            await reader.readexactly(length)
-            lat.append((time.perf_counter() - t0) * 1000)
-            counts[0 if head.startswith(b"HTTP/1.1 200") else 1] += 1
-    finally:
-        writer.close()
-
-
-def drive(base: str, next_request: Callable[[], bytes | None], seconds: float, connections: int) -> LoadResult:
-    """Send what ``next_request`` gives (until it gives None or time is up) over keep-alive
-    connections — ``harness.load`` for requests that differ or carry a body."""
-    host, port = base.split("://", 1)[1].split(":")
-
-    async def run() -> LoadResult:
-        lat: list[float] = []
-        counts = [0, 0]
-        start = time.perf_counter()
-        await asyncio.gather(*(_drive(host, int(port), next_request, start + seconds, lat, counts)
-                               for _ in range(connections)))
-        return LoadResult(counts[0], counts[1], time.perf_counter() - start, lat)
-
-    return asyncio.run(run())
-
-
-def post(path: str, body: bytes, headers: dict[str, str] | None = None) -> bytes:
-    head = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
-    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n{head}\r\n").encode() + body
 
 
 def over_http(settings: Settings, world: dict, code: str, token: str, seconds: float, connections: int) -> None:

@@ -3,7 +3,10 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from core.certificates.record_tables import ExternalOutcome, OutcomeStatus, TrustEntry
-from core.certificates.tables import Proof, ProofKey, ProofRequestItem
+from core.certificates.tables import Proof, ProofKey
+from core.reviews.tables import (
+    ProofRequestItem,  # the certificates app owns the table; the class lives with Application
+)
 
 APP_CONFIG = AppConfig(
     app_name="certificates",

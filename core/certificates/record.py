@@ -27,13 +27,14 @@ from core.accounts.tables import Account
 from core.achievements.tables import Achievement
 from core.certificates import content, credential, identity, linked_data, status
 from core.certificates.errors import ProofError
-from core.certificates.issuing import USABLE, _outcomes
+from core.certificates.issuing import _outcomes
 from core.certificates.keys import vault
 from core.certificates.record_tables import OutcomeStatus
 from core.certificates.schemas import ConversionOut, HolderOut, OutcomeOut
 from core.clock import utcnow
 from core.db import one
-from core.tenancy.service import TenantContext
+from core.reviews.proof_requests import USABLE
+from core.tenancy.context import TenantContext
 
 MAX_RECORD = 500  # outcomes in one record; a learner holds tens
 TITLE = "学习档案"

@@ -4,7 +4,6 @@ of a record from another credit bank of the platform (or an outside issuer it tr
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -12,14 +11,14 @@ from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
 
-from core.accounts.api import provide_principal
-from core.accounts.login import Principal
-from core.achievements.api import provide_learner
 from core.api_contract import ErrorBody
 from core.certificates import record, record_import
-from core.certificates.api import PRIVATE, tenant_base
+from core.certificates.api import tenant_base
 from core.certificates.record_import import ImportOut
-from core.tenancy.service import TenantContext
+from core.security.auth import provide_learner, provide_principal
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
+from core.web.downloads import download
 
 # A record of 500 outcomes, each with its proof set, is under 2 MiB; a larger body is not one.
 MAX_RECORD_BYTES = 2 * 1024 * 1024
@@ -30,8 +29,7 @@ def record_filename(tenant: TenantContext) -> str:
 
 
 def record_response(document: dict, filename: str) -> Response[bytes]:
-    return Response(content=msgspec.json.encode(document), media_type="application/json",
-                    headers={**PRIVATE, "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+    return download(msgspec.json.encode(document), "application/json", filename)
 
 
 class MyRecordController(Controller):

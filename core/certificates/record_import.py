@@ -35,7 +35,8 @@ from core.certificates.verify import KeyInfo, Report, Resolver, check_credential
 from core.clock import utcnow
 from core.db import one
 from core.security.pii import PiiProtector
-from core.tenancy.service import TenantContext, TenantRegistry
+from core.tenancy.context import TenantContext
+from core.tenancy.service import TenantRegistry
 
 MAX_CREDENTIALS = record.MAX_RECORD
 FETCH_LIMIT = 1024 * 1024  # a DID document or status list from outside: no more than this

@@ -1,6 +1,6 @@
 """The trust registry (信任名单): which issuers each tenant accepts records from — other
 tenants of the platform, and outside Open Badges 3.0 issuers named by their ``did:web`` DID.
-The national console keeps it (``trust_api``, ``trust_pages``); an import
+The national console keeps it (``core.platform.trust_api``, ``trust_pages``); an import
 (``record_import``) refuses a credential whose issuer is not on the importing tenant's list.
 
 A platform tenant is trusted as a tenant, not as a DID: its DID follows its base URL
@@ -20,7 +20,8 @@ from core.certificates import identity
 from core.certificates.errors import ProofError
 from core.certificates.record_tables import TrustEntry
 from core.clock import utcnow
-from core.tenancy.service import TenantContext, TenantRegistry
+from core.tenancy.context import TenantContext
+from core.tenancy.service import TenantRegistry
 from core.tenancy.tables import Tenant
 
 # did:web:host[%3Aport](:path)* — the method-specific id as the did:web method defines it.

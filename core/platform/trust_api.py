@@ -12,7 +12,7 @@ from core.certificates import trust
 from core.certificates.trust import TrustEntryIn, TrustEntryOut, TrustPage
 from core.ids import PathId
 from core.platform.api import require_platform_admin
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 
 
 async def tenant_named(request: Request, slug: str) -> TenantContext:

@@ -1,7 +1,7 @@
 """信任名单 in the national console (``/platform/trust``): per tenant, the issuers whose records
 it accepts — other tenants of the platform, outside Open Badges 3.0 issuers by ``did:web`` DID —
 added and removed by national administrators, over the service the platform API calls
-(``core.certificates.trust``). Mounted beside the console's own pages (``core.web.routes``)."""
+(``core.certificates.trust``). Mounted beside the console's own pages (``core.routes``)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from core.certificates.trust import TrustEntryIn
 from core.errors import DomainError
 from core.ids import PathId
 from core.platform.pages import PlatformViewer, platform_page, platform_redirect, provide_platform_admin
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 from core.web.pages import FormData
 from core.web.portal import errors_of
 
