@@ -47,7 +47,7 @@ from core.plugins import PluginRegistry
 from core.readiness import Readiness, readiness_of
 from core.reports.api import ReportController
 from core.reviews.api import AppealReviewController, MyAppealsController, MyApplicationsController, ReviewController
-from core.rules.api import AchievementRulesController, RuleController
+from core.rules.api import AchievementRulesController, RuleController, WhatIfController
 from core.security.limits import rate_limiter
 from core.security.pii import PiiProtector
 from core.settings import Settings
@@ -237,7 +237,7 @@ def create_app(
         route_handlers=[
             tenant_meta, OrgUnitController, AuthController, MeController, AdminLearnersController, AdminAccountsController,
             UnitStaffController, DeliveryLogController, TemplateController, ImportController, CatalogController,
-            MyAchievementsController, StaffEvidenceController, RuleController, AchievementRulesController,
+            MyAchievementsController, StaffEvidenceController, RuleController, AchievementRulesController, WhatIfController,
             MyApplicationsController, MyAppealsController, ReviewController, AppealReviewController, ReportController,
             VerifyController, ProofKeysController, StatusListController, MyProofsController, AdminProofsController,
             AuditController, MyAccessLogController,
