@@ -254,3 +254,28 @@ async def test_the_staff_rule_pages_take_conditions_preview_the_impact_and_show_
     assert "第 2 版" in history and "提高到 80 分" in history and "公司概况：成绩 ≥ 80" in history
     after = await explained(client, w["learner"], held["id"], rule_id)
     assert after["explanation"]["missing"] == ["成绩须 ≥ 80，您的成绩为 75"]
+
+
+async def test_public_pages_search_by_target_and_show_the_history_and_the_what_if_page(client):
+    from tests.web.helpers import portal_login
+
+    w = await world(client)
+    rule = (await client.post(f"{G}/rules", headers=w["centre"], json={
+        "name": "公司概况与公司概论合转学位外语（公开）", "sources": [w["a"]["id"], w["b"]["id"]],
+        "target": w["target"]["id"], "credits": 4})).json()
+    await client.patch(f"{G}/rules/{rule['id']}", headers=w["centre"], json={"credits": 5, "note": "学分调整"})
+    found = (await client.get("/t/guangdong/rules", params={"target_entry_id": w["target"]["id"]})).text
+    assert "公司概况与公司概论合转学位外语（公开）" in found and "第 2 版" in found
+    assert "CET 4 及以上证书转2017秋标准化工程专业学位外语" in found  # the seeds' rule for the same target
+    picking = (await client.get("/t/guangdong/rules", params={"target": "学位外语"})).text
+    assert 'id="target-choices"' in picking and f"target_entry_id={w['target']['id']}" in picking
+    history = await client.get(f"/t/guangdong/rules/{rule['id']}/history")
+    assert history.status_code == 200 and "学分调整" in history.text and "第 1 版" in history.text
+
+    await add_course(client, w["learner"], w["a"], "75")
+    await portal_login(client, "guangdong", "mingyaoxing", "gd2020pass")
+    what_if = await client.get("/t/guangdong/me/what-if", params={"q": "公司概论", "entry": w["b"]["id"]})
+    assert what_if.status_code == 200
+    opens = what_if.text.split('id="opens"', 1)[1].split("</ul>", 1)[0]
+    assert "公司概况与公司概论合转学位外语（公开）" in opens
+    assert (await client.get("/t/guangdong/me/what-if", params={"entry": 2**40})).status_code == 400
