@@ -405,8 +405,10 @@ async def update_rule(tenant_id: int, rule_id: int, patch: RulePatch, hooks=None
             raise field_error("valid_to" if patch.valid_to else "valid_from", "失效日期不能早于生效日期")
         if starts > today:
             raise field_error("valid_from", "新版本的生效日期不能晚于今天")
-        if row["valid_from"] and starts <= row["valid_from"]:
-            raise field_error("valid_from", f"新版本须晚于当前第 {current} 版的生效日期 {row['valid_from'].isoformat()}，"
+        # A second edit on the day a version took effect replaces that version from today on
+        # (its window becomes empty; applications already made under it keep it).
+        if row["valid_from"] and starts < row["valid_from"]:
+            raise field_error("valid_from", f"新版本不能早于当前第 {current} 版的生效日期 {row['valid_from'].isoformat()}，"
                                             "两个版本的有效期不能重叠")
     else:
         starts = patch.valid_from or row["valid_from"]
