@@ -210,6 +210,14 @@ async def measure(settings: Settings, plugins: PluginRegistry, world: World, sam
                 for _ in range(samples):
                     await timed(a, call)
                     await timed(b, lambda statements=statements: direct.replay(statements))
+                slowest = []
+                for sql, args in statements:
+                    one = Series("")
+                    for _ in range(5):
+                        await timed(one, lambda sql=sql, args=args: direct.replay([(sql, args)]))
+                    slowest.append((one.p50, " ".join(sql.split())[:90]))
+                worst = max(slowest)
+                print(f"  {label}: slowest statement p50 {worst[0]:.2f} ms: {worst[1]}")
             explained = await calls["explain"][1]()
             statuses = [r.explanation.status for r in explained if r.explanation]
             print(f"  the outcome's rules: {statuses.count('applies')} apply, {statuses.count('missing')} miss something, "
