@@ -205,11 +205,23 @@ async def what_if(tenant_id: int, hooks, learner_id: int, entry_ids: list[int]) 
     touched = sorted({r for ids in (await rules_for_entries(tenant_id, found)).values() for r in ids})
     if not touched:
         return [], []
-    before = {o.id: o.explanation.status for o in await _explained(tenant_id, hooks, learner_id, touched)
-              if o.explanation}
-    after = await _explained(tenant_id, hooks, learner_id, touched, extra=extra)
-    opens = [o for o in after if o.explanation and o.explanation.status == "applies" and before.get(o.id) != "applies"]
-    missing = [o for o in after if o.explanation and o.explanation.status == "missing"]
+    # One read of the rules and the learner; each rule judged without and with the hypotheses.
+    defaults = defaults_of(hooks)
+    terms = await load_terms(tenant_id, touched)
+    holdings, ledger = (await learner_state(tenant_id, [learner_id]))[learner_id]
+    names = await entry_names(tenant_id, terms.values())
+    verdicts = {}
+    for rule_id, t in terms.items():
+        before = evaluate(t, holdings, ledger, names, defaults, today)
+        after = evaluate(t, holdings + extra, ledger, names, defaults, today)
+        if after.status == "applies" and before.status != "applies" or after.status == "missing":
+            verdicts[rule_id] = after
+    rows = await Rule.select().where(Rule.tenant_id == tenant_id, Rule.id.is_in(sorted(verdicts) or [0])).order_by(Rule.id)
+    opens, missing = [], []
+    for out in await _outs(tenant_id, rows):
+        out.explanation = _out(verdicts[out.id])
+        out.used = False
+        (opens if verdicts[out.id].status == "applies" else missing).append(out)
     return opens, missing
 
 
