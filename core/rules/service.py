@@ -559,15 +559,37 @@ async def rule_counts(tenant_id: int, achievements: list[dict], hooks=None) -> d
     others (several sources, thresholds, windows, caps) only where the engine says they apply."""
     from core.rules import explain
 
-    by_entry = await rules_for_entries(tenant_id, [a["catalog_entry_id"] for a in achievements if a["catalog_entry_id"]])
+    entry_ids = sorted({a["catalog_entry_id"] for a in achievements if a["catalog_entry_id"]})
+    by_entry: dict[int, list[int]] = {}
+    conditioned: set[int] = set()
+    if entry_ids:
+        today = date.today()
+        # The matching rules, and whether holding the source is all they ask (one source, no
+        # conditions): only the others go to the engine.
+        rows = await db.fetch(
+            Rule, "SELECT s.catalog_entry_id, s.rule_id, r.conditions, "
+                  "(SELECT count(*) FROM conversion_rule_source o WHERE o.tenant_id = s.tenant_id AND o.rule_id = s.rule_id) "
+                  "AS sources FROM conversion_rule_source s "
+                  "JOIN conversion_rule r ON r.tenant_id = s.tenant_id AND r.id = s.rule_id "
+                  f"WHERE s.tenant_id = $1 AND s.catalog_entry_id IN ({', '.join(f'${i + 3}' for i in range(len(entry_ids)))}) "
+                  "AND r.status = 'published' AND (r.valid_from IS NULL OR r.valid_from <= $2) "
+                  "AND (r.valid_to IS NULL OR r.valid_to >= $2)", tenant_id, today, *entry_ids)
+        for r in rows:
+            by_entry.setdefault(r["catalog_entry_id"], []).append(r["rule_id"])
+            if r["conditions"] or r["sources"] > 1:
+                conditioned.add(r["rule_id"])
     used = await used_rules(tenant_id, [a["id"] for a in achievements])
     matched = {r for ids in by_entry.values() for r in ids}
     usable = matched
-    if matched:
+    defaults = explain.defaults_of(hooks)
+    if not (defaults.program_cap is None and defaults.year_cap is None and not defaults.once_per_program):
+        conditioned = matched  # the province's defaults apply to every rule
+    if conditioned:
         learner = await db.fetch(Rule, "SELECT learner_id FROM achievement WHERE tenant_id = $1 AND id = $2",
                                  tenant_id, achievements[0]["id"])
         if learner:
-            usable = await explain.usable_rule_ids(tenant_id, learner[0]["learner_id"], matched, hooks)
+            usable = (matched - conditioned) | await explain.usable_rule_ids(
+                tenant_id, learner[0]["learner_id"], conditioned, hooks)
     counts = {}
     for a in achievements:
         matching = set(by_entry.get(a["catalog_entry_id"], [])) & usable if a["catalog_entry_id"] else set()
