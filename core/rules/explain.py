@@ -217,7 +217,8 @@ async def what_if(tenant_id: int, hooks, learner_id: int, entry_ids: list[int]) 
         if after.status == "applies" and before.status != "applies" or after.status == "missing":
             verdicts[rule_id] = after
     rows = await Rule.select().where(Rule.tenant_id == tenant_id, Rule.id.is_in(sorted(verdicts) or [0])).order_by(Rule.id)
-    opens, missing = [], []
+    opens: list[RuleOut] = []
+    missing: list[RuleOut] = []
     for out in await _outs(tenant_id, rows):
         out.explanation = _out(verdicts[out.id])
         out.used = False
