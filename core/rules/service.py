@@ -148,24 +148,21 @@ async def resolve_conditions(tenant_id: int, hooks, data: ConditionsIn | None, s
 
 async def _check_cycle(tenant_id: int, sources: list[int], target: int, rule_id: int | None) -> None:
     """A rule whose target is (through other rules) one of its own sources would let an
-    outcome convert into itself."""
-    edges: dict[int, set[int]] = {}
-    rows = await Rule.raw(
-        "SELECT r.id, r.target_entry_id, s.catalog_entry_id FROM conversion_rule r "
-        "JOIN conversion_rule_source s ON s.tenant_id = r.tenant_id AND s.rule_id = r.id "
-        "WHERE r.tenant_id = {} AND r.status = 'published'", tenant_id)
-    for r in rows:
-        if r["id"] != rule_id:
-            edges.setdefault(r["catalog_entry_id"], set()).add(r["target_entry_id"])
-    seen, todo = set(), [target]
-    while todo:
-        entry = todo.pop()
-        if entry in sources:
+    outcome convert into itself. Walked from the target one level per statement, through the
+    source index: a few short reads, whatever the number of rules."""
+    seen: set[int] = set()
+    frontier = {target}
+    while frontier:
+        if frontier & set(sources):
             raise field_error("target", "规则形成循环：目标成果经其他规则又可转换回本规则的源成果")
-        if entry in seen:
-            continue
-        seen.add(entry)
-        todo.extend(edges.get(entry, ()))
+        seen |= frontier
+        ids = sorted(frontier)
+        rows = await db.fetch(
+            Rule, "SELECT r.id, r.target_entry_id FROM conversion_rule_source s "
+                  "JOIN conversion_rule r ON r.tenant_id = s.tenant_id AND r.id = s.rule_id "
+                  f"WHERE s.tenant_id = $1 AND s.catalog_entry_id IN ({', '.join(f'${i + 2}' for i in range(len(ids)))}) "
+                  "AND r.status = 'published'", tenant_id, *ids)
+        frontier = {r["target_entry_id"] for r in rows if r["id"] != rule_id} - seen
 
 
 async def create_rule(tenant_id: int, data: RuleIn, hooks=None) -> int:
