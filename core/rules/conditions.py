@@ -87,8 +87,13 @@ class Holding(msgspec.Struct, kw_only=True):
     achievement_id: int  # 0 for a hypothetical outcome
     entry: int
     obtained_at: date | None
-    fields: dict
+    fields: dict | str  # the outcome's field values; JSON text until a threshold reads one
     hypothetical: bool = False
+
+    def value(self, name: str) -> object:
+        if isinstance(self.fields, str):
+            self.fields = msgspec.json.decode(self.fields) if self.fields else {}
+        return self.fields.get(name)
 
 
 class Ledger(msgspec.Struct, kw_only=True):
@@ -193,7 +198,7 @@ def evaluate(terms: Terms, holdings: list[Holding], ledger: Ledger, *, today: da
         if outcome is None:
             continue  # the source itself is missing: said above
         label = t.label or labels.get((t.entry, t.field), t.field)
-        got = number_in(outcome.fields.get(t.field))
+        got = number_in(outcome.value(t.field))
         need = f"{label}须 {'≥' if t.op == '>=' else '≤'} {_fmt(t.value)}"
         if got is None:
             missing.append(f"{need}，您的成果“{names.get(t.entry, str(t.entry))}”未填写{label}")
@@ -239,7 +244,7 @@ def _best(outcomes: list[Holding], entry: int, cond: Conditions) -> Holding:
     fields = [t for t in cond.thresholds if t.entry == entry]
 
     def key(h: Holding):
-        score = sum((number_in(h.fields.get(t.field)) or -1e9) * (1 if t.op == ">=" else -1) for t in fields)
+        score = sum((number_in(h.value(t.field)) or -1e9) * (1 if t.op == ">=" else -1) for t in fields)
         return (not h.hypothetical, score, h.obtained_at or date.min)
 
     return max(outcomes, key=key)

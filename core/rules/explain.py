@@ -93,8 +93,9 @@ async def learner_state(tenant_id: int, learner_ids: list[int]) -> dict[int, tup
     state: dict[int, tuple[list[Holding], Ledger]] = {i: ([], Ledger()) for i in ids}
     for r in rows:
         holdings, ledger = state[r["learner_id"]]
+        fields = r["fields"]
         holdings.append(Holding(achievement_id=r["id"], entry=r["catalog_entry_id"], obtained_at=_day(r["obtained_at"]),
-                                fields=_json(r["fields"])))
+                                fields=fields if isinstance(fields, str) else dict(fields or {})))
         ledger.held_targets.add(r["catalog_entry_id"])
     for a in apps:
         _, ledger = state[a["learner_id"]]
