@@ -19,6 +19,7 @@ from core import hookspecs
 from core.defaults import CoreDefaults
 from core.province import (
     ROLE_LABELS,
+    DeliveryError,
     FrameworkLevel,
     NotificationTemplate,
     OrgLevel,
@@ -163,8 +164,6 @@ class ProvinceHooks:
         """Hand an SMS to the province's gateway in a worker thread; its ``DeliveryError``
         propagates, anything else becomes a retryable ``DeliveryError`` naming the plugin."""
         import anyio.to_thread
-
-        from core.notifications.channels import DeliveryError
 
         try:
             await anyio.to_thread.run_sync(lambda: self.pm.hook.send_sms(to=to, text=text, message_key=message_key))

@@ -14,7 +14,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from litestar import Litestar
 
-from core import db
+from core import db, wiring
 from core.app import create_app
 from core.plugins import PluginRegistry
 from core.settings import PROJECT_HOME, Settings
@@ -27,6 +27,7 @@ _pgbouncer: list = []  # the PgBouncer the whole suite runs through (CREDITBANK_
 
 
 def pytest_configure(config) -> None:
+    wiring.install()  # as create_app and the CLI do: tests that call services directly see the same reactions
     if os.environ.get("CREDITBANK_TEST_PGBOUNCER") == "1" and not _pgbouncer:
         if not os.environ.get("CREDITBANK_TEST_DATABASE_URL"):
             raise pytest.UsageError("CREDITBANK_TEST_PGBOUNCER=1 需要 CREDITBANK_TEST_DATABASE_URL（PostgreSQL）")
@@ -47,6 +48,16 @@ def pytest_report_header() -> str:
 
 def database_kind() -> str:
     return "postgres" if os.environ.get("CREDITBANK_TEST_DATABASE_URL") else "sqlite"
+
+
+def redis_test_db() -> int:
+    """The Redis database this run counts in: bin/test runs the SQLite and PostgreSQL suites side
+    by side, each with its own (``CREDITBANK_TEST_REDIS_DB``), so neither sees the other's tries."""
+    return int(os.environ.get("CREDITBANK_TEST_REDIS_DB", "15"))
+
+
+def redis_test_url(port: int = 6379) -> str:
+    return f"redis://127.0.0.1:{port}/{redis_test_db()}"
 
 
 def database_env() -> dict[str, str]:
@@ -115,7 +126,7 @@ async def tenant_seed(migrated, home: Path) -> list[tuple[type, list[dict]]]:
     """The rows syncing ``tenants/`` writes (tenants, org units, catalogs, rules), taken once
     per session: the tests that start from the four provinces get them copied back instead
     of syncing again (a sync reads every seed file; a copy is one insert per table)."""
-    from core.tenancy.service import sync_tenant_files
+    from core.seeding import sync_tenant_files
 
     engine = db.make_engine(make_settings(home))
     db.bind(engine)

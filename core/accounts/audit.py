@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -21,12 +20,12 @@ from core.accounts.identity import IdentityError, mask_id_numbers_in, validate_i
 from core.accounts.tables import Account, AuditEntry, StaffRole
 from core.clock import aware, utcnow
 from core.errors import DomainError
+from core.paging import Page, page_of
+from core.security.permissions import ACTIONS, require
+from core.security.principal import Principal
 from core.tabular import csv_bytes
 
-if TYPE_CHECKING:  # only annotations: login imports the services that audit
-    from core.accounts.login import Principal
-
-AUDIT_ROLES = ("tenant_admin", "unit_admin")
+AUDIT_ROLES = ACTIONS["audit.read"]
 CHINA = ZoneInfo("Asia/Shanghai")
 ACTION_LABELS = {
     "learner.reveal_id_number": "查看完整证件号码",
@@ -86,9 +85,7 @@ class AuditEvent(msgspec.Struct, kw_only=True):
     client: str
 
 
-class AuditPage(msgspec.Struct, kw_only=True):
-    items: list[AuditEvent]
-    next_cursor: str | None = None
+AuditPage = Page[AuditEvent]
 
 
 class AuditFilter(msgspec.Struct, kw_only=True):
@@ -135,8 +132,7 @@ async def _target_id(tenant_id: int, text: str) -> int:
 
 
 def require_auditor(viewer: Principal) -> None:
-    if not viewer.has_role(*AUDIT_ROLES):
-        raise AuditError("只有管理员可以查看审计日志", 403)
+    require(viewer, "audit.read")
 
 
 async def audit_log(tenant_id: int, viewer: Principal, filters: AuditFilter, *, cursor: int | None,
@@ -190,7 +186,7 @@ async def audit_log(tenant_id: int, viewer: Principal, filters: AuditFilter, *, 
         target_username=mask_id_numbers_in(r["target_username"] or ""), target_id_number_masked=r["target_masked"] or "",
         reason=mask_id_numbers_in(r["detail"] or ""), client=r["client"] or "",
     ) for r in rows[:limit]]
-    return AuditPage(items=items, next_cursor=str(items[-1].seq) if len(rows) > limit else None)
+    return page_of(rows, limit, items)
 
 
 def _moment(value) -> datetime:
@@ -241,9 +237,7 @@ class StaffView(msgspec.Struct, kw_only=True):
     viewer: str  # the unit and role of the staff member
 
 
-class StaffViewPage(msgspec.Struct, kw_only=True):
-    items: list[StaffView]
-    next_cursor: str | None = None
+StaffViewPage = Page[StaffView]
 
 
 async def views_of_me(tenant_id: int, learner_id: int, *, cursor: int | None, limit: int,
@@ -268,4 +262,4 @@ async def views_of_me(tenant_id: int, learner_id: int, *, cursor: int | None, li
         roles.setdefault(grant["account_id"], f"{grant['unit_id.name']} · {role_labels.get(grant['role'], '工作人员')}")
     items = [StaffView(at=aware(r["created_at"]), action=r["action"], action_label=ACTION_LABELS[r["action"]],
                        viewer=roles.get(r["actor_id"], "工作人员")) for r in rows[:limit]]
-    return StaffViewPage(items=items, next_cursor=str(rows[limit - 1]["id"]) if len(rows) > limit else None)
+    return page_of(rows, limit, items)

@@ -13,9 +13,10 @@ from litestar.params import QueryParameter
 
 from core.hierarchy import service as hierarchy
 from core.reports import chart, export, service, workload
-from core.reports.api import XLSX, attachment
+from core.reports.api import XLSX
 from core.reports.export import period, row_label
 from core.reports.service import REPORT_ROLES, ReportError
+from core.web.downloads import download
 from core.web.portal import Portal, errors_of, page
 
 Text = Annotated[str | None, QueryParameter(max_length=64)]
@@ -34,7 +35,7 @@ class ReportPages(Controller):
     @get("/")
     async def units(self, portal: NamedDependency[Portal], unit: Text = None, date_from: DateFrom = None,
                     date_to: DateTo = None, measure: Text = None, category: Text = None) -> Response:
-        viewer = portal.require_staff(*REPORT_ROLES)
+        viewer = portal.require_staff("reports.read")
         form = {"unit": unit or "", "from": date_from or "", "to": date_to or ""}
         try:
             report = await service.unit_report(portal.tenant, viewer, unit, date_from, date_to)
@@ -77,17 +78,17 @@ class ReportPages(Controller):
                      date_to: DateTo = None,
                      fmt: Annotated[Literal["csv", "xlsx"], QueryParameter(name="format")] = "csv") -> Response:
         """The figures as CSV or XLSX (as ``GET /api/v1/admin/reports/units?format=`` gives them)."""
-        viewer = portal.require_staff(*REPORT_ROLES)
+        viewer = portal.require_staff("reports.read")
         report = await service.unit_report(portal.tenant, viewer, unit, date_from, date_to)
         if fmt == "xlsx":
-            return attachment(export.to_xlsx(report, portal.tenant.name), XLSX, export.filename(report, "xlsx"))
-        return attachment(export.to_csv(report), "text/csv; charset=utf-8", export.filename(report, "csv"))
+            return download(export.to_xlsx(report, portal.tenant.name), XLSX, export.filename(report, "xlsx"))
+        return download(export.to_csv(report), "text/csv; charset=utf-8", export.filename(report, "csv"))
 
     @get("/chart.svg")
     async def chart_file(self, portal: NamedDependency[Portal], unit: Text = None, date_from: DateFrom = None,
                          date_to: DateTo = None, measure: Annotated[str, QueryParameter(max_length=20)] = "achievements",
                          category: Text = None) -> Response:
-        viewer = portal.require_staff(*REPORT_ROLES)
+        viewer = portal.require_staff("reports.read")
         report = await service.unit_report(portal.tenant, viewer, unit, date_from, date_to)
         return Response(chart.bar_chart(report, portal.tenant.name, measure, category),
                         media_type="image/svg+xml; charset=utf-8")
@@ -96,7 +97,7 @@ class ReportPages(Controller):
     async def overdue(self, portal: NamedDependency[Portal], unit: Text = None, date_from: DateFrom = None,
                       date_to: DateTo = None, cursor: Annotated[str | None, QueryParameter(max_length=1100)] = None
                       ) -> Response:
-        viewer = portal.require_staff(*REPORT_ROLES)
+        viewer = portal.require_staff("reports.read")
         result = await service.overdue_report(portal.tenant, viewer, unit, date_from, date_to, cursor=cursor, limit=50)
         dates = {"from": date_from, "to": date_to}
         later = _query(unit=result.unit.code, cursor=result.next_cursor, **dates)
@@ -108,7 +109,7 @@ class ReportPages(Controller):
     @get("/workload")
     async def workload(self, portal: NamedDependency[Portal], unit: Text = None, date_from: DateFrom = None,
                        date_to: DateTo = None) -> Response:
-        viewer = portal.require_staff(*REPORT_ROLES)
+        viewer = portal.require_staff("reports.read")
         form = {"unit": unit or "", "from": date_from or "", "to": date_to or ""}
         try:
             report = await workload.workload_report(portal.tenant, viewer, unit, date_from, date_to)
@@ -132,9 +133,9 @@ class ReportPages(Controller):
                               date_to: DateTo = None,
                               fmt: Annotated[Literal["csv", "xlsx"], QueryParameter(name="format")] = "csv") -> Response:
         """The workload as CSV or XLSX (as ``GET /api/v1/admin/reports/workload?format=`` gives it)."""
-        viewer = portal.require_staff(*REPORT_ROLES)
+        viewer = portal.require_staff("reports.read")
         report = await workload.workload_report(portal.tenant, viewer, unit, date_from, date_to)
         if fmt == "xlsx":
-            return attachment(export.workload_xlsx(report, portal.tenant.name), XLSX,
+            return download(export.workload_xlsx(report, portal.tenant.name), XLSX,
                               export.workload_filename(report, "xlsx"))
-        return attachment(export.workload_csv(report), "text/csv; charset=utf-8", export.workload_filename(report, "csv"))
+        return download(export.workload_csv(report), "text/csv; charset=utf-8", export.workload_filename(report, "csv"))

@@ -11,9 +11,6 @@ from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery, JSONBody, QueryParameter
 
-from core.accounts.api import provide_principal, provide_staff
-from core.accounts.login import Principal
-from core.achievements.api import file_response, provide_learner
 from core.ids import Cursor, PathId, QueryId
 from core.reviews import appeals, claims, service
 from core.reviews.duplicates import duplicates_of
@@ -32,8 +29,12 @@ from core.reviews.schemas import (
     QueueCounts,
     ReviewPage,
 )
+from core.security.auth import provide_learner, provide_principal, provide_staff
+from core.security.principal import Principal
 from core.storage.uploads import single_file
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
+from core.web.downloads import file_response
+from core.web.security import client_address
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
 
@@ -177,3 +178,15 @@ class ReviewController(Controller):
     async def decide(self, request: Request, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                      application_id: PathId, data: JSONBody[DecisionIn]) -> ApplicationOut:
         return await service.decide(tenant, actor, application_id, data, login_url(request, tenant))
+
+
+class StaffEvidenceController(Controller):
+    path = "/admin"
+    tags = ["staff"]
+    dependencies = {"principal": Provide(provide_principal), "actor": Provide(provide_staff)}
+
+    @get("/evidence/{evidence_id:int}", summary="审核人查看其当前可审核或已审核申请的证明材料（记入审计日志）")
+    async def download(self, request: Request, tenant: NamedDependency[TenantContext],
+                       actor: NamedDependency[Principal], evidence_id: PathId) -> Response:
+        row = await service.evidence_for_staff(tenant, actor, evidence_id, client_address(request))
+        return await file_response(request.app.state.storage, row)

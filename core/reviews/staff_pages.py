@@ -15,10 +15,7 @@ from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery, QueryParameter
 
-from core.accounts.api import client_address
-from core.accounts.login import Principal
 from core.achievements import service as achievements
-from core.achievements.api import file_response
 from core.catalog.service import get_entry
 from core.clock import utcnow
 from core.errors import DomainError
@@ -33,8 +30,11 @@ from core.reviews.engine import opinion_example
 from core.reviews.schemas import DecisionIn, StepOut
 from core.rules.explain import explain_for_review
 from core.rules.service import get_rule
+from core.security.principal import Principal
+from core.web.downloads import file_response
 from core.web.pages import FormData
 from core.web.portal import FormError, Portal, errors_of, page, read_form, redirect
+from core.web.security import client_address
 
 PAGE_SIZE = 20
 STATUS_LABELS = {"submitted": "待审核", "in_review": "审核中", "approved": "审核通过", "rejected": "审核不通过",

@@ -7,6 +7,7 @@ import msgspec
 
 from core.catalog.schemas import CatalogEntryOut
 from core.ids import Id
+from core.paging import Page
 
 EntryRef = Id | str  # a catalog entry id, or "project_name|name|institution"
 Credits = Annotated[float, msgspec.Meta(ge=0, le=1000)]
@@ -145,6 +146,4 @@ class ImpactOut(msgspec.Struct, kw_only=True):
     note: str
 
 
-class RulePage(msgspec.Struct):
-    items: list[RuleOut]
-    next_cursor: str | None
+RulePage = Page[RuleOut]

@@ -16,7 +16,7 @@ from core.catalog.tables import CatalogEntry
 from core.clock import utcnow
 from core.db import one
 from core.errors import DomainError
-from core.reviews.tables import Application
+from core.paging import page_of
 from core.rules import conditions as cond
 from core.rules.schemas import (
     AnyOfIn,
@@ -350,8 +350,7 @@ async def search_rules(tenant_id: int, *, q: str | None, catalog_entry_id: int |
     if cursor:
         query = query.where(Rule.id > cursor)
     rows = await query.order_by(Rule.id).limit(limit + 1)
-    items = await _outs(tenant_id, rows[:limit])
-    return RulePage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+    return page_of(rows, limit, await _outs(tenant_id, rows[:limit]))
 
 
 async def list_rules(tenant_id: int, *, q: str | None = None, status: str | None = None, cursor: int | None = None,
@@ -367,8 +366,7 @@ async def list_rules(tenant_id: int, *, q: str | None = None, status: str | None
     if cursor:
         query = query.where(Rule.id < cursor)
     rows = await query.order_by(Rule.id, ascending=False).limit(limit + 1)
-    items = await _outs(tenant_id, rows[:limit])
-    return RulePage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+    return page_of(rows, limit, await _outs(tenant_id, rows[:limit]))
 
 
 async def retire_rule(tenant_id: int, rule_id: int) -> RuleOut:
@@ -540,7 +538,8 @@ async def used_rules(tenant_id: int, achievement_ids: Iterable[int]) -> dict[int
         return {}
     # Raw, like rules_for_entries: on every list of achievements, and the query builder costs
     # more than the query.
-    rows = await Application.raw(
+    # reviews' application table, read by name (rules sits below reviews: docs/architecture.md)
+    rows = await Rule.raw(
         f"SELECT achievement_id, rule_id FROM application WHERE tenant_id = {{}} "
         f"AND achievement_id IN ({', '.join('{}' for _ in ids)}) "
         f"AND rule_id IS NOT NULL AND status IN ({', '.join('{}' for _ in LIVE)})", tenant_id, *ids, *LIVE)

@@ -12,9 +12,10 @@ from litestar import Request
 from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 
-from core.accounts.login import Principal, principal_for_token
 from core.errors import DomainError
-from core.tenancy.service import TenantContext
+from core.security import permissions
+from core.security.principal import Principal, principal_for_token
+from core.tenancy.context import TenantContext
 from core.web.branding import Palette, palette
 from core.web.csrf import session_cookie
 
@@ -65,11 +66,13 @@ class Portal:
             raise DomainError("此页面供学习者使用", 403)
         return viewer
 
-    def require_staff(self, *roles: str) -> Principal:
-        viewer = self.require()
-        if viewer.kind != "staff" or (roles and not viewer.has_role(*roles)):
-            raise DomainError("您没有使用此页面的权限", 403)
-        return viewer
+    def require_staff(self, action: permissions.Action = "staff") -> Principal:
+        """The viewer, when they may take ``action`` (``core.security.permissions``; by default:
+        use the staff workbench at all); else the login page (anonymous) or a 403 page."""
+        return permissions.require(self.require(), action)
+
+    def may(self, action: permissions.Action, unit_path: str | None = None) -> bool:
+        return permissions.may(self.viewer, action, unit_path)
 
     def url(self, path: str = "") -> str:
         return f"{self.base}/{path.lstrip('/')}" if path else f"{self.base}/"
@@ -83,18 +86,22 @@ class Portal:
         elif self.viewer.kind == "learner":
             items = [("me", "我的信息"), ("me/achievements/new", "成果添加"), ("me/recognition", "认定成果申请"),
                      ("me/conversion", "转换成果申请"), ("me/applications", "进度查询"), ("me/proofs", "学习成果证明"),
+                     ("me/record", "我的学习档案"),
                      ("rules", "转换规则"), ("faq", "常见问题")]
         else:
             # Only what the viewer's roles open: a link that ends in 403 is a broken promise.
-            admin = self.viewer.has_role("tenant_admin", "unit_admin")
+            admin = self.may("accounts.manage")
             items = [("staff/reviews", "审核")]
             if admin:
                 items += [("staff/learners", "学习者"), ("staff/units", "组织机构")]
-            if self.viewer.has_role("tenant_admin"):
+            if self.may("imports.run"):
                 items.append(("staff/imports", "导入"))
             items += [("staff/catalog", "名录"), ("staff/rules", "规则")]
             if admin:
-                items += [("staff/reports", "统计"), ("staff/notifications", "发送记录")]
+                items.append(("staff/reports", "统计"))
+            if self.may("notifications.log"):
+                items.append(("staff/notifications", "发送记录"))
+            if self.may("audit.read"):
                 items.append(("staff/audit", "审计日志"))
         return [MenuItem(self.url(path), label) for path, label in items]
 

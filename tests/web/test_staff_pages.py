@@ -229,7 +229,7 @@ async def test_outsiders_get_404_and_learners_403(client, browser, guangdong):
     for path in ("staff/reviews", f"staff/reviews/{application['id']}", "staff/learners", "staff/units", "staff/learners/open"):
         response = await learner.get(f"{G}/{path}")
         assert response.status_code == 403, path
-        assert "您没有使用此页面的权限" in response.text
+        assert "您没有执行此操作的权限" in response.text
     anonymous = await client.get(f"{url}")
     assert anonymous.status_code == 303 and anonymous.headers["location"] == f"{G}/login?next={url}"
 
