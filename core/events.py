@@ -164,10 +164,11 @@ class CountedRows(Event):
     were written or are about to change, inside the change's transaction: ``sign`` +1 after an
     insert or an update (count them as they are now), -1 before an update or a delete (take
     back what they counted). reports keeps its per-unit, per-day counters from it; an update
-    publishes both. ``ids``: the rows' ids, one event for a whole batch."""
+    publishes both. ``ids``: the rows' ids, one event for a whole batch. The target is the
+    counters (``target_id`` None); ``table`` and ``ids`` name the rows counted."""
 
     action: ClassVar[str] = "report.count"
-    target_table: ClassVar[str] = ""
+    target_table: ClassVar[str] = "unit_counter"
 
     table: str
     ids: tuple[int, ...]
