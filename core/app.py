@@ -25,6 +25,7 @@ from core.accounts.api import (
 from core.accounts.audit_api import AuditController, MyAccessLogController
 from core.accounts.throttle import throttles
 from core.achievements.api import AchievementRulesController, MyAchievementsController, StaffIntegrityController
+from core.achievements.collection_api import CollectionController, MyDisputesController
 from core.api_contract import document_errors
 from core.catalog.api import CatalogController
 from core.certificates import keys as proof_keys
@@ -35,6 +36,7 @@ from core.certificates.api import (
     StatusListController,
     VerifyController,
 )
+from core.certificates.record_api import MyRecordController
 from core.db import DatabaseWatch
 from core.errors import DATABASE_UNAVAILABLE, EXCEPTION_HANDLERS, RETRY_AFTER_SECONDS
 from core.hierarchy.api import OrgUnitController
@@ -43,6 +45,8 @@ from core.middleware import IdempotencyMiddleware, NulByteMiddleware, ReplicaRea
 from core.notifications.api import DeliveryLogController, TemplateController
 from core.notifications.sender import Sender
 from core.platform.api import PlatformAuthController, PlatformController
+from core.platform.onboarding_api import PlatformOnboardingController
+from core.platform.trust_api import TrustController
 from core.plugins import PluginRegistry
 from core.readiness import Readiness, readiness_of
 from core.reports.api import ReportController
@@ -248,13 +252,14 @@ def create_app(
             AchievementRulesController,
             MyApplicationsController, MyAppealsController, ReviewController, AppealReviewController, ReportController,
             VerifyController, ProofKeysController, StatusListController, MyProofsController, AdminProofsController,
-            AuditController, MyAccessLogController,
+            AuditController, MyAccessLogController, MyRecordController, CollectionController, MyDisputesController,
         ],
         dependencies={"tenant": Provide(resolve_tenant)},
         before_request=require_api_media_type,
     )
     platform_api = Router(
-        path="/api/v1/platform", route_handlers=[PlatformAuthController, PlatformController],
+        path="/api/v1/platform", route_handlers=[PlatformAuthController, PlatformController, PlatformOnboardingController,
+                                                 TrustController],
         before_request=require_api_media_type,
     )
     max_body_size = (settings.max_upload_mb + 1) * 1024 * 1024

@@ -127,6 +127,36 @@ async def tenants_sync(settings: Settings, plugins: PluginRegistry) -> int:
     return 1 if failed else 0
 
 
+@tenants.command("export", help="把租户写成一个文件夹（租户文件 + 单位、名录、规则 CSV），可放进 git，用 tenants load 重建。")
+@click.argument("slug")
+@click.option("--to", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+              help="写入的文件夹")
+@with_database
+async def tenants_export(settings: Settings, plugins: PluginRegistry, slug: str, folder: Path) -> None:
+    from core.platform.onboarding import export_tenant
+    from core.tenancy.service import TenantRegistry
+
+    counts = await export_tenant(slug, folder, TenantRegistry(plugins))
+    click.echo(f"已写入 {folder / (slug + '.toml')}：单位 {counts['org_units']} 个，名录 {counts['catalog']} 条，"
+               f"规则 {counts['rules']} 条")
+
+
+@tenants.command("load", help="按一个文件夹中的租户文件（如 tenants export 所写）创建或更新租户。")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_database
+async def tenants_load(settings: Settings, plugins: PluginRegistry, folder: Path) -> int:
+    from core.seeding import sync_tenant_files
+
+    failed = 0
+    for result in await sync_tenant_files(folder, plugins):
+        if result.ok:
+            click.echo(f"✓ {result.slug}：{result.message}，新增单位 {result.units_added} 个")
+        else:
+            failed += 1
+            click.echo(f"✗ {result.message}", err=True)
+    return 1 if failed else 0
+
+
 @tenants.command("list", help="列出租户。")
 @with_database
 async def tenants_list(settings: Settings, plugins: PluginRegistry) -> None:

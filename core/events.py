@@ -60,8 +60,12 @@ class Event:
 
 @dataclass(frozen=True, kw_only=True)
 class OutcomeStored(Event):
-    """A learner stored a learning outcome (achievements). ``status`` is what storing gave it:
-    ``applied`` when its sub-type is reviewed on storing — reviews then opens that review."""
+    """A learning outcome was stored (achievements): by the learner, or for them at a service
+    window (``actor`` is then the staff member). ``status`` is what storing gave it: ``applied``
+    when its sub-type is reviewed on storing — reviews then opens that review — or when it was
+    collected at a window whose province submits collected outcomes (``collected_unit``, the
+    collecting unit ``{id, code, path}``): reviews opens the recognition through that unit, or,
+    where the province reviews no such outcome, sets it back to ``unapplied``."""
 
     action: ClassVar[str] = "achievement.store"
     target_table: ClassVar[str] = "achievement"
@@ -70,6 +74,7 @@ class OutcomeStored(Event):
     category: str
     subtype: str
     status: str
+    collected_unit: dict | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,6 +87,21 @@ class OutcomeDeleting(Event):
     target_table: ClassVar[str] = "achievement"
 
     row: dict = field(repr=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutcomeVoided(Event):
+    """A collected outcome was found wrong on the learner's dispute (achievements: the dispute
+    upheld), in the decision's transaction; reviews withdraws every open application on it,
+    each with a record naming ``actor_name``, ``unit_name`` and the ``opinion``."""
+
+    action: ClassVar[str] = "achievement.void"
+    target_table: ClassVar[str] = "achievement"
+
+    actor_name: str
+    unit_name: str
+    opinion: str
+    voided_at: datetime
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -18,8 +18,10 @@ ROLES = ("tenant_admin", "unit_admin", "committee")
 # from the ``wording`` hook).
 ROLE_LABELS = {"tenant_admin": "管理中心管理员", "unit_admin": "单位管理员", "committee": "评审委员会成员"}
 
+# ``unit``: the code of one of the tenant's organisation units (a service point, an acceptance
+# point...), chosen on pages with the unit picker and checked to exist when stored.
 FieldType = Literal[
-    "text", "textarea", "date", "integer", "number", "select", "email", "phone", "password", "id_number"
+    "text", "textarea", "date", "integer", "number", "select", "email", "phone", "password", "id_number", "unit"
 ]
 FileType = Literal["jpg", "png", "gif", "pdf"]
 
@@ -200,7 +202,11 @@ class ReviewPolicy(Struct):
     who takes an item (认领) holds it for ``claim_minutes``, so two do not work one item. A
     learner may appeal a refusal within ``appeal_days`` working days; the appeal is decided by
     ``appeal_reviewer`` (the admins of the refusing unit's parent, or the committee), and
-    overturning it resumes the chain at the refused step.
+    overturning it resumes the chain at the refused step. ``collected_recognition``: what
+    happens to an outcome staff collect for a learner at a service window (信息采集) when its
+    sub-type is not recognized on entry — ``submit``: it goes to recognition at once, the
+    collecting unit routing the chain (the window took the originals); ``learner``: it waits,
+    unapplied, for the learner to apply.
     """
 
     remind_within_days: int = 2
@@ -208,6 +214,7 @@ class ReviewPolicy(Struct):
     claim_minutes: int = 120  # a reviewer's claim on an item lapses after this long undecided
     appeal_days: int | None = 10  # working days after a refusal to appeal it (申诉); None: no appeals
     appeal_reviewer: Literal["parent", "committee"] = "parent"  # the deciding unit's parent's admins, or the committee
+    collected_recognition: Literal["submit", "learner"] = "learner"
 
 
 class OpinionFormat(Struct):

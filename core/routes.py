@@ -19,11 +19,14 @@ from core.catalog.staff_pages import CatalogStaffPages
 from core.certificates.api import IssuerDocuments
 from core.certificates.learner_pages import LearnerProofPages
 from core.certificates.pages import ProofPages
+from core.certificates.record_pages import LearnerRecordPages
 from core.errors import DomainError
 from core.hierarchy.public_pages import HostedBanksPage, PublicPages
 from core.imports.pages import ImportPages
 from core.notifications.pages import NotificationPages
+from core.platform.onboarding_pages import ONBOARDING_PAGES
 from core.platform.pages import PLATFORM_ERRORS, PLATFORM_PAGES
+from core.platform.trust_pages import TrustPages
 from core.reports.pages import ReportPages
 from core.reviews.learner_pages import LearnerApplicationPages
 from core.reviews.outcome_pages import MyOutcomePages
@@ -39,7 +42,7 @@ from core.web.portal import LoginRequired, provide_portal
 TENANT_PAGES: list = [PortalHomeController, StaffReviewPages, StaffLearnerPages, StaffUnitPages]
 TENANT_PAGES += [ImportPages, CatalogStaffPages, RuleStaffPages, NotificationPages]
 TENANT_PAGES += [ActivationPages, PasswordPages, RegistrationPages, PublicPages, RuleSearchPages]
-TENANT_PAGES += [ProofPages, LearnerProofPages, IssuerDocuments]
+TENANT_PAGES += [ProofPages, LearnerProofPages, IssuerDocuments, LearnerRecordPages]
 TENANT_PAGES += [MyOutcomePages, LearnerApplicationPages]
 TENANT_PAGES += [ReportPages]
 TENANT_PAGES += [StaffAuditPages, LearnerPrivacyPages]
@@ -57,7 +60,7 @@ def portal_routers() -> list:
         exception_handlers=PAGE_ERRORS,
         include_in_schema=False,
     )
-    platform_pages = Router(path="/platform", route_handlers=PLATFORM_PAGES, exception_handlers=PLATFORM_ERRORS,
-                            include_in_schema=False)
+    platform_pages = Router(path="/platform", route_handlers=[*PLATFORM_PAGES, *ONBOARDING_PAGES, TrustPages],
+                            exception_handlers=PLATFORM_ERRORS, include_in_schema=False)
     static = create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False)
     return [tenant_pages, platform_pages, static, HostedBanksPage]

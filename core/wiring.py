@@ -19,6 +19,7 @@ def install() -> None:
     """Register core's handlers, each once, in this order."""
     events.subscribe(events.OutcomeStored, reactions.on_outcome_stored)
     events.subscribe(events.OutcomeDeleting, reactions.on_outcome_deleting)
+    events.subscribe(events.OutcomeVoided, reactions.on_outcome_voided)
     events.subscribe(events.RuleTermsChanging, reactions.on_rule_terms_changing)
     events.subscribe(events.ApplicationDeciding, issuing.on_application_deciding)
     events.subscribe(events.ApplicationDecided, issuing.on_application_decided)

@@ -50,6 +50,16 @@ def database_kind() -> str:
     return "postgres" if os.environ.get("CREDITBANK_TEST_DATABASE_URL") else "sqlite"
 
 
+def redis_test_db() -> int:
+    """The Redis database this run counts in: bin/test runs the SQLite and PostgreSQL suites side
+    by side, each with its own (``CREDITBANK_TEST_REDIS_DB``), so neither sees the other's tries."""
+    return int(os.environ.get("CREDITBANK_TEST_REDIS_DB", "15"))
+
+
+def redis_test_url(port: int = 6379) -> str:
+    return f"redis://127.0.0.1:{port}/{redis_test_db()}"
+
+
 def database_env() -> dict[str, str]:
     """The settings that point the platform at the suite's database: none on SQLite; with
     ``CREDITBANK_TEST_PGBOUNCER=1`` the suite's PgBouncer, migrations going direct."""

@@ -15,7 +15,7 @@ import pytest
 from core.app import create_app
 from tests.accounts.helpers import login
 from tests.achievements.test_achievements import guangdong_learner
-from tests.conftest import database_kind, serve, session_app
+from tests.conftest import database_kind, redis_test_url, serve, session_app
 from tests.faults import TcpProxy, closed_port
 
 postgres_only = pytest.mark.skipif(database_kind() != "postgres", reason="a PostgreSQL connection to cut")
@@ -99,7 +99,7 @@ async def test_postgresql_cut_and_restored(settings, plugins, seeded, caplog):
 @pytest.fixture
 def redis_proxy_app(settings, plugins, seeded):
     proxy = TcpProxy("127.0.0.1", 6379)
-    app = session_app(msgspec.structs.replace(settings, redis_url=f"redis://127.0.0.1:{proxy.port}/7"), plugins)
+    app = session_app(msgspec.structs.replace(settings, redis_url=redis_test_url(proxy.port)), plugins)
     return proxy, app
 
 

@@ -20,6 +20,7 @@ from core.accounts.identity import IdentityError, mask_id_numbers_in, validate_i
 from core.accounts.tables import Account, AuditEntry, StaffRole
 from core.clock import aware, utcnow
 from core.errors import DomainError
+from core.paging import Page, page_of
 from core.security.permissions import ACTIONS, require
 from core.security.principal import Principal
 from core.tabular import csv_bytes
@@ -84,9 +85,7 @@ class AuditEvent(msgspec.Struct, kw_only=True):
     client: str
 
 
-class AuditPage(msgspec.Struct, kw_only=True):
-    items: list[AuditEvent]
-    next_cursor: str | None = None
+AuditPage = Page[AuditEvent]
 
 
 class AuditFilter(msgspec.Struct, kw_only=True):
@@ -187,7 +186,7 @@ async def audit_log(tenant_id: int, viewer: Principal, filters: AuditFilter, *, 
         target_username=mask_id_numbers_in(r["target_username"] or ""), target_id_number_masked=r["target_masked"] or "",
         reason=mask_id_numbers_in(r["detail"] or ""), client=r["client"] or "",
     ) for r in rows[:limit]]
-    return AuditPage(items=items, next_cursor=str(items[-1].seq) if len(rows) > limit else None)
+    return page_of(rows, limit, items)
 
 
 def _moment(value) -> datetime:
@@ -238,9 +237,7 @@ class StaffView(msgspec.Struct, kw_only=True):
     viewer: str  # the unit and role of the staff member
 
 
-class StaffViewPage(msgspec.Struct, kw_only=True):
-    items: list[StaffView]
-    next_cursor: str | None = None
+StaffViewPage = Page[StaffView]
 
 
 async def views_of_me(tenant_id: int, learner_id: int, *, cursor: int | None, limit: int,
@@ -265,4 +262,4 @@ async def views_of_me(tenant_id: int, learner_id: int, *, cursor: int | None, li
         roles.setdefault(grant["account_id"], f"{grant['unit_id.name']} · {role_labels.get(grant['role'], '工作人员')}")
     items = [StaffView(at=aware(r["created_at"]), action=r["action"], action_label=ACTION_LABELS[r["action"]],
                        viewer=roles.get(r["actor_id"], "工作人员")) for r in rows[:limit]]
-    return StaffViewPage(items=items, next_cursor=str(rows[limit - 1]["id"]) if len(rows) > limit else None)
+    return page_of(rows, limit, items)

@@ -11,10 +11,10 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from core.accounts import audit
-from core.accounts.audit_api import download
 from core.clock import utcnow
 from core.errors import DomainError
 from core.ids import Cursor
+from core.web.downloads import download
 from core.web.portal import Portal, errors_of, page
 from core.web.security import client_address
 

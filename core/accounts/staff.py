@@ -40,6 +40,7 @@ from core.clock import utcnow
 from core.db import one
 from core.events import counted, notify
 from core.hierarchy.tables import OrgUnit
+from core.paging import keyset
 from core.security.password_policy import check_password
 from core.security.passwords import hash_password_async
 from core.security.permissions import ACTIONS, require
@@ -327,11 +328,7 @@ async def list_learners(tenant: TenantContext, pii: PiiProtector, actor: Princip
         query = query.where(condition)
         if number is not None and not cursor:
             await audit(tenant.id, actor.id, "learner.search_id_number", "", mask_id_number(number))
-    if cursor:
-        query = query.where(Account.id < int(cursor))
-    rows = await query.order_by(Account.id, ascending=False).limit(limit + 1)
-    items = [await account_out(row) for row in rows[:limit]]
-    return AccountPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+    return await keyset(query, Account.id, cursor=int(cursor) if cursor else None, limit=limit, out=account_out)
 
 
 async def reveal_id_number(tenant: TenantContext, pii: PiiProtector, actor: Principal, account_id: int,

@@ -19,7 +19,7 @@ from core.hierarchy.service import get_unit
 from core.ids import Cursor, PathId
 from core.security.permissions import ACTIONS
 from core.security.principal import Principal
-from core.storage.uploads import file_response
+from core.web.downloads import file_response
 from core.web.pages import FormData
 from core.web.portal import FormError, Portal, errors_of, page, read_form, redirect
 from core.web.security import client_address

@@ -26,8 +26,9 @@ from core.rules import service as rules
 from core.rules.schemas import RuleOut
 from core.security.auth import provide_learner, provide_principal, provide_staff
 from core.security.principal import Principal
-from core.storage.uploads import file_response, single_file
+from core.storage.uploads import single_file
 from core.tenancy.context import TenantContext
+from core.web.downloads import file_response
 
 ADMIN_ROLES = ("tenant_admin", "unit_admin", "committee")
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 import msgspec
 
 from core.ids import Id
+from core.paging import Page
 
 # How pages and proofs name an outcome's status and where it came from.
 STATUS_LABELS = {"catalog": "名录成果", "unapplied": "未申请", "applied": "已申请", "recognized": "已认定",
@@ -32,6 +33,24 @@ class EvidenceOut(msgspec.Struct, kw_only=True):
     created_at: datetime
 
 
+class DisputeOut(msgspec.Struct, kw_only=True):
+    """A learner's objection (异议) to an outcome collected for them at a service window."""
+
+    id: int
+    achievement_id: int
+    status: str  # pending | upheld | dismissed
+    status_label: str
+    grounds: str
+    unit_code: str
+    unit_name: str
+    opinion: str
+    decided_by_name: str
+    created_at: datetime
+    decided_at: datetime | None
+    learner_name: str = ""  # masked, for staff
+    achievement_name: str = ""
+
+
 class AchievementOut(msgspec.Struct, kw_only=True):
     id: int
     category: str
@@ -51,11 +70,12 @@ class AchievementOut(msgspec.Struct, kw_only=True):
     applications: list[dict[str, Any]] = []
     usable_rules: int | None = None  # 可转换规则数 (in lists)
     used_rules: int | None = None  # 已用转换规则数
+    collected_by: str | None = None  # the unit that entered it at its window (由某某受理点采集), else None
+    collected_by_code: str | None = None
+    dispute: DisputeOut | None = None  # the learner's latest objection to a collected outcome
 
 
-class AchievementPage(msgspec.Struct):
-    items: list[AchievementOut]
-    next_cursor: str | None
+AchievementPage = Page[AchievementOut]
 
 
 class Summary(msgspec.Struct):

@@ -9,6 +9,8 @@ province.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date
 
 import msgspec
@@ -29,6 +31,8 @@ from core.catalog.tables import CatalogEntry
 from core.clock import utcnow
 from core.errors import DomainError
 from core.events import Actor, OutcomeDeleting, OutcomeStored, publish
+from core.hierarchy.tables import OrgUnit
+from core.paging import page_of
 from core.province import Subtype, Taxonomy
 from core.rules.service import rule_counts
 from core.storage import Storage, StorageUnavailable
@@ -77,14 +81,71 @@ def achievement_out(row: dict, taxonomy: Taxonomy, evidence: list[dict] | None =
     )
 
 
+async def mark_collected(tenant: TenantContext, rows: list[dict], items: list[AchievementOut]) -> None:
+    """Name, on each outcome entered at a service window, the unit that collected it."""
+    ids = {r["collected_by_unit_id"] for r in rows if r.get("collected_by_unit_id")}
+    if not ids:
+        return
+    units = {u["id"]: u for u in await OrgUnit.select(OrgUnit.id, OrgUnit.code, OrgUnit.name).where(
+        OrgUnit.tenant_id == tenant.id, OrgUnit.id.is_in(list(ids)))}
+    for row, item in zip(rows, items):
+        unit = units.get(row.get("collected_by_unit_id"))
+        if unit:
+            item.collected_by, item.collected_by_code = unit["name"], unit["code"]
+
+
 def evidence_out(row: dict) -> EvidenceOut:
     return EvidenceOut(id=row["id"], item=row["item"], filename=row["filename"], content_type=row["content_type"],
                        size=row["size"], sha256=row["sha256"], created_at=row["created_at"])
 
 
-async def add_achievement(tenant: TenantContext, learner_id: int, data: AchievementIn) -> AchievementOut:
+def outcome_values(sub: Subtype, given: dict, name: str | None, obtained_at: date | None,
+                   entry: dict | None = None) -> tuple[dict, str, date | None, str, str]:
+    """``(values, name, obtained_at, institution, certificate_no)`` of an outcome of ``sub``
+    from the values ``given`` (a catalog entry's fields merged in already), each checked
+    against the sub-type's fields; a ``field_error`` (400 naming the field) otherwise. No
+    database: the bulk import checks its rows with it too."""
+    known = {f.name for f in sub.fields}
+    unknown = sorted(set(given) - known)
+    if unknown:
+        raise field_error(unknown[0], f"字段 {'、'.join(unknown)} 不属于“{sub.label}”")
+    values = {f.name: check_value(f, given.get(f.name)) for f in sub.fields}
+    values = {k: v for k, v in values.items() if v is not None}
+
+    name = (name or "").strip() or (entry["name"] if entry else "") or next(
+        (str(values[f]) for f in _NAME_FIELDS if values.get(f)), "")
+    if not name:
+        raise field_error("name", "请填写成果名称")
+    obtained = obtained_at or next(
+        (date.fromisoformat(values[f.name]) for f in sub.fields if f.type == "date" and values.get(f.name)), None)
+    if obtained and obtained > date.today():
+        raise field_error("obtained_at", "取得时间不能晚于今天")
+    institution = entry["institution"] if entry else next(
+        (str(values[f]) for f in ("institution", "issuer", "issuing_body", "issuing_institution", "school_name",
+                                  "training_provider", "completing_unit", "organizer", "employer") if values.get(f)), "")
+    certificate_no = next((str(v) for k, v in values.items() if k.endswith("certificate_no")), "")
+    return values, name[:200], obtained, institution[:200], certificate_no[:100]
+
+
+@dataclass(frozen=True)
+class Collected:
+    """An outcome entered at a service window: by ``staff_id`` of ``unit`` (``{id, code, name,
+    path}``); ``also`` runs in the storing transaction once the row exists (the learner's
+    notice)."""
+
+    unit: dict
+    staff_id: int
+    key: str
+    also: Callable[[Achievement], Awaitable[None]] | None = None
+
+
+async def add_achievement(tenant: TenantContext, learner_id: int, data: AchievementIn,
+                          collected: Collected | None = None) -> AchievementOut:
     """Store a learner's outcome. Picking a catalog entry fills the catalog fields (and wins
-    over whatever was sent for them); "not in the list" types every field."""
+    over whatever was sent for them); "not in the list" types every field. ``collected``: it
+    was entered for the learner at a service window (``core.achievements.collection``); one
+    whose sub-type is not recognized on entry then goes to recognition at once through the
+    collecting unit where the province's ``collected_recognition`` is ``submit``."""
     taxonomy = tenant.hooks.taxonomy
     sub = _subtype(taxonomy, data.category, data.subtype)
     entry = None
@@ -98,47 +159,45 @@ async def add_achievement(tenant: TenantContext, learner_id: int, data: Achievem
         if (entry["category"], entry["subtype"]) != (data.category, data.subtype):
             raise field_error("catalog_entry_id", "所选名录条目不属于该成果分类")
         given.update(_json(entry["fields"]))
-    known = {f.name for f in sub.fields}
-    unknown = sorted(set(given) - known)
-    if unknown:
-        raise field_error(unknown[0], f"字段 {'、'.join(unknown)} 不属于“{sub.label}”")
-    values = {f.name: check_value(f, given.get(f.name)) for f in sub.fields}
-    values = {k: v for k, v in values.items() if v is not None}
-
-    name = (data.name or "").strip() or (entry["name"] if entry else "") or next(
-        (str(values[f]) for f in _NAME_FIELDS if values.get(f)), "")
-    if not name:
-        raise field_error("name", "请填写成果名称")
-    obtained = data.obtained_at or next(
-        (date.fromisoformat(values[f.name]) for f in sub.fields if f.type == "date" and values.get(f.name)), None)
-    if obtained and obtained > date.today():
-        raise field_error("obtained_at", "取得时间不能晚于今天")
+    values, name, obtained, institution, certificate_no = outcome_values(sub, given, data.name, data.obtained_at, entry)
+    for f in sub.fields:
+        if f.type == "unit" and f.name in values and not await OrgUnit.exists().where(
+                OrgUnit.tenant_id == tenant.id, OrgUnit.code == str(values[f.name])):
+            raise field_error(f.name, f"{f.label}：单位 {values[f.name]} 不存在，请从列表中选择")
 
     now = utcnow()
     due = None
+    submit_collected = False
     if sub.recognition == "catalog_auto" and entry is not None:
         status = "catalog"
     elif sub.recognition == "review_on_store":
         status = "applied"
         due = due_at(now, sub.review_days or 10)
+    elif collected is not None and tenant.hooks.review_policy.collected_recognition == "submit":
+        status, submit_collected = "applied", True
     else:
         status = "unapplied"
-    institution = entry["institution"] if entry else next(
-        (str(values[f]) for f in ("institution", "issuer", "issuing_body", "issuing_institution", "school_name",
-                                  "training_provider", "completing_unit", "organizer", "employer") if values.get(f)), "")
     row = Achievement(
         tenant_id=tenant.id, learner_id=learner_id, category=data.category, subtype=data.subtype,
-        catalog_entry_id=entry["id"] if entry else None, name=name[:200], institution=institution[:200],
+        catalog_entry_id=entry["id"] if entry else None, name=name, institution=institution,
         fields=msgspec.json.encode(values).decode(), obtained_at=obtained, status=status, source="self",
-        certificate_no=next((str(v) for k, v in values.items() if k.endswith("certificate_no")), "")[:100],
-        review_due_at=due, created_at=now, updated_at=now,
+        certificate_no=certificate_no, review_due_at=due, created_at=now, updated_at=now,
+        collected_by_unit_id=collected.unit["id"] if collected else None,
+        collected_by_staff_id=collected.staff_id if collected else None,
+        collected_key=collected.key if collected else None,
     )
     async with Achievement._meta.db.transaction():
         await row.save()
-        # reviewed on storing (status applied): reviews opens the review with the achievement
-        await publish(tenant, OutcomeStored(tenant_id=tenant.id, actor=Actor(id=learner_id, kind="learner"),
-                                            target_id=row.id, learner_id=learner_id, category=data.category,
-                                            subtype=data.subtype, status=status))
+        # reviews reacts in this transaction: the review on storing, or the recognition of an
+        # outcome collected at a window through the collecting unit (where none opens, the
+        # outcome waits for the learner: unapplied)
+        actor = Actor(id=collected.staff_id, kind="staff", unit_id=collected.unit["id"]) if collected is not None \
+            else Actor(id=learner_id, kind="learner")
+        await publish(tenant, OutcomeStored(tenant_id=tenant.id, actor=actor, target_id=row.id, learner_id=learner_id,
+                                            category=data.category, subtype=data.subtype, status=status,
+                                            collected_unit=collected.unit if submit_collected and collected else None))
+        if collected is not None and collected.also is not None:
+            await collected.also(row)
     return await get_achievement(tenant, learner_id, row.id)
 
 
@@ -167,12 +226,18 @@ async def get_achievement(tenant: TenantContext, learner_id: int, achievement_id
     row = await _own_row(tenant, learner_id, achievement_id)
     evidence = await Evidence.select().where(Evidence.achievement_id == row["id"]).order_by(Evidence.id)
     applications = await applications_on(tenant.id, row["id"])
-    return achievement_out(row, tenant.hooks.taxonomy, evidence, applications)
+    out = achievement_out(row, tenant.hooks.taxonomy, evidence, applications)
+    await mark_collected(tenant, [row], [out])
+    if row["collected_by_unit_id"]:
+        from core.achievements.collection import latest_dispute  # the module builds on this one
+
+        out.dispute = await latest_dispute(tenant, row["id"])
+    return out
 
 
 # The columns ``achievement_out`` and ``rule_counts`` read.
 _LIST_COLUMNS = ("id, category, subtype, catalog_entry_id, name, institution, fields, obtained_at, status, source, "
-                 "review_due_at, created_at")
+                 "review_due_at, created_at, collected_by_unit_id")
 
 
 async def list_achievements(tenant: TenantContext, learner_id: int, *, status: str | None, cursor: int | None,
@@ -197,9 +262,10 @@ async def list_achievements(tenant: TenantContext, learner_id: int, *, status: s
     taxonomy = tenant.hooks.taxonomy
     counts = await rule_counts(tenant.id, page)
     items = [achievement_out(r, taxonomy) for r in page]
+    await mark_collected(tenant, page, items)
     for item in items:
         item.usable_rules, item.used_rules = counts.get(item.id, (0, 0))
-    return AchievementPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+    return page_of(rows, limit, items)
 
 
 async def summary(tenant: TenantContext, learner_id: int) -> Summary:

@@ -24,6 +24,7 @@ from core.certificates.schemas import CheckOut, KeyOut, KeyPage, ProofContent, P
 from core.certificates.tables import Proof, ProofKey
 from core.certificates.verify import KeyInfo, Report, check_credential, check_status
 from core.clock import aware, utcnow
+from core.paging import keyset
 from core.security.permissions import require
 from core.security.principal import Principal
 from core.tenancy.context import TenantContext
@@ -249,11 +250,7 @@ def _summary(row: dict) -> ProofSummary:
 async def my_proofs(tenant: TenantContext, learner_id: int, *, cursor: int | None, limit: int) -> ProofPage:
     """Newest first; the cursor is the last proof's row id."""
     query = Proof.select().where(Proof.tenant_id == tenant.id, Proof.learner_id == learner_id)
-    if cursor:
-        query = query.where(Proof.id < cursor)
-    rows = await query.order_by(Proof.id, ascending=False).limit(limit + 1)
-    return ProofPage(items=[_summary(r) for r in rows[:limit]],
-                     next_cursor=str(rows[limit - 1]["id"]) if len(rows) > limit else None)
+    return await keyset(query, Proof.id, cursor=cursor, limit=limit, out=_summary)
 
 
 async def my_credential(tenant: TenantContext, learner_id: int, code: str) -> bytes:

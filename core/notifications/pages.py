@@ -34,6 +34,8 @@ EVENT_LABELS = {
     "conversion.rejected": "转换申请未通过",
     "proof.issued": "学习成果认证证明签发",
     "appeal.decided": "申诉处理结果",
+    "achievement.collected": "受理点采集成果通知",
+    "dispute.decided": "成果异议处理结果",
     "review.digest": "待审核事项提醒（每日）",
     "review.escalated": "逾期审核督办",
 }

@@ -23,6 +23,7 @@ from core.events import NotificationRequested
 from core.notifications.rendering import render_text  # bounded: tenant admins write templates
 from core.notifications.sender import mask_codes
 from core.notifications.tables import Notification, TemplateOverride
+from core.paging import Page, keyset
 from core.plugins import ProvinceHooks
 from core.security.permissions import ACTIONS, MESSAGE, Forbidden
 from core.tenancy.context import TenantContext
@@ -98,9 +99,7 @@ class NotificationOut(msgspec.Struct, kw_only=True):
     sent_at: datetime | None
 
 
-class NotificationPage(msgspec.Struct):
-    items: list[NotificationOut]
-    next_cursor: str | None
+NotificationPage = Page[NotificationOut]
 
 
 def _mask(recipient: str) -> str:
@@ -150,11 +149,7 @@ async def delivery_log(tenant_id: int, grants: Iterable[Grant], *, to: str | Non
         query = query.where(Notification.recipient == (to.strip().lower() if "@" in to else to.strip()))
     if event:
         query = query.where(Notification.event == event)
-    if cursor:
-        query = query.where(Notification.id < cursor)
-    rows = await query.order_by(Notification.id, ascending=False).limit(limit + 1)
-    items = [_out(r, whole) for r in rows[:limit]]
-    return NotificationPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+    return await keyset(query, Notification.id, cursor=cursor, limit=limit, out=lambda r: _out(r, whole))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -80,7 +80,13 @@ class PlatformController(Controller):
 
     @post("/tenants", summary="新建租户：插件已安装即可立刻服务，无需重启")
     async def create_tenant(self, request: Request, admin_id: NamedDependency[int], data: JSONBody[TenantCreate]) -> TenantOut:
-        return await tenancy.create_tenant(data, request.app.state.tenants)
+        from core.platform.onboarding import record
+        from core.platform.onboarding_api import admin_ref
+
+        created = await tenancy.create_tenant(data, request.app.state.tenants)
+        await record(await admin_ref(admin_id), "platform.tenant.create", created.slug, f"{created.name}（{created.plugin}）",
+                     client_address(request))
+        return created
 
     @get("/tenants/{slug:str}")
     async def get_tenant(self, request: Request, admin_id: NamedDependency[int], slug: FromPath[str]) -> TenantOut:
@@ -91,7 +97,13 @@ class PlatformController(Controller):
 
     @patch("/tenants/{slug:str}", summary="修改名称、品牌、域名或状态（active / suspended）")
     async def update_tenant(self, request: Request, admin_id: NamedDependency[int], slug: FromPath[str], data: JSONBody[TenantPatch]) -> TenantOut:
+        from core.platform.onboarding import record, status_change
+        from core.platform.onboarding_api import admin_ref
+
         tenant = await tenancy.update_tenant(slug, data, request.app.state.tenants)
         if tenant is None:
             raise NotFoundException(f"未找到租户 {slug}")
+        changed = [k for k, v in msgspec.structs.asdict(data).items() if v is not None]
+        await record(await admin_ref(admin_id), status_change(data.status) or "platform.tenant.update", slug,
+                     "、".join(changed), client_address(request))
         return tenant

@@ -13,9 +13,10 @@ from litestar.params import QueryParameter
 
 from core.hierarchy import service as hierarchy
 from core.reports import chart, export, service, workload
-from core.reports.api import XLSX, attachment
+from core.reports.api import XLSX
 from core.reports.export import period, row_label
 from core.reports.service import REPORT_ROLES, ReportError
+from core.web.downloads import download
 from core.web.portal import Portal, errors_of, page
 
 Text = Annotated[str | None, QueryParameter(max_length=64)]
@@ -80,8 +81,8 @@ class ReportPages(Controller):
         viewer = portal.require_staff("reports.read")
         report = await service.unit_report(portal.tenant, viewer, unit, date_from, date_to)
         if fmt == "xlsx":
-            return attachment(export.to_xlsx(report, portal.tenant.name), XLSX, export.filename(report, "xlsx"))
-        return attachment(export.to_csv(report), "text/csv; charset=utf-8", export.filename(report, "csv"))
+            return download(export.to_xlsx(report, portal.tenant.name), XLSX, export.filename(report, "xlsx"))
+        return download(export.to_csv(report), "text/csv; charset=utf-8", export.filename(report, "csv"))
 
     @get("/chart.svg")
     async def chart_file(self, portal: NamedDependency[Portal], unit: Text = None, date_from: DateFrom = None,
@@ -135,6 +136,6 @@ class ReportPages(Controller):
         viewer = portal.require_staff("reports.read")
         report = await workload.workload_report(portal.tenant, viewer, unit, date_from, date_to)
         if fmt == "xlsx":
-            return attachment(export.workload_xlsx(report, portal.tenant.name), XLSX,
+            return download(export.workload_xlsx(report, portal.tenant.name), XLSX,
                               export.workload_filename(report, "xlsx"))
-        return attachment(export.workload_csv(report), "text/csv; charset=utf-8", export.workload_filename(report, "csv"))
+        return download(export.workload_csv(report), "text/csv; charset=utf-8", export.workload_filename(report, "csv"))

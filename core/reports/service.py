@@ -222,7 +222,21 @@ def figures_statements(tenant: TenantContext, scope: Scope, start: date | None,
         between, between_args = _created_between(created, start, end)
         statements.append((select + join + where + between + " GROUP BY acc.unit_id" + group,
                            [*join_args, *[tenant.id] * where.count("{}"), *between_args]))
+    statements.append(collected_statement(tenant, scope, start, end))
     return statements
+
+
+def collected_statement(tenant: TenantContext, scope: Scope, start: date | None, end: date | None) -> tuple[str, list]:
+    """Outcomes by the unit that collected them (信息采集), by category and whether recognized:
+    rows of ``('collected', unit_id, category, recognized, n)``, read from the partial index
+    ``achievement_collected_unit`` where it serves."""
+    join, join_args = scope.subtree_join("a.collected_by_unit_id")
+    between, between_args = _created_between("a.created_at", start, end)
+    return ("SELECT 'collected' AS measure, a.collected_by_unit_id AS unit_id, a.category AS k1,"
+            " CASE WHEN a.status = 'recognized' THEN 'recognized' ELSE '' END AS k2, COUNT(*) AS n"
+            " FROM achievement a" + join + " WHERE a.tenant_id = {} AND a.collected_by_unit_id IS NOT NULL" + between
+            + " GROUP BY a.collected_by_unit_id, a.category, CASE WHEN a.status = 'recognized' THEN 'recognized' ELSE '' END",
+            [*join_args, tenant.id, *between_args])
 
 
 async def unit_report(tenant: TenantContext, actor: Principal, unit_code: str | None, date_from: str | None = None,
@@ -239,7 +253,7 @@ async def unit_report(tenant: TenantContext, actor: Principal, unit_code: str | 
         counters.figures(tenant.id, start, end, None if scope.root else list(scope.units)),
         overdue_counts(tenant, scope, now, start, end))
 
-    columns = _columns(tenant, ((r["k1"], r["k2"]) for r in figures if r["measure"] == "achievements"))
+    columns = _columns(tenant, ((r["k1"], r["k2"]) for r in figures if r["measure"] in ("achievements", "collected")))
     subtype_keys = [f"{c.code}/{s.code}" for c in tenant.hooks.taxonomy.categories for s in c.subtypes]
     extra = sorted({f"{r['k1']}/{r['k2']}" for r in figures if r["measure"] == "achievements"} - set(subtype_keys))
     subtype_keys += extra
@@ -248,7 +262,8 @@ async def unit_report(tenant: TenantContext, actor: Principal, unit_code: str | 
         ref = unit_ref(tenant, unit) if unit else None
         return UnitRow(kind=kind, code=ref.code if ref else None, name=name, level=ref.level if ref else None,
                        level_label=ref.level_label if ref else None, categories={c.code: 0 for c in columns},
-                       subtypes=dict.fromkeys(subtype_keys, 0), statuses=dict.fromkeys(STATUSES, 0))
+                       subtypes=dict.fromkeys(subtype_keys, 0), statuses=dict.fromkeys(STATUSES, 0),
+                       collected_categories={c.code: 0 for c in columns})
 
     rows = {c["code"]: empty("child", c, c["name"]) for c in scope.children}
     own = empty("own", scope.unit, scope.unit["name"])
@@ -269,6 +284,10 @@ async def unit_report(tenant: TenantContext, actor: Principal, unit_code: str | 
         n = int(r["n"])
         if r["measure"] == "learners":
             row.learners += n
+        elif r["measure"] == "collected":
+            row.collected += n
+            row.collected_recognized += n if r["k2"] == "recognized" else 0
+            row.collected_categories[r["k1"]] = row.collected_categories.get(r["k1"], 0) + n
         elif r["measure"] == "achievements":
             row.achievements += n
             row.categories[r["k1"]] = row.categories.get(r["k1"], 0) + n
@@ -287,11 +306,14 @@ async def unit_report(tenant: TenantContext, actor: Principal, unit_code: str | 
         total.achievements += part.achievements
         total.applications += part.applications
         total.overdue += part.overdue
+        total.collected += part.collected
+        total.collected_recognized += part.collected_recognized
         for target, source in ((total.categories, part.categories), (total.subtypes, part.subtypes),
-                               (total.statuses, part.statuses)):
+                               (total.statuses, part.statuses), (total.collected_categories, part.collected_categories)):
             for key, n in source.items():
                 target[key] = target.get(key, 0) + n
-    if unassigned and not (unassigned.learners or unassigned.achievements or unassigned.applications):
+    if unassigned and not (unassigned.learners or unassigned.achievements or unassigned.applications
+                           or unassigned.collected):
         unassigned = None
     return UnitReport(
         unit=unit_ref(tenant, scope.unit), date_from=start, date_to=end, generated_at=now, categories=columns,

@@ -31,8 +31,9 @@ from core.reviews.schemas import (
 )
 from core.security.auth import provide_learner, provide_principal, provide_staff
 from core.security.principal import Principal
-from core.storage.uploads import file_response, single_file
+from core.storage.uploads import single_file
 from core.tenancy.context import TenantContext
+from core.web.downloads import file_response
 from core.web.security import client_address
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]

@@ -13,7 +13,7 @@ from datetime import datetime
 from core.accounts.tables import Account
 from core.achievements.tables import Achievement
 from core.clock import aware, utcnow
-from core.db import one
+from core.db import is_unique_violation, one
 from core.errors import DomainError
 from core.events import counted, notify
 from core.hierarchy.tables import OrgUnit
@@ -236,7 +236,7 @@ async def _resume(tenant: TenantContext, actor: Principal, application: dict, ch
             Application.escalated_at: None, Application.escalated_unit_id: None, Application.updated_at: now,
         }).returning(Application.id).where(Application.id == application["id"], Application.status == "rejected")
     except Exception as exc:  # the unique index: a live application for the same target meanwhile
-        if "unique" in str(exc).lower() or "unique" in type(exc).__name__.lower():
+        if is_unique_violation(exc):
             raise AppealError("该成果已有相同的申请在处理中，不能改判", 409) from exc
         raise
     if not reopened:

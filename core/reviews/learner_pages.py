@@ -23,6 +23,7 @@ from core.achievements.schemas import STATUS_LABELS, AchievementOut
 from core.achievements.service import get_achievement, list_achievements
 from core.catalog.pages import catalog_picker, query_int
 from core.errors import DomainError
+from core.hierarchy.unit_picker import unit_options
 from core.ids import PathId
 from core.reviews import appeals, service
 from core.reviews.schemas import ApplicationIn, ApplicationOut
@@ -91,7 +92,7 @@ async def _recognition_page(portal: Portal, learner: Principal, *, status: int =
     return page("reviews/learner_recognition.html", portal, status=status, errors=errors or {},
                 form=form or _form({}, achievement_id=chosen), candidates=candidates, applications=records.items,
                 next_url=portal.url("me/recognition") + "?" + urlencode({"cursor": records.next_cursor})
-                if records.next_cursor else None, **LABELS)
+                if records.next_cursor else None, unit_options=await unit_options(tenant.id), **LABELS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -109,7 +110,7 @@ async def _conversion_page(portal: Portal, learner: Principal, achievement_id: i
         rules = await rules_for_achievement(tenant.id, {"id": chosen.id, "catalog_entry_id": chosen.catalog_entry_id})
     return page("reviews/learner_conversion.html", portal, status=status, errors=errors or {},
                 form=form or _form({}, achievement_id=str(achievement_id or "")), candidates=candidates,
-                chosen=chosen, rules=rules, **LABELS)
+                chosen=chosen, rules=rules, unit_options=await unit_options(tenant.id), **LABELS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -135,7 +136,7 @@ async def _performance_page(portal: Portal, learner: Principal, achievement_id: 
     records = await _records_page(portal, learner, ["performance_conversion"])
     return page("reviews/learner_performance.html", portal, status=status, errors=errors or {},
                 form=form or _form({}), candidates=candidates, chosen=chosen, picker=picker,
-                applications=records.items, **LABELS)
+                applications=records.items, unit_options=await unit_options(tenant.id), **LABELS)
 
 
 # ---------------------------------------------------------------------------------------------

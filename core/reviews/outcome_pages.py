@@ -24,12 +24,13 @@ from core.catalog.fields import check_value
 from core.catalog.pages import catalog_picker, query_int
 from core.db import one
 from core.errors import DomainError
+from core.hierarchy.unit_picker import unit_options
 from core.ids import PathId
 from core.province import Category, Evidence, Field, Subtype, Taxonomy
 from core.reviews.reactions import deletion_refusal
 from core.reviews.service import DECISION_LABELS, KIND_LABELS, my_applications
 from core.reviews.service import STATUS_LABELS as APPLICATION_STATUS_LABELS
-from core.storage.uploads import file_response
+from core.web.downloads import file_response
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, redirect
 
@@ -89,7 +90,8 @@ async def _fields_page(portal: Portal, cat: Category, sub: Subtype, *, manual: b
     return page("achievements/new_fields.html", portal, status=status, form=form or {}, errors=errors or {},
                 category=cat, sub=sub, manual=manual, picker=picker, fields=[field_view(f) for f in sub.fields],
                 evidence_types="、".join(types), manual_url=f"{here}?{urlencode({**keep, 'manual': 1})}",
-                catalog_url=f"{here}?{urlencode(keep)}")
+                catalog_url=f"{here}?{urlencode(keep)}",
+                unit_options=await unit_options(portal.tenant.id) if any(f.type == "unit" for f in sub.fields) else None)
 
 
 async def _detail_page(portal: Portal, outcome: AchievementOut, *, status: int = 200, form: dict | None = None,

@@ -1,8 +1,10 @@
 """How reviews reacts to the events of the packages below it (registered by ``core.wiring``).
 
-- ``OutcomeStored`` (achievements): an outcome reviewed on storing gets its review.
+- ``OutcomeStored`` (achievements): an outcome reviewed on storing gets its review; one
+  collected at a window, its recognition through the collecting unit.
 - ``OutcomeDeleting`` (achievements): refused while an application or a proof rests on the
   outcome (``deletion_refusal``, which the outcome pages also call to say why beforehand).
+- ``OutcomeVoided`` (achievements: a dispute upheld): its open applications are withdrawn.
 - ``RuleTermsChanging`` (rules): a rule's credits and ratio are frozen once an application
   names it.
 - ``ProofIssued`` (certificates): the learner is told, with the proof's code.
@@ -10,10 +12,12 @@
 
 from __future__ import annotations
 
+from core.accounts.tables import Account
 from core.achievements.service import AchievementError
-from core.events import OutcomeDeleting, OutcomeStored, ProofIssued, RuleTermsChanging
-from core.reviews.service import OPEN, open_store_review, proof_issued_notice
-from core.reviews.tables import Application, ProofRequestItem
+from core.achievements.tables import Achievement
+from core.events import OutcomeDeleting, OutcomeStored, OutcomeVoided, ProofIssued, RuleTermsChanging
+from core.reviews.service import OPEN, open_collected_recognition, open_store_review, proof_issued_notice
+from core.reviews.tables import Application, ProofRequestItem, ReviewRecord
 from core.rules.service import RuleError
 from core.tenancy.context import TenantContext
 
@@ -52,8 +56,15 @@ async def on_outcome_deleting(tenant: TenantContext, event: OutcomeDeleting) -> 
 async def on_outcome_stored(tenant: TenantContext, event: OutcomeStored) -> None:
     """``OutcomeStored`` → an outcome whose sub-type is reviewed on storing gets its review,
     in the storing's transaction."""
-    if event.status == "applied":
-        await open_store_review(tenant, event.learner_id, event.target_id or 0, event.category, event.subtype)
+    achievement_id = event.target_id or 0
+    if event.collected_unit is not None:
+        learner = await Account.select(Account.real_name).where(Account.id == event.learner_id).first()
+        opened = await open_collected_recognition(tenant, event.learner_id, learner["real_name"] if learner else "",
+                                                  achievement_id, event.category, event.subtype, event.collected_unit)
+        if opened is None:  # the province reviews no such outcome: it waits for the learner
+            await Achievement.update({Achievement.status: "unapplied"}).where(Achievement.id == achievement_id)
+    elif event.status == "applied":
+        await open_store_review(tenant, event.learner_id, achievement_id, event.category, event.subtype)
 
 
 async def on_rule_terms_changing(tenant: TenantContext | None, event: RuleTermsChanging) -> None:
@@ -66,3 +77,16 @@ async def on_proof_issued(tenant: TenantContext, event: ProofIssued) -> None:
     """``ProofIssued`` → the learner's ``proof.issued`` notification, in the decision's
     transaction."""
     await proof_issued_notice(tenant, event)
+
+
+async def on_outcome_voided(tenant: TenantContext, event: OutcomeVoided) -> None:
+    """``OutcomeVoided`` → every open application on the outcome withdrawn, with a record."""
+    withdrawn = await Application.update({Application.status: "withdrawn", Application.updated_at: event.voided_at,
+                                          Application.decided_at: event.voided_at, Application.claimed_by: None}).where(
+        Application.tenant_id == tenant.id, Application.achievement_id == event.target_id,
+        Application.status.is_in(list(OPEN))).returning(Application.id, Application.current_step)
+    for app in withdrawn:
+        await ReviewRecord.insert(ReviewRecord(
+            tenant_id=tenant.id, application_id=app["id"], step=app["current_step"], step_name="dispute",
+            decision="withdraw", opinion=f"学习者异议成立，成果作废：{event.opinion}"[:2000], actor_id=event.actor.id,
+            actor_name=event.actor_name, unit_name=event.unit_name, materials="[]", created_at=event.voided_at))

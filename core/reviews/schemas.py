@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from core.ids import Id
+from core.paging import Page
 
 Kind = Literal["recognition", "conversion", "performance_conversion", "certificate", "store_review"]
 
@@ -107,14 +108,10 @@ class ReviewItem(msgspec.Struct, kw_only=True):
     claimed_at: datetime | None = None
 
 
-class ReviewPage(msgspec.Struct):
-    items: list[ReviewItem]
-    next_cursor: str | None
+ReviewPage = Page[ReviewItem]
 
 
-class ApplicationPage(msgspec.Struct):
-    items: list[ApplicationOut]
-    next_cursor: str | None
+ApplicationPage = Page[ApplicationOut]
 
 
 class StepCount(msgspec.Struct, kw_only=True):

@@ -23,6 +23,7 @@ from core.db import contains, one, starts_with
 from core.errors import DomainError
 from core.events import ApplicationDecided, ApplicationDeciding, ProofIssued, counted, notify, publish
 from core.hierarchy.tables import OrgUnit
+from core.paging import page_of
 from core.reviews import claims
 from core.reviews import proof_requests as proofs
 from core.reviews.engine import (
@@ -81,22 +82,52 @@ def db():
 
 
 async def application_out(row: dict) -> ApplicationOut:
-    chain = decode_chain(row["chain"])
-    records = await ReviewRecord.select().where(ReviewRecord.application_id == row["id"]).order_by(ReviewRecord.id)
-    materials = await ReviewMaterial.select().where(ReviewMaterial.application_id == row["id"]).order_by(ReviewMaterial.id)
+    return (await application_outs([row]))[0]
+
+
+async def application_outs(rows: list[dict]) -> list[ApplicationOut]:
+    """The applications of ``rows`` (one tenant's) as the API shows them, with their records,
+    materials and the names they refer to — each read once for all the rows, not per row."""
+    if not rows:
+        return []
+    tenant_id = rows[0]["tenant_id"]
+    ids = [r["id"] for r in rows]
+    records: dict[int, list[dict]] = {}
+    for r in await ReviewRecord.select().where(ReviewRecord.tenant_id == tenant_id,
+                                               ReviewRecord.application_id.is_in(ids)).order_by(ReviewRecord.id):
+        records.setdefault(r["application_id"], []).append(r)
+    materials: dict[int, list[dict]] = {}
+    for m in await ReviewMaterial.select().where(ReviewMaterial.tenant_id == tenant_id,
+                                                 ReviewMaterial.application_id.is_in(ids)).order_by(ReviewMaterial.id):
+        materials.setdefault(m["application_id"], []).append(m)
+    achievements = await _names(Achievement, tenant_id, {r["achievement_id"] for r in rows})
+    rules = await _names(Rule, tenant_id, {r["rule_id"] for r in rows})
+    targets = await _names(CatalogEntry, tenant_id, {r["target_entry_id"] for r in rows})
+    listed = await proofs.listed_outcomes([r["id"] for r in rows if r["kind"] == "certificate"])
+    chains = {r["id"]: decode_chain(r["chain"]) for r in rows}
+    codes = await proofs.proof_codes([r["id"] for r in rows if r["status"] == "approved"
+                                      and issues_proof(r["kind"], chains[r["id"]])])
+    return [_application_out(row, chains[row["id"]], records.get(row["id"], []), materials.get(row["id"], []),
+                             achievements, rules, targets, listed.get(row["id"], []), codes.get(row["id"]))
+            for row in rows]
+
+
+async def _names(table, tenant_id: int, ids: set[int | None]) -> dict[int, str]:
+    wanted = [i for i in ids if i]
+    if not wanted:
+        return {}
+    return {r["id"]: r["name"] for r in await table.select(table.id, table.name).where(
+        table.tenant_id == tenant_id, table.id.is_in(wanted))}
+
+
+def _application_out(row: dict, chain: ResolvedChain, records: list[dict], materials: list[dict],
+                     achievements: dict[int, str], rules: dict[int, str], targets: dict[int, str],
+                     listed: list[tuple[int, str]], proof_code: str | None) -> ApplicationOut:
     names = {i: s.name for i, s in enumerate(chain.steps)}
     labels = {s.name: s.label for s in chain.steps}
     material_outs = {m["id"]: MaterialOut(id=m["id"], step=names.get(m["step"], ""), filename=m["filename"],
                                           content_type=m["content_type"], size=m["size"], sha256=m["sha256"])
                      for m in materials}
-    achievement = await Achievement.select(Achievement.name).where(Achievement.id == row["achievement_id"]).first() \
-        if row["achievement_id"] else None
-    rule = await Rule.select(Rule.name).where(Rule.id == row["rule_id"]).first() if row["rule_id"] else None
-    target = await CatalogEntry.select(CatalogEntry.name).where(CatalogEntry.id == row["target_entry_id"]).first() \
-        if row["target_entry_id"] else None
-    listed = (await proofs.listed_outcomes([row["id"]])).get(row["id"], []) if row["kind"] == "certificate" else []
-    proof_code = (await proofs.proof_codes([row["id"]])).get(row["id"]) \
-        if row["status"] == "approved" and issues_proof(row["kind"], chain) else None
     open_ = row["status"] in OPEN
     return ApplicationOut(
         id=row["id"], kind=row["kind"], status=row["status"],
@@ -110,9 +141,11 @@ async def application_out(row: dict) -> ApplicationOut:
                            at=r["created_at"], reason_code=r.get("reason_code") or "",
                            reason_label=_reason_label(chain, r)) for r in records],
         achievement_id=row["achievement_id"],
-        achievement_name=achievement["name"] if achievement else "、".join(name for _, name in listed),
-        rule_id=row["rule_id"], rule_name=rule["name"] if rule else None,
-        target_catalog_entry_id=row["target_entry_id"], target_name=target["name"] if target else None,
+        achievement_name=achievements[row["achievement_id"]] if row["achievement_id"] in achievements
+        else "、".join(name for _, name in listed),
+        rule_id=row["rule_id"], rule_name=rules.get(row["rule_id"]) if row["rule_id"] else None,
+        target_catalog_entry_id=row["target_entry_id"],
+        target_name=targets.get(row["target_entry_id"]) if row["target_entry_id"] else None,
         target_achievement_id=row["target_achievement_id"], created_at=row["created_at"], decided_at=row["decided_at"],
         step_due_at=aware(row["step_due_at"]) if open_ and row.get("step_due_at") else None,
         achievement_ids=[a for a, _ in listed], proof_code=proof_code,
@@ -140,8 +173,7 @@ async def my_applications(tenant: TenantContext, learner_id: int, *, achievement
     if cursor:
         query = query.where(Application.id < cursor)
     rows = await query.order_by(Application.id, ascending=False).limit(limit + 1)
-    items = [await application_out(r) for r in rows[:limit]]
-    return ApplicationPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+    return page_of(rows, limit, await application_outs(rows[:limit]))
 
 
 async def my_application(tenant: TenantContext, learner_id: int, application_id: int) -> ApplicationOut:
@@ -307,6 +339,19 @@ async def open_store_review(tenant: TenantContext, learner_id: int, achievement_
                   due=promised["review_due_at"] if promised else None)
 
 
+async def open_collected_recognition(tenant: TenantContext, learner_id: int, learner_name: str, achievement_id: int,
+                                     category: str, subtype: str, unit: dict) -> int | None:
+    """The recognition of an outcome collected at a service window, routed through the
+    collecting ``unit`` (``{id, code, path}``) rather than the learner's own: opened in the
+    caller's transaction. Returns its id, or None where the province has no recognition chain
+    for the sub-type."""
+    chain = tenant.hooks.review_chain("recognition", category, subtype)
+    if chain is None or not chain.steps:
+        return None
+    resolved = await resolve_chain(tenant.id, chain, unit)
+    return await _create(tenant, learner_id, learner_name, "recognition", achievement_id, None, None, resolved, None)
+
+
 async def withdraw(tenant: TenantContext, learner_id: int, application_id: int) -> ApplicationOut:
     row = await Application.select().where(Application.id == application_id, Application.tenant_id == tenant.id,
                                            Application.learner_id == learner_id).first()
@@ -417,8 +462,7 @@ async def queue(tenant: TenantContext, actor: Principal, *, kind: str | None, st
                                                        contains(Account.real_name, q.strip()))
         query = query.where(Application.learner_id.is_in([a["id"] for a in named] or [0]))
     rows = await query.limit(limit + 1)
-    items = await _review_items(tenant, rows[:limit])
-    return ReviewPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+    return page_of(rows, limit, await _review_items(tenant, rows[:limit]))
 
 
 async def queue_counts(tenant: TenantContext, actor: Principal) -> QueueCounts:

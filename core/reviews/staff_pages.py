@@ -30,7 +30,7 @@ from core.reviews.engine import opinion_example
 from core.reviews.schemas import DecisionIn, StepOut
 from core.rules.service import get_rule
 from core.security.principal import Principal
-from core.storage.uploads import file_response
+from core.web.downloads import file_response
 from core.web.pages import FormData
 from core.web.portal import FormError, Portal, errors_of, page, read_form, redirect
 from core.web.security import client_address

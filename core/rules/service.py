@@ -16,6 +16,7 @@ from core.clock import utcnow
 from core.db import one
 from core.errors import DomainError
 from core.events import SYSTEM, Actor, RuleTermsChanging, publish
+from core.paging import page_of
 from core.rules.schemas import EntryRef, RuleIn, RuleOut, RulePage, RulePatch, RuleTarget
 from core.rules.tables import Agreement, Rule, RuleSource
 
@@ -164,8 +165,7 @@ async def search_rules(tenant_id: int, *, q: str | None, catalog_entry_id: int |
     if cursor:
         query = query.where(Rule.id > cursor)
     rows = await query.order_by(Rule.id).limit(limit + 1)
-    items = await _outs(tenant_id, rows[:limit])
-    return RulePage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+    return page_of(rows, limit, await _outs(tenant_id, rows[:limit]))
 
 
 async def list_rules(tenant_id: int, *, q: str | None = None, status: str | None = None, cursor: int | None = None,
@@ -181,8 +181,7 @@ async def list_rules(tenant_id: int, *, q: str | None = None, status: str | None
     if cursor:
         query = query.where(Rule.id < cursor)
     rows = await query.order_by(Rule.id, ascending=False).limit(limit + 1)
-    items = await _outs(tenant_id, rows[:limit])
-    return RulePage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+    return page_of(rows, limit, await _outs(tenant_id, rows[:limit]))
 
 
 async def retire_rule(tenant_id: int, rule_id: int) -> RuleOut:

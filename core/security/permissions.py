@@ -13,6 +13,8 @@ every unit below it; a tenant admin covers the whole tenant (``Principal.covers`
 
 from __future__ import annotations
 
+from typing import Literal
+
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
@@ -25,13 +27,29 @@ MESSAGE = "您没有执行此操作的权限"
 
 ADMINS = ("tenant_admin", "unit_admin")
 
+# The actions, by name: a typo or a role name where an action belongs fails the type check.
+Action = Literal[
+    "staff",
+    "accounts.manage",
+    "catalog.manage",
+    "rules.manage",
+    "imports.run",
+    "imports.collect",
+    "notifications.templates",
+    "notifications.log",
+    "proofs.manage",
+    "reports.read",
+    "audit.read",
+]
+
 # action → the staff roles that may take it; () = any staff account
-ACTIONS: dict[str, tuple[str, ...]] = {
+ACTIONS: dict[Action, tuple[str, ...]] = {
     "staff": (),  # use the staff workbench at all
     "accounts.manage": ADMINS,  # learners' and staff accounts, units, within one's units
     "catalog.manage": ("tenant_admin",),  # add, change and retire catalog entries (名录)
     "rules.manage": ("tenant_admin",),  # publish, change and retire conversion rules
-    "imports.run": ("tenant_admin",),  # import learners, the catalog and rules
+    "imports.run": ("tenant_admin",),  # import learners, units, the catalog and rules; read every import job
+    "imports.collect": ADMINS,  # import the outcomes one's unit collected; read one's own import jobs
     "notifications.templates": ("tenant_admin",),  # edit the message templates
     "notifications.log": ADMINS,  # read (and requeue) the delivery log, within one's units
     "proofs.manage": ("tenant_admin",),  # revoke a proof, rotate the signing key
@@ -46,7 +64,7 @@ class Forbidden(DomainError):
     status = 403
 
 
-def may(principal: Principal | None, action: str, unit_path: str | None = None) -> bool:
+def may(principal: Principal | None, action: Action, unit_path: str | None = None) -> bool:
     """Whether ``principal`` may take ``action`` — in the unit at ``unit_path`` when given (its
     own unit or one below a grant of a role the action names), else anywhere."""
     roles = ACTIONS[action]
@@ -57,14 +75,14 @@ def may(principal: Principal | None, action: str, unit_path: str | None = None) 
     return not roles or principal.has_role(*roles)
 
 
-def require(principal: Principal | None, action: str, unit_path: str | None = None) -> Principal:
+def require(principal: Principal | None, action: Action, unit_path: str | None = None) -> Principal:
     """``principal`` when it ``may`` take ``action``; else ``Forbidden`` (403)."""
     if principal is None or not may(principal, action, unit_path):
         raise Forbidden(MESSAGE, 403)
     return principal
 
 
-def guard(action: str):
+def guard(action: Action):
     """A Litestar guard: the request's bearer token must belong to a staff account of the
     request's tenant that ``may`` take ``action`` (anywhere: rows and units are the service's to
     check). 401 without a valid token, 403 otherwise. The principal found is kept for the

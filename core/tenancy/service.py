@@ -39,7 +39,8 @@ def build_context(row: dict, hooks: ProvinceHooks) -> TenantContext:
     """Load the plugin's data for a tenant row; raises ``PluginError`` if the plugin is broken."""
     hooks.load_all()
     branding = _decode(row["branding"], Branding)
-    contact = _decode(row["contact"], Contact | None) or hooks.tenant_defaults.contact
+    # The tenant's own contacts only: a plugin's (another credit bank's phone numbers) never stand in.
+    contact = _decode(row["contact"], Contact | None) or Contact()
     meta = TenantMeta(
         slug=row["slug"], name=row["name"], plugin=row["plugin"], branding=branding, contact=contact,
         taxonomy=hooks.taxonomy, registration=hooks.registration_policy, username=hooks.username_scheme,
@@ -75,11 +76,14 @@ class TenantRegistry:
         self.by_host: dict[str, str] = {}
         self.host_names: frozenset[str] = frozenset()
         self.broken: dict[str, str] = {}
+        self.messages: dict[str, str] = {}  # slug → what a suspended tenant tells its users
         self._loaded_at = float("-inf")
 
     async def reload(self) -> None:
-        by_slug, by_host, broken = {}, {}, {}
+        by_slug, by_host, broken, messages = {}, {}, {}, {}
         for row in await Tenant.select().order_by(Tenant.slug):
+            if row.get("status_message"):
+                messages[row["slug"]] = row["status_message"]
             try:
                 ctx = build_context(row, self.plugins.hooks(row["plugin"]))
             except PluginError as exc:
@@ -89,7 +93,7 @@ class TenantRegistry:
             by_slug[ctx.slug] = ctx
             by_host.update({host: ctx.slug for host in ctx.hosts})
         self.host_names = frozenset(name for ctx in by_slug.values() for name in ctx.host_names)
-        self.by_slug, self.by_host, self.broken = by_slug, by_host, broken
+        self.by_slug, self.by_host, self.broken, self.messages = by_slug, by_host, broken, messages
         self._loaded_at = time.monotonic()
 
     async def _refresh_if_stale(self, force: bool = False) -> None:
@@ -165,6 +169,7 @@ def _out(row: dict, broken: dict[str, str]) -> TenantOut:
         branding=_decode(row["branding"], Branding),
         contact=_decode(row["contact"], Contact | None) or Contact(),
         status=row["status"],
+        status_message=row.get("status_message") or "",
         source=row["source"],
         error=broken.get(row["slug"]),
         base_url=row.get("base_url") or "",
@@ -213,6 +218,8 @@ async def update_tenant(slug: str, patch: TenantPatch, registry: TenantRegistry)
         values[Tenant.contact] = msgspec.json.encode(patch.contact).decode()
     if patch.status is not None:
         values[Tenant.status] = patch.status
+    if patch.status_message is not None:
+        values[Tenant.status_message] = patch.status_message.strip()
     await Tenant.update(values).where(Tenant.id == row["id"])
     await registry.reload()
     return await get_tenant(slug, registry)

@@ -66,12 +66,12 @@ class Portal:
             raise DomainError("此页面供学习者使用", 403)
         return viewer
 
-    def require_staff(self, action: str = "staff") -> Principal:
+    def require_staff(self, action: permissions.Action = "staff") -> Principal:
         """The viewer, when they may take ``action`` (``core.security.permissions``; by default:
         use the staff workbench at all); else the login page (anonymous) or a 403 page."""
         return permissions.require(self.require(), action)
 
-    def may(self, action: str, unit_path: str | None = None) -> bool:
+    def may(self, action: permissions.Action, unit_path: str | None = None) -> bool:
         return permissions.may(self.viewer, action, unit_path)
 
     def url(self, path: str = "") -> str:
@@ -86,6 +86,7 @@ class Portal:
         elif self.viewer.kind == "learner":
             items = [("me", "我的信息"), ("me/achievements/new", "成果添加"), ("me/recognition", "认定成果申请"),
                      ("me/conversion", "转换成果申请"), ("me/applications", "进度查询"), ("me/proofs", "学习成果证明"),
+                     ("me/record", "我的学习档案"),
                      ("rules", "转换规则"), ("faq", "常见问题")]
         else:
             # Only what the viewer's roles open: a link that ends in 403 is a broken promise.

@@ -358,9 +358,9 @@ async def test_with_redis_workers_share_the_code_cap_even_in_parallel(settings, 
     import redis.asyncio as aioredis
 
     from core.app import create_app
-    from tests.conftest import serve
+    from tests.conftest import redis_test_url, serve
 
-    url = "redis://127.0.0.1:6379/5"
+    url = redis_test_url()
     redis = aioredis.from_url(url)
     await redis.delete(*(await redis.keys("creditbank:limit:code-tries:*")) or ["-"])
     shared = msgspec.structs.replace(settings, redis_url=url)

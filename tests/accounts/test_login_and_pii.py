@@ -82,9 +82,9 @@ async def test_with_redis_two_workers_count_a_storm_together(settings, plugins, 
     import redis.asyncio as aioredis
 
     from core.app import create_app
-    from tests.conftest import serve
+    from tests.conftest import redis_test_url, serve
 
-    url = "redis://127.0.0.1:6379/15"
+    url = redis_test_url()
     redis = aioredis.from_url(url)
     await redis.delete(*(await redis.keys("creditbank:limit:*")) or ["-"])
     shared = msgspec.structs.replace(settings, redis_url=url)

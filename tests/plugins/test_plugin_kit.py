@@ -33,18 +33,20 @@ def test_plugin_check_says_what_is_wrong(tmp_path):
 
 
 @pytest.fixture
-def hainan(tmp_path):
-    """The scaffolded province, installed into this environment for the test, then removed."""
+def hainan(tmp_path, monkeypatch):
+    """The scaffolded province, installed for this test into a folder of its own on sys.path
+    (not into the shared environment, so a suite running beside this one never sees it)."""
     result = CliRunner().invoke(main, ["plugin", "new", "hainan", "--title", "海南终身教育学分银行", "--dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    root = tmp_path / "creditbank-hainan"
+    root, site = tmp_path / "creditbank-hainan", tmp_path / "site"
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "install", "--no-deps", "--no-build-isolation", str(root)], check=True, capture_output=True)
+    subprocess.run([*pip, "install", "--no-deps", "--no-build-isolation", "--target", str(site), str(root)],
+                   check=True, capture_output=True)
+    monkeypatch.syspath_prepend(str(site))
     importlib.invalidate_caches()
     try:
         yield root
     finally:
-        subprocess.run([*pip, "uninstall", "-y", "creditbank-hainan"], check=False, capture_output=True)
         sys.modules.pop("creditbank_hainan", None)
 
 

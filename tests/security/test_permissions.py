@@ -19,7 +19,7 @@ async def test_tenant_admin_only_actions_answer_alike(client):
         await client.get(f"{G}/admin/templates", headers=unit),  # a guarded controller
         await client.patch(f"{G}/rules/1", headers=unit, json={"description": "x"}),  # a guarded handler
         await client.post(f"{G}/catalog", headers=unit, json={}),  # refused before the body is read
-        await client.get(f"{G}/admin/imports/1", headers=unit),
+        await client.post(f"{G}/admin/imports/units", headers=unit),  # refused before the upload is read
         await client.get(f"{G}/admin/templates", headers=learner),
     ]
     for response in refusals:
