@@ -31,6 +31,7 @@ from core.achievements.service import outcome_values
 from core.achievements.tables import Achievement
 from core.clock import utcnow
 from core.errors import DomainError
+from core.events import counted
 from core.imports.learners import MAX_STORED_ERRORS, ImportSummary, RowError
 from core.imports.reader import Column, ImportFileError, XlsxLimits, open_table
 from core.notifications.rendering import render_text
@@ -334,6 +335,8 @@ class _Writer:
                                        "tenant_id": self.tenant.id, "source": "self", "created_at": now,
                                        "updated_at": now, "collected_by_unit_id": self.unit["id"],
                                        "collected_by_staff_id": self.staff_id})
+        # the unit report's counters: one grouped statement for the batch
+        await counted(self.tenant.id, "achievement", [r["id"] for r in found])
         return {r["collected_key"]: r["id"] for r in found}
 
     async def _applications(self, records: list[tuple], landed: dict[str, int], now: datetime) -> None:
@@ -352,6 +355,7 @@ class _Writer:
                                           "step_role": first.role, "step_unit_id": first.unit_id, "created_at": now,
                                           "updated_at": now, "step_started_at": now,
                                           "step_due_at": step_due_at(first, now)})
+            await counted(self.tenant.id, "application", [r["id"] for r in made])
             await self._insert("review_record", ("application_id", "actor_id", "actor_name"), [
                 (r["id"], r["learner_id"], names.get(r["learner_id"], "")) for r in made], "id", constants={
                     "tenant_id": self.tenant.id, "step": 0, "step_name": "submit", "decision": "submit",

@@ -5,7 +5,9 @@ One ``unit_counter`` row per (tenant, span, day, unit, measure, k1, k2):
 
 - ``learners``      learner accounts by their unit (k1 = k2 = ``''``), on the day they were created;
 - ``achievements``  outcomes by the learner's unit, category (k1) and sub-type (k2), on their creation day;
-- ``applications``  applications by the learner's unit and status (k1), on their creation day.
+- ``applications``  applications by the learner's unit and status (k1), on their creation day;
+- ``collected``     outcomes by the unit that collected them (信息采集), category (k1) and
+                    ``recognized`` or ``''`` (k2), on their creation day.
 
 Days are China's calendar days (the report's ``from``/``to`` are such days: ``local_midnight``).
 ``span`` ``d`` rows hold one day, ``m`` rows the month starting on ``day``; a period is read as
@@ -41,21 +43,26 @@ from core.reports.tables import UnitCounter
 from core.workdays import LOCAL_TIME
 
 ZONE = "Asia/Shanghai"  # core.workdays.LOCAL_TIME: the report's days
-MEASURES = ("learners", "achievements", "applications")
 KEY = "(tenant_id, span, day, unit_id, measure, k1, k2)"
 _UPSERT = f" ON CONFLICT {KEY} DO UPDATE SET n = unit_counter.n + excluded.n"
 
-# What each table counts: FROM/WHERE, its creation column and the keys. ``{}`` is the tenant.
+# What each measure counts: its table, FROM/WHERE (``{}`` is the tenant), creation column, the
+# unit it counts at, its keys and the id column a delta filters on.
 _SOURCES = {
-    "account": ("learners", " FROM account acc WHERE acc.tenant_id = {} AND acc.kind = 'learner'",
-                "acc.created_at", "''", "''", "acc.id"),
-    "achievement": ("achievements", " FROM achievement a JOIN account acc ON acc.tenant_id = a.tenant_id"
-                    " AND acc.id = a.learner_id WHERE a.tenant_id = {} AND acc.tenant_id = {}",
-                    "a.created_at", "a.category", "a.subtype", "a.id"),
-    "application": ("applications", " FROM application ap JOIN account acc ON acc.tenant_id = ap.tenant_id"
-                    " AND acc.id = ap.learner_id WHERE ap.tenant_id = {} AND acc.tenant_id = {}",
-                    "ap.created_at", "ap.status", "''", "ap.id"),
+    "learners": ("account", " FROM account acc WHERE acc.tenant_id = {} AND acc.kind = 'learner'",
+                 "acc.created_at", "acc.unit_id", "''", "''", "acc.id"),
+    "achievements": ("achievement", " FROM achievement a JOIN account acc ON acc.tenant_id = a.tenant_id"
+                     " AND acc.id = a.learner_id WHERE a.tenant_id = {} AND acc.tenant_id = {}",
+                     "a.created_at", "acc.unit_id", "a.category", "a.subtype", "a.id"),
+    "applications": ("application", " FROM application ap JOIN account acc ON acc.tenant_id = ap.tenant_id"
+                     " AND acc.id = ap.learner_id WHERE ap.tenant_id = {} AND acc.tenant_id = {}",
+                     "ap.created_at", "acc.unit_id", "ap.status", "''", "ap.id"),
+    # Outcomes by the unit that collected them (信息采集), by category and whether recognized.
+    "collected": ("achievement", " FROM achievement a WHERE a.tenant_id = {} AND a.collected_by_unit_id IS NOT NULL",
+                  "a.created_at", "a.collected_by_unit_id", "a.category",
+                  "CASE WHEN a.status = 'recognized' THEN 'recognized' ELSE '' END", "a.id"),
 }
+MEASURES = tuple(_SOURCES)
 
 
 def _pg() -> bool:
@@ -82,23 +89,23 @@ def _day_arg(day: date, pg: bool):
     return day if pg else day.isoformat()
 
 
-def _grouped(table: str, tenant_id: int, pg: bool, spans: str, sign: int = 1,
+def _grouped(measure: str, tenant_id: int, pg: bool, spans: str, sign: int = 1,
              ids: Sequence[int] | None = None) -> tuple[str, list]:
-    """A SELECT of counter rows ``(tenant_id, span, day, unit_id, measure, k1, k2, n)`` for the
-    rows of ``table`` (all of the tenant's, or ``ids``), ``sign`` times their count; ``spans``
-    ``d`` (days), or ``dm`` (days and months)."""
-    measure, source, created, k1, k2, id_column = _SOURCES[table]
+    """A SELECT of counter rows ``(tenant_id, span, day, unit_id, measure, k1, k2, n)`` of
+    ``measure`` for the rows of its table (all of the tenant's, or ``ids``), ``sign`` times their
+    count; ``spans`` ``d`` (days), or ``dm`` (days and months)."""
+    _, source, created, unit, k1, k2, id_column = _SOURCES[measure]
     args = [tenant_id] * source.count("{}")
     where = ""
     if ids is not None:
         where, more = _ids_filter(id_column, ids, pg)
         args += more
     if spans == "d":
-        inner = (f"SELECT 'd' AS span, {_day(created, pg)} AS day, COALESCE(acc.unit_id, 0) AS unit_id,"
+        inner = (f"SELECT 'd' AS span, {_day(created, pg)} AS day, COALESCE({unit}, 0) AS unit_id,"
                  f" {k1} AS k1, {k2} AS k2{source}{where}")
     else:
         day = f"CASE s.span WHEN 'd' THEN {_day(created, pg)} ELSE {_month(created, pg)} END"
-        inner = (f"SELECT s.span AS span, {day} AS day, COALESCE(acc.unit_id, 0) AS unit_id, {k1} AS k1, {k2} AS k2"
+        inner = (f"SELECT s.span AS span, {day} AS day, COALESCE({unit}, 0) AS unit_id, {k1} AS k1, {k2} AS k2"
                  + source.replace(" WHERE ", " CROSS JOIN (SELECT 'd' AS span UNION ALL SELECT 'm') s WHERE ", 1)
                  + where)
     return (f"SELECT {tenant_id} AS tenant_id, x.span, x.day, x.unit_id, '{measure}' AS measure, x.k1, x.k2,"
@@ -117,8 +124,11 @@ async def count(tenant_id: int, table: str, ids: Sequence[int], sign: int) -> No
     """Add (``sign`` +1) or take back (-1) what the rows ``ids`` of ``table`` count: one upsert."""
     if not ids:
         return
-    sql, args = _grouped(table, tenant_id, _pg(), "dm", sign, ids)
-    await UnitCounter.raw(_INSERT + sql + _UPSERT, *args)
+    pg = _pg()
+    for measure, (counted_table, *_) in _SOURCES.items():
+        if counted_table == table:
+            sql, args = _grouped(measure, tenant_id, pg, "dm", sign, ids)
+            await UnitCounter.raw(_INSERT + sql + _UPSERT, *args)
 
 
 async def on_counted_rows(tenant, event: CountedRows) -> None:
@@ -231,8 +241,8 @@ async def rebuild(tenant_id: int) -> int:
     pg = _pg()
     async with UnitCounter._meta.db.transaction():
         await UnitCounter.raw("DELETE FROM unit_counter WHERE tenant_id = {}", tenant_id)
-        for table in _SOURCES:
-            sql, args = _grouped(table, tenant_id, pg, "d")
+        for measure in _SOURCES:
+            sql, args = _grouped(measure, tenant_id, pg, "d")
             await UnitCounter.raw(_INSERT + sql, *args)
         month = "date_trunc('month', day)::date" if pg else "strftime('%Y-%m-01', day)"
         await UnitCounter.raw(
@@ -272,8 +282,8 @@ async def check(tenant_id: int) -> list[Difference]:
     (month rows); every difference, in key order."""
     pg = _pg()
     live: dict[tuple, int] = {}
-    for table in _SOURCES:
-        sql, args = _grouped(table, tenant_id, pg, "d")
+    for measure in _SOURCES:
+        sql, args = _grouped(measure, tenant_id, pg, "d")
         for r in await UnitCounter.raw(sql, *args):
             live[_key(r)] = int(r["n"])
     stored = {_key(r): int(r["n"]) for r in await UnitCounter.raw(

@@ -843,8 +843,10 @@ async def _apply_outcome(tenant: TenantContext, row: dict, chain: ResolvedChain,
     kind = row["kind"]
     achievement_id = row["achievement_id"]
     if kind in ("recognition", "store_review") and (last or decision == "reject"):
+        await counted(tenant.id, "achievement", [achievement_id], -1)  # recognized or not: the report counts it
         await Achievement.update({Achievement.status: "recognized" if decision == "approve" else "rejected",
                                   Achievement.updated_at: now}).where(Achievement.id == achievement_id)
+        await counted(tenant.id, "achievement", [achievement_id])
     if kind in ("conversion", "performance_conversion") and last and decision == "approve" and chain.outcome == "add_target":
         entry = one(await CatalogEntry.select().where(CatalogEntry.id == row["target_entry_id"]).first())
         fields = entry["fields"]

@@ -1,5 +1,7 @@
 """The unit report's counters (core/reports/counters.py): every kind of change driven through
-HTTP moves them in its own transaction, so that they equal live counts of the rows and the
+HTTP (learners imported and opened at a window; outcomes stored, deleted, collected at a
+window, imported in bulk, disputed and voided; applications made, decided, withdrawn) moves
+them in its own transaction, so that they equal live counts of the rows and the
 report, which reads them, gives the numbers a scan of the rows gives, for every period;
 ``creditbank reports check`` finds a counter that drifted and ``rebuild`` puts it right."""
 
@@ -50,6 +52,29 @@ def periods(today: date) -> list[tuple[date | None, date | None]]:
             (today - timedelta(days=400), today - timedelta(days=400)), (month, today)]
 
 
+async def direct_collected(tenant_id: int, path: str, since, until) -> dict:
+    """Outcomes collected by the units at ``path`` and below, per category and recognized."""
+    sql, args = "", []
+    if since:
+        sql, args = sql + " AND a.created_at >= {}", [*args, since]
+    if until:
+        sql, args = sql + " AND a.created_at < {}", [*args, until]
+    rows = await Achievement.raw(
+        "SELECT a.category, a.status FROM achievement a JOIN org_unit u ON u.tenant_id = a.tenant_id"
+        " AND u.id = a.collected_by_unit_id WHERE a.tenant_id = {} AND u.path LIKE {}" + sql,
+        tenant_id, path + "%", *args)
+    categories: dict[str, int] = {}
+    for r in rows:
+        categories[r["category"]] = categories.get(r["category"], 0) + 1
+    return {"collected": len(rows), "recognized": sum(r["status"] == "recognized" for r in rows),
+            "categories": categories}
+
+
+def collected(row: dict) -> dict:
+    return {"collected": row["collected"], "recognized": row["collected_recognized"],
+            "categories": {k: v for k, v in row["collected_categories"].items() if v}}
+
+
 async def assert_report_is_live(client, world: World, headers: dict) -> None:
     """Counters equal live counts; the report equals plain counts of the rows for every period
     (the centre's rows, its own, learners without a unit, and a branch's subtree)."""
@@ -63,6 +88,7 @@ async def assert_report_is_live(client, world: World, headers: dict) -> None:
         for row in report["rows"]:
             path = world.units[row["code"]]["path"]
             assert figures(row) == await direct_counts(world.tenant.id, path, since=since, until=until), (params, row["code"])
+            assert collected(row) == await direct_collected(world.tenant.id, path, since, until), (params, row["code"])
         assert figures(report["own"]) == await direct_counts(world.tenant.id, "/ZJ/", exact=True, since=since, until=until)
         unassigned = await direct_counts(world.tenant.id, None, since=since, until=until)
         assert figures(report["unassigned"]) == unassigned if report["unassigned"] else not unassigned["learners"]
@@ -150,7 +176,38 @@ async def test_every_change_through_http_moves_the_counters_with_it(client, worl
     refused = await decide(client, old["id"], reviewer, step, "reject")
     assert refused["status"] == "rejected"
     await assert_report_is_live(client, world, centre)
-    assert await Achievement.count().where(Achievement.tenant_id == world.tenant.id) > 0
+
+    # Collected at the sub-centre's window (sent to recognition at once), then disputed and
+    # voided (its recognition withdrawn, the outcome not recognized); more imported in bulk;
+    # one collected outcome recognized through its chain.
+    account_id = opened.json()["id"]
+    window = {"category": "social_training", "subtype": "social_training",
+              "fields": TRAINING | {"training_name": "老年智能手机应用培训", "acceptance_point": "ZJ-S57"}}
+    taken = await client.post(f"{T}/admin/learners/{account_id}/achievements", headers=s57, json=window)
+    assert taken.status_code == 201, taken.text
+    second = await client.post(f"{T}/admin/learners/{account_id}/achievements", headers=s57,
+                               json=window | {"fields": window["fields"] | {"training_name": "电工实务培训"}})
+    assert second.status_code == 201, second.text
+    dispute = await client.post(f"{T}/me/achievements/{taken.json()['id']}/dispute", headers=learner,
+                                json={"grounds": "我没有参加过这次培训"})
+    assert dispute.status_code == 201, dispute.text
+    upheld = await client.post(f"{T}/admin/disputes/{dispute.json()['id']}/decision", headers=s57,
+                               json={"decision": "uphold", "opinion": "经核实为录入错误，予以作废"})
+    assert upheld.status_code == 200, upheld.text
+    header = "证件号码,姓名,成果大类,培训名称,培训单位,培训类别,培训学时,培训开始日期,培训结束日期,结业证书编号,采集受理点\n"
+    bulk = (header + "".join(f"{id_number},陈学员,社会培训成果,{name},义乌社区学院,职工培训,24,2024-05-06,2024-05-17,,ZJ-S57\n"
+                             for name in ("社区电工实务培训", "家庭教育培训"))).encode()
+    imported = await run_import(client, "zhejiang", "achievements", bulk, s57)
+    assert (imported["status"], imported["created"]) == ("done", 2), imported
+    recognition = second.json()["applications"][0]
+    chain = (await client.get(f"{T}/me/applications/{recognition['id']}", headers=learner)).json()
+    for step in chain["steps"]:
+        decided = await decide(client, recognition["id"], await unit_headers(client, step["unit_code"]), step["name"],
+                               "approve")
+    assert decided["status"] == "approved"
+    report = (await client.get(UNITS, params={"unit": "ZJ"}, headers=centre)).json()
+    assert report["total"]["collected"] == 4 and report["total"]["collected_recognized"] == 1
+    await assert_report_is_live(client, world, centre)
 
 
 def _cli(home, *args: str):
