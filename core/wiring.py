@@ -11,6 +11,7 @@ from __future__ import annotations
 from core import events
 from core.certificates import issuing
 from core.notifications import service as notifications
+from core.reports import counters
 from core.reviews import reactions
 
 
@@ -24,3 +25,7 @@ def install() -> None:
     events.subscribe(events.ApplicationDecided, issuing.on_application_decided)
     events.subscribe(events.ProofIssued, reactions.on_proof_issued)
     events.subscribe(events.NotificationRequested, notifications.on_notification_requested)
+    # the unit report's counters, after reviews may have refused the deletion
+    events.subscribe(events.OutcomeStored, counters.on_outcome_stored)
+    events.subscribe(events.OutcomeDeleting, counters.on_outcome_deleting)
+    events.subscribe(events.CountedRows, counters.on_counted_rows)

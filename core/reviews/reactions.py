@@ -15,7 +15,7 @@ from __future__ import annotations
 from core.accounts.tables import Account
 from core.achievements.service import AchievementError
 from core.achievements.tables import Achievement
-from core.events import OutcomeDeleting, OutcomeStored, OutcomeVoided, ProofIssued, RuleTermsChanging
+from core.events import OutcomeDeleting, OutcomeStored, OutcomeVoided, ProofIssued, RuleTermsChanging, counted
 from core.reviews.service import OPEN, open_collected_recognition, open_store_review, proof_issued_notice
 from core.reviews.tables import Application, ProofRequestItem, ReviewRecord
 from core.rules.service import RuleError
@@ -81,10 +81,18 @@ async def on_proof_issued(tenant: TenantContext, event: ProofIssued) -> None:
 
 async def on_outcome_voided(tenant: TenantContext, event: OutcomeVoided) -> None:
     """``OutcomeVoided`` → every open application on the outcome withdrawn, with a record."""
+    # Locked until the transaction ends, so that what is taken back from the report's counters
+    # is what the update below changes (SQLite: this transaction already holds the write lock).
+    lock = " FOR UPDATE" if Application._meta.db.engine_type == "postgres" else ""
+    open_ = [r["id"] for r in await Application.raw(
+        "SELECT id FROM application WHERE tenant_id = {} AND achievement_id = {}"
+        " AND status IN ('submitted', 'in_review')" + lock, tenant.id, event.target_id)]
+    await counted(tenant.id, "application", open_, -1)  # their status moves: counted again below
     withdrawn = await Application.update({Application.status: "withdrawn", Application.updated_at: event.voided_at,
                                           Application.decided_at: event.voided_at, Application.claimed_by: None}).where(
-        Application.tenant_id == tenant.id, Application.achievement_id == event.target_id,
+        Application.tenant_id == tenant.id, Application.id.is_in(open_ or [0]),
         Application.status.is_in(list(OPEN))).returning(Application.id, Application.current_step)
+    await counted(tenant.id, "application", open_)
     for app in withdrawn:
         await ReviewRecord.insert(ReviewRecord(
             tenant_id=tenant.id, application_id=app["id"], step=app["current_step"], step_name="dispute",

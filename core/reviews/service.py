@@ -21,7 +21,7 @@ from core.catalog.tables import CatalogEntry
 from core.clock import aware, utcnow
 from core.db import contains, one, starts_with
 from core.errors import DomainError
-from core.events import ApplicationDecided, ApplicationDeciding, ProofIssued, notify, publish
+from core.events import ApplicationDecided, ApplicationDeciding, ProofIssued, counted, notify, publish
 from core.hierarchy.tables import OrgUnit
 from core.paging import page_of
 from core.reviews import claims
@@ -328,6 +328,7 @@ async def _create(tenant: TenantContext, learner_id: int, learner_name: str, kin
     await ReviewRecord.insert(ReviewRecord(
         tenant_id=tenant.id, application_id=application.id, step=0, step_name="submit", decision="submit",
         actor_id=learner_id, actor_name=learner_name, materials="[]", created_at=now))
+    await counted(tenant.id, "application", [application.id])  # the unit report's counters
     return application.id
 
 
@@ -370,11 +371,13 @@ async def withdraw(tenant: TenantContext, learner_id: int, application_id: int) 
         raise ReviewError("申请已有审核结果，不能撤回", 409)
     now = utcnow()
     async with db().transaction():
+        await counted(tenant.id, "application", [row["id"]], -1)  # its status moves: counted again below
         changed = await Application.update({Application.status: "withdrawn", Application.updated_at: now,
                                             Application.decided_at: now}).returning(Application.id).where(
             Application.id == row["id"], Application.status.is_in(list(OPEN)), Application.current_step == 0)
         if not changed:
             raise ReviewError("申请状态已变化，不能撤回", 409)
+        await counted(tenant.id, "application", [row["id"]])
         learner = one(await Account.select(Account.real_name).where(Account.id == learner_id).first())
         await ReviewRecord.insert(ReviewRecord(tenant_id=tenant.id, application_id=row["id"], step=0,
                                                step_name="withdraw", decision="withdraw", actor_id=learner_id,
@@ -817,10 +820,12 @@ async def decide(tenant: TenantContext, actor: Principal, application_id: int, d
     # A decision ends the step, and with it any reviewer's claim on it.
     values |= {Application.claimed_by: None, Application.claimed_by_name: "", Application.claimed_at: None}
     async with db().transaction():
+        await counted(tenant.id, "application", [row["id"]], -1)  # its status may move: counted again below
         changed = await Application.update({**values, Application.updated_at: now}).returning(Application.id).where(
             Application.id == row["id"], Application.current_step == index, Application.status.is_in(list(OPEN)))
         if not changed:
             raise ReviewError("该环节已被其他审核人处理", 409)
+        await counted(tenant.id, "application", [row["id"]])
         unit_name = step.unit_name or tenant.name
         await ReviewRecord.insert(ReviewRecord(
             tenant_id=tenant.id, application_id=row["id"], step=index, step_name=step.name, decision=data.decision,
@@ -841,8 +846,10 @@ async def _apply_outcome(tenant: TenantContext, row: dict, chain: ResolvedChain,
     kind = row["kind"]
     achievement_id = row["achievement_id"]
     if kind in ("recognition", "store_review") and (last or decision == "reject"):
+        await counted(tenant.id, "achievement", [achievement_id], -1)  # recognized or not: the report counts it
         await Achievement.update({Achievement.status: "recognized" if decision == "approve" else "rejected",
                                   Achievement.updated_at: now}).where(Achievement.id == achievement_id)
+        await counted(tenant.id, "achievement", [achievement_id])
     if kind in ("conversion", "performance_conversion") and last and decision == "approve" and chain.outcome == "add_target":
         entry = one(await CatalogEntry.select().where(CatalogEntry.id == row["target_entry_id"]).first())
         fields = entry["fields"]
@@ -854,6 +861,7 @@ async def _apply_outcome(tenant: TenantContext, row: dict, chain: ResolvedChain,
             created_at=now, updated_at=now,
         )
         await target.save()
+        await counted(tenant.id, "achievement", [target.id])  # the unit report's counters
         await Application.update({Application.target_achievement_id: target.id}).where(Application.id == row["id"])
         return {"target_achievement_id": target.id, "target": entry["name"], "target_institution": entry["institution"]}
     return {}
