@@ -21,6 +21,7 @@ from litestar.response import Template
 from core.accounts.schemas import StaffInvite
 from core.errors import DomainError
 from core.hierarchy.tables import OrgUnit
+from core.hierarchy.unit_picker import unit_options
 from core.ids import PathId
 from core.imports.api import KINDS, MAX_IMPORT_BYTES, read_job, recent_jobs, start_import
 from core.imports.pages import KIND_LABELS, STATUS_LABELS
@@ -36,7 +37,6 @@ from core.tenancy.schemas import TenantPatch
 from core.web.pages import FormData
 from core.web.portal import errors_of, read_form
 from core.web.security import client_address
-from core.web.unit_picker import unit_options
 
 Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 CONTACT_FIELDS = ("phones", "email", "address", "hours", "other")

@@ -12,13 +12,13 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from core.hierarchy import service as hierarchy
+from core.hierarchy.unit_picker import staff_scope, unit_options
 from core.reports import chart, export, service, workload
 from core.reports.api import XLSX
 from core.reports.export import period, row_label
 from core.reports.service import REPORT_ROLES, ReportError
 from core.web.downloads import download
 from core.web.portal import Portal, errors_of, page
-from core.web.unit_picker import staff_scope, unit_options
 
 Text = Annotated[str | None, QueryParameter(max_length=64)]
 DateFrom = Annotated[str | None, QueryParameter(name="from", max_length=10)]
