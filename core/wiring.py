@@ -20,7 +20,6 @@ def install() -> None:
     events.subscribe(events.OutcomeStored, reactions.on_outcome_stored)
     events.subscribe(events.OutcomeDeleting, reactions.on_outcome_deleting)
     events.subscribe(events.OutcomeVoided, reactions.on_outcome_voided)
-    events.subscribe(events.RuleTermsChanging, reactions.on_rule_terms_changing)
     events.subscribe(events.ApplicationDeciding, issuing.on_application_deciding)
     events.subscribe(events.ApplicationDecided, issuing.on_application_decided)
     events.subscribe(events.ProofIssued, reactions.on_proof_issued)
