@@ -19,7 +19,8 @@ import msgspec
 
 from core.accounts.identity import IdentityError, mask_id_numbers_in, validate_id_number
 from core.accounts.tables import Account, AuditEntry, StaffRole
-from core.clock import aware, utcnow
+from core.audit import chain
+from core.clock import aware
 from core.errors import DomainError
 from core.tabular import csv_bytes
 
@@ -41,6 +42,7 @@ ACTION_LABELS = {
 # What a learner is shown: staff reads of their personal data, not the admin work around them.
 LEARNER_VISIBLE = ("learner.reveal_id_number", "learner.view_id_scan", "evidence.view", "review_material.view")
 EXPORT_LIMIT = 20_000
+SECRET_KEYS = ("password", "secret", "token", "code", "id_number", "private")
 CSV_HEADER = ["序号", "时间", "操作人", "操作人姓名", "操作人单位", "操作", "对象", "对象姓名", "对象证件号码（脱敏）",
               "原因或说明", "结果", "客户端地址"]
 _SUBJECT = re.compile(r"account:(\d+)")
@@ -51,14 +53,39 @@ class AuditError(DomainError):
 
 
 async def audit(tenant_id: int | None, actor_id: int | None, action: str, target: str = "", detail: str = "",
-                client: str = "") -> int:
+                client: str = "", *, actor_kind: str | None = None, role: str = "", unit: str = "",
+                result: str = "done", changes: dict | None = None) -> int:
+    """Append an event to the tenant's chain (core.audit.chain), in the caller's transaction
+    if there is one. ``target`` is ``table:id``; ``actor_kind`` learner | staff | platform |
+    system (default: staff when there is an actor, else system — a staff actor's role and unit
+    are looked up when not given); ``result`` done | refused (why goes in ``detail``);
+    ``changes`` a small dict of what changed, stored masked. The event's row id."""
     # A reason typed by staff may quote the ID number it is about: the log keeps it masked.
     subject = _SUBJECT.fullmatch(target)
-    entry = AuditEntry(tenant_id=tenant_id, actor_id=actor_id, action=action, target=mask_id_numbers_in(target)[:128],
-                       subject_id=int(subject.group(1)) if subject else None,
-                       detail=mask_id_numbers_in(detail)[:500], client=client[:64], created_at=utcnow())
-    await entry.save()
-    return entry.id
+    kind = actor_kind or ("staff" if actor_id else "system")
+    if kind == "staff" and actor_id and not role and tenant_id:
+        grants = await StaffRole.raw(
+            "SELECT r.role, u.code FROM staff_role r JOIN org_unit u ON u.id = r.unit_id AND u.tenant_id = r.tenant_id "
+            "WHERE r.tenant_id = {} AND r.account_id = {} ORDER BY r.id LIMIT 1", tenant_id, actor_id)
+        if grants:
+            role, unit = grants[0]["role"], unit or grants[0]["code"] or ""
+    table, _, number = target.partition(":")
+    return await chain.append({
+        "tenant_id": tenant_id, "actor_id": actor_id, "action": action, "target": mask_id_numbers_in(target)[:128],
+        "subject_id": int(subject.group(1)) if subject else None, "detail": mask_id_numbers_in(detail)[:500],
+        "client": client[:64], "actor_kind": kind, "actor_role": role[:32], "actor_unit": unit[:64],
+        "target_table": table[:32] if number.isdigit() else "", "target_id": int(number) if number.isdigit() else None,
+        "result": result, "changes": _changes(changes)})
+
+
+def _changes(changes: dict | None) -> str:
+    """What changed, as masked JSON of at most 1,000 characters; values of keys that name a
+    secret are left out."""
+    if not changes:
+        return ""
+    kept = {k: ("***" if any(s in k.lower() for s in SECRET_KEYS) else v) for k, v in changes.items()}
+    text = mask_id_numbers_in(msgspec.json.encode(kept).decode())
+    return text if len(text) <= 1000 else text[:997] + "..."
 
 
 # ---------------------------------------------------------------------------------------------
