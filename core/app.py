@@ -26,6 +26,7 @@ from core.accounts.audit_api import AuditController, MyAccessLogController
 from core.accounts.throttle import throttles
 from core.achievements.api import MyAchievementsController, StaffEvidenceController
 from core.api_contract import document_errors
+from core.audit import signing as audit_signing
 from core.catalog.api import CatalogController
 from core.certificates import keys as proof_keys
 from core.certificates.api import (
@@ -187,6 +188,7 @@ def create_app(
     engine = db.make_engine(settings)
     db.bind(engine)
     proof_keys.bind(settings.secret_key)
+    audit_signing.bind(settings.secret_key)
     registry = TenantRegistry(plugins)
 
     async def start_up() -> None:

@@ -20,6 +20,7 @@ import msgspec
 from core.accounts.identity import IdentityError, mask_id_numbers_in, validate_id_number
 from core.accounts.tables import Account, AuditEntry, StaffRole
 from core.audit import chain
+from core.audit import export as chain_export
 from core.clock import aware
 from core.errors import DomainError
 from core.tabular import csv_bytes
@@ -44,7 +45,7 @@ LEARNER_VISIBLE = ("learner.reveal_id_number", "learner.view_id_scan", "evidence
 EXPORT_LIMIT = 20_000
 SECRET_KEYS = ("password", "secret", "token", "code", "id_number", "private")
 CSV_HEADER = ["序号", "时间", "操作人", "操作人姓名", "操作人单位", "操作", "对象", "对象姓名", "对象证件号码（脱敏）",
-              "原因或说明", "结果", "客户端地址"]
+              "原因或说明", "结果", "客户端地址", "链序号", "事件哈希"]
 _SUBJECT = re.compile(r"account:(\d+)")
 
 
@@ -94,8 +95,8 @@ def _changes(changes: dict | None) -> str:
 
 class AuditEvent(msgspec.Struct, kw_only=True):
     """One entry as admins see it. ``actor`` is the staff member's username (empty for the
-    command line), ``target`` the account concerned (``account:{id}``), whose name and ID
-    number are shown masked; ``result`` is ``ok``: only what was done is written."""
+    command line), ``target`` the row concerned (``account:{id}``, …; an account's name and ID
+    number are shown masked); ``result`` ``ok`` (done) or ``refused`` (why in ``reason``)."""
 
     seq: int
     at: datetime
@@ -111,6 +112,14 @@ class AuditEvent(msgspec.Struct, kw_only=True):
     reason: str
     result: str = "ok"
     client: str
+    # The event's place in its tenant's hash chain (core.audit): check it offline from a
+    # JSON Lines export (``creditbank audit verify-export``).
+    actor_kind: str = ""
+    actor_role: str = ""
+    changes: str = ""
+    chain: int = 0
+    chain_seq: int | None = None
+    hash: str = ""
 
 
 class AuditPage(msgspec.Struct, kw_only=True):
@@ -174,7 +183,8 @@ async def audit_log(tenant_id: int, viewer: Principal, filters: AuditFilter, *, 
     start, end = _day("from", filters.date_from), _day("to", filters.date_to)
     if start and end and start > end:
         raise AuditError("结束日期不能早于开始日期", 400, extra={"field": "to"})
-    sql = ("SELECT e.id, e.created_at, e.action, e.target, e.detail, e.client, "
+    sql = ("SELECT e.id, e.created_at, e.action, e.target, e.detail, e.client, e.actor_kind, e.actor_role, "
+           "e.actor_unit, e.result, e.changes, e.chain, e.chain_seq, e.entry_hash, "
            "a.username AS actor_username, a.real_name AS actor_name, au.name AS actor_unit, "
            "s.real_name AS target_name, s.username AS target_username, s.id_number_masked AS target_masked "
            "FROM audit_entry e "
@@ -215,9 +225,15 @@ async def audit_log(tenant_id: int, viewer: Principal, filters: AuditFilter, *, 
         actor_unit=r["actor_unit"] or "", action=r["action"], action_label=ACTION_LABELS.get(r["action"], r["action"]),
         target=r["target"], target_name=r["target_name"] or "",
         target_username=mask_id_numbers_in(r["target_username"] or ""), target_id_number_masked=r["target_masked"] or "",
-        reason=mask_id_numbers_in(r["detail"] or ""), client=r["client"] or "",
+        reason=mask_id_numbers_in(r["detail"] or ""), client=r["client"] or "", **_chained(r),
     ) for r in rows[:limit]]
     return AuditPage(items=items, next_cursor=str(items[-1].seq) if len(rows) > limit else None)
+
+
+def _chained(r: dict) -> dict:
+    return {"result": "ok" if r["result"] in ("done", "", None) else r["result"], "actor_kind": r["actor_kind"] or "",
+            "actor_role": r["actor_role"] or "", "changes": r["changes"] or "", "chain": r["chain"] or 0,
+            "chain_seq": r["chain_seq"], "hash": r["entry_hash"] or ""}
 
 
 def _moment(value) -> datetime:
@@ -239,16 +255,20 @@ async def _all(tenant_id: int, viewer: Principal, filters: AuditFilter) -> Async
 
 
 async def export(tenant_id: int, viewer: Principal, filters: AuditFilter, fmt: str, client: str) -> bytes:
-    """The entries the filters select, newest first (at most ``EXPORT_LIMIT``), as CSV (through
-    ``csv_bytes``: a reason typed as ``=HYPERLINK(…)`` never runs in a spreadsheet) or JSON
-    lines. The export is itself audited: the log holds names of learners and staff."""
+    """The entries the filters select (at most ``EXPORT_LIMIT``, the newest), as CSV (newest
+    first, through ``csv_bytes``: a reason typed as ``=HYPERLINK(…)`` never runs in a
+    spreadsheet; each row with its chain position and hash) or JSON lines in chain order with
+    the links and the signed checkpoint that let an outside auditor verify it offline
+    (core.audit.export). The export is itself audited: the log holds names of learners and staff."""
     items = [item async for item in _all(tenant_id, viewer, filters)]
     await audit(tenant_id, viewer.id, "audit.export", "", f"{fmt} {len(items)} 条 " + msgspec.json.encode(
         {k: v for k, v in msgspec.structs.asdict(filters).items() if v}).decode(), client)
     if fmt == "jsonl":
-        return b"".join(msgspec.json.encode(item) + b"\n" for item in items)
+        return await chain_export.jsonl(msgspec.to_builtins(items), {
+            "tenant_id": tenant_id, "filters": {k: v for k, v in msgspec.structs.asdict(filters).items() if v}})
     rows = [[i.seq, f"{i.at.astimezone(CHINA):%Y-%m-%d %H:%M:%S}", i.actor, i.actor_name, i.actor_unit, i.action_label,
-             i.target, i.target_name, i.target_id_number_masked, i.reason, "成功" if i.result == "ok" else i.result, i.client]
+             i.target, i.target_name, i.target_id_number_masked, i.reason, "成功" if i.result == "ok" else "拒绝", i.client,
+             i.chain_seq or "", i.hash]
             for i in items]
     if len(items) == EXPORT_LIMIT:
         rows.append(["", "", "", "", "", f"仅导出最新的 {EXPORT_LIMIT} 条，请缩小日期范围后分批导出"])

@@ -89,3 +89,18 @@ async def append(fields: dict) -> int:
             "target_id", "result", "changes")])
         await AuditHead.raw("UPDATE audit_head SET hash = {} WHERE chain = {}", row["entry_hash"], chain)
     return int(inserted[0]["id"])
+
+
+async def record(tenant_id: int | None, action: str, target: str = "", *, actor_kind: str, actor_id: int | None = None,
+                 actor_role: str = "", actor_unit: str = "", detail: str = "", result: str = "done",
+                 changes: dict | None = None, client: str = "") -> int:
+    """``append`` for the layers below the accounts domain (tenancy, the platform console),
+    whose events hold no personal data to mask: ``target`` is ``table:id``; ``changes`` a small
+    dict of what changed (no secrets). ``core.accounts.audit.audit`` is the writer for the rest."""
+    table, _, number = target.partition(":")
+    return await append({
+        "tenant_id": tenant_id, "actor_id": actor_id, "action": action, "target": target[:128], "subject_id": None,
+        "detail": detail[:500], "client": client[:64], "actor_kind": actor_kind, "actor_role": actor_role[:32],
+        "actor_unit": actor_unit[:64], "target_table": table[:32] if number.isdigit() else "",
+        "target_id": int(number) if number.isdigit() else None, "result": result,
+        "changes": msgspec.json.encode(changes).decode()[:1000] if changes else ""})

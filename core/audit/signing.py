@@ -88,7 +88,9 @@ class AuditSigner:
         self._key: tuple[str, Ed25519PrivateKey] | None = None
 
     async def key(self) -> tuple[str, Ed25519PrivateKey]:
-        if self._key is None:
+        """The active key (opened once, then cached while it stays the active one)."""
+        active = await AuditKey.select(AuditKey.key_id).where(AuditKey.status == "active").first()
+        if self._key is None or active is None or active["key_id"] != self._key[0]:
             row = await AuditKey.select().where(AuditKey.status == "active").first()
             if row is None:
                 private = Ed25519PrivateKey.generate()
@@ -148,3 +150,19 @@ async def public_keys() -> dict[str, Ed25519PublicKey]:
 async def active_public_key(signer: AuditSigner) -> Ed25519PublicKey:
     _, private = await signer.key()
     return private.public_key()
+
+
+_signer: AuditSigner | None = None
+
+
+def bind(secret: str) -> AuditSigner:
+    """Make the process's signer from the platform's secret key (``create_app`` calls this)."""
+    global _signer
+    _signer = AuditSigner(secret)
+    return _signer
+
+
+def signer() -> AuditSigner:
+    if _signer is None:
+        raise RuntimeError("审计签名密钥未初始化：请先调用 core.audit.signing.bind(secret_key)")
+    return _signer

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import quote
+from typing import Annotated, Any, Literal
+from urllib.parse import quote, urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
@@ -21,10 +21,13 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
+from core.clock import utcnow
 from core.errors import DomainError, public_detail
+from core.ids import Cursor
+from core.platform import audit as trail
 from core.platform import service
 from core.reviews.service import STATUS_LABELS
 from core.security.tokens import revoke_token
@@ -177,7 +180,8 @@ class PlatformPages(Controller):
         try:
             created = await tenancy.create_tenant(read_form(
                 {k: form[k] for k in ("slug", "name", "plugin")}, TenantCreate,
-                hosts=_hosts(form["hosts"]), branding=_branding(form)), request.app.state.tenants)
+                hosts=_hosts(form["hosts"]), branding=_branding(form)), request.app.state.tenants,
+                actor_id=admin.id, client=client_address(request))
         except DomainError as exc:
             return await self._tenants_page(request, admin, form, errors_of(exc), status=exc.status)
         return platform_redirect(f"tenants/{created.slug}", done=f"已创建租户“{created.name}”，现已上线")
@@ -197,7 +201,8 @@ class PlatformPages(Controller):
                               branding=_branding(form))
             if patch.name is None:
                 raise DomainError("请填写名称", 400, extra={"field": "name"})
-            await tenancy.update_tenant(slug, patch, request.app.state.tenants)
+            await tenancy.update_tenant(slug, patch, request.app.state.tenants, actor_id=admin.id,
+                                        client=client_address(request))
         except DomainError as exc:
             return self._tenant_page(request, admin, tenant, form, errors_of(exc), status=exc.status)
         return platform_redirect(f"tenants/{slug}", done="已保存")
@@ -209,7 +214,8 @@ class PlatformPages(Controller):
         patch = read_form({"status": data.get("status")}, TenantPatch)
         if patch.status is None:
             raise DomainError("请选择要设置的状态", 400)
-        await tenancy.update_tenant(slug, patch, request.app.state.tenants)
+        await tenancy.update_tenant(slug, patch, request.app.state.tenants, actor_id=admin.id,
+                                    client=client_address(request))
         return platform_redirect(f"tenants/{slug}", done="已暂停服务" if patch.status == "suspended" else "已恢复服务")
 
     async def _tenant(self, request: Request, slug: str) -> TenantOut:
@@ -232,7 +238,6 @@ class PlatformPages(Controller):
                              tenant=tenant, shown=shown)
 
 
-PLATFORM_PAGES = [PlatformLoginPages, PlatformPages]
 
 
 def platform_error_handler(request: Request, exc: Exception) -> Response:
@@ -268,3 +273,59 @@ def platform_error_handler(request: Request, exc: Exception) -> Response:
 PLATFORM_ERRORS = {PlatformLoginRequired: platform_error_handler, DomainError: platform_error_handler,
                    ValidationException: platform_error_handler, HTTPException: platform_error_handler,
                    Exception: platform_error_handler}
+
+
+AuditText = Annotated[str | None, QueryParameter(max_length=128)]
+
+
+class PlatformAuditPages(Controller):
+    """审计日志 in the national console: every tenant's chain and the platform's own."""
+
+    path = "/audit"
+    include_in_schema = False
+    dependencies = {"admin": Provide(provide_platform_admin)}
+
+    @staticmethod
+    def _filters(values: dict) -> tuple[dict, trail.PlatformAuditFilter]:
+        form = {k: (v or "").strip() for k, v in values.items()}
+        return form, trail.PlatformAuditFilter(
+            tenant=form["tenant"] or None, actor=form["actor"] or None, action=form["action"] or None,
+            target=form["target"] or None, date_from=form["from"] or None, date_to=form["to"] or None)
+
+    @get("/")
+    async def log(self, request: Request, admin: NamedDependency[PlatformViewer], tenant: AuditText = None,
+                  actor: AuditText = None, action: AuditText = None, target: AuditText = None,
+                  date_from: Annotated[str | None, QueryParameter(name="from", max_length=10)] = None,
+                  date_to: Annotated[str | None, QueryParameter(name="to", max_length=10)] = None,
+                  cursor: Cursor = None) -> Template:
+        form, filters = self._filters({"tenant": tenant, "actor": actor, "action": action, "target": target,
+                                       "from": date_from, "to": date_to})
+        chosen = {k: v for k, v in form.items() if v}
+        context: dict[str, Any] = {"form": form, "tenants": await tenancy.list_tenants(request.app.state.tenants)}
+        try:
+            found = await trail.platform_log(filters, cursor=int(cursor) if cursor else None, limit=50)
+        except DomainError as exc:
+            if exc.status != 400:
+                raise
+            return platform_page("platform/audit.html", request, admin, status=400, items=[], errors=errors_of(exc),
+                                 **context)
+        return platform_page(
+            "platform/audit.html", request, admin, items=found.items, **context,
+            next_url=f"{HOME}/audit?{urlencode({**chosen, 'cursor': found.next_cursor})}" if found.next_cursor else None,
+            exports=[(label, f"{HOME}/audit/export?{urlencode({**chosen, 'format': fmt})}")
+                     for label, fmt in (("CSV", "csv"), ("JSON Lines（可离线校验）", "jsonl"))])
+
+    @get("/export")
+    async def export(self, request: Request, admin: NamedDependency[PlatformViewer], tenant: AuditText = None,
+                     actor: AuditText = None, action: AuditText = None, target: AuditText = None,
+                     date_from: Annotated[str | None, QueryParameter(name="from", max_length=10)] = None,
+                     date_to: Annotated[str | None, QueryParameter(name="to", max_length=10)] = None,
+                     fmt: Annotated[Literal["csv", "jsonl"], QueryParameter(name="format")] = "csv") -> Response:
+        _, filters = self._filters({"tenant": tenant, "actor": actor, "action": action, "target": target,
+                                    "from": date_from, "to": date_to})
+        content = await trail.export(admin.id, filters, fmt, client_address(request))
+        return trail.download(content, "text/csv; charset=utf-8" if fmt == "csv" else "application/jsonl; charset=utf-8",
+                        f"审计日志-全平台-{utcnow():%Y%m%d}.{fmt}")
+
+
+PLATFORM_PAGES = [PlatformLoginPages, PlatformPages, PlatformAuditPages]

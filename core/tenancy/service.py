@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from core.audit import chain as audit_chain
 from core.catalog import service as catalog
 from core.db import one
 from core.errors import DomainError
@@ -263,8 +264,10 @@ async def get_tenant(slug: str, registry: TenantRegistry) -> TenantOut | None:
     return _out(row, registry.broken) if row else None
 
 
-async def create_tenant(data: TenantCreate, registry: TenantRegistry) -> TenantOut:
-    """A new tenant, served at once by this worker (and by others within the registry TTL)."""
+async def create_tenant(data: TenantCreate, registry: TenantRegistry, *, actor_id: int | None = None,
+                        client: str = "") -> TenantOut:
+    """A new tenant, served at once by this worker (and by others within the registry TTL);
+    the platform administrator ``actor_id``'s act is in the platform's audit chain."""
     try:
         registry.plugins.hooks(data.plugin).load_all()
     except PluginError as exc:
@@ -272,12 +275,15 @@ async def create_tenant(data: TenantCreate, registry: TenantRegistry) -> TenantO
     async with Tenant._meta.db.transaction():
         if await Tenant.exists().where(Tenant.slug == data.slug):
             raise TenantError(f"租户 {data.slug} 已存在", 409, extra={"field": "slug"})
-        await _upsert_tenant(data, source="api")
+        tenant_id = await _upsert_tenant(data, source="api")
+        await audit_chain.record(None, "tenant.create", f"tenant:{tenant_id}", actor_kind="platform", actor_id=actor_id,
+                                 changes={"slug": data.slug, "plugin": data.plugin}, client=client)
     await registry.reload()
     return one(await get_tenant(data.slug, registry))
 
 
-async def update_tenant(slug: str, patch: TenantPatch, registry: TenantRegistry) -> TenantOut | None:
+async def update_tenant(slug: str, patch: TenantPatch, registry: TenantRegistry, *, actor_id: int | None = None,
+                        client: str = "") -> TenantOut | None:
     row = await Tenant.select(Tenant.id).where(Tenant.slug == slug).first()
     if row is None:
         return None
@@ -295,6 +301,11 @@ async def update_tenant(slug: str, patch: TenantPatch, registry: TenantRegistry)
         values[Tenant.contact] = msgspec.json.encode(patch.contact).decode()
     if patch.status is not None:
         values[Tenant.status] = patch.status
-    await Tenant.update(values).where(Tenant.id == row["id"])
+    async with Tenant._meta.db.transaction():
+        await Tenant.update(values).where(Tenant.id == row["id"])
+        action = {"suspended": "tenant.suspend", "active": "tenant.resume"}.get(patch.status or "", "tenant.update")
+        await audit_chain.record(None, action, f"tenant:{row['id']}", actor_kind="platform", actor_id=actor_id,
+                                 changes={k: v for k, v in msgspec.structs.asdict(patch).items() if v is not None
+                                          and k in ("name", "hosts", "base_url", "status")}, client=client)
     await registry.reload()
     return await get_tenant(slug, registry)
