@@ -321,14 +321,25 @@ async def audit_public_key(settings: Settings, plugins: PluginRegistry) -> None:
 
 
 @audit.command("archive", help="把超过在线保留期（CREDITBANK_AUDIT_RETENTION_DAYS，至少 180 天）的事件签名归档到存储后移出数据库。")
+@click.option("--now", "at", default=None, help="按此时间计算保留期（ISO 8601，用于演练）；默认当前时间")
 @with_database
-async def audit_archive(settings: Settings, plugins: PluginRegistry) -> None:
+async def audit_archive(settings: Settings, plugins: PluginRegistry, at: str | None) -> None:
+    from datetime import datetime
+
     from core.audit import archive
     from core.audit.signing import AuditSigner
+    from core.clock import aware
     from core.storage import storage_from_url
 
-    done = await archive.archive_all(AuditSigner(settings.secret_key), storage_from_url(settings.storage_url),
-                                     settings.audit_retention_days)
+    try:
+        now = aware(datetime.fromisoformat(at)) if at else None
+    except ValueError:
+        raise click.ClickException(f"--now 的时间格式应为 ISO 8601（如 2026-12-03T09:00+08:00），收到“{at}”") from None
+    try:
+        done = await archive.archive_all(AuditSigner(settings.secret_key), storage_from_url(settings.storage_url),
+                                         settings.audit_retention_days, now)
+    except archive.ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
     for row in done:
         click.echo(f"链 {row['chain']}：第 {row['from_seq']}–{row['to_seq']} 条已归档到 {row['storage_key']}")
     if not done:
