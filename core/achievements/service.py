@@ -14,6 +14,7 @@ from datetime import date
 import msgspec
 
 from core import db
+from core.accounts.audit import audit
 from core.accounts.tables import Account
 from core.achievements.schemas import (
     AchievementIn,
@@ -137,6 +138,8 @@ async def add_achievement(tenant: TenantContext, learner_id: int, data: Achievem
     )
     async with Achievement._meta.db.transaction():
         await row.save()
+        await audit(tenant.id, learner_id, "achievement.store", f"achievement:{row.id}", actor_kind="learner",
+                    changes={"category": data.category, "subtype": data.subtype, "catalog_entry_id": data.catalog_entry_id})
         if status == "applied":  # reviewed on storing: the review opens with the achievement
             await open_store_review(tenant, learner_id, row.id, data.category, data.subtype)
     return await get_achievement(tenant, learner_id, row.id)
@@ -236,6 +239,8 @@ async def delete_achievement(tenant: TenantContext, storage: Storage, learner_id
     async with Achievement._meta.db.transaction():
         await Evidence.delete().where(Evidence.achievement_id == row["id"])
         await Achievement.delete().where(Achievement.id == row["id"])
+        await audit(tenant.id, learner_id, "achievement.delete", f"achievement:{row['id']}", actor_kind="learner",
+                    changes={"name": row["name"], "files": len(keys)})
     for key in keys:  # after the commit: a failure here leaves an orphan file, found by `storage check`
         try:
             await storage.delete(key)

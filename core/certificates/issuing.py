@@ -12,6 +12,7 @@ from datetime import datetime
 
 import msgspec
 
+from core.accounts.audit import audit
 from core.accounts.tables import Account
 from core.achievements.schemas import STATUS_LABELS
 from core.achievements.tables import Achievement
@@ -236,8 +237,11 @@ async def issue(tenant: TenantContext, row: dict, chain: ResolvedChain, now: dat
     names = "、".join(o.name for o in outcomes)
     summary = (f"{outcomes[0].name} → {conversions[0].target_institution}“{conversions[0].target}”"
                if row["kind"] != "certificate" else f"{len(outcomes)} 项成果：{names}")
-    await Proof.insert(Proof(
+    issued = await Proof.insert(Proof(
         tenant_id=tenant.id, code=code, learner_id=row["learner_id"], application_id=row["id"],
         kind=row["kind"], key_id=key.id, credential=msgspec.json.encode(signed).decode(), unit_name=unit_name[:200],
-        summary=summary[:300], status="issued", issued_at=now, status_list=list_id, status_index=index))
+        summary=summary[:300], status="issued", issued_at=now, status_list=list_id,
+        status_index=index)).returning(Proof.id)
+    await audit(tenant.id, None, "proof.issue", f"proof:{issued[0]['id']}", actor_kind="system",
+                changes={"kind": row["kind"], "application_id": row["id"], "learner_id": row["learner_id"]})
     return {"proof_code": code, "verify_url": content.page_url(site, code)}

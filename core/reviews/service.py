@@ -289,6 +289,8 @@ async def _create(tenant: TenantContext, learner_id: int, learner_name: str, kin
     await ReviewRecord.insert(ReviewRecord(
         tenant_id=tenant.id, application_id=application.id, step=0, step_name="submit", decision="submit",
         actor_id=learner_id, actor_name=learner_name, materials="[]", created_at=now))
+    await audit(tenant.id, learner_id, "application.submit", f"application:{application.id}", actor_kind="learner",
+                changes={"kind": kind, "achievement_id": achievement_id, "status": "submitted"})
     return application.id
 
 
@@ -327,6 +329,8 @@ async def withdraw(tenant: TenantContext, learner_id: int, application_id: int) 
         await ReviewRecord.insert(ReviewRecord(tenant_id=tenant.id, application_id=row["id"], step=0,
                                                step_name="withdraw", decision="withdraw", actor_id=learner_id,
                                                actor_name=learner["real_name"], materials="[]", created_at=now))
+        await audit(tenant.id, learner_id, "application.withdraw", f"application:{row['id']}", actor_kind="learner",
+                    changes={"status": [row["status"], "withdrawn"]})
         if row["kind"] in ("recognition", "store_review") and row["achievement_id"]:
             await Achievement.update({Achievement.status: "unapplied", Achievement.updated_at: now}).where(
                 Achievement.id == row["achievement_id"], Achievement.status == "applied")
@@ -779,6 +783,8 @@ async def decide(tenant: TenantContext, actor: Principal, application_id: int, d
             opinion=data.opinion.strip(), actor_id=actor.id, actor_name=actor.real_name, unit_name=unit_name,
             reason_code=reason,
             materials=msgspec.json.encode(materials).decode(), created_at=now))
+        await audit(tenant.id, actor.id, "application.decide", f"application:{row['id']}", data.decision, changes={
+            "step": step.name, "decision": data.decision, "status": [row["status"], values.get(Application.status, "in_review")]})
         outcome = await _apply_outcome(tenant, row, chain, data.decision, last, now)
         if issuing:  # login_url is {site}/login: the proof names the tenant's site
             outcome |= await proofs.issue(tenant, row, chain, now, login_url.removesuffix("/login"))

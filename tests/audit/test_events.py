@@ -1,0 +1,51 @@
+"""Issue 19, item 1 (groundwork): the state changes of the review flow are audit events,
+written in their transactions — outcomes stored and deleted, applications submitted, decided
+and withdrawn, proofs issued and revoked — each with its actor, target row and result."""
+
+from __future__ import annotations
+
+from core.accounts.tables import AuditEntry
+from tests.achievements.test_achievements import guangdong_learner
+from tests.audit.helpers import cli
+from tests.certificates.helpers import add_from_catalog, apply_for_proof, gd_issued
+
+G = "/t/guangdong/api/v1"
+
+
+async def events(tenant_id: int) -> list[dict]:
+    return await AuditEntry.select().where(AuditEntry.tenant_id == tenant_id).order_by(AuditEntry.chain_seq)
+
+
+async def test_the_review_flow_leaves_a_chained_trail(client, app, settings):
+    gd = (await app.state.tenants.get("guangdong")).id
+    learner = await guangdong_learner(client)
+    decided, centre = await gd_issued(client, learner)
+    revoked = await client.post(f"{G}/admin/proofs/{decided['proof_code']}/revoke", headers=centre,
+                                json={"reason": "学习者申请作废"})
+    assert revoked.status_code == 200, revoked.text
+    spare = await add_from_catalog(client, "guangdong", learner, "公司概况")
+    withdrawn_app = await apply_for_proof(client, "guangdong", learner, [spare["id"]])
+    assert (await client.post(f"{G}/me/applications/{withdrawn_app['id']}/withdraw", headers=learner)).status_code == 200
+    other = await add_from_catalog(client, "guangdong", learner, "公司概况")
+    assert (await client.delete(f"{G}/me/achievements/{other['id']}", headers=learner)).status_code == 204
+
+    trail = await events(gd)
+    actions = [e["action"] for e in trail]
+    for action in ("achievement.store", "application.submit", "application.decide", "proof.issue", "proof.revoke",
+                   "application.withdraw", "achievement.delete"):
+        assert action in actions, (action, actions)
+    decide = next(e for e in trail if e["action"] == "application.decide")
+    assert (decide["actor_kind"], decide["actor_role"], decide["target"]) == (
+        "staff", "tenant_admin", f"application:{decided['id']}")
+    assert '"decision":"approve"' in decide["changes"] and decide["result"] == "done"
+    submit = next(e for e in trail if e["action"] == "application.submit")
+    assert submit["actor_kind"] == "learner" and submit["target_table"] == "application"
+    issued = next(e for e in trail if e["action"] == "proof.issue")
+    assert issued["actor_kind"] == "system" and issued["target_table"] == "proof"
+    assert decided["proof_code"] not in str(trail)  # the proof's verification code is not in the log
+    revoke = next(e for e in trail if e["action"] == "proof.revoke")
+    assert revoke["detail"] == "学习者申请作废" and revoke["target"] == issued["target"]
+    # The decision, its proof and its audit event are one transaction: the proof follows the decision.
+    assert actions.index("proof.issue") > actions.index("application.decide")
+    result = await cli(settings, "audit", "verify", "--tenant", "guangdong")
+    assert result.exit_code == 0, result.output
