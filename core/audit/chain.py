@@ -53,6 +53,24 @@ def digest(fields: dict) -> str:
     return hashlib.sha256(PREFIX + msgspec.json.encode([fields.get(name) for name in FIELDS])).hexdigest()
 
 
+_encode = msgspec.json.Encoder().encode
+
+
+def row_digest(row) -> tuple[str, str]:
+    """(hash, ``created_at`` as hashed) of a stored row — ``digest(sealed(row))`` without the
+    dict, for verifying long chains (same normalisation: text None → "", ids as ints)."""
+    at = row["created_at"]
+    if isinstance(at, datetime) and at.tzinfo is UTC:
+        when = at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    else:
+        when = at_text(at)
+    values = [row["chain"], row["chain_seq"], when, row["tenant_id"], row["actor_kind"] or "", row["actor_id"],
+              row["actor_role"] or "", row["actor_unit"] or "", row["action"] or "", row["target"] or "",
+              row["target_table"] or "", row["target_id"], row["subject_id"], row["result"] or "", row["detail"] or "",
+              row["changes"] or "", row["client"] or "", row["prev_hash"] or ""]
+    return hashlib.sha256(PREFIX + _encode(values)).hexdigest(), when
+
+
 _INSERT = ("INSERT INTO audit_entry (tenant_id, actor_id, action, target, subject_id, detail, client, created_at, "
            "chain, chain_seq, prev_hash, entry_hash, actor_kind, actor_role, actor_unit, target_table, target_id, "
            "result, changes) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "

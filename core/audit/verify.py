@@ -12,13 +12,14 @@ from collections.abc import Awaitable, Callable
 
 import msgspec
 
+from core import db
 from core.audit import chain as hashing
 from core.audit import signing
 from core.audit.tables import AuditArchive, AuditCheckpoint, AuditHead
 
 BATCH = 5000
-_SELECT = ("SELECT * FROM audit_entry WHERE chain = {} AND (chain_seq > {} OR chain_seq IS NULL) "
-           "ORDER BY chain_seq IS NULL, chain_seq, id LIMIT {}")
+# Rows without a position are found first, by the stray-row check; this walks the index.
+_SELECT = "SELECT * FROM audit_entry WHERE chain = $1 AND chain_seq > $2 ORDER BY chain_seq, id LIMIT $3"
 
 
 class Problem(msgspec.Struct, kw_only=True):
@@ -91,7 +92,7 @@ async def verify_chain(chain: int, *, check_archive: ArchiveCheck | None = None)
     last_at = None
     after = expected - 1
     while True:
-        rows = await AuditHead.raw(_SELECT, chain, after, BATCH)
+        rows = await db.fetch(AuditHead, _SELECT, chain, after, BATCH)
         for row in rows:
             seq = row["chain_seq"]
             if seq is None:
@@ -101,21 +102,21 @@ async def verify_chain(chain: int, *, check_archive: ArchiveCheck | None = None)
             if seq > expected:
                 return fail("missing", f"缺少第 {expected} 条" + (f"至第 {seq - 1} 条" if seq - 1 > expected else "")
                             + "事件：被删除了", expected)
-            fields = hashing.sealed(row)
-            if hashing.digest(fields) != row["entry_hash"] or (fields["tenant_id"] or 0) != chain:
+            computed, when = hashing.row_digest(row)
+            if computed != row["entry_hash"] or (row["tenant_id"] or 0) != chain:
                 return fail("altered", f"第 {seq} 条事件（#{row['id']}）的内容与其哈希不符：被修改过", seq, row["id"])
             if row["prev_hash"] != prev:
                 if before_prev is not None and row["prev_hash"] == before_prev:
                     return fail("inserted", f"第 {seq - 1} 条事件是后来插入的（第 {seq} 条接在它之前的事件上）",
                                 seq - 1)
                 return fail("altered", f"第 {seq} 条事件与前一条接不上：前一条被修改、替换或删除", seq, row["id"])
-            if last_at is not None and fields["created_at"] < last_at:
+            if last_at is not None and when < last_at:
                 return fail("out_of_order", f"第 {seq} 条事件的时间早于前一条：顺序被打乱", seq, row["id"])
             while pending and pending[0]["seq"] == seq:
                 if pending.pop(0)["hash"] != row["entry_hash"]:
                     return fail("altered", f"第 {seq} 条事件与已签名的检查点不符：被修改或替换", seq, row["id"])
                 report.checkpoints += 1
-            last_at = fields["created_at"]
+            last_at = when
             before_prev, prev, expected = prev, row["entry_hash"], seq + 1
             report.events += 1
         if len(rows) < BATCH:
