@@ -27,6 +27,7 @@ from core.accounts.throttle import throttles
 from core.achievements.api import MyAchievementsController, StaffEvidenceController
 from core.api_contract import document_errors
 from core.audit import signing as audit_signing
+from core.audit.context import AuditClientMiddleware
 from core.catalog.api import CatalogController
 from core.certificates import keys as proof_keys
 from core.certificates.api import (
@@ -64,6 +65,7 @@ from core.web.security import (
     new_nonce,
     refuse_host,
     require_api_media_type,
+    scope_client,
     with_security_headers,
 )
 
@@ -258,7 +260,8 @@ def create_app(
         state=State(app_state(settings, registry, engine)),
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[NulByteMiddleware(max_body_size), IdempotencyMiddleware(), SessionCSRFMiddleware(),
+        middleware=[AuditClientMiddleware(lambda scope: scope_client(scope, settings.trusted_proxies)),
+                    NulByteMiddleware(max_body_size), IdempotencyMiddleware(), SessionCSRFMiddleware(),
                     *_replica_middleware(settings)],
         logging_config=None,  # the process configures logging (creditbank serve), not the app
         request_max_body_size=max_body_size,

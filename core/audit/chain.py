@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
+from core.audit.context import CLIENT
 from core.audit.tables import AuditHead
 from core.clock import utcnow
 
@@ -54,21 +55,12 @@ def digest(fields: dict) -> str:
 
 
 _encode = msgspec.json.Encoder().encode
+AT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
-def row_digest(row) -> tuple[str, str]:
-    """(hash, ``created_at`` as hashed) of a stored row — ``digest(sealed(row))`` without the
-    dict, for verifying long chains (same normalisation: text None → "", ids as ints)."""
-    at = row["created_at"]
-    if isinstance(at, datetime) and at.tzinfo is UTC:
-        when = at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    else:
-        when = at_text(at)
-    values = [row["chain"], row["chain_seq"], when, row["tenant_id"], row["actor_kind"] or "", row["actor_id"],
-              row["actor_role"] or "", row["actor_unit"] or "", row["action"] or "", row["target"] or "",
-              row["target_table"] or "", row["target_id"], row["subject_id"], row["result"] or "", row["detail"] or "",
-              row["changes"] or "", row["client"] or "", row["prev_hash"] or ""]
-    return hashlib.sha256(PREFIX + _encode(values)).hexdigest(), when
+def digest_values(values: list) -> str:
+    """The hash of an event from its field values in ``FIELDS`` order (``created_at`` as text)."""
+    return hashlib.sha256(PREFIX + _encode(values)).hexdigest()
 
 
 _INSERT = ("INSERT INTO audit_entry (tenant_id, actor_id, action, target, subject_id, detail, client, created_at, "
@@ -99,7 +91,8 @@ async def append(fields: dict) -> int:
     chain = fields.get("tenant_id") or 0
     async with AuditHead._meta.db.transaction():
         seq, prev = await _take_head(chain)
-        row = {**fields, "chain": chain, "chain_seq": seq, "prev_hash": prev, "created_at": utcnow()}
+        row = {**fields, "chain": chain, "chain_seq": seq, "prev_hash": prev, "created_at": utcnow(),
+               "client": fields.get("client") or CLIENT.get()}
         row["entry_hash"] = digest(sealed(row))
         inserted = await AuditHead.raw(_INSERT, *[row.get(name) for name in (
             "tenant_id", "actor_id", "action", "target", "subject_id", "detail", "client", "created_at", "chain",

@@ -8,7 +8,9 @@ two hashes: memory does not grow with the chain.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 import msgspec
 
@@ -18,8 +20,14 @@ from core.audit import signing
 from core.audit.tables import AuditArchive, AuditCheckpoint, AuditHead
 
 BATCH = 5000
-# Rows without a position are found first, by the stray-row check; this walks the index.
-_SELECT = "SELECT * FROM audit_entry WHERE chain = $1 AND chain_seq > $2 ORDER BY chain_seq, id LIMIT $3"
+# The hashed fields in their order (text never null, as the hash sees it), then the stored hash
+# and the row id. Rows without a position are found first, by the stray-row check; this walks
+# the (chain, chain_seq) index.
+_TEXT = {"actor_kind", "actor_role", "actor_unit", "action", "target", "target_table", "result", "detail", "changes",
+         "client", "prev_hash"}
+_SELECT = ("SELECT " + ", ".join(f"COALESCE({f}, '')" if f in _TEXT else f for f in hashing.FIELDS)
+           + ", entry_hash, id FROM audit_entry WHERE chain = $1 AND chain_seq > $2 ORDER BY chain_seq LIMIT $3")
+_SEQ, _AT, _TENANT, _PREV, _HASH, _ID = 1, 2, 3, 17, 18, 19
 
 
 class Problem(msgspec.Struct, kw_only=True):
@@ -91,37 +99,46 @@ async def verify_chain(chain: int, *, check_archive: ArchiveCheck | None = None)
 
     last_at = None
     after = expected - 1
-    while True:
-        rows = await db.fetch(AuditHead, _SELECT, chain, after, BATCH)
-        for row in rows:
-            seq = row["chain_seq"]
-            if seq is None:
-                return fail("inserted", f"事件 #{row['id']} 不在链中（没有链序号）：是直接写入数据库的", None, row["id"])
-            if seq < expected:
-                return fail("inserted", f"第 {seq} 条重复出现（事件 #{row['id']}）：有事件被插入", seq, row["id"])
-            if seq > expected:
-                return fail("missing", f"缺少第 {expected} 条" + (f"至第 {seq - 1} 条" if seq - 1 > expected else "")
-                            + "事件：被删除了", expected)
-            computed, when = hashing.row_digest(row)
-            if computed != row["entry_hash"] or (row["tenant_id"] or 0) != chain:
-                return fail("altered", f"第 {seq} 条事件（#{row['id']}）的内容与其哈希不符：被修改过", seq, row["id"])
-            if row["prev_hash"] != prev:
-                if before_prev is not None and row["prev_hash"] == before_prev:
-                    return fail("inserted", f"第 {seq - 1} 条事件是后来插入的（第 {seq} 条接在它之前的事件上）",
-                                seq - 1)
-                return fail("altered", f"第 {seq} 条事件与前一条接不上：前一条被修改、替换或删除", seq, row["id"])
-            if last_at is not None and when < last_at:
-                return fail("out_of_order", f"第 {seq} 条事件的时间早于前一条：顺序被打乱", seq, row["id"])
-            while pending and pending[0]["seq"] == seq:
-                if pending.pop(0)["hash"] != row["entry_hash"]:
-                    return fail("altered", f"第 {seq} 条事件与已签名的检查点不符：被修改或替换", seq, row["id"])
-                report.checkpoints += 1
-            last_at = when
-            before_prev, prev, expected = prev, row["entry_hash"], seq + 1
-            report.events += 1
-        if len(rows) < BATCH:
-            break
-        after = rows[-1]["chain_seq"]
+    ahead = asyncio.ensure_future(db.fetch(AuditHead, _SELECT, chain, after, BATCH))
+    try:
+        while True:
+            rows = await ahead
+            if len(rows) == BATCH:  # read the next batch while this one is hashed
+                ahead = asyncio.ensure_future(db.fetch(AuditHead, _SELECT, chain, rows[-1][1]
+                                                       if not isinstance(rows[-1], dict) else rows[-1]["chain_seq"],
+                                                       BATCH))
+            for raw in rows:
+                row = list(raw.values()) if isinstance(raw, dict) else list(raw)
+                seq = row[_SEQ]
+                if seq < expected:
+                    return fail("inserted", f"第 {seq} 条重复出现（事件 #{row[_ID]}）：有事件被插入", seq, row[_ID])
+                if seq > expected:
+                    return fail("missing", f"缺少第 {expected} 条" + (f"至第 {seq - 1} 条" if seq - 1 > expected else "")
+                                + "事件：被删除了", expected)
+                stored, entry_id = row[_HASH], row[_ID]
+                at = row[_AT]
+                row[_AT] = when = at.strftime(hashing.AT_FORMAT) if isinstance(at, datetime) and at.tzinfo is UTC \
+                    else hashing.at_text(at)
+                if hashing.digest_values(row[:_HASH]) != stored or (row[_TENANT] or 0) != chain:
+                    return fail("altered", f"第 {seq} 条事件（#{entry_id}）的内容与其哈希不符：被修改过", seq, entry_id)
+                if row[_PREV] != prev:
+                    if before_prev is not None and row[_PREV] == before_prev:
+                        return fail("inserted", f"第 {seq - 1} 条事件是后来插入的（第 {seq} 条接在它之前的事件上）",
+                                    seq - 1)
+                    return fail("altered", f"第 {seq} 条事件与前一条接不上：前一条被修改、替换或删除", seq, entry_id)
+                if last_at is not None and when < last_at:
+                    return fail("out_of_order", f"第 {seq} 条事件的时间早于前一条：顺序被打乱", seq, entry_id)
+                while pending and pending[0]["seq"] == seq:
+                    if pending.pop(0)["hash"] != stored:
+                        return fail("altered", f"第 {seq} 条事件与已签名的检查点不符：被修改或替换", seq, entry_id)
+                last_at = when
+                before_prev, prev, expected = prev, stored, seq + 1
+                report.events += 1
+            if len(rows) < BATCH:
+                break
+    finally:
+        if not ahead.done():
+            ahead.cancel()
     last = expected - 1
     if pending:
         return fail("missing", f"已签名的检查点记录了 {pending[0]['seq']} 条事件，数据库中只有 {last} 条：末尾的事件被删除",

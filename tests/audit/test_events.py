@@ -40,6 +40,8 @@ async def test_the_review_flow_leaves_a_chained_trail(client, app, settings):
     assert '"decision":"approve"' in decide["changes"] and decide["result"] == "done"
     submit = next(e for e in trail if e["action"] == "application.submit")
     assert submit["actor_kind"] == "learner" and submit["target_table"] == "application"
+    flow = [e for e in trail if e["action"].startswith(("achievement.", "application.", "proof."))]
+    assert submit["client"] and {e["client"] for e in flow} == {submit["client"]}  # from the request (middleware)
     issued = next(e for e in trail if e["action"] == "proof.issue")
     assert issued["actor_kind"] == "system" and issued["target_table"] == "proof"
     assert decided["proof_code"] not in str(trail)  # the proof's verification code is not in the log
