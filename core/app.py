@@ -46,6 +46,7 @@ from core.notifications.api import DeliveryLogController, TemplateController
 from core.notifications.sender import Sender
 from core.platform.api import PlatformAuthController, PlatformController
 from core.plugins import PluginRegistry
+from core.privacy.api import MyDataController
 from core.readiness import Readiness, readiness_of
 from core.reports.api import ReportController
 from core.reviews.api import AppealReviewController, MyAppealsController, MyApplicationsController, ReviewController
@@ -244,7 +245,7 @@ def create_app(
             MyAchievementsController, StaffEvidenceController, RuleController, AchievementRulesController,
             MyApplicationsController, MyAppealsController, ReviewController, AppealReviewController, ReportController,
             VerifyController, ProofKeysController, StatusListController, MyProofsController, AdminProofsController,
-            AuditController, MyAccessLogController,
+            AuditController, MyAccessLogController, MyDataController,
         ],
         dependencies={"tenant": Provide(resolve_tenant)},
         before_request=require_api_media_type,

@@ -88,3 +88,12 @@ class LearnerPrivacyPages(Controller):
         return page("accounts/my_privacy.html", portal, title="查看记录", items=found.items,
                     next_url=f"{portal.url('me/privacy')}?{urlencode({'cursor': found.next_cursor})}"
                     if found.next_cursor else None)
+
+    @get("/export")
+    async def export(self, request: Request, portal: NamedDependency[Portal]) -> Response:
+        """The learner's copy of their personal information, as ``GET /api/v1/me/personal-data``."""
+        from core.privacy.api import zip_download
+        from core.privacy.export import personal_data
+
+        learner = portal.require_learner()
+        return zip_download(await personal_data(portal.tenant, learner, client_address(request)), portal.tenant)
