@@ -94,9 +94,11 @@ def make_engine(settings: Settings):
 async def prepare(settings: Settings, plugins: PluginRegistry) -> dict[str, int]:
     """Migrate with ``core.db.migrate`` and seed the tenants from ``tenants/``; returns the
     tenant ids by slug."""
-    from core.tenancy.service import sync_tenant_files
+    from core import wiring
+    from core.seeding import sync_tenant_files
     from core.tenancy.tables import Tenant
 
+    wiring.install()  # services called directly react to domain events as in the app
     engine = make_engine(settings)
     async with db.connected(engine):
         await db.migrate(engine)

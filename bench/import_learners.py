@@ -82,7 +82,7 @@ async def seed_zhejiang(settings: Settings, plugins: PluginRegistry) -> tuple[in
     otherwise a tenant row plus the shared org-unit CSV."""
     from core.hierarchy.service import seed_units
     from core.hierarchy.tables import OrgUnit
-    from core.tenancy.service import sync_tenant_files
+    from core.seeding import sync_tenant_files
     from core.tenancy.tables import Tenant
 
     if (settings.tenants_dir / "zhejiang.toml").exists():

@@ -37,8 +37,9 @@ from core.notifications.sender import Sender  # noqa: E402
 from core.notifications.service import enqueue, render_text, template_for  # noqa: E402
 from core.notifications.tables import Notification  # noqa: E402
 from core.plugins import PluginRegistry  # noqa: E402
+from core.seeding import sync_tenant_files  # noqa: E402
 from core.settings import Settings  # noqa: E402
-from core.tenancy.service import TenantRegistry, sync_tenant_files  # noqa: E402
+from core.tenancy.service import TenantRegistry
 
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 

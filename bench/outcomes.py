@@ -182,9 +182,9 @@ async def build(settings: Settings, plugins: PluginRegistry, sizes: Sizes, entri
 
 
 async def measure(settings: Settings, plugins: PluginRegistry, world: World, rounds: int) -> dict[str, Series]:
-    from core.accounts.login import principal_for_token
     from core.achievements.service import list_achievements
     from core.catalog.service import search
+    from core.security.principal import principal_for_token
 
     app = create_app(settings, plugins, migrate=False, sync_tenants=False, run_sender=False)
     out = {k: Series(label) for k, label in (

@@ -62,7 +62,7 @@ from core.settings import Settings  # noqa: E402
 TENANT = "zhejiang"
 OUTCOMES = 200
 QUEUE_ROWS = 50
-ME_PAGE_ROWS = 10  # the outcomes 我的信息 shows a page (core.achievements.pages.PAGE_SIZE)
+ME_PAGE_ROWS = 10  # the outcomes 我的信息 shows a page (core.reviews.outcome_pages.PAGE_SIZE)
 
 
 @dataclass

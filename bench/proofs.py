@@ -14,7 +14,12 @@ in-process, and the API over HTTP against a real server — on PostgreSQL and SQ
     outcomes and the learner, sign, write the proof) and ``core.reviews.service.decide`` — the
     final approval of a certificate application, which issues the proof with the decision;
     ``service.verify_code`` (read the record, check its signature) and ``service.verify_document``
-    (check a posted credential). Sequential calls: proofs/s = 1 / mean time.
+    (check a posted credential). Sequential calls: proofs/s = 1 / mean time. Then a learner's
+    record (我的学习档案) of ``--clr-outcomes`` outcomes exported in Guangdong and imported in
+    Zhejiang (which trusts Guangdong): the export (sign each outcome credential and the CLR), the
+    first import (verify each credential with its status list, the CLR, the person; store them),
+    and a repeated import (everything verified, nothing stored). (a) also times the import's
+    checks of such a record from memory: per outcome credential against bare Ed25519 verify.
 (c) Over HTTP, per database: uvicorn with one worker (the platform as ``creditbank serve`` runs
     it), ``--connections`` keep-alive connections from this process: the final decision
     ``POST /reviews/{id}/decision`` (each issues a proof), ``GET /verify/{code}``, ``POST
@@ -64,6 +69,7 @@ from bench.fixtures import (  # noqa: E402
     temp_home,
     timed,
 )
+from core import db  # noqa: E402
 from core.app import create_app  # noqa: E402
 from core.plugins import PluginRegistry  # noqa: E402
 from core.settings import Settings  # noqa: E402
@@ -101,6 +107,23 @@ def _clr(outcomes: int, key, method: str, now, *, sign_inner: bool = True) -> di
         unit_code=None, holder=HolderOut(name="明耀星", id_number_masked="4401**********1234"), outcomes=listed,
         conversions=[], issued_at=now, issuer_id=identity.did_web(SITE), status=status.entry(SITE, 1, 4242),
         sign_outcome=(lambda d: credential.sign_set(d, key, method, now)) if sign_inner else None)
+
+
+def _record(outcomes: int, key, method: str, now) -> dict:
+    """A signed learner's record (``core.certificates.record``) of ``outcomes`` outcomes, each
+    credential with its own status entry."""
+    from core.certificates import credential, record
+    from core.certificates.schemas import HolderOut, OutcomeOut
+
+    holder = HolderOut(name="明耀星", id_number_masked="4401**********1234")
+    listed = [(i + 1, OutcomeOut(name=f"课程{i}：公司概况与管理学基础", category="学历教育", subtype="课程",
+                                 institution="广东开放大学", credits=3, obtained_on="2020-07-06", recognition="名录成果"),
+               (1, 100 + i)) for i in range(outcomes)]
+    document = record.build(site=SITE, tenant_name="广东终身教育学分银行", holder=holder,
+                            subject=record.identifiers(holder.name, "ab" * 32, "00" * 16), record_id="urn:uuid:bench",
+                            outcomes=listed, conversions=[], issued_at=now,
+                            sign=lambda d: credential.sign_set(d, key, method, now))
+    return credential.sign_set(document, key, method, now)
 
 
 class _StaticResolver:
@@ -175,6 +198,28 @@ def crypto(seconds: float, clr_outcomes: int) -> None:
     print(f"  {f'verify a {clr_outcomes}-outcome CLR ({len(msgspec.json.encode(big)):,} bytes), every check':<58} "
           f"{n / elapsed:9,.2f} /s   {elapsed / n * 1000:8,.0f} ms each")
 
+    # The same number of outcomes as a learner's record (我的学习档案) is checked on import: each
+    # outcome credential on its own (every check, its own status entry), then the CLR whole.
+    record_doc = _record(clr_outcomes, key, method, now)
+
+    async def verify_record() -> None:  # as record_import does: each credential, then the CLR without them
+        lists: dict = {}
+        for item in record_doc["credentialSubject"]["verifiableCredential"]:
+            report = await check_credential(item, resolver, lists=lists)
+            assert report.result == "valid" and report.status == "ok", [c for c in report.checks if c.ok is not True]
+        assert (await check_credential(record_doc, resolver, bundled_too=False)).result == "valid"
+
+    asyncio.run(verify_record())
+    n, started = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - started) < seconds or n < 2:
+        asyncio.run(verify_record())
+        n += 1
+    per_record = elapsed / n
+    print(f"  {f'import check of a {clr_outcomes}-outcome record ({len(msgspec.json.encode(record_doc)):,} bytes)':<58} "
+          f"{n / elapsed:9,.2f} /s   {per_record * 1000:8,.0f} ms each")
+    print(f"  {'  per outcome credential, ratio to bare Ed25519 verify':<58} "
+          f"{clr_outcomes / per_record:9,.1f} /s   ratio {clr_outcomes / per_record / bare_verify:.5f}")
+
 
 # ---------------------------------------------------------------------------------------------
 # Data
@@ -229,13 +274,13 @@ def throughput(series: Series) -> float:
 
 async def in_process(settings: Settings, plugins: PluginRegistry, world: dict) -> str:
     """Runs the in-process stage; returns one issued proof's code for the HTTP stage."""
-    from core.accounts.login import principal_for_token
     from core.certificates import issuing, service
     from core.clock import utcnow
     from core.reviews import service as reviews
     from core.reviews.engine import decode_chain
     from core.reviews.schemas import DecisionIn
     from core.reviews.tables import Application
+    from core.security.principal import principal_for_token
 
     app = create_app(settings, plugins, migrate=False, sync_tenants=False, run_sender=False)
     out = {k: Series(label) for k, label in (
@@ -273,6 +318,64 @@ async def in_process(settings: Settings, plugins: PluginRegistry, world: dict) -
     for series in out.values():
         print(f"{series.line()}   {throughput(series):7,.0f} /s")
     return code
+
+
+# ---------------------------------------------------------------------------------------------
+# (b') A learner's record exported in Guangdong and imported in Zhejiang
+
+
+async def records(settings: Settings, plugins: PluginRegistry, outcomes: int, repeat: int) -> None:
+    """One person with an account in Guangdong (``outcomes`` catalog courses) and in Zhejiang,
+    which trusts Guangdong: ``record.export_record`` and ``record_import.import_record`` timed
+    (the first import stores the outcomes; the later ones verify everything and store nothing)."""
+    from core.accounts.tables import Account
+    from core.certificates import issuing, record, record_import, trust
+    from core.tenancy.tables import Tenant
+
+    ids = {r["slug"]: r["id"] for r in await _tenants(settings)}
+    async with Bulk.open(settings) as bulk:
+        entries = await bulk.fetch("SELECT id, category, subtype, name, institution, fields FROM catalog_entry "
+                                   "WHERE tenant_id = $1 AND subtype = 'course' ORDER BY id LIMIT 60", ids[TENANT])
+        [gd] = await load_accounts(bulk, ids[TENANT], [None], seed=21, prefix="record")
+        [zj] = await load_accounts(bulk, ids["zhejiang"], [None], seed=22, prefix="record")
+        first = await bulk.next_id("achievement")
+        rows = []
+        for j in range(outcomes):
+            entry = entries[j % len(entries)]
+            fields = entry[5] if isinstance(entry[5], str) else msgspec.json.encode(entry[5]).decode()
+            rows.append((first + j, ids[TENANT], gd, entry[1], entry[2], entry[0], entry[3], entry[4], fields, NOW.date(),
+                         "catalog", "self", "", None, None, None, NOW, NOW))
+        await bulk.load("achievement", ACHIEVEMENT_COLUMNS, rows)
+    app = create_app(settings, plugins, migrate=False, sync_tenants=False, run_sender=False)
+    export, first_import, again = (Series(f"record.export_record(), {outcomes} outcomes"),
+                                   Series(f"record_import.import_record(), first: stores {outcomes}"),
+                                   Series("record_import.import_record() again: verifies, stores none"))
+    async with LifespanManager(app):
+        registry, base_url = app.state.tenants, settings.base_url
+        source, target = await registry.get(TENANT), await registry.get("zhejiang")
+        await Account.update({Account.id_number_hash: "ab" * 32}).where(Account.id.is_in([gd, zj]))
+        await trust.add(target, trust.TrustEntryIn(issuer_tenant=TENANT), base_url, registry, None)
+        await issuing.ensure_key(source)
+        site = source.site(base_url)
+        for _ in range(repeat):
+            document = await timed(export, lambda: record.export_record(source, gd, site))
+        result = await timed(first_import, lambda: record_import.import_record(target, zj, document, base_url, registry))
+        assert len(result.imported) == outcomes and not any(i.already for i in result.imported)
+        for _ in range(repeat):
+            result = await timed(again, lambda: record_import.import_record(target, zj, document, base_url, registry))
+            assert all(i.already for i in result.imported)
+        assert Tenant  # the tables are bound
+    print(f"(b') a learner's record, Guangdong → Zhejiang, {len(msgspec.json.encode(document)):,} bytes")
+    for series in (export, first_import, again):
+        print(f"{series.line()}   {throughput(series):7,.2f} /s")
+
+
+async def _tenants(settings: Settings) -> list[dict]:
+    from core.tenancy.tables import Tenant
+
+    engine = db.make_engine(settings)
+    async with db.connected(engine):
+        return await Tenant.select(Tenant.slug, Tenant.id)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -339,6 +442,7 @@ def run(kind: str, settings: Settings, plugins: PluginRegistry, args) -> None:
           f"{3 * args.proofs * OUTCOMES:,} outcomes; {time.perf_counter() - started:.1f} s")
     print("(b) in-process, sequential calls")
     code = asyncio.run(in_process(settings, plugins, world))
+    asyncio.run(records(settings, plugins, args.clr_outcomes, 3 if args.smoke else 10))
 
     async def token() -> str:
         app = create_app(settings, plugins, migrate=False, sync_tenants=False, run_sender=False)

@@ -16,8 +16,8 @@ Measured, alternating so drift hits all alike:
   API      ``GET /t/zhejiang/api/v1/admin/reports/units?unit=ZJ`` through httpx in-process
            (token, principal, scope, both aggregates, JSON);
   service  ``core.reports.service.unit_report`` alone;
-  SQL      the four aggregate statements the service issues (``figures_statements``: learners,
-           outcomes, applications; ``overdue_statements``), run at once on four plain asyncpg
+  SQL      the five aggregate statements the service issues (``figures_statements``: learners,
+           outcomes, applications, outcomes by collecting unit; ``overdue_statements``), run at once on five plain asyncpg
            connections, as the service runs them.
 Printed: p50 / p95 of each, and the ratio SQL p50 / API p50. Figures are printed, never
 asserted; the database is dropped at the end.
@@ -78,7 +78,8 @@ MIX = [("social_training", "social_training", 34), ("academic", "course", 16), (
        ("informal", "honor", 4), ("informal", "research", 2), ("informal", "cultural_heritage", 2)]
 # The statements the service runs at once, in the order it builds them.
 ALONE = {"learners_sql": "learners per unit", "achievements_sql": "outcomes per unit, category, sub-type",
-         "applications_sql": "applications per unit and status", "overdue_sql": "overdue reviews per unit"}
+         "applications_sql": "applications per unit and status",
+         "collected_sql": "outcomes per collecting unit and category", "overdue_sql": "overdue reviews per unit"}
 STATUSES = [("approved", 55), ("rejected", 12), ("withdrawn", 8), ("submitted", 15), ("in_review", 10)]
 
 
@@ -159,14 +160,14 @@ def dollars(sql: str) -> str:
 
 
 async def measure(settings: Settings, plugins: PluginRegistry, world: dict, rounds: int) -> dict[str, Series]:
-    from core.accounts.login import principal_for_token
     from core.reports import service
+    from core.security.principal import principal_for_token
 
     app = create_app(settings, plugins, migrate=False, sync_tenants=False, run_sender=False)
     out = {key: Series(label) for key, label in (
         ("api", "GET /admin/reports/units?unit=ZJ (httpx, in-process)"),
         ("service", "  core.reports.service.unit_report() alone"),
-        ("sql", "  its four aggregate statements, direct (asyncpg, at once)"),
+        ("sql", "  its five aggregate statements, direct (asyncpg, at once)"),
         *((key, f"    {label} alone") for key, label in ALONE.items()),
     )}
     async with LifespanManager(app):
@@ -198,7 +199,7 @@ async def measure(settings: Settings, plugins: PluginRegistry, world: dict, roun
                          **{key: run(k) for k, key in enumerate(ALONE)}}
                 # The same totals every way (and warm caches, prepared statements, the pool).
                 report = await api()
-                *figures, late = await sql()
+                *figures, _, late = await sql()
                 total = report["total"]
                 assert total["learners"] == sum(r["n"] for r in figures[0])
                 assert total["achievements"] == sum(r["n"] for r in figures[1])

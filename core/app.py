@@ -11,10 +11,11 @@ from collections.abc import AsyncIterator
 from litestar import Litestar, Request, Response, Router, get
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.types import Receive, Scope, Send
 
-from core import db, startup
+from core import db, startup, wiring
 from core.accounts.api import (
     AdminAccountsController,
     AdminLearnersController,
@@ -24,7 +25,8 @@ from core.accounts.api import (
 )
 from core.accounts.audit_api import AuditController, MyAccessLogController
 from core.accounts.throttle import throttles
-from core.achievements.api import MyAchievementsController, StaffEvidenceController
+from core.achievements.api import AchievementRulesController, MyAchievementsController, StaffIntegrityController
+from core.achievements.collection_api import CollectionController, MyDisputesController
 from core.api_contract import document_errors
 from core.audit import signing as audit_signing
 from core.audit.context import AuditClientMiddleware
@@ -37,6 +39,7 @@ from core.certificates.api import (
     StatusListController,
     VerifyController,
 )
+from core.certificates.record_api import MyRecordController
 from core.db import DatabaseWatch
 from core.errors import DATABASE_UNAVAILABLE, EXCEPTION_HANDLERS, RETRY_AFTER_SECONDS
 from core.hierarchy.api import OrgUnitController
@@ -45,12 +48,21 @@ from core.middleware import IdempotencyMiddleware, NulByteMiddleware, ReplicaRea
 from core.notifications.api import DeliveryLogController, TemplateController
 from core.notifications.sender import Sender
 from core.platform.api import PlatformAuthController, PlatformController
+from core.platform.onboarding_api import PlatformOnboardingController
+from core.platform.trust_api import TrustController
 from core.plugins import PluginRegistry
 from core.privacy.api import MyDataController
 from core.readiness import Readiness, readiness_of
 from core.reports.api import ReportController
-from core.reviews.api import AppealReviewController, MyAppealsController, MyApplicationsController, ReviewController
-from core.rules.api import AchievementRulesController, RuleController
+from core.reviews.api import (
+    AppealReviewController,
+    MyAppealsController,
+    MyApplicationsController,
+    ReviewController,
+    StaffEvidenceController,
+)
+from core.routes import portal_routers
+from core.rules.api import RuleController
 from core.security.limits import rate_limiter
 from core.security.pii import PiiProtector
 from core.settings import Settings
@@ -59,7 +71,7 @@ from core.tenancy.api import resolve_tenant, tenant_meta
 from core.tenancy.service import TenantRegistry
 from core.web.config import template_config
 from core.web.csrf import SessionCSRFMiddleware
-from core.web.routes import portal_routers
+from core.web.error_viewer import unknown_address_handler
 from core.web.security import (
     configured_hosts,
     hostname,
@@ -164,6 +176,7 @@ def app_state(settings: Settings, registry: TenantRegistry, engine) -> dict:
         "storage": storage_from_url(settings.storage_url),
         "database_watch": DatabaseWatch(engine),
         "jobs": set(),  # background import tasks, kept referenced until they finish
+        "outside_transport": None,  # httpx transport for outside did:web issuers (None: the network)
     }
 
 
@@ -188,6 +201,7 @@ def create_app(
     if run_sender is None:
         run_sender = settings.sender == "inprocess"
     plugins = plugins or PluginRegistry.discover()
+    wiring.install()  # which package reacts to which domain event (core.events)
     engine = db.make_engine(settings)
     db.bind(engine)
     proof_keys.bind(settings.secret_key)
@@ -242,16 +256,19 @@ def create_app(
         route_handlers=[
             tenant_meta, OrgUnitController, AuthController, MeController, AdminLearnersController, AdminAccountsController,
             UnitStaffController, DeliveryLogController, TemplateController, ImportController, CatalogController,
-            MyAchievementsController, StaffEvidenceController, RuleController, AchievementRulesController,
+            MyAchievementsController, StaffEvidenceController, StaffIntegrityController, RuleController,
+            AchievementRulesController,
             MyApplicationsController, MyAppealsController, ReviewController, AppealReviewController, ReportController,
             VerifyController, ProofKeysController, StatusListController, MyProofsController, AdminProofsController,
-            AuditController, MyAccessLogController, MyDataController,
+            AuditController, MyAccessLogController, MyRecordController, CollectionController, MyDisputesController,
+            MyDataController,
         ],
         dependencies={"tenant": Provide(resolve_tenant)},
         before_request=require_api_media_type,
     )
     platform_api = Router(
-        path="/api/v1/platform", route_handlers=[PlatformAuthController, PlatformController],
+        path="/api/v1/platform", route_handlers=[PlatformAuthController, PlatformController, PlatformOnboardingController,
+                                                 TrustController],
         before_request=require_api_media_type,
     )
     max_body_size = (settings.max_upload_mb + 1) * 1024 * 1024
@@ -260,7 +277,8 @@ def create_app(
         template_config=template_config(),
         state=State(app_state(settings, registry, engine)),
         lifespan=[lifespan],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS,  # type: ignore[dict-item]
+                            HTTPException: unknown_address_handler(EXCEPTION_HANDLERS[HTTPException])},
         middleware=[AuditClientMiddleware(lambda scope: scope_client(scope, settings.trusted_proxies)),
                     NulByteMiddleware(max_body_size), IdempotencyMiddleware(), SessionCSRFMiddleware(),
                     *_replica_middleware(settings)],

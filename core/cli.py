@@ -12,10 +12,12 @@ from pathlib import Path
 
 import click
 
-from core import db, startup
+from core import cli_words, db, startup, wiring
 from core.errors import DomainError
 from core.plugins import PluginRegistry
 from core.settings import Settings, SettingsError
+
+cli_words.install()
 
 
 def _run(work: Callable[[Settings, PluginRegistry], Awaitable[int | None]]) -> None:
@@ -27,6 +29,7 @@ def _run(work: Callable[[Settings, PluginRegistry], Awaitable[int | None]]) -> N
 
     async def main() -> int | None:
         plugins = PluginRegistry.discover()
+        wiring.install()  # a service run from the CLI reacts to domain events as the app does
         engine = db.make_engine(settings)
         async with db.connected(engine):
             await startup.prepare(settings, plugins, engine, sync_tenants=False)
@@ -114,10 +117,40 @@ def tenants() -> None:
 @tenants.command("sync", help="按 tenants/ 中的文件创建或更新租户，并导入组织机构。")
 @with_database
 async def tenants_sync(settings: Settings, plugins: PluginRegistry) -> int:
-    from core.tenancy.service import sync_tenant_files
+    from core.seeding import sync_tenant_files
 
     failed = 0
     for result in await sync_tenant_files(settings.tenants_dir, plugins):
+        if result.ok:
+            click.echo(f"✓ {result.slug}：{result.message}，新增单位 {result.units_added} 个")
+        else:
+            failed += 1
+            click.echo(f"✗ {result.message}", err=True)
+    return 1 if failed else 0
+
+
+@tenants.command("export", help="把租户写成一个文件夹（租户文件 + 单位、名录、规则 CSV），可放进 git，用 tenants load 重建。")
+@click.argument("slug")
+@click.option("--to", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+              help="写入的文件夹")
+@with_database
+async def tenants_export(settings: Settings, plugins: PluginRegistry, slug: str, folder: Path) -> None:
+    from core.platform.onboarding import export_tenant
+    from core.tenancy.service import TenantRegistry
+
+    counts = await export_tenant(slug, folder, TenantRegistry(plugins))
+    click.echo(f"已写入 {folder / (slug + '.toml')}：单位 {counts['org_units']} 个，名录 {counts['catalog']} 条，"
+               f"规则 {counts['rules']} 条")
+
+
+@tenants.command("load", help="按一个文件夹中的租户文件（如 tenants export 所写）创建或更新租户。")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_database
+async def tenants_load(settings: Settings, plugins: PluginRegistry, folder: Path) -> int:
+    from core.seeding import sync_tenant_files
+
+    failed = 0
+    for result in await sync_tenant_files(folder, plugins):
         if result.ok:
             click.echo(f"✓ {result.slug}：{result.message}，新增单位 {result.units_added} 个")
         else:
@@ -189,6 +222,28 @@ async def load_tenant(plugins: PluginRegistry, slug: str):
         reason = registry.broken.get(slug, "不存在（先运行 creditbank tenants sync）")
         raise click.ClickException(f"租户 {slug} {reason}")
     return tenant
+
+
+@main.group(help="组织机构（各级单位）。")
+def units() -> None:
+    pass
+
+
+@units.command("list", help="按树形列出租户的全部单位：编码、层级、名称（单位编码用于开户、分配工作人员和导入）。")
+@click.option("--tenant", required=True, help="租户 slug")
+@with_database
+async def units_list(settings: Settings, plugins: PluginRegistry, tenant: str) -> None:
+    from core.hierarchy.service import whole_tree
+
+    context = await load_tenant(plugins, tenant)
+    tree = await whole_tree(context.id, context.hooks.org_levels)
+    if not tree:
+        click.echo(f"{context.name} 尚无单位：在平台控制台导入组织机构，或运行 creditbank tenants sync")
+        return
+    click.echo("单位编码（缩进表示上下级）    名称（层级）")
+    for depth, unit in tree:
+        click.echo(f"{'  ' * depth + unit.code:<28}{unit.name}（{unit.level_label}）")
+    click.echo(f"共 {len(tree)} 个单位")
 
 
 @main.command(help="投递通知发件箱（生产环境作为独立进程运行；可同时运行多个）。")
@@ -486,7 +541,7 @@ _small_import("catalog", "从 CSV 或 XLSX 导入名录条目（成果大类、�
 _small_import("rules", "从 CSV 或 XLSX 导入转换规则（协议、规则名称、源成果、目标成果、学分、转换比例）。")
 
 # Imported last: the import commands build on ``with_database`` above.
-from core.imports.cli import learners as import_learners_command  # noqa: E402
+from core.import_cli import learners as import_learners_command  # noqa: E402
 
 import_group.add_command(import_learners_command)
 

@@ -368,6 +368,16 @@ async def connected(engine: Engine) -> AsyncIterator[Engine]:
         yield engine
 
 
+def is_unique_violation(exc: BaseException) -> bool:
+    """Whether ``exc`` is a unique index refusing a row, on either engine (asyncpg's
+    ``UniqueViolationError``; SQLite's ``IntegrityError: UNIQUE constraint failed``)."""
+    import asyncpg
+
+    if isinstance(exc, asyncpg.UniqueViolationError):
+        return True
+    return isinstance(exc, sqlite3.IntegrityError) and str(exc).startswith("UNIQUE constraint failed")
+
+
 # ---------------------------------------------------------------------------------------------
 # Outages
 

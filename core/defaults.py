@@ -90,5 +90,7 @@ _DEFAULT_TEXTS = {
     "review.digest": ("{{ tenant_name }}待审核事项提醒", "{{ real_name }}，您有 {{ due }} 件审核事项将在 {{ within_days }} 个工作日内到期{% if overdue %}，其中 {{ overdue }} 件已逾期{% endif %}{% if escalated %}；另有 {{ escalated }} 件下级单位逾期事项已报送您督办{% endif %}。请登录处理：{{ login_url }}"),
     "review.escalated": ("{{ tenant_name }}逾期审核督办", "{{ real_name }}，{{ unit_name }}的{{ kind_label }}（{{ step_label }}，学习者 {{ learner_name }}）已逾期 {{ days_overdue }} 个工作日，已报送您督办：{{ login_url }}"),
     "appeal.decided": ("{{ tenant_name }}申诉处理结果", "{{ real_name }}，您的申诉{% if overturned %}已改判，申请将重新审核{% else %}经复核维持原审核结果{% endif %}。处理意见：{{ opinion }}"),
+    "achievement.collected": ("{{ tenant_name }}学习成果已录入", "{{ real_name }}，{{ unit_name }}已为您录入{% if count > 1 %} {{ count }} 条学习成果（如“{{ achievement }}”）{% else %}学习成果“{{ achievement }}”{% endif %}。请登录核对：{{ login_url }}；如有不符，可在成果详情中提出异议。"),
+    "dispute.decided": ("{{ tenant_name }}成果异议处理结果", "{{ real_name }}，您对“{{ achievement }}”提出的异议，{{ unit_name }}{% if upheld %}已核实，该成果已作废{% else %}经核实维持原录入{% endif %}。处理意见：{{ opinion }}"),
     "proof.issued": ("{{ tenant_name }}学习成果认证证明", "您的学习成果认证证明已出具，编号 {{ proof_code }}，可在 {{ verify_url }} 查验。"),
 }

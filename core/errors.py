@@ -23,9 +23,13 @@ from litestar.exceptions import (
 from litestar.response import Template
 
 from core import db
-from core.storage.backends import StorageUnavailable
 
 log = logging.getLogger("creditbank.errors")
+
+
+class StorageUnavailable(Exception):
+    """The file store cannot be reached or refused the operation (a 503 to clients). Raised by
+    ``core.storage``'s backends; defined here so that the error handlers need not import them."""
 
 
 class DomainError(ValueError):

@@ -47,7 +47,8 @@ def tenant_defaults() -> TenantDefaults:
     """About text, terms of service, FAQ and contact details a new tenant starts with.
 
     Called when a tenant is loaded. First result wins. The tenant file's ``contact`` section,
-    where present, replaces the contact details returned here.
+    where present, replaces the contact details returned here; a tenant created on the platform
+    never shows them (it starts with none, set on the console).
     """
 
 
@@ -57,7 +58,8 @@ def achievement_taxonomy() -> Taxonomy:
 
     Called when a tenant is loaded and whenever an achievement is added or checked. First
     result wins. Category and sub-type codes are stable identifiers stored with every
-    achievement: never rename one that is in use.
+    achievement: never rename one that is in use. A field of type ``unit`` holds the code of
+    one of the tenant's units (pages offer the unit picker; core checks the unit exists).
     """
 
 
@@ -150,7 +152,7 @@ def send_sms(to: str, text: str, message_key: str) -> bool | None:
 
     Called by the notification sender, in a worker thread, for tenants of this province when
     no ``CREDITBANK_SMS_URL`` gateway is configured. Return True once the gateway accepted the
-    message; raise ``core.notifications.channels.DeliveryError`` (``permanent=True`` for a
+    message; raise ``core.province.DeliveryError`` (``permanent=True`` for a
     number that can never be reached) to have it retried or failed; return None (or do not
     implement it) to leave SMS to core. ``message_key`` is stable across retries: pass it to
     the gateway so it can drop duplicates. First result wins.

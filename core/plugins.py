@@ -18,7 +18,9 @@ import pluggy
 from core import hookspecs
 from core.defaults import CoreDefaults
 from core.province import (
+    APPLICATION_KINDS,
     ROLE_LABELS,
+    DeliveryError,
     FrameworkLevel,
     NotificationTemplate,
     OrgLevel,
@@ -139,6 +141,16 @@ class ProvinceHooks:
         )
 
     @functools.cached_property
+    def chains(self) -> list[tuple[str, str, str, ReviewChain | None]]:
+        """Every chain the province defines, as ``(kind, category, subtype, chain)``: each kind
+        for each sub-type of the taxonomy, and the certificate chain (for none). Plugin data
+        does not change while the process runs, so it is asked once."""
+        pairs = [(c.code, s.code) for c in self.taxonomy.categories for s in c.subtypes]
+        return [(kind, category, subtype, self.review_chain(kind, category, subtype))
+                for kind in APPLICATION_KINDS
+                for category, subtype in (pairs if kind != "certificate" else [("", "")])]
+
+    @functools.cached_property
     def notification_templates(self) -> dict[tuple[str, str], NotificationTemplate]:
         """(event, channel) → template; the province's template beats core's default."""
         # Province first: pluggy calls the last registered plugin first.
@@ -158,8 +170,6 @@ class ProvinceHooks:
         """Hand an SMS to the province's gateway in a worker thread; its ``DeliveryError``
         propagates, anything else becomes a retryable ``DeliveryError`` naming the plugin."""
         import anyio.to_thread
-
-        from core.notifications.channels import DeliveryError
 
         try:
             await anyio.to_thread.run_sync(lambda: self.pm.hook.send_sms(to=to, text=text, message_key=message_key))

@@ -7,7 +7,7 @@ plugin that returns the wrong shape fails loudly with the hook's name in the mes
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 import msgspec
 
@@ -18,8 +18,10 @@ ROLES = ("tenant_admin", "unit_admin", "committee")
 # from the ``wording`` hook).
 ROLE_LABELS = {"tenant_admin": "管理中心管理员", "unit_admin": "单位管理员", "committee": "评审委员会成员"}
 
+# ``unit``: the code of one of the tenant's organisation units (a service point, an acceptance
+# point...), chosen on pages with the unit picker and checked to exist when stored.
 FieldType = Literal[
-    "text", "textarea", "date", "integer", "number", "select", "email", "phone", "password", "id_number"
+    "text", "textarea", "date", "integer", "number", "select", "email", "phone", "password", "id_number", "unit"
 ]
 FileType = Literal["jpg", "png", "gif", "pdf"]
 
@@ -104,6 +106,19 @@ class Taxonomy(Struct):
                         return sub
         return None
 
+    def labels(self, category: str, subtype: str) -> tuple[str, str]:
+        """The category's and the sub-type's labels; a code the taxonomy lacks stands for itself
+        (an outcome stored under a sub-type the province has since dropped)."""
+        for cat in self.categories:
+            if cat.code == category:
+                return cat.label, next((s.label for s in cat.subtypes if s.code == subtype), subtype)
+        return category, subtype
+
+    def picks_targets(self) -> bool:
+        """Whether any sub-type converts by the learner picking a target from the catalog
+        (业绩类成果转换申请): where none does, the province offers no such application."""
+        return any(sub.conversion == "catalog_pick" for cat in self.categories for sub in cat.subtypes)
+
 
 class OrgLevel(Struct):
     """A level of the organisation tree; ``rank`` 0 is the top, children rank higher.
@@ -147,6 +162,11 @@ class UsernameScheme(Struct):
     imported_hint: str = ""
     login_by: list[LoginIdentifier] = msgspec.field(default_factory=lambda: ["username"])
 
+
+# The kinds of application a learner makes, in the order their work flows (a stored outcome is
+# reviewed, recognised, converted, then proven): what ``review_chain`` is asked for.
+ApplicationKind = Literal["store_review", "recognition", "conversion", "performance_conversion", "certificate"]
+APPLICATION_KINDS: tuple[str, ...] = get_args(ApplicationKind)
 
 Channel = Literal["sms", "email"]
 
@@ -200,7 +220,11 @@ class ReviewPolicy(Struct):
     who takes an item (认领) holds it for ``claim_minutes``, so two do not work one item. A
     learner may appeal a refusal within ``appeal_days`` working days; the appeal is decided by
     ``appeal_reviewer`` (the admins of the refusing unit's parent, or the committee), and
-    overturning it resumes the chain at the refused step.
+    overturning it resumes the chain at the refused step. ``collected_recognition``: what
+    happens to an outcome staff collect for a learner at a service window (信息采集) when its
+    sub-type is not recognized on entry — ``submit``: it goes to recognition at once, the
+    collecting unit routing the chain (the window took the originals); ``learner``: it waits,
+    unapplied, for the learner to apply.
     """
 
     remind_within_days: int = 2
@@ -208,6 +232,7 @@ class ReviewPolicy(Struct):
     claim_minutes: int = 120  # a reviewer's claim on an item lapses after this long undecided
     appeal_days: int | None = 10  # working days after a refusal to appeal it (申诉); None: no appeals
     appeal_reviewer: Literal["parent", "committee"] = "parent"  # the deciding unit's parent's admins, or the committee
+    collected_recognition: Literal["submit", "learner"] = "learner"
 
 
 class OpinionFormat(Struct):
@@ -301,3 +326,13 @@ class Wording(Struct):
 
     role_labels: dict[str, str] = {}
     proof_issuer: str = "学分银行"
+
+
+class DeliveryError(Exception):
+    """A message that could not be delivered: raised by core's channels and by a province's
+    ``send_sms`` hook. ``permanent`` for an address that can never be reached (the message
+    fails at once); otherwise the sender retries with back-off."""
+
+    def __init__(self, reason: str, permanent: bool = False) -> None:
+        self.permanent = permanent
+        super().__init__(reason)

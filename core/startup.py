@@ -86,7 +86,7 @@ async def prepare(settings: Settings, plugins: PluginRegistry, engine: Engine, *
         return
     from core.imports.jobs import fail_dead_jobs
     from core.security.keycheck import check_secret_key
-    from core.tenancy.service import sync_tenant_files
+    from core.seeding import sync_tenant_files
 
     async with setup_lock(settings):
         if migrate:

@@ -14,7 +14,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from litestar import Litestar
 
-from core import db
+from core import db, wiring
 from core.app import create_app
 from core.audit import guard
 from core.plugins import PluginRegistry
@@ -28,6 +28,7 @@ _pgbouncer: list = []  # the PgBouncer the whole suite runs through (CREDITBANK_
 
 
 def pytest_configure(config) -> None:
+    wiring.install()  # as create_app and the CLI do: tests that call services directly see the same reactions
     if os.environ.get("CREDITBANK_TEST_PGBOUNCER") == "1" and not _pgbouncer:
         if not os.environ.get("CREDITBANK_TEST_DATABASE_URL"):
             raise pytest.UsageError("CREDITBANK_TEST_PGBOUNCER=1 需要 CREDITBANK_TEST_DATABASE_URL（PostgreSQL）")
@@ -131,7 +132,7 @@ async def tenant_seed(migrated, home: Path) -> list[tuple[type, list[dict]]]:
     """The rows syncing ``tenants/`` writes (tenants, org units, catalogs, rules), taken once
     per session: the tests that start from the four provinces get them copied back instead
     of syncing again (a sync reads every seed file; a copy is one insert per table)."""
-    from core.tenancy.service import sync_tenant_files
+    from core.seeding import sync_tenant_files
 
     engine = db.make_engine(make_settings(home))
     db.bind(engine)

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from core.accounts.tables import ImportJob
 from core.clock import utcnow
 from core.hierarchy.service import create_unit
-from core.imports.cli import _Report
+from core.import_cli import _Report
 from core.imports.learners import RowError
 from tests.accounts.helpers import staff_headers
 from tests.web.test_admin_pages import log_in_as

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException, TooManyRequestsException
+from litestar.exceptions import TooManyRequestsException
 from litestar.params import Body, FromPath, JSONBody, QueryParameter
 
 from core.accounts import service, staff, throttle
-from core.accounts.login import Principal, login, principal_for_token
+from core.accounts.login import login
 from core.accounts.schemas import (
     AccountDecision,
     AccountOut,
@@ -22,63 +21,30 @@ from core.accounts.schemas import (
     ActivationLookup,
     CodeRequest,
     CodeSent,
+    DisableIn,
     FullIdNumber,
+    IdScanOut,
     LoginIn,
     LoginOut,
     PasswordChange,
     PasswordReset,
+    RevealIn,
     StaffInvite,
     StaffInvited,
+    VerifyIn,
     WindowOpening,
 )
 from core.accounts.tables import Account
 from core.db import one
 from core.ids import Cursor, PathId
-from core.platform.api import bearer_token
+from core.security.auth import bearer_token, provide_pii, provide_principal, provide_staff
 from core.security.limits import RateLimiter
 from core.security.pii import PiiProtector
+from core.security.principal import Principal
 from core.security.tokens import revoke_token
 from core.storage.uploads import single_file
-from core.tenancy.service import TenantContext
-from core.web.security import client_address  # noqa: F401  (pages import it from here too)
-
-
-def provide_pii(request: Request) -> PiiProtector:
-    return request.app.state.pii
-
-
-def _token(request: Request) -> str | None:
-    """The bearer token, and only that: the API never takes the portal's session cookie, so
-    no other site can make a browser call it (the portal's forms have their CSRF token)."""
-    return bearer_token(request)
-
-
-async def provide_principal(request: Request, tenant: NamedDependency[TenantContext]) -> Principal:
-    """The logged-in account of this tenant (bearer token), else 401."""
-    token = _token(request)
-    principal = await principal_for_token(tenant, token) if token else None
-    if principal is None:
-        raise NotAuthorizedException("请先登录")
-    return principal
-
-
-async def provide_staff(principal: NamedDependency[Principal]) -> Principal:
-    if principal.kind != "staff":
-        raise PermissionDeniedException("仅限工作人员")
-    return principal
-
-
-class VerifyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    username: str
-    code: str
-
-
-class IdScanOut(msgspec.Struct):
-    id_scan: str
-
-
-class RevealIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    reason: Annotated[str, msgspec.Meta(max_length=500)]
+from core.tenancy.context import TenantContext
+from core.web.security import client_address, site_link
 
 
 class AuthController(Controller):
@@ -137,13 +103,13 @@ class AuthController(Controller):
 
     @post("/logout", status_code=204, dependencies={"principal": Provide(provide_principal)})
     async def logout(self, request: Request, principal: NamedDependency[Principal]) -> Response[None]:
-        await revoke_token(_token(request) or "")
+        await revoke_token(bearer_token(request) or "")
         return Response(content=None, status_code=204)
 
     @post("/password", status_code=204, dependencies={"principal": Provide(provide_principal)}, summary="修改密码")
     async def change_password(self, request: Request, tenant: NamedDependency[TenantContext],
                               principal: NamedDependency[Principal], data: JSONBody[PasswordChange]) -> None:
-        await service.change_password(tenant, principal.id, data.old_password, data.new_password, keep_token=_token(request))
+        await service.change_password(tenant, principal.id, data.old_password, data.new_password, keep_token=bearer_token(request))
 
     @post("/password/reset", status_code=204, summary="用验证码重置密码")
     async def reset_password(self, request: Request, tenant: NamedDependency[TenantContext],
@@ -199,10 +165,6 @@ class AdminLearnersController(Controller):
         return await staff.reveal_id_number(tenant, pii, actor, account_id, data.reason, client_address(request))
 
 
-class DisableIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    reason: Annotated[str, msgspec.Meta(max_length=500)]
-
-
 class AdminAccountsController(Controller):
     path = "/admin/accounts"
     tags = ["staff"]
@@ -227,5 +189,5 @@ class UnitStaffController(Controller):
     @post("/", summary="为下级单位分配管理员账号（受邀者用激活码设置密码）")
     async def invite(self, request: Request, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                      pii: NamedDependency[PiiProtector], code: FromPath[str], data: JSONBody[StaffInvite]) -> StaffInvited:
-        login_url = tenant.site(request.app.state.settings.base_url) + "/login"
+        login_url = site_link(request, tenant, "/login")
         return await staff.invite_staff(tenant, pii, actor, code, data, login_url)

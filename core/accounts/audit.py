@@ -9,26 +9,27 @@ what a staff member types as a reason is masked before it is stored.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import msgspec
 
+from core import events
 from core.accounts.identity import IdentityError, mask_id_numbers_in, validate_id_number
 from core.accounts.tables import Account, AuditEntry, StaffRole
 from core.audit import chain
 from core.audit import export as chain_export
 from core.clock import aware
 from core.errors import DomainError
+from core.paging import Page, page_of
+from core.security.permissions import ACTIONS, require
+from core.security.principal import Principal
 from core.tabular import csv_bytes
 
-if TYPE_CHECKING:  # only annotations: login imports the services that audit
-    from core.accounts.login import Principal
-
-AUDIT_ROLES = ("tenant_admin", "unit_admin")
+AUDIT_ROLES = ACTIONS["audit.read"]
 CHINA = ZoneInfo("Asia/Shanghai")
 ACTION_LABELS = {
     "learner.reveal_id_number": "查看完整证件号码",
@@ -39,11 +40,20 @@ ACTION_LABELS = {
     "staff.invite": "分配工作人员账号",
     "staff.create": "创建工作人员账号",
     "audit.export": "导出审计日志",
+    # The national console's acts on a tenant (core.platform.onboarding), in the tenant's log too.
+    "platform.tenant.create": "平台：新建租户",
+    "platform.tenant.update": "平台：修改名称、域名与品牌",
+    "platform.tenant.contact": "平台：修改联系方式",
+    "platform.tenant.suspend": "平台：暂停服务",
+    "platform.tenant.resume": "平台：恢复服务",
+    "platform.tenant.defaults": "平台：按插件默认设置建立单位",
+    "platform.tenant.import": "平台：导入数据",
+    "platform.tenant.invite": "平台：邀请租户管理员",
 }
 # What a learner is shown: staff reads of their personal data, not the admin work around them.
 LEARNER_VISIBLE = ("learner.reveal_id_number", "learner.view_id_scan", "evidence.view", "review_material.view")
 EXPORT_LIMIT = 20_000
-SECRET_KEYS = ("password", "secret", "token", "code", "id_number", "private")
+SECRET_KEYS = ("password", "secret", "token", "code", "id_number", "private", "url")
 CSV_HEADER = ["序号", "时间", "操作人", "操作人姓名", "操作人单位", "操作", "对象", "对象姓名", "对象证件号码（脱敏）",
               "原因或说明", "结果", "客户端地址", "链序号", "事件哈希"]
 _SUBJECT = re.compile(r"account:(\d+)")
@@ -79,13 +89,34 @@ async def audit(tenant_id: int | None, actor_id: int | None, action: str, target
         "result": result, "changes": _changes(changes)})
 
 
+# The domain events the trail subscribes to (core.wiring registers ``on_domain_event`` for each,
+# after every other handler: a handler that refuses the change rolls the event back with it).
+AUDITED_EVENTS = (events.OutcomeStored, events.OutcomeDeleting, events.OutcomeVoided, events.RuleTermsChanging,
+                  events.ApplicationDecided, events.ProofIssued)
+_EVENT_BASE = {"tenant_id", "actor", "target_id", "result"}
+
+
+async def on_domain_event(tenant, event: events.Event) -> None:
+    """Write a domain event to the trail, in the transaction it was published in: its actor,
+    action, target row, result (``refused`` stays refused; any other result, such as a
+    decision, goes into the change digest) and its payload fields (those shown in its repr)."""
+    payload = {f.name: getattr(event, f.name) for f in dataclasses.fields(event)
+               if f.repr and f.name not in _EVENT_BASE}
+    if event.result not in ("ok", "refused"):
+        payload["result"] = event.result
+    target = f"{event.target_table}:{event.target_id}" if event.target_id is not None else event.target_table
+    await audit(event.tenant_id, event.actor.id, event.action, target,
+                actor_kind=event.actor.kind if event.actor.kind in ("learner", "staff", "platform") else "system",
+                result="refused" if event.result == "refused" else "done", changes=payload)
+
+
 def _changes(changes: dict | None) -> str:
     """What changed, as masked JSON of at most 1,000 characters; values of keys that name a
     secret are left out."""
     if not changes:
         return ""
     kept = {k: ("***" if any(s in k.lower() for s in SECRET_KEYS) else v) for k, v in changes.items()}
-    text = mask_id_numbers_in(msgspec.json.encode(kept).decode())
+    text = mask_id_numbers_in(msgspec.json.encode(kept, enc_hook=str).decode())
     return text if len(text) <= 1000 else text[:997] + "..."
 
 
@@ -122,9 +153,7 @@ class AuditEvent(msgspec.Struct, kw_only=True):
     hash: str = ""
 
 
-class AuditPage(msgspec.Struct, kw_only=True):
-    items: list[AuditEvent]
-    next_cursor: str | None = None
+AuditPage = Page[AuditEvent]
 
 
 class AuditFilter(msgspec.Struct, kw_only=True):
@@ -171,8 +200,7 @@ async def _target_id(tenant_id: int, text: str) -> int:
 
 
 def require_auditor(viewer: Principal) -> None:
-    if not viewer.has_role(*AUDIT_ROLES):
-        raise AuditError("只有管理员可以查看审计日志", 403)
+    require(viewer, "audit.read")
 
 
 async def audit_log(tenant_id: int, viewer: Principal, filters: AuditFilter, *, cursor: int | None,
@@ -190,7 +218,7 @@ async def audit_log(tenant_id: int, viewer: Principal, filters: AuditFilter, *, 
            "FROM audit_entry e "
            "LEFT JOIN account s ON s.id = e.subject_id AND s.tenant_id = e.tenant_id "
            "LEFT JOIN org_unit su ON su.id = s.unit_id AND su.tenant_id = e.tenant_id "
-           "LEFT JOIN account a ON a.id = e.actor_id AND a.tenant_id = e.tenant_id "
+           "LEFT JOIN account a ON a.id = e.actor_id AND a.tenant_id = e.tenant_id AND e.actor_kind <> 'platform' "
            "LEFT JOIN org_unit au ON au.id = a.unit_id AND au.tenant_id = e.tenant_id "
            "WHERE e.tenant_id = {}")
     args: list = [tenant_id]
@@ -227,7 +255,7 @@ async def audit_log(tenant_id: int, viewer: Principal, filters: AuditFilter, *, 
         target_username=mask_id_numbers_in(r["target_username"] or ""), target_id_number_masked=r["target_masked"] or "",
         reason=mask_id_numbers_in(r["detail"] or ""), client=r["client"] or "", **_chained(r),
     ) for r in rows[:limit]]
-    return AuditPage(items=items, next_cursor=str(items[-1].seq) if len(rows) > limit else None)
+    return page_of(rows, limit, items)
 
 
 def _chained(r: dict) -> dict:
@@ -288,9 +316,7 @@ class StaffView(msgspec.Struct, kw_only=True):
     viewer: str  # the unit and role of the staff member
 
 
-class StaffViewPage(msgspec.Struct, kw_only=True):
-    items: list[StaffView]
-    next_cursor: str | None = None
+StaffViewPage = Page[StaffView]
 
 
 async def views_of_me(tenant_id: int, learner_id: int, *, cursor: int | None, limit: int,
@@ -315,4 +341,4 @@ async def views_of_me(tenant_id: int, learner_id: int, *, cursor: int | None, li
         roles.setdefault(grant["account_id"], f"{grant['unit_id.name']} · {role_labels.get(grant['role'], '工作人员')}")
     items = [StaffView(at=aware(r["created_at"]), action=r["action"], action_label=ACTION_LABELS[r["action"]],
                        viewer=roles.get(r["actor_id"], "工作人员")) for r in rows[:limit]]
-    return StaffViewPage(items=items, next_cursor=str(rows[limit - 1]["id"]) if len(rows) > limit else None)
+    return page_of(rows, limit, items)

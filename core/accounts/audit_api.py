@@ -4,28 +4,22 @@ the staff looked at their personal data."""
 from __future__ import annotations
 
 from typing import Annotated, Literal
-from urllib.parse import quote
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 
 from core.accounts import audit
-from core.accounts.api import client_address, provide_principal, provide_staff
-from core.accounts.login import Principal
-from core.achievements.api import provide_learner
 from core.clock import utcnow
 from core.ids import Cursor
-from core.tenancy.service import TenantContext
+from core.security.auth import provide_learner, provide_principal, provide_staff
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
+from core.web.downloads import download
+from core.web.security import client_address
 
 Text = Annotated[str | None, QueryParameter(max_length=128)]
 Day = Annotated[str | None, QueryParameter(max_length=10)]
-
-
-def download(content: bytes, media_type: str, name: str) -> Response[bytes]:
-    return Response(content, media_type=media_type, headers={
-        "Content-Disposition": f"attachment; filename=\"audit.{name.rsplit('.', 1)[-1]}\"; filename*=UTF-8''{quote(name)}",
-        "Cache-Control": "private, no-store"})
 
 
 class AuditController(Controller):

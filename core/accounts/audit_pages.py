@@ -11,10 +11,10 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from core.accounts import audit
-from core.accounts.audit_api import download
 from core.clock import utcnow
 from core.errors import DomainError
 from core.ids import Cursor
+from core.web.downloads import download
 from core.web.portal import Portal, errors_of, page
 from core.web.security import client_address
 
@@ -34,7 +34,7 @@ class StaffAuditPages(Controller):
                   cursor: Cursor = None) -> Response:
         """The filters travel in the address (a target is an account, never an ID number: the
         service refuses one), so a filtered view can be bookmarked and exported as it is."""
-        viewer = portal.require_staff(*audit.AUDIT_ROLES)
+        viewer = portal.require_staff("audit.read")
         form = {k: (v or "").strip() for k, v in
                 {"actor": actor, "target": target, "action": action, "from": date_from, "to": date_to}.items()}
         filters = audit.AuditFilter(actor=form["actor"] or None, target=form["target"] or None,
@@ -68,7 +68,7 @@ class StaffAuditPages(Controller):
                      fmt: Annotated[Literal["csv", "jsonl"], QueryParameter(name="format")] = "csv") -> Response:
         """The filtered log as a file, as ``GET /api/v1/admin/audit?format=`` gives it (the
         export itself is audited)."""
-        viewer = portal.require_staff(*audit.AUDIT_ROLES)
+        viewer = portal.require_staff("audit.read")
         filters = audit.AuditFilter(actor=actor or None, target=target or None, action=action or None,
                                     date_from=date_from or None, date_to=date_to or None)
         content = await audit.export(portal.tenant.id, viewer, filters, fmt, client_address(request))
@@ -88,12 +88,3 @@ class LearnerPrivacyPages(Controller):
         return page("accounts/my_privacy.html", portal, title="查看记录", items=found.items,
                     next_url=f"{portal.url('me/privacy')}?{urlencode({'cursor': found.next_cursor})}"
                     if found.next_cursor else None)
-
-    @get("/export")
-    async def export(self, request: Request, portal: NamedDependency[Portal]) -> Response:
-        """The learner's copy of their personal information, as ``GET /api/v1/me/personal-data``."""
-        from core.privacy.api import zip_download
-        from core.privacy.export import personal_data
-
-        learner = portal.require_learner()
-        return zip_download(await personal_data(portal.tenant, learner, client_address(request)), portal.tenant)

@@ -14,9 +14,9 @@ from core import db
 from core.accounts.tables import VerificationCode
 from core.clock import aware
 from core.errors import DomainError
-from core.notifications.service import enqueue
+from core.events import ANONYMOUS, notify
 from core.security.pii import PiiProtector
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 
 CODE_MINUTES = 10
 INVITATION_HOURS = 24  # a staff invitation is read at work, not at once: a day, still single use
@@ -77,8 +77,7 @@ async def send_code(
         created_at=now, expires_at=now + timedelta(minutes=minutes),
     )
     await row.save()
-    await enqueue(
-        tenant.id, tenant.hooks, event=event, channel=channel, recipient=target,
+    await notify(tenant, ANONYMOUS, event=event, channel=channel, recipient=target,
         context={"tenant_name": tenant.name, "code": code, "minutes": minutes, **context},
         dedupe_key=f"code:{row.id}", account_id=account_id,
     )

@@ -10,34 +10,30 @@ in an address, nor in the pages that follow.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import functools
-import os
 import re
 import time
 from typing import Any
 
 import msgspec
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from core.accounts import service, throttle
-from core.accounts.api import client_address
 from core.accounts.codes import CodeError
 from core.accounts.schemas import ActivateIn, ActivationDetails, CodeRequest, PasswordReset
 from core.errors import DomainError
 from core.security.password_policy import PasswordPolicyError
 from core.security.pii import PiiProtector
+from core.security.sealing import Sealer
 from core.web.csrf import session_cookie
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, redirect
+from core.web.security import client_address
 
 TICKET_MINUTES = 30
 CHANNEL_LABELS = {"sms": "手机短信", "email": "电子邮箱"}
@@ -50,30 +46,26 @@ class TicketError(DomainError):
 
 
 @functools.lru_cache(maxsize=8)
-def _aead(secret: str) -> AESGCM:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"creditbank portal wizard v1").derive(secret.encode())
-    return AESGCM(key)
+def _sealer(secret: str) -> Sealer:
+    return Sealer(secret, b"creditbank portal wizard v1", urlsafe=True)
 
 
-def _binding(portal: Portal, purpose: str) -> tuple[AESGCM, bytes]:
-    return _aead(portal.request.app.state.settings.secret_key), f"{portal.tenant.id}|{purpose}".encode()
+def _binding(portal: Portal, purpose: str) -> tuple[Sealer, bytes]:
+    return _sealer(portal.request.app.state.settings.secret_key), f"{portal.tenant.id}|{purpose}".encode()
 
 
 def seal(portal: Portal, purpose: str, **state: Any) -> str:
     """``state`` sealed for this tenant and ``purpose``; ``unseal`` gives it back."""
-    aead, binding = _binding(portal, purpose)
-    nonce = os.urandom(12)
-    body = msgspec.json.encode({**state, "exp": int(time.time()) + TICKET_MINUTES * 60})
-    return base64.urlsafe_b64encode(nonce + aead.encrypt(nonce, body, binding)).decode()
+    sealer, binding = _binding(portal, purpose)
+    return sealer.seal(msgspec.json.encode({**state, "exp": int(time.time()) + TICKET_MINUTES * 60}), binding)
 
 
 def unseal(portal: Portal, purpose: str, ticket: str | None) -> dict[str, Any]:
     """The state sealed by ``seal``; ``TicketError`` when it is missing, forged, another
     tenant's or step's, or expired."""
-    aead, binding = _binding(portal, purpose)
+    sealer, binding = _binding(portal, purpose)
     try:
-        raw = base64.urlsafe_b64decode((ticket or "").encode())
-        state = msgspec.json.decode(aead.decrypt(raw[:12], raw[12:], binding))
+        state = msgspec.json.decode(sealer.open(ticket or "", binding))
     except (InvalidTag, ValueError, binascii.Error, msgspec.DecodeError):
         raise TicketError() from None
     if not isinstance(state, dict) or state.pop("exp", 0) < time.time():

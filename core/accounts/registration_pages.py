@@ -19,7 +19,6 @@ from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 
 from core.accounts import service
-from core.accounts.api import client_address
 from core.accounts.pages import TicketError, beside, login_hint, pii_of, seal, text, unseal
 from core.accounts.schemas import CodeRequest
 from core.errors import DomainError
@@ -28,6 +27,7 @@ from core.province import Field
 from core.storage.files import clean_filename
 from core.web.pages import FormData
 from core.web.portal import Portal, page, redirect
+from core.web.security import client_address
 
 MultipartForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 VERIFY_COOKIE = "cb_register"

@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from core.paging import Page
+
 Purpose = Literal["activation", "register", "reset"]
 Channel = Literal["sms", "email"]
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
@@ -128,11 +130,26 @@ class AccountDecision(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     opinion: Annotated[str, msgspec.Meta(max_length=500)] = ""
 
 
-class AccountPage(msgspec.Struct):
-    items: list[AccountOut]
-    next_cursor: str | None
+AccountPage = Page[AccountOut]
 
 
 class FullIdNumber(msgspec.Struct):
     id_number: str
     audit_id: int
+
+
+class VerifyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    username: str
+    code: str
+
+
+class IdScanOut(msgspec.Struct):
+    id_scan: str
+
+
+class RevealIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    reason: Annotated[str, msgspec.Meta(max_length=500)]
+
+
+class DisableIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    reason: Annotated[str, msgspec.Meta(max_length=500)]

@@ -46,7 +46,7 @@ from core.security.pii import PiiProtector
 from core.security.tokens import revoke_account_tokens
 from core.storage import Storage
 from core.storage.files import inspect_file
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 
 # Statuses in which an account waits for its owner to set a password with a code.
 AWAITING_ACTIVATION = ("imported", "invited", "opened_by_staff")

@@ -23,7 +23,6 @@ from core.accounts.identity import (
     mask_phone,
     validate_id_number,
 )
-from core.accounts.login import Principal
 from core.accounts.schemas import (
     AccountDecision,
     AccountOut,
@@ -39,15 +38,18 @@ from core.accounts.usernames import is_protected, username_is
 from core.accounts.usernames import protect as protect_username
 from core.clock import utcnow
 from core.db import one
+from core.events import notify
 from core.hierarchy.tables import OrgUnit
-from core.notifications.service import enqueue
+from core.paging import keyset
 from core.security.password_policy import check_password
 from core.security.passwords import hash_password_async
+from core.security.permissions import ACTIONS, require
 from core.security.pii import PiiProtector
+from core.security.principal import Principal
 from core.security.tokens import revoke_account_tokens
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 
-ADMIN_ROLES = ("tenant_admin", "unit_admin")
+ADMIN_ROLES = ACTIONS["accounts.manage"]
 
 
 async def _unit(tenant: TenantContext, code: str) -> dict:
@@ -59,8 +61,7 @@ async def _unit(tenant: TenantContext, code: str) -> dict:
 
 
 def _require_admin(actor: Principal) -> None:
-    if not actor.has_role(*ADMIN_ROLES):
-        raise AccountError("只有管理员可以进行此操作", 403)
+    require(actor, "accounts.manage")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -242,7 +243,7 @@ async def review_account(tenant: TenantContext, actor: Principal, account_id: in
         await review.save()
         channel, target = ("email", learner["email"]) if learner["email"] else ("sms", learner["phone"])
         if target:
-            await enqueue(tenant.id, tenant.hooks, event="account.reviewed", channel=channel, recipient=target,
+            await notify(tenant, actor.as_actor(), event="account.reviewed", channel=channel, recipient=target,
                           context={"tenant_name": tenant.name, "real_name": learner["real_name"],
                                    "username": learner["username"], "approved": approved, "opinion": data.opinion},
                           dedupe_key=f"account.reviewed:{review.id}", account_id=account_id)
@@ -326,11 +327,7 @@ async def list_learners(tenant: TenantContext, pii: PiiProtector, actor: Princip
         query = query.where(condition)
         if number is not None and not cursor:
             await audit(tenant.id, actor.id, "learner.search_id_number", "", mask_id_number(number))
-    if cursor:
-        query = query.where(Account.id < int(cursor))
-    rows = await query.order_by(Account.id, ascending=False).limit(limit + 1)
-    items = [await account_out(row) for row in rows[:limit]]
-    return AccountPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+    return await keyset(query, Account.id, cursor=int(cursor) if cursor else None, limit=limit, out=account_out)
 
 
 async def reveal_id_number(tenant: TenantContext, pii: PiiProtector, actor: Principal, account_id: int,

@@ -12,18 +12,19 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from core.accounts import staff
-from core.accounts.api import client_address
 from core.accounts.identity import IdentityError, validate_id_number
-from core.accounts.login import Principal
 from core.accounts.schemas import AccountDecision, AccountPage, WindowOpening
-from core.achievements.api import file_response
 from core.errors import DomainError
 from core.hierarchy.service import get_unit
 from core.ids import Cursor, PathId
+from core.security.permissions import ACTIONS
+from core.security.principal import Principal
+from core.web.downloads import file_response
 from core.web.pages import FormData
 from core.web.portal import FormError, Portal, errors_of, page, read_form, redirect
+from core.web.security import client_address
 
-ADMIN_ROLES = ("tenant_admin", "unit_admin")
+ADMIN_ROLES = ACTIONS["accounts.manage"]
 PAGE_SIZE = 20
 STATUS_LABELS = {
     "imported": "待激活（已导入）", "invited": "待激活（受邀）", "opened_by_staff": "待激活（窗口开户）",
@@ -108,7 +109,7 @@ class StaffLearnerPages(Controller):
                        cursor: Cursor = None) -> Response:
         """Search by name, username or phone. An ID number typed here is not searched: it
         would sit in the address; the ID-number search posts it."""
-        viewer = portal.require_staff(*ADMIN_ROLES)
+        viewer = portal.require_staff("accounts.manage")
         q = (q or "").strip() or None
         if q and _looks_like_id_number(q):
             return await _list(portal, viewer, q=None, status=status, cursor=None, form={"status": status or ""},
@@ -119,7 +120,7 @@ class StaffLearnerPages(Controller):
 
     @post("/search", status_code=200)
     async def search_by_id_number(self, portal: NamedDependency[Portal], data: FormData) -> Response:
-        viewer = portal.require_staff(*ADMIN_ROLES)
+        viewer = portal.require_staff("accounts.manage")
         typed = str(data.get("id_number", "")).strip()
         try:
             number = validate_id_number(typed) if typed else None
@@ -133,7 +134,7 @@ class StaffLearnerPages(Controller):
 
     @get("/open")
     async def open_form(self, portal: NamedDependency[Portal]) -> Response:
-        viewer = portal.require_staff(*ADMIN_ROLES)
+        viewer = portal.require_staff("accounts.manage")
         if not portal.tenant.hooks.registration_policy.window_opening:
             raise DomainError("本学分银行不在服务窗口开户", 404)
         units = await _admin_units(portal, viewer)
@@ -144,7 +145,7 @@ class StaffLearnerPages(Controller):
     async def open_account(self, request: Request, portal: NamedDependency[Portal], data: FormData) -> Response:
         """The account is opened by the service (who, where and when are recorded there); the
         learner then sets a password with the code sent to their phone."""
-        viewer = portal.require_staff(*ADMIN_ROLES)
+        viewer = portal.require_staff("accounts.manage")
         form = {k: str(v) for k, v in data.items() if not k.startswith("_")}
         try:
             opening = read_form(data, WindowOpening, identity_checked=form.get("identity_checked") == "1")
@@ -159,12 +160,12 @@ class StaffLearnerPages(Controller):
 
     @get("/{account_id:int}")
     async def learner(self, portal: NamedDependency[Portal], account_id: PathId) -> Response:
-        viewer = portal.require_staff(*ADMIN_ROLES)
+        viewer = portal.require_staff("accounts.manage")
         return await _learner_page(portal, viewer, account_id)
 
     @post("/{account_id:int}/review", status_code=200)
     async def review(self, portal: NamedDependency[Portal], account_id: PathId, data: FormData) -> Response:
-        viewer = portal.require_staff(*ADMIN_ROLES)
+        viewer = portal.require_staff("accounts.manage")
         form = {k: str(v) for k, v in data.items() if not k.startswith("_")}
         try:
             if form.get("decision") not in ("approve", "reject"):
@@ -184,7 +185,7 @@ class StaffLearnerPages(Controller):
                      data: FormData) -> Response:
         """The full ID number on this response only (no redirect: it must not travel in an
         address); the service writes the reason to the audit log."""
-        viewer = portal.require_staff(*ADMIN_ROLES)
+        viewer = portal.require_staff("accounts.manage")
         reason = str(data.get("reason", "")).strip()
         try:
             full = await staff.reveal_id_number(portal.tenant, request.app.state.pii, viewer, account_id, reason,
@@ -199,7 +200,7 @@ class StaffLearnerPages(Controller):
     @get("/{account_id:int}/id-scan")
     async def id_scan(self, request: Request, portal: NamedDependency[Portal], account_id: PathId) -> Response:
         """The scan for the account review; any other look goes through the form below."""
-        viewer = portal.require_staff(*ADMIN_ROLES)
+        viewer = portal.require_staff("accounts.manage")
         row = await staff.id_scan_for_staff(portal.tenant, viewer, account_id, client=client_address(request))
         return await file_response(request.app.state.storage, row)
 
@@ -208,7 +209,7 @@ class StaffLearnerPages(Controller):
                              data: FormData) -> Response:
         """The audited reveal of the scan: the reason goes to the audit log, the picture comes
         back on this response (never kept by a cache)."""
-        viewer = portal.require_staff(*ADMIN_ROLES)
+        viewer = portal.require_staff("accounts.manage")
         reason = str(data.get("scan_reason", "")).strip()
         try:
             row = await staff.id_scan_for_staff(portal.tenant, viewer, account_id, reason, client_address(request))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from core.accounts.service import AccountError
 from core.security.limits import RateLimiter, rate_limiter
 from core.security.pii import PiiProtector
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 
 CODE_TRIES_PER_ADDRESS = (30, 600)  # attempts, seconds
 LOOKUPS_PER_ADDRESS = (30, 600)

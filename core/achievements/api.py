@@ -3,18 +3,14 @@ staff may open."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import PermissionDeniedException
+from litestar.exceptions import NotFoundException
 from litestar.params import Body, JSONBody, QueryParameter
-from litestar.response import Redirect, Stream
 
-from core.accounts.api import client_address, provide_principal, provide_staff
-from core.accounts.login import Principal
 from core.achievements import service
 from core.achievements.schemas import (
     AchievementIn,
@@ -24,30 +20,17 @@ from core.achievements.schemas import (
     EvidenceOut,
     Summary,
 )
+from core.achievements.tables import Achievement
 from core.ids import Cursor, PathId
-from core.reviews import service as reviews
-from core.storage import Storage
-from core.storage.files import disposition
+from core.rules import service as rules
+from core.rules.schemas import RuleOut
+from core.security.auth import provide_learner, provide_principal, provide_staff
+from core.security.principal import Principal
 from core.storage.uploads import single_file
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
+from core.web.downloads import file_response
 
 ADMIN_ROLES = ("tenant_admin", "unit_admin", "committee")
-
-
-async def provide_learner(principal: NamedDependency[Principal]) -> Principal:
-    if principal.kind != "learner":
-        raise PermissionDeniedException("仅限学习者本人")
-    return principal
-
-
-async def file_response(storage: Storage, row: dict) -> Response:
-    """A short-lived signed link where the store has one (S3), else the bytes streamed."""
-    url = await storage.presigned_url(row["storage_key"], timedelta(minutes=5))
-    if url:
-        return Redirect(url)
-    return Stream(storage.read(row["storage_key"]), media_type=row["content_type"],
-                  headers={"Content-Disposition": disposition(row["content_type"], row["filename"]),
-                           "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
 
 
 class MyAchievementsController(Controller):
@@ -100,18 +83,30 @@ class MyAchievementsController(Controller):
         return await file_response(request.app.state.storage, row)
 
 
-class StaffEvidenceController(Controller):
+class StaffIntegrityController(Controller):
+    """Staff's views of outcomes across learners (a reviewer opens one outcome's evidence through
+    reviews: ``core.reviews.api.StaffEvidenceController``)."""
+
     path = "/admin"
     tags = ["staff"]
     dependencies = {"principal": Provide(provide_principal), "actor": Provide(provide_staff)}
-
-    @get("/evidence/{evidence_id:int}", summary="审核人查看其当前可审核或已审核申请的证明材料（记入审计日志）")
-    async def download(self, request: Request, tenant: NamedDependency[TenantContext],
-                       actor: NamedDependency[Principal], evidence_id: PathId) -> Response:
-        row = await reviews.evidence_for_staff(tenant, actor, evidence_id, client_address(request))
-        return await file_response(request.app.state.storage, row)
 
     @get("/integrity/certificates", summary="同一证书编号被多名学习者申报的成果")
     async def duplicates(self, tenant: NamedDependency[TenantContext],
                          actor: NamedDependency[Principal]) -> list[DuplicateClaim]:
         return await service.duplicate_certificates(tenant, lambda path: actor.covers(path, *ADMIN_ROLES))
+
+
+class AchievementRulesController(Controller):
+    path = "/me/achievements/{achievement_id:int}/rules"
+    tags = ["learner"]
+    dependencies = {"principal": Provide(provide_principal), "learner": Provide(provide_learner)}
+
+    @get("/", summary="该成果可使用的转换规则（used 表示已使用）")
+    async def rules(self, tenant: NamedDependency[TenantContext], learner: NamedDependency[Principal],
+                    achievement_id: PathId) -> list[RuleOut]:
+        row = await Achievement.select().where(Achievement.id == achievement_id, Achievement.tenant_id == tenant.id,
+                                               Achievement.learner_id == learner.id).first()
+        if row is None:
+            raise NotFoundException("未找到该成果")
+        return await rules.rules_for_achievement(tenant.id, row)

@@ -6,11 +6,12 @@ from typing import Annotated, Any
 import msgspec
 
 from core.ids import Id
+from core.paging import Page
 
 # How pages and proofs name an outcome's status and where it came from.
 STATUS_LABELS = {"catalog": "名录成果", "unapplied": "未申请", "applied": "已申请", "recognized": "已认定",
                  "rejected": "认定未通过"}
-SOURCE_LABELS = {"self": "自助添加", "converted": "转换所得"}
+SOURCE_LABELS = {"self": "自助添加", "converted": "转换所得", "external": "跨行导入"}
 
 
 class AchievementIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -32,6 +33,24 @@ class EvidenceOut(msgspec.Struct, kw_only=True):
     created_at: datetime
 
 
+class DisputeOut(msgspec.Struct, kw_only=True):
+    """A learner's objection (异议) to an outcome collected for them at a service window."""
+
+    id: int
+    achievement_id: int
+    status: str  # pending | upheld | dismissed
+    status_label: str
+    grounds: str
+    unit_code: str
+    unit_name: str
+    opinion: str
+    decided_by_name: str
+    created_at: datetime
+    decided_at: datetime | None
+    learner_name: str = ""  # masked, for staff
+    achievement_name: str = ""
+
+
 class AchievementOut(msgspec.Struct, kw_only=True):
     id: int
     category: str
@@ -51,11 +70,12 @@ class AchievementOut(msgspec.Struct, kw_only=True):
     applications: list[dict[str, Any]] = []
     usable_rules: int | None = None  # 可转换规则数 (in lists)
     used_rules: int | None = None  # 已用转换规则数
+    collected_by: str | None = None  # the unit that entered it at its window (由某某受理点采集), else None
+    collected_by_code: str | None = None
+    dispute: DisputeOut | None = None  # the learner's latest objection to a collected outcome
 
 
-class AchievementPage(msgspec.Struct):
-    items: list[AchievementOut]
-    next_cursor: str | None
+AchievementPage = Page[AchievementOut]
 
 
 class Summary(msgspec.Struct):
@@ -70,3 +90,6 @@ class Summary(msgspec.Struct):
 class DuplicateClaim(msgspec.Struct):
     certificate_no: str
     achievements: list[dict[str, Any]]  # [{id, learner_id, learner_name (masked), name, status}]
+
+
+DisputePage = Page[DisputeOut]

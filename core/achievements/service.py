@@ -9,12 +9,13 @@ province.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date
 
 import msgspec
 
 from core import db
-from core.accounts.audit import audit
 from core.accounts.tables import Account
 from core.achievements.schemas import (
     AchievementIn,
@@ -27,16 +28,16 @@ from core.achievements.schemas import (
 from core.achievements.tables import Achievement, Evidence
 from core.catalog.fields import check_value, field_error
 from core.catalog.tables import CatalogEntry
-from core.certificates.tables import ProofRequestItem
 from core.clock import utcnow
 from core.errors import DomainError
+from core.events import Actor, OutcomeDeleting, OutcomeStored, publish
+from core.hierarchy.tables import OrgUnit
+from core.paging import page_of
 from core.province import Subtype, Taxonomy
-from core.reviews.service import OPEN, open_store_review
-from core.reviews.tables import Application
 from core.rules.service import rule_counts
 from core.storage import Storage, StorageUnavailable
 from core.storage.files import clean_filename, inspect_file
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 from core.workdays import due_at
 
 STATUSES = ("catalog", "unapplied", "applied", "recognized", "rejected")
@@ -80,14 +81,71 @@ def achievement_out(row: dict, taxonomy: Taxonomy, evidence: list[dict] | None =
     )
 
 
+async def mark_collected(tenant: TenantContext, rows: list[dict], items: list[AchievementOut]) -> None:
+    """Name, on each outcome entered at a service window, the unit that collected it."""
+    ids = {r["collected_by_unit_id"] for r in rows if r.get("collected_by_unit_id")}
+    if not ids:
+        return
+    units = {u["id"]: u for u in await OrgUnit.select(OrgUnit.id, OrgUnit.code, OrgUnit.name).where(
+        OrgUnit.tenant_id == tenant.id, OrgUnit.id.is_in(list(ids)))}
+    for row, item in zip(rows, items):
+        unit = units.get(row.get("collected_by_unit_id"))
+        if unit:
+            item.collected_by, item.collected_by_code = unit["name"], unit["code"]
+
+
 def evidence_out(row: dict) -> EvidenceOut:
     return EvidenceOut(id=row["id"], item=row["item"], filename=row["filename"], content_type=row["content_type"],
                        size=row["size"], sha256=row["sha256"], created_at=row["created_at"])
 
 
-async def add_achievement(tenant: TenantContext, learner_id: int, data: AchievementIn) -> AchievementOut:
+def outcome_values(sub: Subtype, given: dict, name: str | None, obtained_at: date | None,
+                   entry: dict | None = None) -> tuple[dict, str, date | None, str, str]:
+    """``(values, name, obtained_at, institution, certificate_no)`` of an outcome of ``sub``
+    from the values ``given`` (a catalog entry's fields merged in already), each checked
+    against the sub-type's fields; a ``field_error`` (400 naming the field) otherwise. No
+    database: the bulk import checks its rows with it too."""
+    known = {f.name for f in sub.fields}
+    unknown = sorted(set(given) - known)
+    if unknown:
+        raise field_error(unknown[0], f"字段 {'、'.join(unknown)} 不属于“{sub.label}”")
+    values = {f.name: check_value(f, given.get(f.name)) for f in sub.fields}
+    values = {k: v for k, v in values.items() if v is not None}
+
+    name = (name or "").strip() or (entry["name"] if entry else "") or next(
+        (str(values[f]) for f in _NAME_FIELDS if values.get(f)), "")
+    if not name:
+        raise field_error("name", "请填写成果名称")
+    obtained = obtained_at or next(
+        (date.fromisoformat(values[f.name]) for f in sub.fields if f.type == "date" and values.get(f.name)), None)
+    if obtained and obtained > date.today():
+        raise field_error("obtained_at", "取得时间不能晚于今天")
+    institution = entry["institution"] if entry else next(
+        (str(values[f]) for f in ("institution", "issuer", "issuing_body", "issuing_institution", "school_name",
+                                  "training_provider", "completing_unit", "organizer", "employer") if values.get(f)), "")
+    certificate_no = next((str(v) for k, v in values.items() if k.endswith("certificate_no")), "")
+    return values, name[:200], obtained, institution[:200], certificate_no[:100]
+
+
+@dataclass(frozen=True)
+class Collected:
+    """An outcome entered at a service window: by ``staff_id`` of ``unit`` (``{id, code, name,
+    path}``); ``also`` runs in the storing transaction once the row exists (the learner's
+    notice)."""
+
+    unit: dict
+    staff_id: int
+    key: str
+    also: Callable[[Achievement], Awaitable[None]] | None = None
+
+
+async def add_achievement(tenant: TenantContext, learner_id: int, data: AchievementIn,
+                          collected: Collected | None = None) -> AchievementOut:
     """Store a learner's outcome. Picking a catalog entry fills the catalog fields (and wins
-    over whatever was sent for them); "not in the list" types every field."""
+    over whatever was sent for them); "not in the list" types every field. ``collected``: it
+    was entered for the learner at a service window (``core.achievements.collection``); one
+    whose sub-type is not recognized on entry then goes to recognition at once through the
+    collecting unit where the province's ``collected_recognition`` is ``submit``."""
     taxonomy = tenant.hooks.taxonomy
     sub = _subtype(taxonomy, data.category, data.subtype)
     entry = None
@@ -101,47 +159,45 @@ async def add_achievement(tenant: TenantContext, learner_id: int, data: Achievem
         if (entry["category"], entry["subtype"]) != (data.category, data.subtype):
             raise field_error("catalog_entry_id", "所选名录条目不属于该成果分类")
         given.update(_json(entry["fields"]))
-    known = {f.name for f in sub.fields}
-    unknown = sorted(set(given) - known)
-    if unknown:
-        raise field_error(unknown[0], f"字段 {'、'.join(unknown)} 不属于“{sub.label}”")
-    values = {f.name: check_value(f, given.get(f.name)) for f in sub.fields}
-    values = {k: v for k, v in values.items() if v is not None}
-
-    name = (data.name or "").strip() or (entry["name"] if entry else "") or next(
-        (str(values[f]) for f in _NAME_FIELDS if values.get(f)), "")
-    if not name:
-        raise field_error("name", "请填写成果名称")
-    obtained = data.obtained_at or next(
-        (date.fromisoformat(values[f.name]) for f in sub.fields if f.type == "date" and values.get(f.name)), None)
-    if obtained and obtained > date.today():
-        raise field_error("obtained_at", "取得时间不能晚于今天")
+    values, name, obtained, institution, certificate_no = outcome_values(sub, given, data.name, data.obtained_at, entry)
+    for f in sub.fields:
+        if f.type == "unit" and f.name in values and not await OrgUnit.exists().where(
+                OrgUnit.tenant_id == tenant.id, OrgUnit.code == str(values[f.name])):
+            raise field_error(f.name, f"{f.label}：单位 {values[f.name]} 不存在，请从列表中选择")
 
     now = utcnow()
     due = None
+    submit_collected = False
     if sub.recognition == "catalog_auto" and entry is not None:
         status = "catalog"
     elif sub.recognition == "review_on_store":
         status = "applied"
         due = due_at(now, sub.review_days or 10)
+    elif collected is not None and tenant.hooks.review_policy.collected_recognition == "submit":
+        status, submit_collected = "applied", True
     else:
         status = "unapplied"
-    institution = entry["institution"] if entry else next(
-        (str(values[f]) for f in ("institution", "issuer", "issuing_body", "issuing_institution", "school_name",
-                                  "training_provider", "completing_unit", "organizer", "employer") if values.get(f)), "")
     row = Achievement(
         tenant_id=tenant.id, learner_id=learner_id, category=data.category, subtype=data.subtype,
-        catalog_entry_id=entry["id"] if entry else None, name=name[:200], institution=institution[:200],
+        catalog_entry_id=entry["id"] if entry else None, name=name, institution=institution,
         fields=msgspec.json.encode(values).decode(), obtained_at=obtained, status=status, source="self",
-        certificate_no=next((str(v) for k, v in values.items() if k.endswith("certificate_no")), "")[:100],
-        review_due_at=due, created_at=now, updated_at=now,
+        certificate_no=certificate_no, review_due_at=due, created_at=now, updated_at=now,
+        collected_by_unit_id=collected.unit["id"] if collected else None,
+        collected_by_staff_id=collected.staff_id if collected else None,
+        collected_key=collected.key if collected else None,
     )
     async with Achievement._meta.db.transaction():
         await row.save()
-        await audit(tenant.id, learner_id, "achievement.store", f"achievement:{row.id}", actor_kind="learner",
-                    changes={"category": data.category, "subtype": data.subtype, "catalog_entry_id": data.catalog_entry_id})
-        if status == "applied":  # reviewed on storing: the review opens with the achievement
-            await open_store_review(tenant, learner_id, row.id, data.category, data.subtype)
+        # reviews reacts in this transaction: the review on storing, or the recognition of an
+        # outcome collected at a window through the collecting unit (where none opens, the
+        # outcome waits for the learner: unapplied)
+        actor = Actor(id=collected.staff_id, kind="staff", unit_id=collected.unit["id"]) if collected is not None \
+            else Actor(id=learner_id, kind="learner")
+        await publish(tenant, OutcomeStored(tenant_id=tenant.id, actor=actor, target_id=row.id, learner_id=learner_id,
+                                            category=data.category, subtype=data.subtype, status=status,
+                                            collected_unit=collected.unit if submit_collected and collected else None))
+        if collected is not None and collected.also is not None:
+            await collected.also(row)
     return await get_achievement(tenant, learner_id, row.id)
 
 
@@ -154,18 +210,34 @@ async def _own_row(tenant: TenantContext, learner_id: int, achievement_id: int) 
     return row
 
 
+# The applications on an outcome, read from reviews' table by name: achievements sits below
+# reviews and imports none of it; it only reads (docs/architecture.md, "Reads across layers").
+_APPLICATIONS_SQL = ("SELECT id, kind, status, rule_id, target_achievement_id, created_at FROM application "
+                     "WHERE tenant_id = $1 AND achievement_id = $2 ORDER BY id")
+
+
+async def applications_on(tenant_id: int, achievement_id: int) -> list[dict]:
+    """The applications made on an outcome (``{id, kind, status, rule_id,
+    target_achievement_id, created_at}``), oldest first."""
+    return [dict(r) for r in await db.fetch(Achievement, _APPLICATIONS_SQL, tenant_id, achievement_id)]
+
+
 async def get_achievement(tenant: TenantContext, learner_id: int, achievement_id: int) -> AchievementOut:
     row = await _own_row(tenant, learner_id, achievement_id)
     evidence = await Evidence.select().where(Evidence.achievement_id == row["id"]).order_by(Evidence.id)
-    applications = await Application.select(
-        Application.id, Application.kind, Application.status, Application.rule_id, Application.target_achievement_id,
-        Application.created_at).where(Application.achievement_id == row["id"]).order_by(Application.id)
-    return achievement_out(row, tenant.hooks.taxonomy, evidence, applications)
+    applications = await applications_on(tenant.id, row["id"])
+    out = achievement_out(row, tenant.hooks.taxonomy, evidence, applications)
+    await mark_collected(tenant, [row], [out])
+    if row["collected_by_unit_id"]:
+        from core.achievements.collection import latest_dispute  # the module builds on this one
+
+        out.dispute = await latest_dispute(tenant, row["id"])
+    return out
 
 
 # The columns ``achievement_out`` and ``rule_counts`` read.
 _LIST_COLUMNS = ("id, category, subtype, catalog_entry_id, name, institution, fields, obtained_at, status, source, "
-                 "review_due_at, created_at")
+                 "review_due_at, created_at, collected_by_unit_id")
 
 
 async def list_achievements(tenant: TenantContext, learner_id: int, *, status: str | None, cursor: int | None,
@@ -190,9 +262,10 @@ async def list_achievements(tenant: TenantContext, learner_id: int, *, status: s
     taxonomy = tenant.hooks.taxonomy
     counts = await rule_counts(tenant.id, page)
     items = [achievement_out(r, taxonomy) for r in page]
+    await mark_collected(tenant, page, items)
     for item in items:
         item.usable_rules, item.used_rules = counts.get(item.id, (0, 0))
-    return AchievementPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+    return page_of(rows, limit, items)
 
 
 async def summary(tenant: TenantContext, learner_id: int) -> Summary:
@@ -204,43 +277,17 @@ async def summary(tenant: TenantContext, learner_id: int) -> Summary:
     return Summary(total=sum(counts.values()), **{s: counts.get(s, 0) for s in STATUSES})
 
 
-async def deletion_refusal(tenant: TenantContext, row: dict) -> tuple[str, int | None] | None:
-    """Why the outcome ``row`` may not be deleted, or None when it may: (message, the id of the
-    open application to withdraw first, or None). An application (open or decided) or a proof
-    that names the outcome would lose its source; only withdrawn applications let it go."""
-    if row["source"] == "converted":
-        return "转换所得的成果不能删除", None
-    used = await Application.select(Application.id, Application.status, Application.kind).where(
-        Application.tenant_id == tenant.id, Application.status != "withdrawn",
-        (Application.achievement_id == row["id"]) | (Application.target_achievement_id == row["id"]))
-    listed = await ProofRequestItem.select(ProofRequestItem.application_id).where(
-        ProofRequestItem.tenant_id == tenant.id, ProofRequestItem.achievement_id == row["id"])
-    if listed:
-        used += await Application.select(Application.id, Application.status, Application.kind).where(
-            Application.id.is_in([r["application_id"] for r in listed]), Application.status != "withdrawn")
-    if open_ := next((a for a in used if a["status"] in OPEN), None):
-        return "该成果正在审核中，不能删除；如不再需要，请先撤回该申请", open_["id"]
-    if any(a["kind"] == "certificate" and a["status"] == "approved" for a in used):
-        return "该成果已列入出具的学习成果证明，不能删除", None
-    if used:
-        return "该成果已有审核结论，审核记录以它为依据，不能删除", None
-    if row["status"] == "applied":
-        return "该成果正在审核中，不能删除", None
-    return None
-
-
 async def delete_achievement(tenant: TenantContext, storage: Storage, learner_id: int, achievement_id: int) -> None:
     """Remove an outcome and its files; refused while an application or a proof rests on it
-    (``deletion_refusal``)."""
+    (``OutcomeDeleting``: ``core.reviews.reactions.deletion_refusal``)."""
     row = await _own_row(tenant, learner_id, achievement_id)
-    if refusal := await deletion_refusal(tenant, row):
-        raise AchievementError(refusal[0], 409, extra={"application_id": refusal[1]} if refusal[1] else None)
     keys = [e["storage_key"] for e in await Evidence.select(Evidence.storage_key).where(Evidence.achievement_id == row["id"])]
     async with Achievement._meta.db.transaction():
+        # reviews refuses (raises) while an application or a proof rests on the outcome
+        await publish(tenant, OutcomeDeleting(tenant_id=tenant.id, actor=Actor(id=learner_id, kind="learner"),
+                                              target_id=row["id"], row=row))
         await Evidence.delete().where(Evidence.achievement_id == row["id"])
         await Achievement.delete().where(Achievement.id == row["id"])
-        await audit(tenant.id, learner_id, "achievement.delete", f"achievement:{row['id']}", actor_kind="learner",
-                    changes={"name": row["name"], "files": len(keys)})
     for key in keys:  # after the commit: a failure here leaves an orphan file, found by `storage check`
         try:
             await storage.delete(key)
@@ -270,8 +317,7 @@ async def add_evidence(tenant: TenantContext, storage: Storage, learner_id: int,
     item accepts, size capped, SHA-256 recorded. The file is written before its row and
     removed again if the row cannot be written, so neither exists without the other."""
     row = await _own_row(tenant, learner_id, achievement_id)
-    applications = await Application.select(Application.kind, Application.status).where(
-        Application.achievement_id == row["id"]) if row["status"] == "applied" else []
+    applications = await applications_on(tenant.id, row["id"]) if row["status"] == "applied" else []
     if not accepts_evidence(row["status"], row["source"], applications):
         raise AchievementError("成果已提交审核或已认定，不能再修改材料", 409)
     sub = _subtype(tenant.hooks.taxonomy, row["category"], row["subtype"])

@@ -1,4 +1,4 @@
-from piccolo.columns import JSON, Date, ForeignKey, Integer, Serial, Timestamptz, Varchar
+from piccolo.columns import JSON, Date, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from core.accounts.tables import Account
@@ -30,6 +30,12 @@ class Achievement(Table, tablename="achievement"):
     application_id = Integer(null=True, default=None)
     created_at = Timestamptz()
     updated_at = Timestamptz()
+    # Entered at a service window (信息采集) by staff of ``collected_by_unit_id`` for the learner,
+    # singly or in a bulk import; ``collected_key`` (a hash of learner, sub-type and values)
+    # is unique per tenant, so a file imported twice adds nothing twice. NULL: the learner's own.
+    collected_by_unit_id = Integer(null=True, default=None)
+    collected_by_staff_id = Integer(null=True, default=None)
+    collected_key = Varchar(length=64, null=True, default=None)
 
 
 class Evidence(Table, tablename="evidence"):
@@ -47,3 +53,23 @@ class Evidence(Table, tablename="evidence"):
     storage_key = StorageKey(length=300, unique=True)
     uploaded_by = Integer()
     created_at = Timestamptz()
+
+
+class AchievementDispute(Table, tablename="achievement_dispute"):
+    """A learner's objection (异议) to an outcome collected for them at a service window, decided
+    by the admins of the collecting unit ``unit_id``: ``upheld`` voids the outcome, ``dismissed``
+    keeps it. One pending dispute per outcome."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+
+    tenant_id = ForeignKey(Tenant, null=False)
+    achievement_id = ForeignKey(Achievement, null=False)
+    learner_id = ForeignKey(Account, null=False)
+    unit_id = Integer()
+    grounds = Text()
+    status = Varchar(length=16, default="pending")  # pending | upheld | dismissed
+    decided_by = Integer(null=True, default=None)
+    decided_by_name = Varchar(length=100, default="")
+    opinion = Text(default="")
+    created_at = Timestamptz()
+    decided_at = Timestamptz(null=True, default=None)

@@ -6,15 +6,16 @@ from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException
 from litestar.params import JSONBody, QueryParameter
 
-from core.accounts.api import provide_principal, provide_staff
-from core.accounts.login import Principal
 from core.catalog import service
 from core.catalog.schemas import CatalogEntryIn, CatalogEntryOut, CatalogPage
 from core.ids import Cursor, PathId
-from core.tenancy.service import TenantContext
+from core.security.auth import provide_principal, provide_staff
+from core.security.permissions import guard
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
 
 Text = Annotated[str | None, QueryParameter(max_length=100)]
 
@@ -40,9 +41,7 @@ class CatalogController(Controller):
         return found
 
     @post("/", dependencies={"principal": Provide(provide_principal), "actor": Provide(provide_staff)},
-          summary="新增名录条目（管理中心）")
+          guards=[guard("catalog.manage")], summary="新增名录条目（管理中心）")
     async def create(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                      data: JSONBody[CatalogEntryIn]) -> CatalogEntryOut:
-        if not actor.has_role("tenant_admin"):
-            raise PermissionDeniedException("仅限管理中心维护名录")
         return await service.create_entry(tenant.id, tenant.hooks, data)

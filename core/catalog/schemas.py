@@ -4,6 +4,8 @@ from typing import Annotated, Any
 
 import msgspec
 
+from core.paging import Page
+
 
 class CatalogEntryIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     category: str
@@ -26,6 +28,4 @@ class CatalogEntryOut(msgspec.Struct, kw_only=True):
     framework_level: int | None
 
 
-class CatalogPage(msgspec.Struct):
-    items: list[CatalogEntryOut]
-    next_cursor: str | None
+CatalogPage = Page[CatalogEntryOut]

@@ -16,6 +16,7 @@ from core.catalog.schemas import CatalogEntryIn, CatalogEntryOut, CatalogPage
 from core.catalog.tables import CatalogEntry
 from core.clock import utcnow
 from core.db import one
+from core.paging import page_of
 from core.plugins import ProvinceHooks
 from core.province import Field
 
@@ -190,5 +191,4 @@ async def search(tenant_id: int, *, q: str | None = None, category: str | None =
         where.append(f"id > {arg(cursor)}")
     rows = await db.fetch(CatalogEntry, f"SELECT {_PAGE_COLUMNS} FROM catalog_entry WHERE {' AND '.join(where)} "
                                         f"ORDER BY id LIMIT {arg(limit + 1)}", *args)
-    items = [entry_out(r) for r in rows[:limit]]
-    return CatalogPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+    return page_of(rows, limit, [entry_out(r) for r in rows[:limit]])

@@ -17,6 +17,7 @@ from core.catalog.schemas import CatalogEntryIn
 from core.errors import DomainError
 from core.ids import Cursor
 from core.plugins import ProvinceHooks
+from core.security import permissions
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, read_form, redirect
 
@@ -79,16 +80,16 @@ class CatalogStaffPages(Controller):
                   for s in c["subtypes"]}
         return page("catalog/staff_catalog.html", portal, form=form, results=results.items, next_url=next_url,
                     types=catalog_types(portal.tenant.hooks), type_labels=labels,
-                    can_add=viewer.has_role("tenant_admin"), searched=bool(q or kind or institution or cursor))
+                    can_add=permissions.may(viewer, "catalog.manage"), searched=bool(q or kind or institution or cursor))
 
     @get("/new")
     async def new(self, portal: NamedDependency[Portal], kind: FromQuery[str | None] = None) -> Template:
-        portal.require_staff("tenant_admin")
+        portal.require_staff("catalog.manage")
         return self._form(portal, {"kind": kind or ""}, {})
 
     @post("/new", status_code=200)
     async def create(self, portal: NamedDependency[Portal], data: FormData) -> Response:
-        portal.require_staff("tenant_admin")
+        portal.require_staff("catalog.manage")
         form = {k: str(v).strip() for k, v in data.items() if not k.startswith("_") and isinstance(v, str)}
         category, subtype = _split_type(form.get("kind"))
         try:

@@ -5,22 +5,21 @@ JSON-LD context live at the tenant's root (``IssuerDocuments``, mounted with the
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 
-from core.accounts.api import provide_principal, provide_staff
-from core.accounts.login import Principal
-from core.achievements.api import provide_learner
 from core.certificates import linked_data, service
 from core.certificates.schemas import KeyOut, KeyPage, ProofPage, RevokeIn, Verdict
 from core.ids import MAX_ID, Cursor
-from core.tenancy.service import TenantContext
+from core.security.auth import provide_learner, provide_principal, provide_staff
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
+from core.web.downloads import download
+from core.web.security import site_link
 
-PRIVATE = {"Cache-Control": "private, no-store"}
 # A proof of 50 outcomes is some 30 kB; a larger body is not one of ours, and canonicalizing it
 # would cost a public endpoint time for nothing.
 MAX_DOCUMENT_BYTES = 256 * 1024
@@ -30,16 +29,12 @@ def tenant_base(request: Request, tenant: TenantContext) -> str:
     """The tenant's address (``https://host[:port]/t/{slug}``), the one source of every absolute
     URL a proof names: its did:web DID and key ids, status list, our context, verify links —
     from its configured base URL, never from the Host header (a forged one would be signed in)."""
-    return tenant.site(request.app.state.settings.base_url)
+    return site_link(request, tenant)
 
 
 def _json(document: dict, media_type: str = "application/json") -> Response[bytes]:
     return Response(content=msgspec.json.encode(document), media_type=media_type,
                     headers={"Cache-Control": "public, max-age=60", "Access-Control-Allow-Origin": "*"})
-
-
-def _attachment(filename: str, disposition: str = "attachment") -> dict[str, str]:
-    return {**PRIVATE, "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(filename)}"}
 
 
 class VerifyController(Controller):
@@ -114,14 +109,13 @@ class MyProofsController(Controller):
     async def credential(self, tenant: NamedDependency[TenantContext], learner: NamedDependency[Principal],
                          code: FromPath[str]) -> Response[bytes]:
         body = await service.my_credential(tenant, learner.id, code)
-        return Response(content=body, media_type="application/json",
-                        headers=_attachment(f"{code.upper()}.json", "inline"))
+        return download(body, "application/json", f"{code.upper()}.json", inline=True)
 
     @get("/{code:str}/pdf", summary="证明的 PDF（按需生成，含查验二维码）")
     async def pdf(self, tenant: NamedDependency[TenantContext], learner: NamedDependency[Principal],
                   code: FromPath[str]) -> Response[bytes]:
         filename, body = await service.my_pdf(tenant, learner.id, code)
-        return Response(content=body, media_type="application/pdf", headers=_attachment(filename))
+        return download(body, "application/pdf", filename)
 
 
 class IssuerDocuments(Controller):

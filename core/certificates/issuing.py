@@ -12,7 +12,6 @@ from datetime import datetime
 
 import msgspec
 
-from core.accounts.audit import audit
 from core.accounts.tables import Account
 from core.achievements.schemas import STATUS_LABELS
 from core.achievements.tables import Achievement
@@ -21,16 +20,15 @@ from core.certificates import content, credential, identity, status
 from core.certificates.errors import ProofError
 from core.certificates.keys import vault
 from core.certificates.schemas import ConversionOut, HolderOut, OutcomeOut
-from core.certificates.tables import Proof, ProofRequestItem
+from core.certificates.tables import Proof
 from core.db import one
-from core.province import Taxonomy
+from core.events import ApplicationDecided, ApplicationDeciding, ProofIssued, publish
 from core.reviews.engine import ResolvedChain
-from core.reviews.tables import Application
+from core.reviews.proof_requests import USABLE
+from core.reviews.tables import Application, ProofRequestItem
 from core.rules.tables import Rule
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 
-MAX_OUTCOMES = 50
-USABLE = ("catalog", "recognized")  # 名录成果, and outcomes recognized by review or by conversion
 # Crockford's base32: no I, L, O, U, so a code read aloud or retyped survives.
 _CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -50,70 +48,8 @@ def normalize_code(text: str) -> str | None:
     return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
 
 
-def issues_proof(kind: str, chain: ResolvedChain) -> bool:
-    return kind == "certificate" or (kind == "conversion" and chain.outcome == "issue_proof")
-
-
-# ---------------------------------------------------------------------------------------------
-# Certificate applications
-
-
-async def check_outcomes(tenant: TenantContext, learner_id: int, ids: list[int] | None) -> list[int]:
-    """The outcomes a certificate application lists, deduplicated in the order chosen, after
-    checking each is the learner's and recognized (名录, 已认定 or converted)."""
-    chosen = list(dict.fromkeys(ids or []))
-    if not chosen:
-        raise ProofError("请选择要列入证明的学习成果", 400, extra={"field": "achievement_ids"})
-    if len(chosen) > MAX_OUTCOMES:
-        raise ProofError(f"一份证明最多列入 {MAX_OUTCOMES} 项学习成果", 400, extra={"field": "achievement_ids"})
-    rows = {r["id"]: r for r in await Achievement.select(Achievement.id, Achievement.name, Achievement.status).where(
-        Achievement.tenant_id == tenant.id, Achievement.learner_id == learner_id, Achievement.id.is_in(chosen))}
-    for achievement_id in chosen:
-        row = rows.get(achievement_id)
-        if row is None:
-            raise ProofError(f"未找到成果（编号 {achievement_id}）", 404, extra={"field": "achievement_ids"})
-        if row["status"] not in USABLE:
-            raise ProofError(f"成果“{row['name']}”尚未认定，不能列入证明", 409, extra={"field": "achievement_ids"})
-    return chosen
-
-
-async def add_items(tenant_id: int, application_id: int, achievement_ids: list[int]) -> None:
-    await ProofRequestItem.insert(*[
-        ProofRequestItem(tenant_id=tenant_id, application_id=application_id, achievement_id=a, position=i)
-        for i, a in enumerate(achievement_ids)])
-
-
-async def listed_outcomes(application_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
-    """Application id → ``[(achievement id, name)]`` of the outcomes it lists, in order (a
-    deleted outcome keeps its id, with an empty name)."""
-    if not application_ids:
-        return {}
-    items = await ProofRequestItem.select(ProofRequestItem.application_id, ProofRequestItem.achievement_id).where(
-        ProofRequestItem.application_id.is_in(application_ids)).order_by(ProofRequestItem.position)
-    names = {a["id"]: a["name"] for a in await Achievement.select(Achievement.id, Achievement.name).where(
-        Achievement.id.is_in([i["achievement_id"] for i in items] or [0]))}
-    out: dict[int, list[tuple[int, str]]] = {}
-    for item in items:
-        out.setdefault(item["application_id"], []).append((item["achievement_id"], names.get(item["achievement_id"], "")))
-    return out
-
-
-async def proof_codes(application_ids: list[int]) -> dict[int, str]:
-    if not application_ids:
-        return {}
-    return {r["application_id"]: r["code"] for r in await Proof.select(Proof.application_id, Proof.code).where(
-        Proof.application_id.is_in(application_ids))}
-
-
 # ---------------------------------------------------------------------------------------------
 # What a proof lists
-
-
-def _labels(taxonomy: Taxonomy, category: str, subtype: str) -> tuple[str, str]:
-    for cat in taxonomy.categories:
-        if cat.code == category:
-            return cat.label, next((s.label for s in cat.subtypes if s.code == subtype), subtype)
-    return category, subtype
 
 
 def _fields(value) -> dict:
@@ -159,7 +95,7 @@ async def _outcomes(tenant: TenantContext, learner_id: int, ids: list[int]) -> t
     for i in ids:
         row = rows[i]
         fields = _fields(row["fields"])
-        category, subtype = _labels(tenant.hooks.taxonomy, row["category"], row["subtype"])
+        category, subtype = tenant.hooks.taxonomy.labels(row["category"], row["subtype"])
         rule = rules.get(row["rule_id"])
         credits = _float(fields.get("credits"))
         if credits is None and rule and row["source"] == "converted":
@@ -237,11 +173,30 @@ async def issue(tenant: TenantContext, row: dict, chain: ResolvedChain, now: dat
     names = "、".join(o.name for o in outcomes)
     summary = (f"{outcomes[0].name} → {conversions[0].target_institution}“{conversions[0].target}”"
                if row["kind"] != "certificate" else f"{len(outcomes)} 项成果：{names}")
-    issued = await Proof.insert(Proof(
+    await Proof.insert(Proof(
         tenant_id=tenant.id, code=code, learner_id=row["learner_id"], application_id=row["id"],
         kind=row["kind"], key_id=key.id, credential=msgspec.json.encode(signed).decode(), unit_name=unit_name[:200],
-        summary=summary[:300], status="issued", issued_at=now, status_list=list_id,
-        status_index=index)).returning(Proof.id)
-    await audit(tenant.id, None, "proof.issue", f"proof:{issued[0]['id']}", actor_kind="system",
-                changes={"kind": row["kind"], "application_id": row["id"], "learner_id": row["learner_id"]})
+        summary=summary[:300], status="issued", issued_at=now, status_list=list_id, status_index=index))
     return {"proof_code": code, "verify_url": content.page_url(site, code)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Reactions to reviews' decisions (registered by core.wiring)
+
+
+async def on_application_deciding(tenant: TenantContext, event: ApplicationDeciding) -> None:
+    """``ApplicationDeciding`` → a decision that will issue a proof finds the tenant's signing
+    key made, before its transaction."""
+    if event.issues_proof:
+        await ensure_key(tenant)
+
+
+async def on_application_decided(tenant: TenantContext, event: ApplicationDecided) -> None:
+    """``ApplicationDecided`` → the final approval of an application that ends in a proof
+    issues it, in the decision's transaction, and publishes ``ProofIssued``."""
+    if not event.issues_proof:
+        return
+    issued = await issue(tenant, event.application, event.chain, event.decided_at, event.site)
+    await publish(tenant, ProofIssued(
+        tenant_id=tenant.id, actor=event.actor, target_id=None, application_id=event.application["id"],
+        learner_id=event.application["learner_id"], proof_code=issued["proof_code"], verify_url=issued["verify_url"]))

@@ -10,20 +10,17 @@ engine: issuing happens inside the review decision, which has no request to carr
 
 from __future__ import annotations
 
-import base64
-import os
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from core.certificates import credential
 from core.certificates.errors import ProofError
 from core.certificates.tables import ProofKey
 from core.clock import utcnow
+from core.db import is_unique_violation
+from core.security.sealing import Sealer
 
 
 @dataclass(frozen=True)
@@ -38,9 +35,7 @@ class KeyVault:
     and multibase) — both never change once written."""
 
     def __init__(self, secret: str) -> None:
-        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                       info=b"creditbank proof signing keys v1").derive(secret.encode())
-        self._aead = AESGCM(derived)
+        self._sealer = Sealer(secret, b"creditbank proof signing keys v1")
         self._private: dict[int, Ed25519PrivateKey] = {}
         self._public: dict[tuple[int, str], Ed25519PublicKey] = {}
 
@@ -50,16 +45,14 @@ class KeyVault:
 
     def seal(self, tenant_id: int, multibase: str, key: Ed25519PrivateKey) -> str:
         raw = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-        nonce = os.urandom(12)
-        return base64.b64encode(nonce + self._aead.encrypt(nonce, raw, self._bound_to(tenant_id, multibase))).decode()
+        return self._sealer.seal(raw, self._bound_to(tenant_id, multibase))
 
     def open(self, row: dict) -> SigningKey:
         """Raises ``cryptography.exceptions.InvalidTag`` when the secret key changed or the row
         was moved."""
         key = self._private.get(row["id"])
         if key is None:
-            sealed = base64.b64decode(row["private_key_enc"])
-            raw = self._aead.decrypt(sealed[:12], sealed[12:], self._bound_to(row["tenant_id"], row["public_multibase"]))
+            raw = self._sealer.open(row["private_key_enc"], self._bound_to(row["tenant_id"], row["public_multibase"]))
             key = self._private[row["id"]] = Ed25519PrivateKey.from_private_bytes(raw)
         return SigningKey(row["id"], row["public_multibase"], key)
 
@@ -83,7 +76,7 @@ class KeyVault:
             try:
                 await self._insert(tenant_id, created_by=None)
             except Exception as exc:
-                if not _unique_violation(exc):
+                if not is_unique_violation(exc):
                     raise
             row = await _active(tenant_id)
         if row is None:
@@ -99,7 +92,7 @@ class KeyVault:
             try:
                 return await self._insert(tenant_id, created_by=actor_id)
             except Exception as exc:
-                if _unique_violation(exc):
+                if is_unique_violation(exc):
                     raise ProofError("另一位管理员正在轮换密钥，请稍后再试", 409) from exc
                 raise
 
@@ -114,10 +107,6 @@ class KeyVault:
 
 async def _active(tenant_id: int) -> dict | None:
     return await ProofKey.select().where(ProofKey.tenant_id == tenant_id, ProofKey.status == "active").first()
-
-
-def _unique_violation(exc: Exception) -> bool:
-    return "UNIQUE" in str(exc).upper() or "unique" in type(exc).__name__.lower()
 
 
 async def list_keys(tenant_id: int) -> list[dict]:

@@ -12,27 +12,28 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
-from core.accounts.login import Principal
 from core.achievements.schemas import SOURCE_LABELS, STATUS_LABELS, AchievementOut
 from core.achievements.service import list_achievements
 from core.catalog.pages import query_int
 from core.certificates import service
-from core.certificates.api import PRIVATE
-from core.certificates.issuing import MAX_OUTCOMES, USABLE, listed_outcomes, normalize_code
+from core.certificates.issuing import normalize_code
 from core.errors import DomainError
 from core.hierarchy.tables import OrgUnit
 from core.province import ReviewChain
 from core.reviews import service as reviews
+from core.reviews.proof_requests import MAX_OUTCOMES, USABLE, listed_outcomes
 from core.reviews.schemas import ApplicationIn
 from core.reviews.service import STATUS_LABELS as APPLICATION_STATUS_LABELS
-from core.tenancy.service import TenantContext
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
+from core.web.downloads import download
 from core.web.portal import FormError, Portal, errors_of, page, redirect
 
 PAGE_SIZE = 20
@@ -127,11 +128,6 @@ def _pager(portal: Portal, name: str, cursor: str | None) -> str | None:
     return portal.url("me/proofs") + "?" + urlencode({**params, name: cursor})
 
 
-def _download(filename: str, body: bytes, media_type: str) -> Response[bytes]:
-    return Response(content=body, media_type=media_type,
-                    headers={**PRIVATE, "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
-
-
 class LearnerProofPages(Controller):
     path = "/me/proofs"
     include_in_schema = False
@@ -183,10 +179,10 @@ class LearnerProofPages(Controller):
     async def pdf(self, portal: NamedDependency[Portal], code: FromPath[str]) -> Response[bytes]:
         """The proof as a PDF, drawn now; 404 unless it is the learner's own."""
         filename, body = await service.my_pdf(portal.tenant, portal.require_learner().id, code)
-        return _download(filename, body, "application/pdf")
+        return download(body, "application/pdf", filename)
 
     @get("/{code:str}/credential")
     async def credential(self, portal: NamedDependency[Portal], code: FromPath[str]) -> Response[bytes]:
         """The signed credential exactly as issued (JSON), to hand to anyone who verifies it."""
         body = await service.my_credential(portal.tenant, portal.require_learner().id, code)
-        return _download(f"学习成果认证证明-{normalize_code(code) or code}.json", body, "application/json")
+        return download(body, "application/json", f"学习成果认证证明-{normalize_code(code) or code}.json")

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from core.paging import Page
+
 ProofStatus = Literal["issued", "revoked"]
 
 
@@ -124,9 +126,7 @@ class ProofSummary(msgspec.Struct, kw_only=True):
     verify_url: str
 
 
-class ProofPage(msgspec.Struct):
-    items: list[ProofSummary]
-    next_cursor: str | None
+ProofPage = Page[ProofSummary]
 
 
 class RevokeIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -150,6 +150,4 @@ class KeyOut(msgspec.Struct, kw_only=True):
     retired_at: datetime | None
 
 
-class KeyPage(msgspec.Struct):
-    items: list[KeyOut]
-    next_cursor: str | None = None
+KeyPage = Page[KeyOut]

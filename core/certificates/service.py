@@ -16,7 +16,6 @@ import re
 import msgspec
 
 from core.accounts.audit import audit
-from core.accounts.login import Principal
 from core.certificates import content, credential, identity, status
 from core.certificates.errors import ProofError
 from core.certificates.issuing import normalize_code
@@ -26,7 +25,10 @@ from core.certificates.schemas import CheckOut, KeyOut, KeyPage, ProofContent, P
 from core.certificates.tables import Proof, ProofKey
 from core.certificates.verify import KeyInfo, Report, check_credential, check_status
 from core.clock import aware, utcnow
-from core.tenancy.service import TenantContext
+from core.paging import keyset
+from core.security.permissions import require
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
 
 _CODE_IN_URL = re.compile(r"/verify/([0-9A-Za-z-]{16,24})/?(?:[?#].*)?$")
 
@@ -249,11 +251,7 @@ def _summary(row: dict) -> ProofSummary:
 async def my_proofs(tenant: TenantContext, learner_id: int, *, cursor: int | None, limit: int) -> ProofPage:
     """Newest first; the cursor is the last proof's row id."""
     query = Proof.select().where(Proof.tenant_id == tenant.id, Proof.learner_id == learner_id)
-    if cursor:
-        query = query.where(Proof.id < cursor)
-    rows = await query.order_by(Proof.id, ascending=False).limit(limit + 1)
-    return ProofPage(items=[_summary(r) for r in rows[:limit]],
-                     next_cursor=str(rows[limit - 1]["id"]) if len(rows) > limit else None)
+    return await keyset(query, Proof.id, cursor=cursor, limit=limit, out=_summary)
 
 
 async def my_credential(tenant: TenantContext, learner_id: int, code: str) -> bytes:
@@ -276,8 +274,7 @@ async def my_pdf(tenant: TenantContext, learner_id: int, code: str) -> tuple[str
 
 
 def _require_admin(actor: Principal) -> None:
-    if not actor.has_role("tenant_admin"):
-        raise ProofError("仅限学分银行管理中心管理员（tenant_admin）操作", 403)
+    require(actor, "proofs.manage")
 
 
 async def revoke(tenant: TenantContext, actor: Principal, code: str, reason: str, site: str) -> Verdict:

@@ -10,13 +10,16 @@ import base64
 import gzip
 import secrets
 
+from core.achievements.tables import Achievement
 from core.certificates import linked_data
+from core.certificates.record_tables import OutcomeStatus
 from core.certificates.tables import Proof
 
 LIST_SIZE = 131_072  # the minimum the specification asks for (16 KiB of bits)
 # A list takes new proofs until half full, so a random free place is found in a try or two.
 FILL = LIST_SIZE // 2
 PURPOSE = "revocation"
+RECOGNISED = ("catalog", "recognized")  # the outcomes a record lists (issuing.USABLE)
 
 
 class StatusUnavailable(Exception):
@@ -62,32 +65,60 @@ def is_set(bits: bytes, index: int) -> bool:
     return bool(bits[index // 8] & (0x80 >> (index % 8)))
 
 
+async def _taken(tenant_id: int, list_id: int, index: int) -> bool:
+    """Whether a proof or an exported outcome credential holds the place."""
+    return (await Proof.exists().where(Proof.tenant_id == tenant_id, Proof.status_list == list_id,
+                                       Proof.status_index == index)
+            or await OutcomeStatus.exists().where(OutcomeStatus.tenant_id == tenant_id,
+                                                  OutcomeStatus.status_list == list_id,
+                                                  OutcomeStatus.status_index == index))
+
+
 async def allocate(tenant_id: int) -> tuple[int, int]:
-    """(list id, index) for a new proof: the tenant's newest list that is less than half full,
-    a random free place in it. Inside the issuing transaction: a clash with a concurrent issue is
-    caught by the unique index (one in tens of thousands), never by an aborting insert here."""
+    """(list id, index) for a new proof or outcome credential: the tenant's newest list that is
+    less than half full, a random free place in it. Inside the issuing transaction: a clash with
+    a concurrent issue is caught by the unique index (one in tens of thousands), never by an
+    aborting insert here."""
     last = await Proof.select(Proof.status_list).where(
         Proof.tenant_id == tenant_id, Proof.status_list.is_not_null()).order_by(Proof.status_list, ascending=False).first()
-    list_id = last["status_list"] if last else 1
-    used = await Proof.count().where(Proof.tenant_id == tenant_id, Proof.status_list == list_id)
+    last_outcome = await OutcomeStatus.select(OutcomeStatus.status_list).where(
+        OutcomeStatus.tenant_id == tenant_id).order_by(OutcomeStatus.status_list, ascending=False).first()
+    list_id = max(last["status_list"] if last else 1, last_outcome["status_list"] if last_outcome else 1)
+    used = (await Proof.count().where(Proof.tenant_id == tenant_id, Proof.status_list == list_id)
+            + await OutcomeStatus.count().where(OutcomeStatus.tenant_id == tenant_id,
+                                                OutcomeStatus.status_list == list_id))
     if used >= FILL:
         list_id += 1
     for _ in range(64):
         index = secrets.randbelow(LIST_SIZE)
-        taken = await Proof.exists().where(Proof.tenant_id == tenant_id, Proof.status_list == list_id,
-                                           Proof.status_index == index)
-        if not taken:
+        if not await _taken(tenant_id, list_id, index):
             return list_id, index
     raise RuntimeError("状态列表没有空位")  # 64 misses in a half-empty list: not by chance
 
 
 async def revoked(tenant_id: int, list_id: int) -> list[int] | None:
-    """The revoked indexes of the list, or None when the tenant has no such list."""
+    """The revoked indexes of the list, or None when the tenant has no such list: revoked
+    proofs, and exported outcome credentials whose outcome was revoked or is no longer a
+    recognised outcome of its learner (deleted, rejected)."""
     rows = await Proof.select(Proof.status_index, Proof.status).where(
         Proof.tenant_id == tenant_id, Proof.status_list == list_id)
-    if not rows:
+    outcomes = await OutcomeStatus.select(OutcomeStatus.status_index, OutcomeStatus.status,
+                                          OutcomeStatus.achievement_id, OutcomeStatus.learner_id).where(
+        OutcomeStatus.tenant_id == tenant_id, OutcomeStatus.status_list == list_id)
+    if not rows and not outcomes:
         return None
-    return sorted(r["status_index"] for r in rows if r["status"] == "revoked")
+    indexes = [r["status_index"] for r in rows if r["status"] == "revoked"]
+    if outcomes:
+        ids = [o["achievement_id"] for o in outcomes]
+        held: set[tuple[int, int]] = set()
+        for start in range(0, len(ids), 5000):  # under every database's bind-parameter limit
+            held |= {(a["id"], a["learner_id"]) for a in await Achievement.select(
+                Achievement.id, Achievement.learner_id).where(
+                Achievement.tenant_id == tenant_id, Achievement.id.is_in(ids[start:start + 5000]),
+                Achievement.status.is_in(list(RECOGNISED)))}
+        indexes += [o["status_index"] for o in outcomes
+                    if o["status"] == "revoked" or (o["achievement_id"], o["learner_id"]) not in held]
+    return sorted(indexes)
 
 
 def list_credential(site: str, issuer: str, list_id: int, indexes: list[int], valid_from: str) -> dict:

@@ -49,15 +49,3 @@ class Proof(Table, tablename="proof"):
     # proofs issued before status lists, whose status only this platform's record tells.
     status_list = Integer(null=True, default=None)
     status_index = Integer(null=True, default=None)
-
-
-class ProofRequestItem(Table, tablename="proof_request_item"):
-    """An outcome a learner chose to have listed in the proof a certificate application asks
-    for, in the order chosen."""
-
-    id: Serial  # added by Piccolo; declared for the type checker
-
-    tenant_id = ForeignKey(Tenant, null=False)
-    application_id = ForeignKey(Application, null=False)
-    achievement_id = Integer()
-    position = Integer(default=0)

@@ -9,12 +9,13 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from core.accounts.api import provide_principal, provide_staff
-from core.accounts.login import Principal
 from core.hierarchy import service
 from core.hierarchy.schemas import OrgUnitDetail, OrgUnitIn, OrgUnitPage
 from core.hierarchy.tables import OrgUnit
-from core.tenancy.service import TenantContext
+from core.security.auth import provide_principal, provide_staff
+from core.security.permissions import may
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
 
 
 class OrgUnitController(Controller):
@@ -44,7 +45,7 @@ class OrgUnitController(Controller):
     async def create_unit(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                           data: JSONBody[OrgUnitIn]) -> OrgUnitDetail:
         parent = await service.get_unit(tenant.id, data.parent_code, tenant.hooks.org_levels)
-        if parent is None or not actor.covers(service_path(parent), "tenant_admin", "unit_admin"):
+        if parent is None or not may(actor, "accounts.manage", service_path(parent)):
             raise NotFoundException(f"未找到单位 {data.parent_code}")
         async with OrgUnit._meta.db.transaction():
             return await service.create_unit(

@@ -4,6 +4,8 @@ from typing import Annotated
 
 import msgspec
 
+from core.paging import Page
+
 UnitCode = Annotated[
     str,
     msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$", description="字母、数字、“-”或“.”，最长 64 位"),
@@ -26,9 +28,7 @@ class OrgUnitDetail(OrgUnitOut, kw_only=True):
     ancestors: list[OrgUnitOut]  # from the root down to the parent
 
 
-class OrgUnitPage(msgspec.Struct):
-    items: list[OrgUnitOut]
-    next_cursor: str | None
+OrgUnitPage = Page[OrgUnitOut]
 
 
 class OrgUnitIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

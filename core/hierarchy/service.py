@@ -14,6 +14,7 @@ from core.db import one
 from core.errors import DomainError
 from core.hierarchy.schemas import OrgUnitDetail, OrgUnitOut, OrgUnitPage
 from core.hierarchy.tables import OrgUnit
+from core.paging import page_of
 from core.province import OrgLevel
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$")
@@ -86,9 +87,14 @@ async def list_units(
     sql += f" ORDER BY u.code LIMIT {int(limit) + 1}"
     rows = await OrgUnit.raw(sql, *args)
     by_code = {lvl.code: lvl for lvl in levels}
-    items = [_out(row, by_code) for row in rows[:limit]]
-    next_cursor = items[-1].code if len(rows) > limit else None
-    return OrgUnitPage(items=items, next_cursor=next_cursor)
+    return page_of(rows, limit, [_out(row, by_code) for row in rows[:limit]], key="code")
+
+
+async def whole_tree(tenant_id: int, levels: Sequence[OrgLevel]) -> list[tuple[int, OrgUnitOut]]:
+    """Every unit of the tenant in tree order (each after its parent), with its depth (roots 0)."""
+    rows = await OrgUnit.raw(_SELECT + " ORDER BY u.path", tenant_id)
+    by_code = {lvl.code: lvl for lvl in levels}
+    return [(row["path"].count("/") - 2, _out(row, by_code)) for row in rows]  # "/ZJ/ZJ-B01/" is depth 1
 
 
 async def _unit_row(tenant_id: int, code: str) -> dict | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -13,52 +12,33 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException
 from litestar.params import Body
 
-from core.accounts.api import provide_principal, provide_staff
-from core.accounts.login import Principal
 from core.accounts.tables import ImportJob
+from core.achievements.collection import collecting_unit
 from core.ids import PathId
+from core.imports.achievements import import_achievements
 from core.imports.catalog_rules import import_catalog, import_rules
 from core.imports.jobs import SealedUpload, heartbeat, job_upload_path, new_upload_path
 from core.imports.learners import create_job, import_learners
 from core.imports.reader import ImportFileError, XlsxLimits, check_xlsx_package, file_kind
+from core.imports.schemas import JobCreated, JobOut, RowErrorOut
+from core.imports.units import import_units
+from core.security.auth import provide_principal, provide_staff
+from core.security.permissions import guard, may, require
+from core.security.principal import Principal
 from core.storage.files import clean_filename
 from core.storage.uploads import single_file
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
+from core.web.security import site_link
 
 log = logging.getLogger("creditbank.imports")
 MAX_IMPORT_BYTES = 512 * 1024 * 1024
 
 
-class JobCreated(msgspec.Struct):
-    job_id: int
-
-
-class RowErrorOut(msgspec.Struct):
-    row: int
-    message: str
-
-
-class JobOut(msgspec.Struct, kw_only=True):
-    job_id: int
-    kind: str
-    filename: str
-    status: str
-    total: int
-    done: int
-    failed: int
-    created: int
-    message: str
-    errors: list[RowErrorOut]
-    created_at: datetime
-    finished_at: datetime | None
-
-
-def _require_tenant_admin(actor: Principal) -> None:
-    if not actor.has_role("tenant_admin"):
-        raise PermissionDeniedException("仅限管理中心管理员导入数据")
+RUN = [guard("imports.run")]  # the centre imports learners, units, the catalog and rules
+COLLECT = [guard("imports.collect")]  # a unit admin imports the outcomes it collected, reads its own jobs
 
 
 class ImportController(Controller):
@@ -66,36 +46,51 @@ class ImportController(Controller):
     tags = ["staff"]
     dependencies = {"principal": Provide(provide_principal), "actor": Provide(provide_staff)}
 
-    @post("/learners", status_code=202, request_max_body_size=MAX_IMPORT_BYTES,
+    @post("/learners", status_code=202, guards=RUN, request_max_body_size=MAX_IMPORT_BYTES,
           summary="批量导入学习者（CSV 或 XLSX）；返回任务编号，进度见 GET /admin/imports/{job_id}")
     async def import_learners(self, request: Request, tenant: NamedDependency[TenantContext],
                               actor: NamedDependency[Principal],
                               data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)]) -> JobCreated:
         return JobCreated(job_id=await start_import(request, tenant, actor, data, "learners"))
 
-    @post("/catalog", status_code=202, request_max_body_size=MAX_IMPORT_BYTES, summary="批量导入名录条目")
+    @post("/catalog", status_code=202, guards=RUN, request_max_body_size=MAX_IMPORT_BYTES, summary="批量导入名录条目")
     async def import_catalog(self, request: Request, tenant: NamedDependency[TenantContext],
                              actor: NamedDependency[Principal],
                              data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)]) -> JobCreated:
         return JobCreated(job_id=await start_import(request, tenant, actor, data, "catalog"))
 
-    @post("/rules", status_code=202, request_max_body_size=MAX_IMPORT_BYTES, summary="批量导入转换规则")
+    @post("/units", status_code=202, guards=RUN, request_max_body_size=MAX_IMPORT_BYTES,
+          summary="批量导入组织机构（单位编码、单位名称、层级、上级单位编码；上级在前）")
+    async def import_units(self, request: Request, tenant: NamedDependency[TenantContext],
+                           actor: NamedDependency[Principal],
+                           data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)]) -> JobCreated:
+        return JobCreated(job_id=await start_import(request, tenant, actor, data, "units"))
+
+    @post("/rules", status_code=202, guards=RUN, request_max_body_size=MAX_IMPORT_BYTES, summary="批量导入转换规则")
     async def import_rules(self, request: Request, tenant: NamedDependency[TenantContext],
                            actor: NamedDependency[Principal],
                            data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)]) -> JobCreated:
         return JobCreated(job_id=await start_import(request, tenant, actor, data, "rules"))
 
-    @get("/{job_id:int}", summary="导入任务进度与被拒绝的行")
+    @post("/achievements", status_code=202, guards=COLLECT, request_max_body_size=MAX_IMPORT_BYTES,
+          summary="批量导入本单位采集的学习成果（社会培训成果等，按证件号码对应学习者；CSV 或 XLSX；可选 unit_code 指定采集单位）")
+    async def import_achievements(self, request: Request, tenant: NamedDependency[TenantContext],
+                                  actor: NamedDependency[Principal],
+                                  data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)]) -> JobCreated:
+        return JobCreated(job_id=await start_import(request, tenant, actor, data, "achievements"))
+
+    @get("/{job_id:int}", guards=COLLECT, summary="导入任务进度与被拒绝的行")
     async def job(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                   job_id: PathId) -> JobOut:
-        _require_tenant_admin(actor)
         found = await read_job(tenant.id, job_id)
-        if found is None:
+        # A tenant admin reads every job; the staff member who started one (a window's bulk
+        # collection) reads their own.
+        if found is None or not (may(actor, "imports.run") or found.created_by == actor.id):
             raise NotFoundException("未找到该导入任务")
         return found
 
 
-KINDS = ("learners", "catalog", "rules")
+KINDS = ("learners", "units", "catalog", "rules", "achievements")
 
 
 def _job_out(row: dict, with_errors: bool = True) -> JobOut:
@@ -105,7 +100,7 @@ def _job_out(row: dict, with_errors: bool = True) -> JobOut:
         job_id=row["id"], kind=row["kind"], filename=row["filename"], status=row["status"], total=row["total"],
         done=row["done"], failed=row["failed"], created=row["created"], message=row["message"],
         errors=[RowErrorOut(row=e["row"], message=e["message"]) for e in errors],
-        created_at=row["created_at"], finished_at=row["finished_at"],
+        created_at=row["created_at"], finished_at=row["finished_at"], created_by=row["created_by"],
     )
 
 
@@ -115,11 +110,14 @@ async def read_job(tenant_id: int, job_id: int) -> JobOut | None:
     return _job_out(row) if row else None
 
 
-async def recent_jobs(tenant_id: int, limit: int = 20) -> list[JobOut]:
-    """The tenant's latest import jobs, newest first, without their rejected rows."""
+async def recent_jobs(tenant_id: int, limit: int = 20, created_by: int | None = None) -> list[JobOut]:
+    """The tenant's latest import jobs (``created_by``: that staff member's only), newest first,
+    without their rejected rows."""
     columns = [c for c in ImportJob._meta.columns if c._meta.name != "errors"]
-    rows = await ImportJob.select(*columns).where(ImportJob.tenant_id == tenant_id).order_by(
-        ImportJob.id, ascending=False).limit(limit)
+    query = ImportJob.select(*columns).where(ImportJob.tenant_id == tenant_id)
+    if created_by is not None:
+        query = query.where(ImportJob.created_by == created_by)
+    rows = await query.order_by(ImportJob.id, ascending=False).limit(limit)
     return [_job_out(r, with_errors=False) for r in rows]
 
 
@@ -137,17 +135,29 @@ async def start_import(request: Request, tenant: TenantContext, actor: Principal
     if kind == "catalog":
         return await _start(request, tenant, actor, form, kind, limits, lambda path, name, job: import_catalog(
             tenant=tenant, path=path, filename=name, job_id=job, xlsx_limits=limits))
+    if kind == "units":
+        return await _start(request, tenant, actor, form, kind, limits, lambda path, name, job: import_units(
+            tenant=tenant, path=path, filename=name, job_id=job, xlsx_limits=limits))
     if kind == "rules":
         return await _start(request, tenant, actor, form, kind, limits, lambda path, name, job: import_rules(
             tenant=tenant, path=path, filename=name, job_id=job, xlsx_limits=limits))
+    if kind == "achievements":  # by the staff of the collecting unit, not only the centre
+        unit_code = form.get("unit_code")
+        unit = await collecting_unit(tenant, actor, unit_code if isinstance(unit_code, str) and unit_code else None)
+        pii, site = request.app.state.pii, site_link(request, tenant)
+        return await _start(request, tenant, actor, form, kind, limits, lambda path, name, job: import_achievements(
+            tenant=tenant, unit=unit, staff_id=actor.id, pii=pii, path=path, filename=name, job_id=job,
+            login_url=site + "/login", xlsx_limits=limits), require_admin=False)
     raise ValueError(f"unknown import kind {kind!r}")
 
 
 async def _start(request: Request, tenant: TenantContext, actor: Principal, form: dict, kind: str,
-                 limits: XlsxLimits, run: Callable[[Path, str, int], Awaitable[object]]) -> int:
+                 limits: XlsxLimits, run: Callable[[Path, str, int], Awaitable[object]],
+                 require_admin: bool = True) -> int:
     """Seal the upload under ``var/imports/`` (core.imports.jobs), check it, record the job,
     run the import outside the request."""
-    _require_tenant_admin(actor)
+    if require_admin:  # the handler's guard checked it too
+        require(actor, "imports.run")
     upload, _ = single_file(form)
     settings = request.app.state.settings
     filename = clean_filename(upload.filename, kind)

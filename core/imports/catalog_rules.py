@@ -20,7 +20,7 @@ from core.errors import DomainError
 from core.imports.learners import MAX_STORED_ERRORS, ImportSummary, RowError
 from core.imports.reader import Column, ImportFileError, XlsxLimits, read_rows
 from core.rules import service as rules
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 
 CATALOG_BASE = (
     Column("category", "成果大类", required=True),

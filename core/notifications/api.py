@@ -5,19 +5,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import msgspec
 from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from core.accounts.api import provide_principal, provide_staff
-from core.accounts.login import Principal
 from core.ids import Cursor, PathId
 from core.notifications import templates
+from core.notifications.schemas import TemplateIn
 from core.notifications.service import NotificationOut, NotificationPage, delivery_log, requeue
 from core.notifications.templates import Rendered, TemplateOut
-from core.tenancy.service import TenantContext
+from core.security.auth import provide_principal, provide_staff
+from core.security.permissions import guard
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
 
 
 class DeliveryLogController(Controller):
@@ -42,40 +42,27 @@ class DeliveryLogController(Controller):
         return await requeue(tenant.id, actor.id, actor.grants, notification_id)
 
 
-class TemplateIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    subject: Annotated[str, msgspec.Meta(max_length=300)] = ""
-    body: Annotated[str, msgspec.Meta(max_length=2000)]
-
-
-def _tenant_admin(actor: Principal) -> None:
-    if not actor.has_role("tenant_admin"):
-        raise PermissionDeniedException("仅限管理中心管理员维护通知模板")
-
-
 class TemplateController(Controller):
     path = "/admin/templates"
     tags = ["staff"]
+    guards = [guard("notifications.templates")]
     dependencies = {"principal": Provide(provide_principal), "actor": Provide(provide_staff)}
 
     @get("/", summary="通知模板（本租户自定义的优先于省份插件的）")
     async def list(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal]) -> list[TemplateOut]:
-        _tenant_admin(actor)
         return await templates.list_templates(tenant)
 
     @post("/{event:str}/{channel:str}/preview", status_code=200, summary="用示例数据预览模板")
     async def preview(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                       event: FromPath[str], channel: FromPath[str], data: JSONBody[TemplateIn]) -> Rendered:
-        _tenant_admin(actor)
         return await templates.check_template(event, channel, data.subject, data.body)
 
     @put("/{event:str}/{channel:str}", summary="保存自定义模板（保存前校验语法、变量与沙箱）")
     async def save(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                    event: FromPath[str], channel: FromPath[str], data: JSONBody[TemplateIn]) -> TemplateOut:
-        _tenant_admin(actor)
         return await templates.save_override(tenant, actor.id, event, channel, data.subject, data.body)
 
     @delete("/{event:str}/{channel:str}", status_code=204, summary="恢复为省份插件的模板")
     async def revert(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                      event: FromPath[str], channel: FromPath[str]) -> None:
-        _tenant_admin(actor)
         await templates.delete_override(tenant, event, channel)

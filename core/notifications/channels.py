@@ -20,11 +20,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import anyio.to_thread
 import httpx
 
-
-class DeliveryError(Exception):
-    def __init__(self, reason: str, permanent: bool = False) -> None:
-        self.permanent = permanent
-        super().__init__(reason)
+from core.province import DeliveryError  # the plugin contract: a province's send_sms raises it too
 
 
 class Channel(Protocol):

@@ -24,6 +24,11 @@ EVENTS: dict[str, dict] = {
     "conversion.approved": {**_PERSON, "achievement": "某成果", "target": "某课程", "target_institution": "某大学", "login_url": "https://example.org/login"},
     "conversion.rejected": {**_PERSON, "achievement": "某成果", "target": "某课程", "target_institution": "某大学", "opinion": "材料不全"},
     "proof.issued": {**_PERSON, "proof_code": "ABCD-1234", "verify_url": "https://example.org/verify/ABCD-1234"},
+    # an outcome entered for the learner at a service window (信息采集); ``count`` > 1 for a batch
+    "achievement.collected": {**_PERSON, "achievement": "某培训", "count": 1, "unit_name": "某受理点",
+                              "login_url": "https://example.org/login"},
+    "dispute.decided": {**_PERSON, "achievement": "某培训", "upheld": True, "unit_name": "某受理点",
+                        "opinion": "经核实录入有误，已作废"},
     "appeal.decided": {**_PERSON, "overturned": True, "opinion": "原审核依据不足，予以改判"},
     "review.digest": {**_PERSON, "due": 5, "overdue": 1, "escalated": 2, "within_days": 2,
                       "login_url": "https://example.org/staff/reviews"},

@@ -17,6 +17,7 @@ from core.ids import Cursor, PathId
 from core.notifications import templates
 from core.notifications.events import EVENTS
 from core.notifications.service import delivery_log, requeue
+from core.security import permissions
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, redirect
 
@@ -33,6 +34,8 @@ EVENT_LABELS = {
     "conversion.rejected": "转换申请未通过",
     "proof.issued": "学习成果认证证明签发",
     "appeal.decided": "申诉处理结果",
+    "achievement.collected": "受理点采集成果通知",
+    "dispute.decided": "成果异议处理结果",
     "review.digest": "待审核事项提醒（每日）",
     "review.escalated": "逾期审核督办",
 }
@@ -76,18 +79,18 @@ class NotificationPages(Controller):
         return page("notifications/log.html", portal, form=form, items=found.items, next_cursor=found.next_cursor,
                     filtered=filtered, events=[(k, EVENT_LABELS.get(k, k)) for k in EVENTS],
                     event_labels=EVENT_LABELS, channel_labels=CHANNEL_LABELS, status_labels=STATUS_LABELS,
-                    can_edit_templates=portal.viewer.has_role("tenant_admin"))
+                    can_edit_templates=permissions.may(portal.viewer, "notifications.templates"))
 
     @get("/templates")
     async def template_list(self, portal: NamedDependency[Portal]) -> Template:
-        portal.require_staff("tenant_admin")
+        portal.require_staff("notifications.templates")
         return page("notifications/templates.html", portal, items=await templates.list_templates(portal.tenant),
                     event_labels=EVENT_LABELS, channel_labels=CHANNEL_LABELS)
 
     @get("/templates/{event:str}/{channel:str}")
     async def template_form(self, portal: NamedDependency[Portal], event: FromPath[str],
                             channel: FromPath[str]) -> Template:
-        portal.require_staff("tenant_admin")
+        portal.require_staff("notifications.templates")
         current = await self._template(portal, event, channel)
         return self._template_page(portal, current, {"subject": current.subject, "body": current.body})
 
@@ -95,7 +98,7 @@ class NotificationPages(Controller):
     async def template_save(self, portal: NamedDependency[Portal], event: FromPath[str], channel: FromPath[str],
                             data: FormData) -> Response:
         """``_action`` = ``preview`` renders with the event's sample data; ``save`` stores it."""
-        actor = portal.require_staff("tenant_admin")
+        actor = portal.require_staff("notifications.templates")
         current = await self._template(portal, event, channel)
         form = {"subject": str(data.get("subject") or ""), "body": str(data.get("body") or "").replace("\r\n", "\n")}
         try:
@@ -110,7 +113,7 @@ class NotificationPages(Controller):
     @post("/templates/{event:str}/{channel:str}/revert", status_code=303)
     async def template_revert(self, portal: NamedDependency[Portal], event: FromPath[str],
                               channel: FromPath[str]) -> Response:
-        portal.require_staff("tenant_admin")
+        portal.require_staff("notifications.templates")
         await templates.delete_override(portal.tenant, event, channel)
         return redirect(portal, f"staff/notifications/templates/{event}/{channel}", done="已恢复为省份模板")
 

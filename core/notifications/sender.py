@@ -27,15 +27,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from core.clock import aware, utcnow
-from core.notifications.channels import (
-    Channel,
-    DeliveryError,
-    HttpSmsChannel,
-    LogChannel,
-    PluginSmsChannel,
-    SmtpChannel,
-)
+from core.notifications.channels import Channel, HttpSmsChannel, LogChannel, PluginSmsChannel, SmtpChannel
 from core.notifications.tables import Notification
+from core.province import DeliveryError
 from core.settings import Settings
 from core.tenancy.tables import Tenant
 

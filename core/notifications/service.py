@@ -19,10 +19,14 @@ from core.accounts.tables import Account
 from core.clock import utcnow
 from core.db import one
 from core.errors import DomainError
+from core.events import NotificationRequested
 from core.notifications.rendering import render_text  # bounded: tenant admins write templates
 from core.notifications.sender import mask_codes
 from core.notifications.tables import Notification, TemplateOverride
+from core.paging import Page, keyset
 from core.plugins import ProvinceHooks
+from core.security.permissions import ACTIONS, MESSAGE, Forbidden
+from core.tenancy.context import TenantContext
 
 
 async def template_for(tenant_id: int, hooks: ProvinceHooks, event: str, channel: str) -> tuple[str, str, str]:
@@ -71,6 +75,12 @@ async def enqueue(
 
 
 
+async def on_notification_requested(tenant: TenantContext, event: NotificationRequested) -> None:
+    """``NotificationRequested`` → the outbox (registered by ``core.wiring``)."""
+    await enqueue(event.tenant_id, tenant.hooks, event=event.event, channel=event.channel, recipient=event.recipient,
+                  context=event.context, dedupe_key=event.dedupe_key, account_id=event.target_id)
+
+
 # ---------------------------------------------------------------------------------------------
 # The delivery log
 
@@ -89,9 +99,7 @@ class NotificationOut(msgspec.Struct, kw_only=True):
     sent_at: datetime | None
 
 
-class NotificationPage(msgspec.Struct):
-    items: list[NotificationOut]
-    next_cursor: str | None
+NotificationPage = Page[NotificationOut]
 
 
 def _mask(recipient: str) -> str:
@@ -110,8 +118,8 @@ def _visible(tenant_id: int, grants: Iterable[Grant]):
     with tenant admins); anyone else gets a 403."""
     grants = list(grants)
     roles = {g.role for g in grants}
-    if not roles & {"tenant_admin", "unit_admin"}:
-        raise DomainError("仅限管理员查看通知记录", 403)
+    if not roles & set(ACTIONS["notifications.log"]):  # the grants of a principal that may not (may())
+        raise Forbidden(MESSAGE, 403)
     condition = Notification.tenant_id == tenant_id
     if "tenant_admin" in roles:
         return condition, True
@@ -141,11 +149,7 @@ async def delivery_log(tenant_id: int, grants: Iterable[Grant], *, to: str | Non
         query = query.where(Notification.recipient == (to.strip().lower() if "@" in to else to.strip()))
     if event:
         query = query.where(Notification.event == event)
-    if cursor:
-        query = query.where(Notification.id < cursor)
-    rows = await query.order_by(Notification.id, ascending=False).limit(limit + 1)
-    items = [_out(r, whole) for r in rows[:limit]]
-    return NotificationPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+    return await keyset(query, Notification.id, cursor=cursor, limit=limit, out=lambda r: _out(r, whole))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from core.notifications.events import EVENTS
 from core.notifications.rendering import TemplateRefused, allowed_filters, off_the_loop, render_text
 from core.notifications.service import template_for
 from core.notifications.tables import TemplateOverride
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 
 CHANNELS = ("sms", "email")
 

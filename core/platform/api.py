@@ -14,6 +14,7 @@ from core.clock import utcnow
 from core.ids import Cursor
 from core.platform import audit as trail
 from core.platform import service
+from core.security.auth import bearer_token
 from core.security.tokens import resolve_token, revoke_token
 from core.tenancy import service as tenancy
 from core.tenancy.schemas import TenantCreate, TenantOut, TenantPatch
@@ -40,11 +41,6 @@ class PluginOut(msgspec.Struct):
 class TenantList(msgspec.Struct):
     items: list[TenantOut]
     next_cursor: str | None = None
-
-
-def bearer_token(request: Request) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
 async def require_platform_admin(request: Request) -> int:
@@ -89,8 +85,13 @@ class PlatformController(Controller):
 
     @post("/tenants", summary="新建租户：插件已安装即可立刻服务，无需重启")
     async def create_tenant(self, request: Request, admin_id: NamedDependency[int], data: JSONBody[TenantCreate]) -> TenantOut:
-        return await tenancy.create_tenant(data, request.app.state.tenants, actor_id=admin_id,
-                                           client=client_address(request))
+        from core.platform.onboarding import record
+        from core.platform.onboarding_api import admin_ref
+
+        created = await tenancy.create_tenant(data, request.app.state.tenants)
+        await record(await admin_ref(admin_id), "platform.tenant.create", created.slug, f"{created.name}（{created.plugin}）",
+                     client_address(request))
+        return created
 
     @get("/tenants/{slug:str}")
     async def get_tenant(self, request: Request, admin_id: NamedDependency[int], slug: FromPath[str]) -> TenantOut:
@@ -101,13 +102,18 @@ class PlatformController(Controller):
 
     @patch("/tenants/{slug:str}", summary="修改名称、品牌、域名或状态（active / suspended）")
     async def update_tenant(self, request: Request, admin_id: NamedDependency[int], slug: FromPath[str], data: JSONBody[TenantPatch]) -> TenantOut:
-        tenant = await tenancy.update_tenant(slug, data, request.app.state.tenants, actor_id=admin_id,
-                                             client=client_address(request))
+        from core.platform.onboarding import record, status_change
+        from core.platform.onboarding_api import admin_ref
+
+        tenant = await tenancy.update_tenant(slug, data, request.app.state.tenants)
         if tenant is None:
             raise NotFoundException(f"未找到租户 {slug}")
+        changed = [k for k, v in msgspec.structs.asdict(data).items() if v is not None]
+        await record(await admin_ref(admin_id), status_change(data.status) or "platform.tenant.update", slug,
+                     "、".join(changed), client_address(request))
         return tenant
 
-    @get("/audit", summary="全平台审计日志：各租户的哈希链和平台自身的操作（format=csv|jsonl 导出，jsonl 附签名检查点，可离线校验）")
+    @get("/audit/trail", summary="全平台审计日志（哈希链）：各租户的哈希链和平台自身的操作（format=csv|jsonl 导出，jsonl 附签名检查点，可离线校验）")
     async def audit_log(
         self, request: Request, admin_id: NamedDependency[int],
         tenant: Annotated[str | None, QueryParameter(max_length=64, description="租户 slug；platform 为平台自身")] = None,

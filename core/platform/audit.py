@@ -101,8 +101,8 @@ async def platform_log(filters: PlatformAuditFilter, *, cursor: int | None, limi
            "LEFT JOIN account a ON a.id = e.actor_id AND a.tenant_id = e.tenant_id AND e.actor_kind <> 'platform' "
            "WHERE 1 = 1")
     args: list = []
-    if filters.tenant == "platform":
-        sql += " AND e.tenant_id IS NULL"
+    if filters.tenant == "platform":  # the platform's chain, and platform admins' acts in tenants' chains
+        sql += " AND (e.tenant_id IS NULL OR e.actor_kind = 'platform')"
     elif filters.tenant:
         sql += " AND t.slug = {}"
         args.append(filters.tenant.strip())

@@ -18,14 +18,13 @@ from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
     NotFoundException,
-    PermissionDeniedException,
     ValidationException,
 )
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
 from core.clock import utcnow
-from core.errors import DomainError, public_detail
+from core.errors import RETRY_AFTER_SECONDS, DomainError
 from core.ids import Cursor
 from core.platform import audit as trail
 from core.platform import service
@@ -35,7 +34,7 @@ from core.tenancy import service as tenancy
 from core.tenancy.schemas import Branding, TenantCreate, TenantOut, TenantPatch
 from core.web.branding import darken_until_readable
 from core.web.csrf import PLATFORM_SESSION_COOKIE
-from core.web.pages import FormData
+from core.web.pages import FormData, error_status
 from core.web.portal import errors_of, read_form
 from core.web.security import client_address
 
@@ -43,7 +42,7 @@ PLATFORM_COOKIE = PLATFORM_SESSION_COOKIE  # the CSRF token is bound to it
 HOME = "/platform"
 APPLICATION_STATUSES = list(STATUS_LABELS.items())
 BRANDING_FIELDS = ("short_name", "primary_color", "accent_color", "logo_text", "logo_url", "footer")
-TENANT_FIELDS = ("slug", "name", "plugin", "hosts", *BRANDING_FIELDS)
+TENANT_FIELDS = ("slug", "name", "plugin", "hosts", "base_url", *BRANDING_FIELDS)
 
 
 class PlatformLoginRequired(Exception):
@@ -102,7 +101,7 @@ def _branding(form: dict[str, str]) -> Branding:
 
 
 def _tenant_form(tenant: TenantOut) -> dict[str, str]:
-    return {"name": tenant.name, "hosts": "\n".join(tenant.hosts),
+    return {"name": tenant.name, "hosts": "\n".join(tenant.hosts), "base_url": tenant.base_url,
             **{k: getattr(tenant.branding, k) for k in BRANDING_FIELDS}}
 
 
@@ -179,32 +178,38 @@ class PlatformPages(Controller):
         form = _typed(data, TENANT_FIELDS)
         try:
             created = await tenancy.create_tenant(read_form(
-                {k: form[k] for k in ("slug", "name", "plugin")}, TenantCreate,
-                hosts=_hosts(form["hosts"]), branding=_branding(form)), request.app.state.tenants,
-                actor_id=admin.id, client=client_address(request))
+                {k: form[k] for k in ("slug", "name", "plugin", "base_url")}, TenantCreate,
+                hosts=_hosts(form["hosts"]), branding=_branding(form)), request.app.state.tenants)
         except DomainError as exc:
             return await self._tenants_page(request, admin, form, errors_of(exc), status=exc.status)
+        from core.platform.onboarding import PlatformAdminRef, record
+
+        await record(PlatformAdminRef(admin.id, admin.username), "platform.tenant.create", created.slug,
+                     f"{created.name}（{created.plugin}）", client_address(request))
         return platform_redirect(f"tenants/{created.slug}", done=f"已创建租户“{created.name}”，现已上线")
 
     @get("/tenants/{slug:str}")
     async def tenant(self, request: Request, admin: NamedDependency[PlatformViewer], slug: FromPath[str]) -> Template:
         tenant = await self._tenant(request, slug)
-        return self._tenant_page(request, admin, tenant, _tenant_form(tenant), {})
+        return await self._tenant_page(request, admin, tenant, _tenant_form(tenant), {})
 
     @post("/tenants/{slug:str}", status_code=200)
     async def update(self, request: Request, admin: NamedDependency[PlatformViewer], slug: FromPath[str],
                      data: FormData) -> Response:
         tenant = await self._tenant(request, slug)
-        form = _typed(data, ("name", "hosts", *BRANDING_FIELDS))
+        form = _typed(data, ("name", "hosts", "base_url", *BRANDING_FIELDS))
         try:
             patch = read_form({"name": form["name"]}, TenantPatch, hosts=_hosts(form["hosts"]),
-                              branding=_branding(form))
+                              branding=_branding(form), base_url=form["base_url"].rstrip("/"))
             if patch.name is None:
                 raise DomainError("请填写名称", 400, extra={"field": "name"})
-            await tenancy.update_tenant(slug, patch, request.app.state.tenants, actor_id=admin.id,
-                                        client=client_address(request))
+            await tenancy.update_tenant(slug, patch, request.app.state.tenants)
+            from core.platform.onboarding import PlatformAdminRef, record
+
+            await record(PlatformAdminRef(admin.id, admin.username), "platform.tenant.update", slug,
+                         "名称、域名、对外地址与品牌", client_address(request))
         except DomainError as exc:
-            return self._tenant_page(request, admin, tenant, form, errors_of(exc), status=exc.status)
+            return await self._tenant_page(request, admin, tenant, form, errors_of(exc), status=exc.status)
         return platform_redirect(f"tenants/{slug}", done="已保存")
 
     @post("/tenants/{slug:str}/status", status_code=303)
@@ -214,8 +219,10 @@ class PlatformPages(Controller):
         patch = read_form({"status": data.get("status")}, TenantPatch)
         if patch.status is None:
             raise DomainError("请选择要设置的状态", 400)
-        await tenancy.update_tenant(slug, patch, request.app.state.tenants, actor_id=admin.id,
-                                    client=client_address(request))
+        from core.platform.onboarding import PlatformAdminRef, set_status
+
+        await set_status(slug, patch.status, str(data.get("status_message") or ""), request.app.state.tenants,
+                         PlatformAdminRef(admin.id, admin.username), client_address(request))
         return platform_redirect(f"tenants/{slug}", done="已暂停服务" if patch.status == "suspended" else "已恢复服务")
 
     async def _tenant(self, request: Request, slug: str) -> TenantOut:
@@ -231,11 +238,15 @@ class PlatformPages(Controller):
         return platform_page("platform/tenants.html", request, admin, status=status, form=form, errors=errors,
                              tenants=await tenancy.list_tenants(registry), plugins=plugins)
 
-    def _tenant_page(self, request: Request, admin: PlatformViewer, tenant: TenantOut, form: dict, errors: dict,
-                     status: int = 200) -> Template:
+    async def _tenant_page(self, request: Request, admin: PlatformViewer, tenant: TenantOut, form: dict, errors: dict,
+                           status: int = 200) -> Template:
+        from core.platform.onboarding_pages import contact_form, onboarding_context
+
         shown = {k: darken_until_readable(getattr(tenant.branding, k)) for k in ("primary_color", "accent_color")}
+        form = {**contact_form(tenant.contact), "status_message": tenant.status_message, **form}
+        context = await onboarding_context(request.app.state.tenants.by_slug.get(tenant.slug), tenant.slug)
         return platform_page("platform/tenant.html", request, admin, status=status, form=form, errors=errors,
-                             tenant=tenant, shown=shown)
+                             tenant=tenant, shown=shown, site=request.app.state.settings.base_url.rstrip("/"), **context)
 
 
 
@@ -250,24 +261,11 @@ def platform_error_handler(request: Request, exc: Exception) -> Response:
         response = Redirect(path=f"{HOME}/login?next={quote(target)}", status_code=303)
         response.delete_cookie(PLATFORM_COOKIE, path=HOME)
         return response
-    if isinstance(exc, DomainError):
-        status, message = exc.status, str(exc)
-    elif isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
-        status, message = 403, "页面已过期或来源不明，请返回上一页刷新后重新提交"
-    elif isinstance(exc, NotFoundException):
-        status, message = 404, str(exc.detail) if exc.detail != "Not Found" else "没有找到您要的页面或记录"
-    elif isinstance(exc, HTTPException):
-        status, message = exc.status_code, public_detail(exc)
-    else:
-        from core.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, database_outage, internal_error_handler
-
-        if database_outage(request, exc):
-            response = Response(content=DATABASE_UNAVAILABLE, status_code=503, media_type="text/plain; charset=utf-8")
-            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-            return response
-        internal_error_handler(request, exc)  # logs it
-        status, message = 500, "服务器内部错误，请稍后再试"
-    return platform_page("platform/error.html", request, None, status=status, message=message)
+    status, message = error_status(request, exc)
+    shown = platform_page("platform/error.html", request, None, status=status, message=message)
+    if status == 503:
+        shown.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return shown
 
 
 PLATFORM_ERRORS = {PlatformLoginRequired: platform_error_handler, DomainError: platform_error_handler,

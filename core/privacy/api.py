@@ -7,12 +7,13 @@ from urllib.parse import quote
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency, Provide
 
-from core.accounts.api import client_address, provide_principal
-from core.accounts.login import Principal
-from core.achievements.api import provide_learner
 from core.clock import utcnow
 from core.privacy.export import personal_data
-from core.tenancy.service import TenantContext
+from core.security.auth import provide_learner, provide_principal
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
+from core.web.portal import Portal
+from core.web.security import client_address
 
 
 def zip_download(content: bytes, tenant: TenantContext) -> Response[bytes]:
@@ -32,3 +33,15 @@ class MyDataController(Controller):
     async def download(self, request: Request, tenant: NamedDependency[TenantContext],
                        learner: NamedDependency[Principal]) -> Response[bytes]:
         return zip_download(await personal_data(tenant, learner, client_address(request)), tenant)
+
+
+class MyDataPages(Controller):
+    """The portal's way to the same copy (the session cookie, not a bearer token)."""
+
+    path = "/me/privacy/export"
+    include_in_schema = False
+
+    @get("/")
+    async def export(self, request: Request, portal: NamedDependency[Portal]) -> Response[bytes]:
+        learner = portal.require_learner()
+        return zip_download(await personal_data(portal.tenant, learner, client_address(request)), portal.tenant)

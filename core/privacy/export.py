@@ -14,14 +14,14 @@ import msgspec
 
 from core.accounts import audit as audit_log
 from core.accounts import service as accounts
-from core.accounts.login import Principal
 from core.accounts.tables import Account
 from core.achievements.tables import Achievement, Evidence
 from core.clock import utcnow
 from core.db import one
 from core.notifications.tables import Notification
 from core.reviews.tables import Application, ReviewRecord
-from core.tenancy.service import TenantContext
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
 
 README = """学习者个人信息副本（依据《个人信息保护法》第四十五条）
 

@@ -4,29 +4,23 @@ SVG bar chart), the overdue reviews of a subtree, and the reviewers' workload.""
 from __future__ import annotations
 
 from typing import Annotated, Literal
-from urllib.parse import quote
 
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 
-from core.accounts.api import provide_principal, provide_staff
-from core.accounts.login import Principal
 from core.reports import chart, export, service, workload
 from core.reports.schemas import OverduePage, UnitReport, WorkloadReport
-from core.tenancy.service import TenantContext
+from core.security.auth import provide_principal, provide_staff
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
+from core.web.downloads import download
 
 Unit = Annotated[str | None, QueryParameter(max_length=64, description="单位编码；缺省为本人管理范围最大的单位")]
 DateFrom = Annotated[str | None, QueryParameter(name="from", max_length=10, description="开始日期 YYYY-MM-DD（含）")]
 DateTo = Annotated[str | None, QueryParameter(name="to", max_length=10, description="结束日期 YYYY-MM-DD（含）")]
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def attachment(content: bytes, media_type: str, name: str) -> Response[bytes]:
-    ascii_name = name.encode("ascii", "replace").decode().replace("?", "_")
-    return Response(content, media_type=media_type, headers={
-        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"})
 
 
 class ReportController(Controller):
@@ -42,9 +36,9 @@ class ReportController(Controller):
     ) -> UnitReport:
         report = await service.unit_report(tenant, actor, unit, date_from, date_to)
         if fmt == "csv":
-            return attachment(export.to_csv(report), "text/csv; charset=utf-8", export.filename(report, "csv"))
+            return download(export.to_csv(report), "text/csv; charset=utf-8", export.filename(report, "csv"))
         if fmt == "xlsx":
-            return attachment(export.to_xlsx(report, tenant.name), XLSX, export.filename(report, "xlsx"))
+            return download(export.to_xlsx(report, tenant.name), XLSX, export.filename(report, "xlsx"))
         return report
 
     @get("/units.svg", summary="各下级单位统计条形图（SVG）：measure=learners|achievements|applications|overdue")
@@ -75,10 +69,10 @@ class ReportController(Controller):
     ) -> WorkloadReport:
         report = await workload.workload_report(tenant, actor, unit, date_from, date_to)
         if fmt == "csv":
-            return attachment(export.workload_csv(report), "text/csv; charset=utf-8",
+            return download(export.workload_csv(report), "text/csv; charset=utf-8",
                               export.workload_filename(report, "csv"))
         if fmt == "xlsx":
-            return attachment(export.workload_xlsx(report, tenant.name), XLSX, export.workload_filename(report, "xlsx"))
+            return download(export.workload_xlsx(report, tenant.name), XLSX, export.workload_filename(report, "xlsx"))
         return report
 
     @get("/workload.svg", summary="工作量统计条形图（SVG）：measure=decided|overdue，按审核单位")

@@ -37,6 +37,7 @@ def table(report: UnitReport) -> tuple[list[str], list[list[str | int]]]:
         header.append(category.label)
         header += [f"{category.label}·{s.label}" for s in category.subtypes]
     header += ["申请合计", *(f"申请{s.label}" for s in report.statuses), "逾期未审"]
+    header += ["本单位采集成果", "采集成果·已认定", *(f"采集·{c.label}" for c in report.categories)]
     lines = []
     for row in report.lines():
         line: list[str | int] = [row.code or "", row_label(row), row.level_label or "", row.learners, row.achievements]
@@ -44,6 +45,8 @@ def table(report: UnitReport) -> tuple[list[str], list[list[str | int]]]:
             line.append(row.categories.get(category.code, 0))
             line += [row.subtypes.get(s.key, 0) for s in category.subtypes]
         line += [row.applications, *(row.statuses.get(s.code, 0) for s in report.statuses), row.overdue]
+        line += [row.collected, row.collected_recognized,
+                 *(row.collected_categories.get(c.code, 0) for c in report.categories)]
         lines.append(line)
     return header, lines
 

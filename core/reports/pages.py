@@ -12,10 +12,12 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from core.hierarchy import service as hierarchy
+from core.hierarchy.unit_picker import staff_scope, unit_options
 from core.reports import chart, export, service, workload
-from core.reports.api import XLSX, attachment
+from core.reports.api import XLSX
 from core.reports.export import period, row_label
 from core.reports.service import REPORT_ROLES, ReportError
+from core.web.downloads import download
 from core.web.portal import Portal, errors_of, page
 
 Text = Annotated[str | None, QueryParameter(max_length=64)]
@@ -27,6 +29,11 @@ def _query(**params: str | None) -> str:
     return urlencode({k: v for k, v in params.items() if v})
 
 
+async def _units(portal: Portal, viewer) -> list[tuple[str, str]] | None:
+    """The units the report's unit picker lists: those the viewer may report on."""
+    return await unit_options(portal.tenant.id, staff_scope(viewer, service.REPORT_ROLES))
+
+
 class ReportPages(Controller):
     path = "/staff/reports"
     include_in_schema = False
@@ -34,7 +41,7 @@ class ReportPages(Controller):
     @get("/")
     async def units(self, portal: NamedDependency[Portal], unit: Text = None, date_from: DateFrom = None,
                     date_to: DateTo = None, measure: Text = None, category: Text = None) -> Response:
-        viewer = portal.require_staff(*REPORT_ROLES)
+        viewer = portal.require_staff("reports.read")
         form = {"unit": unit or "", "from": date_from or "", "to": date_to or ""}
         try:
             report = await service.unit_report(portal.tenant, viewer, unit, date_from, date_to)
@@ -43,7 +50,7 @@ class ReportPages(Controller):
             if exc.status != 400:
                 raise
             return page("reports/units.html", portal, status=400, title="统计", report=None, form=form,
-                        errors=errors_of(exc))
+                        errors=errors_of(exc), unit_options=await _units(portal, viewer))
         form["unit"] = report.unit.code
         dates = {"from": form["from"], "to": form["to"]}
         here = portal.url("staff/reports")
@@ -70,24 +77,25 @@ class ReportPages(Controller):
                                f"{_query(unit=unit_code, measure=shown[0], category=category, **dates)}")],
             measures=[(label, f"{here}?{_query(unit=unit_code, measure=m, category=c, **dates)}", (m, c) == shown)
                       for m, c, label in measures],
-            overdue_url=f"{portal.url('staff/reports/overdue')}?{_query(unit=unit_code, **dates)}")
+            overdue_url=f"{portal.url('staff/reports/overdue')}?{_query(unit=unit_code, **dates)}",
+            unit_options=await _units(portal, viewer))
 
     @get("/export")
     async def export(self, portal: NamedDependency[Portal], unit: Text = None, date_from: DateFrom = None,
                      date_to: DateTo = None,
                      fmt: Annotated[Literal["csv", "xlsx"], QueryParameter(name="format")] = "csv") -> Response:
         """The figures as CSV or XLSX (as ``GET /api/v1/admin/reports/units?format=`` gives them)."""
-        viewer = portal.require_staff(*REPORT_ROLES)
+        viewer = portal.require_staff("reports.read")
         report = await service.unit_report(portal.tenant, viewer, unit, date_from, date_to)
         if fmt == "xlsx":
-            return attachment(export.to_xlsx(report, portal.tenant.name), XLSX, export.filename(report, "xlsx"))
-        return attachment(export.to_csv(report), "text/csv; charset=utf-8", export.filename(report, "csv"))
+            return download(export.to_xlsx(report, portal.tenant.name), XLSX, export.filename(report, "xlsx"))
+        return download(export.to_csv(report), "text/csv; charset=utf-8", export.filename(report, "csv"))
 
     @get("/chart.svg")
     async def chart_file(self, portal: NamedDependency[Portal], unit: Text = None, date_from: DateFrom = None,
                          date_to: DateTo = None, measure: Annotated[str, QueryParameter(max_length=20)] = "achievements",
                          category: Text = None) -> Response:
-        viewer = portal.require_staff(*REPORT_ROLES)
+        viewer = portal.require_staff("reports.read")
         report = await service.unit_report(portal.tenant, viewer, unit, date_from, date_to)
         return Response(chart.bar_chart(report, portal.tenant.name, measure, category),
                         media_type="image/svg+xml; charset=utf-8")
@@ -96,7 +104,7 @@ class ReportPages(Controller):
     async def overdue(self, portal: NamedDependency[Portal], unit: Text = None, date_from: DateFrom = None,
                       date_to: DateTo = None, cursor: Annotated[str | None, QueryParameter(max_length=1100)] = None
                       ) -> Response:
-        viewer = portal.require_staff(*REPORT_ROLES)
+        viewer = portal.require_staff("reports.read")
         result = await service.overdue_report(portal.tenant, viewer, unit, date_from, date_to, cursor=cursor, limit=50)
         dates = {"from": date_from, "to": date_to}
         later = _query(unit=result.unit.code, cursor=result.next_cursor, **dates)
@@ -108,7 +116,7 @@ class ReportPages(Controller):
     @get("/workload")
     async def workload(self, portal: NamedDependency[Portal], unit: Text = None, date_from: DateFrom = None,
                        date_to: DateTo = None) -> Response:
-        viewer = portal.require_staff(*REPORT_ROLES)
+        viewer = portal.require_staff("reports.read")
         form = {"unit": unit or "", "from": date_from or "", "to": date_to or ""}
         try:
             report = await workload.workload_report(portal.tenant, viewer, unit, date_from, date_to)
@@ -116,7 +124,7 @@ class ReportPages(Controller):
             if exc.status != 400:
                 raise
             return page("reports/workload.html", portal, status=400, title="工作量统计", report=None, form=form,
-                        errors=errors_of(exc))
+                        errors=errors_of(exc), unit_options=await _units(portal, viewer))
         form["unit"] = report.unit.code
         dates = {"from": form["from"], "to": form["to"]}
         api = portal.url("staff/reports/workload/export")  # the portal's own route: the API takes no cookie
@@ -125,16 +133,17 @@ class ReportPages(Controller):
             period=period(report), svg=chart.workload_chart(report, portal.tenant.name),
             exports=[("CSV", f"{api}?{_query(unit=report.unit.code, format='csv', **dates)}"),
                      ("Excel（XLSX）", f"{api}?{_query(unit=report.unit.code, format='xlsx', **dates)}")],
-            units_url=f"{portal.url('staff/reports')}?{_query(unit=report.unit.code, **dates)}")
+            units_url=f"{portal.url('staff/reports')}?{_query(unit=report.unit.code, **dates)}",
+            unit_options=await _units(portal, viewer))
 
     @get("/workload/export")
     async def workload_export(self, portal: NamedDependency[Portal], unit: Text = None, date_from: DateFrom = None,
                               date_to: DateTo = None,
                               fmt: Annotated[Literal["csv", "xlsx"], QueryParameter(name="format")] = "csv") -> Response:
         """The workload as CSV or XLSX (as ``GET /api/v1/admin/reports/workload?format=`` gives it)."""
-        viewer = portal.require_staff(*REPORT_ROLES)
+        viewer = portal.require_staff("reports.read")
         report = await workload.workload_report(portal.tenant, viewer, unit, date_from, date_to)
         if fmt == "xlsx":
-            return attachment(export.workload_xlsx(report, portal.tenant.name), XLSX,
+            return download(export.workload_xlsx(report, portal.tenant.name), XLSX,
                               export.workload_filename(report, "xlsx"))
-        return attachment(export.workload_csv(report), "text/csv; charset=utf-8", export.workload_filename(report, "csv"))
+        return download(export.workload_csv(report), "text/csv; charset=utf-8", export.workload_filename(report, "csv"))

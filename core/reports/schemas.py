@@ -46,7 +46,8 @@ class UnitRow(msgspec.Struct, kw_only=True):
     ``child``: a child unit with everything of its subtree; ``own``: what is attached to the
     unit itself; ``unassigned``: learners with no unit (root units' reports only); ``total``.
     Learners, outcomes and applications count where the learner belongs; ``overdue`` counts
-    open reviews past their deadline whose current step the row's units must decide.
+    open reviews past their deadline whose current step the row's units must decide;
+    ``collected*`` count outcomes by the unit that collected them at its window.
     """
 
     kind: RowKind
@@ -61,6 +62,12 @@ class UnitRow(msgspec.Struct, kw_only=True):
     applications: int = 0
     statuses: dict[str, int] = {}  # application status → applications
     overdue: int = 0
+    # By the COLLECTING unit (信息采集 at a window), as the 考核 rule counts them: “受理点、分中心、
+    # 分部的相关成果按所属县、市级统一汇总后考核计分” — outcomes the row's units entered for learners,
+    # wherever those learners belong; ``collected_recognized`` those of them recognized.
+    collected: int = 0
+    collected_recognized: int = 0
+    collected_categories: dict[str, int] = {}  # category code → collected outcomes
 
 
 class UnitReport(msgspec.Struct, kw_only=True):

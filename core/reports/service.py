@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from core.accounts.login import Principal
 from core.accounts.tables import Account
 from core.achievements.tables import Achievement
 from core.clock import aware, utcnow
@@ -40,10 +39,12 @@ from core.reports.schemas import (
 )
 from core.reviews.engine import decode_chain
 from core.reviews.service import KIND_LABELS, STATUS_LABELS, STATUSES
-from core.tenancy.service import TenantContext
+from core.security.permissions import ACTIONS, require
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
 from core.workdays import days_overdue, local_midnight
 
-REPORT_ROLES = ("tenant_admin", "unit_admin", "committee")
+REPORT_ROLES = ACTIONS["reports.read"]
 
 
 class ReportError(DomainError):
@@ -92,9 +93,8 @@ async def report_scope(tenant: TenantContext, actor: Principal, unit_code: str |
 
     Raises 403 for staff holding none of the report roles, 400 (field ``unit``) for a code the
     tenant does not have, 404 for a unit outside the actor's scope."""
+    require(actor, "reports.read")
     grants = [g for g in actor.grants if g.role in REPORT_ROLES]
-    if not grants:
-        raise ReportError(f"仅限管理员和{tenant.hooks.wording.role_labels['committee']}查看统计报表", 403)
     if not unit_code:
         unit_code = min(grants, key=lambda g: (g.unit_path.count("/"), g.unit_path)).unit_code
     found = await OrgUnit.raw(_UNIT_COLUMNS + " AND code = {}", tenant.id, unit_code)
@@ -218,7 +218,21 @@ def figures_statements(tenant: TenantContext, scope: Scope, start: date | None,
         between, between_args = _created_between(created, start, end)
         statements.append((select + join + where + between + " GROUP BY acc.unit_id" + group,
                            [*join_args, *[tenant.id] * where.count("{}"), *between_args]))
+    statements.append(collected_statement(tenant, scope, start, end))
     return statements
+
+
+def collected_statement(tenant: TenantContext, scope: Scope, start: date | None, end: date | None) -> tuple[str, list]:
+    """Outcomes by the unit that collected them (信息采集), by category and whether recognized:
+    rows of ``('collected', unit_id, category, recognized, n)``, read from the partial index
+    ``achievement_collected_unit`` where it serves."""
+    join, join_args = scope.subtree_join("a.collected_by_unit_id")
+    between, between_args = _created_between("a.created_at", start, end)
+    return ("SELECT 'collected' AS measure, a.collected_by_unit_id AS unit_id, a.category AS k1,"
+            " CASE WHEN a.status = 'recognized' THEN 'recognized' ELSE '' END AS k2, COUNT(*) AS n"
+            " FROM achievement a" + join + " WHERE a.tenant_id = {} AND a.collected_by_unit_id IS NOT NULL" + between
+            + " GROUP BY a.collected_by_unit_id, a.category, CASE WHEN a.status = 'recognized' THEN 'recognized' ELSE '' END",
+            [*join_args, tenant.id, *between_args])
 
 
 async def unit_report(tenant: TenantContext, actor: Principal, unit_code: str | None, date_from: str | None = None,
@@ -234,7 +248,7 @@ async def unit_report(tenant: TenantContext, actor: Principal, unit_code: str | 
         overdue_counts(tenant, scope, now, start, end))
     figures = [row for part in parts for row in part]
 
-    columns = _columns(tenant, ((r["k1"], r["k2"]) for r in figures if r["measure"] == "achievements"))
+    columns = _columns(tenant, ((r["k1"], r["k2"]) for r in figures if r["measure"] in ("achievements", "collected")))
     subtype_keys = [f"{c.code}/{s.code}" for c in tenant.hooks.taxonomy.categories for s in c.subtypes]
     extra = sorted({f"{r['k1']}/{r['k2']}" for r in figures if r["measure"] == "achievements"} - set(subtype_keys))
     subtype_keys += extra
@@ -243,7 +257,8 @@ async def unit_report(tenant: TenantContext, actor: Principal, unit_code: str | 
         ref = unit_ref(tenant, unit) if unit else None
         return UnitRow(kind=kind, code=ref.code if ref else None, name=name, level=ref.level if ref else None,
                        level_label=ref.level_label if ref else None, categories={c.code: 0 for c in columns},
-                       subtypes=dict.fromkeys(subtype_keys, 0), statuses=dict.fromkeys(STATUSES, 0))
+                       subtypes=dict.fromkeys(subtype_keys, 0), statuses=dict.fromkeys(STATUSES, 0),
+                       collected_categories={c.code: 0 for c in columns})
 
     rows = {c["code"]: empty("child", c, c["name"]) for c in scope.children}
     own = empty("own", scope.unit, scope.unit["name"])
@@ -264,6 +279,10 @@ async def unit_report(tenant: TenantContext, actor: Principal, unit_code: str | 
         n = int(r["n"])
         if r["measure"] == "learners":
             row.learners += n
+        elif r["measure"] == "collected":
+            row.collected += n
+            row.collected_recognized += n if r["k2"] == "recognized" else 0
+            row.collected_categories[r["k1"]] = row.collected_categories.get(r["k1"], 0) + n
         elif r["measure"] == "achievements":
             row.achievements += n
             row.categories[r["k1"]] = row.categories.get(r["k1"], 0) + n
@@ -282,11 +301,14 @@ async def unit_report(tenant: TenantContext, actor: Principal, unit_code: str | 
         total.achievements += part.achievements
         total.applications += part.applications
         total.overdue += part.overdue
+        total.collected += part.collected
+        total.collected_recognized += part.collected_recognized
         for target, source in ((total.categories, part.categories), (total.subtypes, part.subtypes),
-                               (total.statuses, part.statuses)):
+                               (total.statuses, part.statuses), (total.collected_categories, part.collected_categories)):
             for key, n in source.items():
                 target[key] = target.get(key, 0) + n
-    if unassigned and not (unassigned.learners or unassigned.achievements or unassigned.applications):
+    if unassigned and not (unassigned.learners or unassigned.achievements or unassigned.applications
+                           or unassigned.collected):
         unassigned = None
     return UnitReport(
         unit=unit_ref(tenant, scope.unit), date_from=start, date_to=end, generated_at=now, categories=columns,

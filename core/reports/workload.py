@@ -16,7 +16,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from core.accounts.login import Principal
 from core.achievements.tables import Achievement
 from core.clock import aware, utcnow
 from core.reports.schemas import WorkloadReport, WorkloadRow
@@ -24,7 +23,8 @@ from core.reports.service import Scope, _created_between, parse_range, report_sc
 from core.reviews.engine import decode_chain
 from core.reviews.service import KIND_LABELS
 from core.reviews.tables import Appeal
-from core.tenancy.service import TenantContext
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
 from core.workdays import working_days_between
 
 _DECISIONS = (

@@ -5,15 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery, JSONBody, QueryParameter
 
-from core.accounts.api import provide_principal, provide_staff
-from core.accounts.login import Principal
-from core.achievements.api import file_response, provide_learner
 from core.ids import Cursor, PathId, QueryId
 from core.reviews import appeals, claims, service
 from core.reviews.duplicates import duplicates_of
@@ -27,27 +23,19 @@ from core.reviews.schemas import (
     ApplicationPage,
     ClaimOut,
     DecisionIn,
-    DuplicateOut,
     MaterialOut,
     QueueCounts,
+    ReviewDetail,
     ReviewPage,
 )
+from core.security.auth import provide_learner, provide_principal, provide_staff
+from core.security.principal import Principal
 from core.storage.uploads import single_file
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
+from core.web.downloads import file_response
+from core.web.security import client_address, site_link
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
-
-
-class ReviewDetail(msgspec.Struct, kw_only=True):
-    application: ApplicationOut
-    learner: dict
-    duplicates: list[DuplicateOut] = []  # outcomes that may be the same one (same certificate number, entered twice)
-
-
-def login_url(request: Request, tenant: TenantContext) -> str:
-    """The tenant's login page as messages link it: from its base URL, never the Host header
-    (a proof issued with the decision names ``tenant_base``, this minus ``/login``)."""
-    return tenant.site(request.app.state.settings.base_url) + "/login"
 
 
 class MyApplicationsController(Controller):
@@ -176,4 +164,16 @@ class ReviewController(Controller):
     @post("/{application_id:int}/decision", status_code=200, summary="审核决定：step 须为当前环节，意见须符合本环节格式")
     async def decide(self, request: Request, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                      application_id: PathId, data: JSONBody[DecisionIn]) -> ApplicationOut:
-        return await service.decide(tenant, actor, application_id, data, login_url(request, tenant))
+        return await service.decide(tenant, actor, application_id, data, site_link(request, tenant, "/login"))
+
+
+class StaffEvidenceController(Controller):
+    path = "/admin"
+    tags = ["staff"]
+    dependencies = {"principal": Provide(provide_principal), "actor": Provide(provide_staff)}
+
+    @get("/evidence/{evidence_id:int}", summary="审核人查看其当前可审核或已审核申请的证明材料（记入审计日志）")
+    async def download(self, request: Request, tenant: NamedDependency[TenantContext],
+                       actor: NamedDependency[Principal], evidence_id: PathId) -> Response:
+        row = await service.evidence_for_staff(tenant, actor, evidence_id, client_address(request))
+        return await file_response(request.app.state.storage, row)

@@ -10,21 +10,21 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from core.accounts.login import Principal
 from core.accounts.tables import Account
 from core.achievements.tables import Achievement
 from core.clock import aware, utcnow
-from core.db import one
+from core.db import is_unique_violation, one
 from core.errors import DomainError
+from core.events import notify
 from core.hierarchy.tables import OrgUnit
-from core.notifications.service import enqueue
 from core.reviews.engine import decode_chain, step_due_at
 from core.reviews.schemas import AppealFileOut, AppealOut, ApplicationOut
 from core.reviews.service import KIND_LABELS
 from core.reviews.tables import Appeal, AppealFile, Application, ReviewRecord
+from core.security.principal import Principal
 from core.storage import Storage
 from core.storage.files import inspect_file
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 from core.workdays import due_at
 
 STATUS_LABELS = {"pending": "待处理", "upheld": "维持原审核结果", "overturned": "已改判，重新审核"}
@@ -220,7 +220,7 @@ async def decide(tenant: TenantContext, actor: Principal, appeal_id: int, decisi
             raise AppealError("该申诉已处理", 409)
         if status == "overturned":
             await _resume(tenant, actor, application, chain, row["step"], step, opinion.strip(), now)
-    await _notify(tenant, application, status, opinion.strip())
+    await _notify(tenant, actor, application, status, opinion.strip())
     return await appeal_out(tenant, one(await Appeal.select().where(Appeal.id == row["id"]).first()))
 
 
@@ -235,7 +235,7 @@ async def _resume(tenant: TenantContext, actor: Principal, application: dict, ch
             Application.escalated_at: None, Application.escalated_unit_id: None, Application.updated_at: now,
         }).returning(Application.id).where(Application.id == application["id"], Application.status == "rejected")
     except Exception as exc:  # the unique index: a live application for the same target meanwhile
-        if "unique" in str(exc).lower() or "unique" in type(exc).__name__.lower():
+        if is_unique_violation(exc):
             raise AppealError("该成果已有相同的申请在处理中，不能改判", 409) from exc
         raise
     if not reopened:
@@ -249,14 +249,14 @@ async def _resume(tenant: TenantContext, actor: Principal, application: dict, ch
         materials="[]", created_at=now))
 
 
-async def _notify(tenant: TenantContext, application: dict, status: str, opinion: str) -> None:
+async def _notify(tenant: TenantContext, actor: Principal, application: dict, status: str, opinion: str) -> None:
     learner = one(await Account.select(Account.id, Account.real_name, Account.phone, Account.email).where(
         Account.id == application["learner_id"]).first())
     channel = next((c for c in tenant.hooks.registration_policy.activation_channels
                     if learner["phone" if c == "sms" else "email"]), None)
     if channel is None:
         return
-    await enqueue(tenant.id, tenant.hooks, event="appeal.decided", channel=channel,
+    await notify(tenant, actor.as_actor(), event="appeal.decided", channel=channel,
                   recipient=learner["phone" if channel == "sms" else "email"],
                   context={"tenant_name": tenant.name, "real_name": learner["real_name"],
                            "overturned": status == "overturned", "opinion": opinion},

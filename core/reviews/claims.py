@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from core.accounts.login import Principal
 from core.clock import aware, utcnow
 from core.errors import DomainError
 from core.hierarchy.tables import OrgUnit
 from core.reviews.engine import decode_chain, may_decide
 from core.reviews.schemas import ClaimOut
 from core.reviews.tables import Application
-from core.tenancy.service import TenantContext
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
 from core.workdays import LOCAL_TIME
 
 OPEN = ("submitted", "in_review")

@@ -12,7 +12,7 @@ from core.achievements.schemas import STATUS_LABELS
 from core.achievements.tables import Achievement
 from core.reviews.schemas import DuplicateOut
 from core.reviews.tables import Application
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 
 LIMIT = 20  # a page of warnings is plenty; more than that is a data problem for the admins
 

@@ -13,10 +13,10 @@ from datetime import datetime
 
 import msgspec
 
-from core.accounts.login import Principal
 from core.errors import DomainError
 from core.hierarchy.tables import OrgUnit
 from core.province import OpinionFormat, ReviewChain, ReviewStep
+from core.security.principal import Principal
 from core.workdays import due_at
 
 # The working days a step takes when its chain names none: the 10 the credit banks promise.
@@ -89,7 +89,7 @@ def decode_chain(value) -> ResolvedChain:
 def may_decide(actor: Principal, step: ResolvedStep) -> bool:
     """Whether ``actor`` holds the step's role at the step's unit (or anywhere, for a
     tenant-wide step)."""
-    return any(g.role == step.role and (step.unit_id is None or g.unit_id == step.unit_id) for g in actor.grants)
+    return actor.holds(step.role, unit_id=step.unit_id)
 
 
 # The decision an opinion states in words (…意见：同意 / 意见：不同意…), where it states one.
@@ -154,3 +154,8 @@ def check_opinion(step: ResolvedStep, opinion: str, decision: str | None = None,
     if decision in _DECISION_WORDS and stated and stated[-1] != _DECISION_WORDS[decision]:
         raise ChainError(f"审核意见写的是“{stated[-1]}”，与审核结果“{_DECISION_WORDS[decision]}”不一致", 400,
                          extra={"field": "opinion"})
+
+
+def issues_proof(kind: str, chain: ResolvedChain) -> bool:
+    """Whether the final approval of an application of ``kind`` ends in a proof."""
+    return kind == "certificate" or (kind == "conversion" and chain.outcome == "issue_proof")

@@ -16,19 +16,21 @@ from urllib.parse import urlencode
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
 from litestar.params import Body
 from litestar.response import Template
 
-from core.accounts.login import Principal
 from core.achievements.schemas import STATUS_LABELS, AchievementOut
 from core.achievements.service import get_achievement, list_achievements
 from core.catalog.pages import catalog_picker, query_int
 from core.errors import DomainError
+from core.hierarchy.unit_picker import unit_options
 from core.ids import PathId
 from core.reviews import appeals, service
 from core.reviews.schemas import ApplicationIn, ApplicationOut
 from core.rules.service import rules_for_achievement
-from core.tenancy.service import TenantContext
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, redirect
 
@@ -91,7 +93,7 @@ async def _recognition_page(portal: Portal, learner: Principal, *, status: int =
     return page("reviews/learner_recognition.html", portal, status=status, errors=errors or {},
                 form=form or _form({}, achievement_id=chosen), candidates=candidates, applications=records.items,
                 next_url=portal.url("me/recognition") + "?" + urlencode({"cursor": records.next_cursor})
-                if records.next_cursor else None, **LABELS)
+                if records.next_cursor else None, unit_options=await unit_options(tenant.id), **LABELS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -109,7 +111,8 @@ async def _conversion_page(portal: Portal, learner: Principal, achievement_id: i
         rules = await rules_for_achievement(tenant.id, {"id": chosen.id, "catalog_entry_id": chosen.catalog_entry_id})
     return page("reviews/learner_conversion.html", portal, status=status, errors=errors or {},
                 form=form or _form({}, achievement_id=str(achievement_id or "")), candidates=candidates,
-                chosen=chosen, rules=rules, **LABELS)
+                chosen=chosen, rules=rules, unit_options=await unit_options(tenant.id),
+                picks_targets=tenant.hooks.taxonomy.picks_targets(), **LABELS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -121,6 +124,8 @@ async def _performance_page(portal: Portal, learner: Principal, achievement_id: 
                             target_id: int | None = None) -> Template:
     tenant = portal.tenant
     taxonomy = tenant.hooks.taxonomy
+    if not taxonomy.picks_targets():
+        raise NotFoundException("本学分银行不办理此类申请")
 
     def picks_target(a: AchievementOut) -> bool:
         sub = taxonomy.subtype(a.category, a.subtype)
@@ -135,7 +140,7 @@ async def _performance_page(portal: Portal, learner: Principal, achievement_id: 
     records = await _records_page(portal, learner, ["performance_conversion"])
     return page("reviews/learner_performance.html", portal, status=status, errors=errors or {},
                 form=form or _form({}), candidates=candidates, chosen=chosen, picker=picker,
-                applications=records.items, **LABELS)
+                applications=records.items, unit_options=await unit_options(tenant.id), **LABELS)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,13 +14,13 @@ from datetime import datetime
 
 from core.accounts.tables import Account, StaffRole
 from core.clock import aware
+from core.events import SYSTEM, notify
 from core.hierarchy.tables import OrgUnit
-from core.notifications.service import enqueue
 from core.notifications.tables import Notification
 from core.reviews.engine import decode_chain
 from core.reviews.service import KIND_LABELS, decidable_by
 from core.reviews.tables import Application
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 from core.workdays import due_at, local_date, working_days_between
 
 OPEN = ("submitted", "in_review")
@@ -112,7 +112,7 @@ async def escalate(tenant: TenantContext, now: datetime, site: str, staff: dict[
                     continue
                 channel = _channel(account)
                 if channel:
-                    await enqueue(tenant.id, tenant.hooks, event="review.escalated", channel=channel[0],
+                    await notify(tenant, SYSTEM, event="review.escalated", channel=channel[0],
                                   recipient=channel[1], context={**context, "real_name": account["real_name"]},
                                   dedupe_key=f"review.escalated:{row['id']}:{account['id']}", account_id=account["id"])
     return count
@@ -140,7 +140,7 @@ async def digests(tenant: TenantContext, now: datetime, site: str, staff: dict[i
         key = f"review.digest:{account['id']}:{day}"
         if await Notification.exists().where(Notification.dedupe_key == key):
             continue
-        await enqueue(tenant.id, tenant.hooks, event="review.digest", channel=channel[0], recipient=channel[1],
+        await notify(tenant, SYSTEM, event="review.digest", channel=channel[0], recipient=channel[1],
                       context={"tenant_name": tenant.name, "real_name": account["real_name"], "due": due,
                                "overdue": overdue, "escalated": escalated, "within_days": within,
                                "login_url": f"{site}/staff/reviews"},

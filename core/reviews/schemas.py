@@ -6,8 +6,10 @@ from typing import Annotated, Literal
 import msgspec
 
 from core.ids import Id
+from core.paging import Page
+from core.province import ApplicationKind
 
-Kind = Literal["recognition", "conversion", "performance_conversion", "certificate", "store_review"]
+Kind = ApplicationKind
 
 
 class ApplicationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -107,14 +109,10 @@ class ReviewItem(msgspec.Struct, kw_only=True):
     claimed_at: datetime | None = None
 
 
-class ReviewPage(msgspec.Struct):
-    items: list[ReviewItem]
-    next_cursor: str | None
+ReviewPage = Page[ReviewItem]
 
 
-class ApplicationPage(msgspec.Struct):
-    items: list[ApplicationOut]
-    next_cursor: str | None
+ApplicationPage = Page[ApplicationOut]
 
 
 class StepCount(msgspec.Struct, kw_only=True):
@@ -191,3 +189,9 @@ class AppealOut(msgspec.Struct, kw_only=True):
     files: list[AppealFileOut] = []
     learner_name: str = ""
     kind_label: str = ""
+
+
+class ReviewDetail(msgspec.Struct, kw_only=True):
+    application: ApplicationOut
+    learner: dict
+    duplicates: list[DuplicateOut] = []  # outcomes that may be the same one (same certificate number, entered twice)

@@ -15,23 +15,23 @@ from typing import Any
 import msgspec
 
 from core.accounts.audit import audit
-from core.accounts.login import Principal
 from core.accounts.tables import Account
 from core.achievements.tables import Achievement, Evidence
 from core.catalog.tables import CatalogEntry
-from core.certificates import issuing as proofs
-from core.certificates.tables import ProofRequestItem
 from core.clock import aware, utcnow
 from core.db import contains, one, starts_with
 from core.errors import DomainError
+from core.events import ApplicationDecided, ApplicationDeciding, ProofIssued, notify, publish
 from core.hierarchy.tables import OrgUnit
-from core.notifications.service import enqueue
+from core.paging import page_of
 from core.reviews import claims
+from core.reviews import proof_requests as proofs
 from core.reviews.engine import (
     ResolvedChain,
     ResolvedStep,
     check_opinion,
     decode_chain,
+    issues_proof,
     may_decide,
     resolve_chain,
     step_due_at,
@@ -49,12 +49,13 @@ from core.reviews.schemas import (
     StepCount,
     StepOut,
 )
-from core.reviews.tables import Application, ReviewMaterial, ReviewRecord
+from core.reviews.tables import Application, ProofRequestItem, ReviewMaterial, ReviewRecord
 from core.rules.service import LIVE, rules_for_entries
 from core.rules.tables import Rule, RuleSource
+from core.security.principal import Principal
 from core.storage import Storage
 from core.storage.files import clean_filename, inspect_file
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 from core.workdays import due_at
 
 OPEN = ("submitted", "in_review")
@@ -65,6 +66,8 @@ KIND_LABELS = {"recognition": "认定", "conversion": "转换", "performance_con
 STATUSES = ("submitted", "in_review", "approved", "rejected", "withdrawn")
 STATUS_LABELS = {"submitted": "已提交", "in_review": "审核中", "approved": "已通过", "rejected": "未通过",
                  "withdrawn": "已撤回"}
+# Reviewers read the same statuses as their work: what waits for them is 待审核.
+REVIEWER_STATUS_LABELS = {**STATUS_LABELS, "submitted": "待审核", "approved": "审核通过", "rejected": "审核不通过"}
 DECISION_LABELS = {"submit": "提交申请", "approve": "同意", "reject": "不同意", "withdraw": "撤回申请"}
 
 
@@ -81,22 +84,52 @@ def db():
 
 
 async def application_out(row: dict) -> ApplicationOut:
-    chain = decode_chain(row["chain"])
-    records = await ReviewRecord.select().where(ReviewRecord.application_id == row["id"]).order_by(ReviewRecord.id)
-    materials = await ReviewMaterial.select().where(ReviewMaterial.application_id == row["id"]).order_by(ReviewMaterial.id)
+    return (await application_outs([row]))[0]
+
+
+async def application_outs(rows: list[dict]) -> list[ApplicationOut]:
+    """The applications of ``rows`` (one tenant's) as the API shows them, with their records,
+    materials and the names they refer to — each read once for all the rows, not per row."""
+    if not rows:
+        return []
+    tenant_id = rows[0]["tenant_id"]
+    ids = [r["id"] for r in rows]
+    records: dict[int, list[dict]] = {}
+    for r in await ReviewRecord.select().where(ReviewRecord.tenant_id == tenant_id,
+                                               ReviewRecord.application_id.is_in(ids)).order_by(ReviewRecord.id):
+        records.setdefault(r["application_id"], []).append(r)
+    materials: dict[int, list[dict]] = {}
+    for m in await ReviewMaterial.select().where(ReviewMaterial.tenant_id == tenant_id,
+                                                 ReviewMaterial.application_id.is_in(ids)).order_by(ReviewMaterial.id):
+        materials.setdefault(m["application_id"], []).append(m)
+    achievements = await _names(Achievement, tenant_id, {r["achievement_id"] for r in rows})
+    rules = await _names(Rule, tenant_id, {r["rule_id"] for r in rows})
+    targets = await _names(CatalogEntry, tenant_id, {r["target_entry_id"] for r in rows})
+    listed = await proofs.listed_outcomes([r["id"] for r in rows if r["kind"] == "certificate"])
+    chains = {r["id"]: decode_chain(r["chain"]) for r in rows}
+    codes = await proofs.proof_codes([r["id"] for r in rows if r["status"] == "approved"
+                                      and issues_proof(r["kind"], chains[r["id"]])])
+    return [_application_out(row, chains[row["id"]], records.get(row["id"], []), materials.get(row["id"], []),
+                             achievements, rules, targets, listed.get(row["id"], []), codes.get(row["id"]))
+            for row in rows]
+
+
+async def _names(table, tenant_id: int, ids: set[int | None]) -> dict[int, str]:
+    wanted = [i for i in ids if i]
+    if not wanted:
+        return {}
+    return {r["id"]: r["name"] for r in await table.select(table.id, table.name).where(
+        table.tenant_id == tenant_id, table.id.is_in(wanted))}
+
+
+def _application_out(row: dict, chain: ResolvedChain, records: list[dict], materials: list[dict],
+                     achievements: dict[int, str], rules: dict[int, str], targets: dict[int, str],
+                     listed: list[tuple[int, str]], proof_code: str | None) -> ApplicationOut:
     names = {i: s.name for i, s in enumerate(chain.steps)}
     labels = {s.name: s.label for s in chain.steps}
     material_outs = {m["id"]: MaterialOut(id=m["id"], step=names.get(m["step"], ""), filename=m["filename"],
                                           content_type=m["content_type"], size=m["size"], sha256=m["sha256"])
                      for m in materials}
-    achievement = await Achievement.select(Achievement.name).where(Achievement.id == row["achievement_id"]).first() \
-        if row["achievement_id"] else None
-    rule = await Rule.select(Rule.name).where(Rule.id == row["rule_id"]).first() if row["rule_id"] else None
-    target = await CatalogEntry.select(CatalogEntry.name).where(CatalogEntry.id == row["target_entry_id"]).first() \
-        if row["target_entry_id"] else None
-    listed = (await proofs.listed_outcomes([row["id"]])).get(row["id"], []) if row["kind"] == "certificate" else []
-    proof_code = (await proofs.proof_codes([row["id"]])).get(row["id"]) \
-        if row["status"] == "approved" and proofs.issues_proof(row["kind"], chain) else None
     open_ = row["status"] in OPEN
     return ApplicationOut(
         id=row["id"], kind=row["kind"], status=row["status"],
@@ -110,9 +143,11 @@ async def application_out(row: dict) -> ApplicationOut:
                            at=r["created_at"], reason_code=r.get("reason_code") or "",
                            reason_label=_reason_label(chain, r)) for r in records],
         achievement_id=row["achievement_id"],
-        achievement_name=achievement["name"] if achievement else "、".join(name for _, name in listed),
-        rule_id=row["rule_id"], rule_name=rule["name"] if rule else None,
-        target_catalog_entry_id=row["target_entry_id"], target_name=target["name"] if target else None,
+        achievement_name=achievements[row["achievement_id"]] if row["achievement_id"] in achievements
+        else "、".join(name for _, name in listed),
+        rule_id=row["rule_id"], rule_name=rules.get(row["rule_id"]) if row["rule_id"] else None,
+        target_catalog_entry_id=row["target_entry_id"],
+        target_name=targets.get(row["target_entry_id"]) if row["target_entry_id"] else None,
         target_achievement_id=row["target_achievement_id"], created_at=row["created_at"], decided_at=row["decided_at"],
         step_due_at=aware(row["step_due_at"]) if open_ and row.get("step_due_at") else None,
         achievement_ids=[a for a, _ in listed], proof_code=proof_code,
@@ -140,8 +175,7 @@ async def my_applications(tenant: TenantContext, learner_id: int, *, achievement
     if cursor:
         query = query.where(Application.id < cursor)
     rows = await query.order_by(Application.id, ascending=False).limit(limit + 1)
-    items = [await application_out(r) for r in rows[:limit]]
-    return ApplicationPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+    return page_of(rows, limit, await application_outs(rows[:limit]))
 
 
 async def my_application(tenant: TenantContext, learner_id: int, application_id: int) -> ApplicationOut:
@@ -308,6 +342,19 @@ async def open_store_review(tenant: TenantContext, learner_id: int, achievement_
                   due=promised["review_due_at"] if promised else None)
 
 
+async def open_collected_recognition(tenant: TenantContext, learner_id: int, learner_name: str, achievement_id: int,
+                                     category: str, subtype: str, unit: dict) -> int | None:
+    """The recognition of an outcome collected at a service window, routed through the
+    collecting ``unit`` (``{id, code, path}``) rather than the learner's own: opened in the
+    caller's transaction. Returns its id, or None where the province has no recognition chain
+    for the sub-type."""
+    chain = tenant.hooks.review_chain("recognition", category, subtype)
+    if chain is None or not chain.steps:
+        return None
+    resolved = await resolve_chain(tenant.id, chain, unit)
+    return await _create(tenant, learner_id, learner_name, "recognition", achievement_id, None, None, resolved, None)
+
+
 async def withdraw(tenant: TenantContext, learner_id: int, application_id: int) -> ApplicationOut:
     row = await Application.select().where(Application.id == application_id, Application.tenant_id == tenant.id,
                                            Application.learner_id == learner_id).first()
@@ -418,8 +465,7 @@ async def queue(tenant: TenantContext, actor: Principal, *, kind: str | None, st
                                                        contains(Account.real_name, q.strip()))
         query = query.where(Application.learner_id.is_in([a["id"] for a in named] or [0]))
     rows = await query.limit(limit + 1)
-    items = await _review_items(tenant, rows[:limit])
-    return ReviewPage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+    return page_of(rows, limit, await _review_items(tenant, rows[:limit]))
 
 
 async def queue_counts(tenant: TenantContext, actor: Principal) -> QueueCounts:
@@ -594,11 +640,7 @@ async def _review_items(tenant: TenantContext, rows: list[dict]) -> list[ReviewI
         chain = decode_chain(r["chain"])
         step = chain.steps[r["current_step"]] if r["status"] in OPEN else None
         a = achievements.get(r["achievement_id"], {})
-        category_label = subtype_label = ""
-        for cat in tenant.hooks.taxonomy.categories:
-            if cat.code == a.get("category"):
-                category_label = cat.label
-                subtype_label = next((s.label for s in cat.subtypes if s.code == a.get("subtype")), "")
+        category_label, subtype_label = tenant.hooks.taxonomy.labels(a["category"], a["subtype"]) if a else ("", "")
         rule = rules.get(r["rule_id"])
         learner = learners.get(r["learner_id"], {})
         items.append(ReviewItem(
@@ -755,9 +797,10 @@ async def decide(tenant: TenantContext, actor: Principal, application_id: int, d
         raise ReviewError(problems[first], 400, extra={"field": first, "fields": problems})
 
     last = index == len(chain.steps) - 1
-    issuing = last and data.decision == "approve" and proofs.issues_proof(row["kind"], chain)
-    if issuing:
-        await proofs.ensure_key(tenant)
+    issuing = last and data.decision == "approve" and issues_proof(row["kind"], chain)
+    common = {"tenant_id": tenant.id, "actor": actor.as_actor(), "target_id": row["id"], "result": data.decision,
+              "kind": row["kind"], "final": last, "issues_proof": issuing}
+    await publish(tenant, ApplicationDeciding(**common))  # before the transaction: certificates makes the key
     now = utcnow()
     if data.decision == "reject":
         values = {Application.status: "rejected", Application.decided_at: now}
@@ -783,12 +826,12 @@ async def decide(tenant: TenantContext, actor: Principal, application_id: int, d
             opinion=data.opinion.strip(), actor_id=actor.id, actor_name=actor.real_name, unit_name=unit_name,
             reason_code=reason,
             materials=msgspec.json.encode(materials).decode(), created_at=now))
-        await audit(tenant.id, actor.id, "application.decide", f"application:{row['id']}", data.decision, changes={
-            "step": step.name, "decision": data.decision, "status": [row["status"], values.get(Application.status, "in_review")]})
-        outcome = await _apply_outcome(tenant, row, chain, data.decision, last, now)
-        if issuing:  # login_url is {site}/login: the proof names the tenant's site
-            outcome |= await proofs.issue(tenant, row, chain, now, login_url.removesuffix("/login"))
-        await _notify(tenant, row, step, data, last, outcome, login_url)
+        await _apply_outcome(tenant, row, chain, data.decision, last, now)
+        await _notify(tenant, actor, row, step, data, last, login_url)
+        # certificates issues the proof a final approval ends in (and publishes ProofIssued);
+        # login_url is {site}/login: the proof names the tenant's site
+        await publish(tenant, ApplicationDecided(**common, site=login_url.removesuffix("/login"), decided_at=now,
+                                                 application=row, chain=chain))
     return await application_out(one(await Application.select().where(Application.id == row["id"]).first()))
 
 
@@ -815,19 +858,30 @@ async def _apply_outcome(tenant: TenantContext, row: dict, chain: ResolvedChain,
     return {}
 
 
-async def _notify(tenant: TenantContext, row: dict, step, data: DecisionIn, last: bool, outcome: dict, login_url: str) -> None:
+async def _learner_notice(tenant: TenantContext, row: dict) -> tuple[str, str, dict] | None:
+    """(channel, recipient, the context every notice to the application's learner starts with),
+    or None when the learner has no channel the province sends on."""
     learner = one(await Account.select(Account.real_name, Account.username, Account.phone, Account.email).where(
         Account.id == row["learner_id"]).first())
     channel = next((c for c in tenant.hooks.registration_policy.activation_channels
                     if learner["phone" if c == "sms" else "email"]), None)
     if channel is None:
-        return
+        return None
     achievement = await Achievement.select(Achievement.name).where(Achievement.id == row["achievement_id"]).first() \
         if row["achievement_id"] else None
-    target = await CatalogEntry.select(CatalogEntry.name, CatalogEntry.institution).where(
-        CatalogEntry.id == row["target_entry_id"]).first() if row["target_entry_id"] else None
     base = {"tenant_name": tenant.name, "real_name": learner["real_name"], "username": learner["username"],
             "achievement": achievement["name"] if achievement else ""}
+    return channel, learner["phone"] if channel == "sms" else learner["email"], base
+
+
+async def _notify(tenant: TenantContext, actor: Principal, row: dict, step, data: DecisionIn, last: bool,
+                  login_url: str) -> None:
+    notice = await _learner_notice(tenant, row)
+    if notice is None:
+        return
+    channel, recipient, base = notice
+    target = await CatalogEntry.select(CatalogEntry.name, CatalogEntry.institution).where(
+        CatalogEntry.id == row["target_entry_id"]).first() if row["target_entry_id"] else None
     approved = data.decision == "approve"
     if row["kind"] in ("recognition", "store_review"):
         if not (last or not approved):
@@ -841,15 +895,20 @@ async def _notify(tenant: TenantContext, row: dict, step, data: DecisionIn, last
             event, context = "conversion.approved", {**convert, "login_url": login_url}
         else:
             event, context = "conversion.step_passed", {**convert, "step_label": step.label}
-    elif row["kind"] == "certificate":
-        event = context = None  # a certificate application tells the learner only of its proof, below
     else:
+        return  # a certificate application tells the learner only of its proof (proof_issued_notice)
+    await notify(tenant, actor.as_actor(), event=event, channel=channel, recipient=recipient, context=context,
+                 dedupe_key=f"{event}:{row['id']}:{step.name}", account_id=row["learner_id"])
+
+
+async def proof_issued_notice(tenant: TenantContext, event: ProofIssued) -> None:
+    """Tell the learner of a proof issued for their application (``ProofIssued``)."""
+    row = one(await Application.select(Application.id, Application.learner_id, Application.achievement_id).where(
+        Application.id == event.application_id, Application.tenant_id == tenant.id).first())
+    notice = await _learner_notice(tenant, row)
+    if notice is None:
         return
-    recipient = learner["phone"] if channel == "sms" else learner["email"]
-    if event:
-        await enqueue(tenant.id, tenant.hooks, event=event, channel=channel, recipient=recipient, context=context,
-                      dedupe_key=f"{event}:{row['id']}:{step.name}", account_id=row["learner_id"])
-    if outcome.get("proof_code"):
-        await enqueue(tenant.id, tenant.hooks, event="proof.issued", channel=channel, recipient=recipient,
-                      context={**base, "proof_code": outcome["proof_code"], "verify_url": outcome["verify_url"]},
-                      dedupe_key=f"proof.issued:{row['id']}", account_id=row["learner_id"])
+    channel, recipient, base = notice
+    await notify(tenant, event.actor, event="proof.issued", channel=channel, recipient=recipient,
+                 context={**base, "proof_code": event.proof_code, "verify_url": event.verify_url},
+                 dedupe_key=f"proof.issued:{row['id']}", account_id=row["learner_id"])

@@ -115,3 +115,17 @@ class AppealFile(Table, tablename="appeal_file"):
     sha256 = Varchar(length=64)
     storage_key = StorageKey(length=300, unique=True)
     created_at = Timestamptz()
+
+
+class ProofRequestItem(Table, tablename="proof_request_item"):
+    """An outcome a learner chose to have listed in the proof a certificate application asks
+    for, in the order chosen. The table belongs to the certificates app (its migrations);
+    the class lives here, beside the application it lists for, so that reviews reads it
+    without importing certificates."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+
+    tenant_id = ForeignKey(Tenant, null=False)
+    application_id = ForeignKey(Application, null=False)
+    achievement_id = Integer()
+    position = Integer(default=0)

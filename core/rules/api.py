@@ -7,25 +7,21 @@ from typing import Annotated
 
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException
 from litestar.params import JSONBody, QueryParameter
 
-from core.accounts.api import provide_principal, provide_staff
-from core.accounts.login import Principal
-from core.achievements.api import provide_learner
-from core.achievements.tables import Achievement
 from core.db import one
 from core.ids import Cursor, PathId, QueryId
 from core.rules import service
 from core.rules.schemas import RuleIn, RuleOut, RulePage, RulePatch
-from core.tenancy.service import TenantContext
+from core.rules.tables import Rule
+from core.security.auth import provide_principal, provide_staff
+from core.security.permissions import guard
+from core.security.principal import Principal
+from core.tenancy.context import TenantContext
 
 STAFF = {"principal": Provide(provide_principal), "actor": Provide(provide_staff)}
-
-
-def _tenant_admin(actor: Principal) -> None:
-    if not actor.has_role("tenant_admin"):
-        raise PermissionDeniedException("仅限管理中心管理转换规则")
+MANAGE = [guard("rules.manage")]
 
 
 class RuleController(Controller):
@@ -48,37 +44,20 @@ class RuleController(Controller):
             raise NotFoundException("未找到该规则")
         return rule
 
-    @post("/", dependencies=STAFF, summary="发布转换规则（管理中心）")
+    @post("/", dependencies=STAFF, guards=MANAGE, summary="发布转换规则（管理中心）")
     async def create(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                      data: JSONBody[RuleIn]) -> RuleOut:
-        _tenant_admin(actor)
-        async with Achievement._meta.db.transaction():
+        async with Rule._meta.db.transaction():
             rule_id = await service.create_rule(tenant.id, data)
         return one(await service.get_rule(tenant.id, rule_id))
 
-    @patch("/{rule_id:int}", dependencies=STAFF, summary="修改规则说明、有效期；未被使用时可改学分与比例")
+    @patch("/{rule_id:int}", dependencies=STAFF, guards=MANAGE, summary="修改规则说明、有效期；未被使用时可改学分与比例")
     async def update(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                      rule_id: PathId, data: JSONBody[RulePatch]) -> RuleOut:
-        _tenant_admin(actor)
-        return await service.update_rule(tenant.id, rule_id, data)
+        return await service.update_rule(tenant.id, rule_id, data, actor.as_actor())
 
-    @post("/{rule_id:int}/retire", status_code=200, dependencies=STAFF, summary="停用规则（已转换的成果仍关联该规则）")
+    @post("/{rule_id:int}/retire", status_code=200, dependencies=STAFF, guards=MANAGE,
+          summary="停用规则（已转换的成果仍关联该规则）")
     async def retire(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                      rule_id: PathId) -> RuleOut:
-        _tenant_admin(actor)
         return await service.retire_rule(tenant.id, rule_id)
-
-
-class AchievementRulesController(Controller):
-    path = "/me/achievements/{achievement_id:int}/rules"
-    tags = ["learner"]
-    dependencies = {"principal": Provide(provide_principal), "learner": Provide(provide_learner)}
-
-    @get("/", summary="该成果可使用的转换规则（used 表示已使用）")
-    async def rules(self, tenant: NamedDependency[TenantContext], learner: NamedDependency[Principal],
-                    achievement_id: PathId) -> list[RuleOut]:
-        row = await Achievement.select().where(Achievement.id == achievement_id, Achievement.tenant_id == tenant.id,
-                                               Achievement.learner_id == learner.id).first()
-        if row is None:
-            raise NotFoundException("未找到该成果")
-        return await service.rules_for_achievement(tenant.id, row)

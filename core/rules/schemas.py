@@ -7,6 +7,7 @@ import msgspec
 
 from core.catalog.schemas import CatalogEntryOut
 from core.ids import Id
+from core.paging import Page
 
 EntryRef = Id | str  # a catalog entry id, or "project_name|name|institution"
 
@@ -51,6 +52,4 @@ class RuleOut(msgspec.Struct, kw_only=True):
     used: bool | None = None  # set when listed for one achievement
 
 
-class RulePage(msgspec.Struct):
-    items: list[RuleOut]
-    next_cursor: str | None
+RulePage = Page[RuleOut]

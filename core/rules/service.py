@@ -15,7 +15,8 @@ from core.catalog.tables import CatalogEntry
 from core.clock import utcnow
 from core.db import one
 from core.errors import DomainError
-from core.reviews.tables import Application
+from core.events import SYSTEM, Actor, RuleTermsChanging, publish
+from core.paging import page_of
 from core.rules.schemas import EntryRef, RuleIn, RuleOut, RulePage, RulePatch, RuleTarget
 from core.rules.tables import Agreement, Rule, RuleSource
 
@@ -164,8 +165,7 @@ async def search_rules(tenant_id: int, *, q: str | None, catalog_entry_id: int |
     if cursor:
         query = query.where(Rule.id > cursor)
     rows = await query.order_by(Rule.id).limit(limit + 1)
-    items = await _outs(tenant_id, rows[:limit])
-    return RulePage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+    return page_of(rows, limit, await _outs(tenant_id, rows[:limit]))
 
 
 async def list_rules(tenant_id: int, *, q: str | None = None, status: str | None = None, cursor: int | None = None,
@@ -181,8 +181,7 @@ async def list_rules(tenant_id: int, *, q: str | None = None, status: str | None
     if cursor:
         query = query.where(Rule.id < cursor)
     rows = await query.order_by(Rule.id, ascending=False).limit(limit + 1)
-    items = await _outs(tenant_id, rows[:limit])
-    return RulePage(items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None)
+    return page_of(rows, limit, await _outs(tenant_id, rows[:limit]))
 
 
 async def retire_rule(tenant_id: int, rule_id: int) -> RuleOut:
@@ -193,7 +192,7 @@ async def retire_rule(tenant_id: int, rule_id: int) -> RuleOut:
     return one(await get_rule(tenant_id, rule_id))
 
 
-async def update_rule(tenant_id: int, rule_id: int, patch: RulePatch) -> RuleOut:
+async def update_rule(tenant_id: int, rule_id: int, patch: RulePatch, actor: Actor = SYSTEM) -> RuleOut:
     """Change a rule's text or validity; its credits and ratio only while nobody has used it."""
     row = await Rule.select().where(Rule.id == rule_id, Rule.tenant_id == tenant_id).first()
     if row is None:
@@ -204,8 +203,8 @@ async def update_rule(tenant_id: int, rule_id: int, patch: RulePatch) -> RuleOut
         raise field_error("valid_to" if patch.valid_to else "valid_from", "失效日期不能早于生效日期")
     values: dict = {}
     if patch.credits is not None or patch.ratio is not None:
-        if await Application.exists().where(Application.rule_id == rule_id):
-            raise RuleError("规则已被使用，不能修改学分或转换比例；请停用后发布新规则", 409)
+        # reviews refuses (raises) once an application names the rule
+        await publish(None, RuleTermsChanging(tenant_id=tenant_id, actor=actor, target_id=rule_id))
         if patch.credits is not None:
             values[Rule.credits] = patch.credits
         if patch.ratio is not None:
@@ -251,7 +250,8 @@ async def used_rules(tenant_id: int, achievement_ids: Iterable[int]) -> dict[int
         return {}
     # Raw, like rules_for_entries: on every list of achievements, and the query builder costs
     # more than the query.
-    rows = await Application.raw(
+    # reviews' application table, read by name (rules sits below reviews: docs/architecture.md)
+    rows = await Rule.raw(
         f"SELECT achievement_id, rule_id FROM application WHERE tenant_id = {{}} "
         f"AND achievement_id IN ({', '.join('{}' for _ in ids)}) "
         f"AND rule_id IS NOT NULL AND status IN ({', '.join('{}' for _ in LIVE)})", tenant_id, *ids, *LIVE)

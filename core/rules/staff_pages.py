@@ -18,6 +18,7 @@ from core.ids import Cursor, PathId
 from core.rules import service
 from core.rules.schemas import RuleIn, RuleOut, RulePatch
 from core.rules.tables import Rule
+from core.security import permissions
 from core.web.pages import FormData
 from core.web.portal import FormError, Portal, errors_of, page, read_form, redirect
 
@@ -57,16 +58,16 @@ class RuleStaffPages(Controller):
             next_url = portal.url("staff/rules") + "?" + urlencode(
                 {**{k: v for k, v in form.items() if v}, "cursor": found.next_cursor})
         return page("rules/staff_rules.html", portal, form=form, rules=found.items, next_url=next_url,
-                    statuses=STATUSES, can_manage=viewer.has_role("tenant_admin"))
+                    statuses=STATUSES, can_manage=permissions.may(viewer, "rules.manage"))
 
     @get("/new")
     async def new(self, portal: NamedDependency[Portal]) -> Template:
-        portal.require_staff("tenant_admin")
+        portal.require_staff("rules.manage")
         return page("rules/staff_rule_form.html", portal, form={"ratio": "100"}, rule=None)
 
     @post("/new", status_code=200)
     async def create(self, portal: NamedDependency[Portal], data: FormData) -> Response:
-        portal.require_staff("tenant_admin")
+        portal.require_staff("rules.manage")
         form = _typed(data, RULE_FIELDS)
         try:
             sources = _sources(form["sources"])
@@ -87,11 +88,11 @@ class RuleStaffPages(Controller):
         viewer = portal.require_staff()
         rule = await self._rule(portal, rule_id)
         return page("rules/staff_rule_form.html", portal, form=_edit_form(rule), rule=rule,
-                    can_manage=viewer.has_role("tenant_admin"))
+                    can_manage=permissions.may(viewer, "rules.manage"))
 
     @post("/{rule_id:int}", status_code=200)
     async def update(self, portal: NamedDependency[Portal], rule_id: PathId, data: FormData) -> Response:
-        portal.require_staff("tenant_admin")
+        portal.require_staff("rules.manage")
         rule = await self._rule(portal, rule_id)
         form = _typed(data, ("description", "credits", "ratio", "valid_from", "valid_to"))
         before = _edit_form(rule)
@@ -100,7 +101,7 @@ class RuleStaffPages(Controller):
             # re-sending them unchanged must not count as changing them.
             changed = {k: v for k, v in form.items() if v != before[k]}
             patch = read_form(changed, RulePatch)
-            await service.update_rule(portal.tenant.id, rule_id, patch)
+            await service.update_rule(portal.tenant.id, rule_id, patch, portal.require().as_actor())
         except DomainError as exc:
             return page("rules/staff_rule_form.html", portal, status=exc.status, form=form, errors=errors_of(exc),
                         rule=rule, can_manage=True)
@@ -108,7 +109,7 @@ class RuleStaffPages(Controller):
 
     @post("/{rule_id:int}/retire", status_code=303)
     async def retire(self, portal: NamedDependency[Portal], rule_id: PathId) -> Response:
-        portal.require_staff("tenant_admin")
+        portal.require_staff("rules.manage")
         rule = await service.retire_rule(portal.tenant.id, rule_id)
         return redirect(portal, "staff/rules", done=f"规则“{rule.name}”已停用")
 

@@ -16,7 +16,8 @@ from cryptography.exceptions import InvalidTag
 
 from core.clock import utcnow
 from core.errors import DomainError
-from core.security.pii import PiiProtector, _derive
+from core.security.pii import PiiProtector
+from core.security.sealing import derive_key
 from core.security.tables import KeyCheck
 
 _LABEL = b"creditbank key check v1"
@@ -29,7 +30,7 @@ class KeyMismatch(DomainError):
 def fingerprint(secret: str) -> str:
     """An HMAC of a fixed text under a key derived from ``secret`` (its own label): equal for
     equal secrets, and says nothing about the secret."""
-    return hmac.new(_derive(secret, _LABEL), b"creditbank secret key fingerprint", hashlib.sha256).hexdigest()
+    return hmac.new(derive_key(secret, _LABEL), b"creditbank secret key fingerprint", hashlib.sha256).hexdigest()
 
 
 _ADVICE = ("请使用写入这些数据时的密钥启动：恢复原来的 var/secret_key 文件（或设置原来的 CREDITBANK_SECRET_KEY），"

@@ -4,27 +4,19 @@ with its own label, so neither can stand in for the other."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import os
 from collections.abc import Sequence
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-
-def _derive(secret: str, label: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label).derive(secret.encode())
+from core.security.sealing import Sealer, derive_key
 
 
 class PiiProtector:
     """Encrypt, decrypt and hash identifiers with keys derived from ``secret``."""
 
     def __init__(self, secret: str) -> None:
-        self._aead = AESGCM(_derive(secret, b"creditbank pii encryption v1"))
-        self._mac_key = _derive(secret, b"creditbank pii lookup v1")
+        self._sealer = Sealer(secret, b"creditbank pii encryption v1")
+        self._mac_key = derive_key(secret, b"creditbank pii lookup v1")
         # HMAC's padded keys, computed once: the batch path hashes a million IDs an import.
         block = self._mac_key.ljust(64, b"\0")
         self._ipad = bytes(b ^ 0x36 for b in block)
@@ -40,20 +32,16 @@ class PiiProtector:
         return [sha256(opad + sha256(ipad + v.encode()).digest()).hexdigest() for v in values]
 
     def encrypt(self, value: str) -> str:
-        nonce = os.urandom(12)
-        return base64.b64encode(nonce + self._aead.encrypt(nonce, value.encode(), None)).decode()
+        return self._sealer.seal(value.encode())
 
     def decrypt(self, token: str) -> str:
-        raw = base64.b64decode(token)
-        return self._aead.decrypt(raw[:12], raw[12:], None).decode()
+        return self._sealer.open(token).decode()
 
     def protect_many(self, values: Sequence[str]) -> tuple[list[str], list[str]]:
         """``(lookup hashes, ciphertexts)`` of ``values``, in order: exactly what
         ``lookup_hash`` and ``encrypt`` give, with HMAC done from the precomputed pads and the
         nonces of a batch taken from one ``os.urandom`` call."""
-        sha256, ipad, opad, seal, b64 = hashlib.sha256, self._ipad, self._opad, self._aead.encrypt, base64.b64encode
+        sha256, ipad, opad = hashlib.sha256, self._ipad, self._opad
         data = [v.encode() for v in values]
         hashes = [sha256(opad + sha256(ipad + d).digest()).hexdigest() for d in data]
-        pool = os.urandom(12 * len(data))
-        nonces = [pool[i:i + 12] for i in range(0, len(pool), 12)]
-        return hashes, [b64(n + seal(n, d, None)).decode() for n, d in zip(nonces, data)]
+        return hashes, self._sealer.seal_many(data)

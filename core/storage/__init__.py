@@ -3,7 +3,8 @@
 Keys are always ``{tenant_id}/...``: a tenant's files never share a prefix with another's.
 """
 
-from core.storage.backends import LocalStorage, S3Storage, Storage, StorageUnavailable, storage_from_url
+from core.errors import StorageUnavailable
+from core.storage.backends import LocalStorage, S3Storage, Storage, storage_from_url
 from core.storage.sniff import sniff_type
 
 __all__ = ["LocalStorage", "S3Storage", "Storage", "StorageUnavailable", "sniff_type", "storage_from_url"]

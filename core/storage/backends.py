@@ -17,14 +17,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import anyio
 import anyio.to_thread
 
+from core.errors import StorageUnavailable  # raised here; the error handlers answer it with 503
+
 CHUNK = 256 * 1024
 S3_THREADS = 8  # calls to the object store in flight at once, per worker
 CONNECT_TIMEOUT = 3.0  # seconds; both can be set in the storage URL
 READ_TIMEOUT = 10.0
-
-
-class StorageUnavailable(Exception):
-    """The store cannot be reached or refused the operation (a 503 to clients)."""
 
 
 class Storage(Protocol):

@@ -53,15 +53,3 @@ def clean_filename(name: str | None, fallback: str) -> str:
         ext = ext[:10] if dot and stem else ""
         base = base[: _MAX_NAME - len(ext) - (1 if ext else 0)].rstrip(". ") + (f".{ext}" if ext else "")
     return base or fallback
-
-
-_INLINE_TYPES = ("image/png", "image/jpeg", "image/gif", "application/pdf")
-
-
-def disposition(content_type: str, filename: str) -> str:
-    """``Content-Disposition`` of a stored file: images and PDFs may open in the browser;
-    anything else is always downloaded, never rendered as a page of ours."""
-    from urllib.parse import quote
-
-    kind = "inline" if content_type.split(";", 1)[0].strip().lower() in _INLINE_TYPES else "attachment"
-    return f"{kind}; filename*=UTF-8''{quote(filename)}"

@@ -1,4 +1,5 @@
-"""Taking a file out of a multipart form at the HTTP boundary."""
+"""Taking a file out of a multipart form at the HTTP boundary (answering with a stored one:
+``core.web.downloads.file_response``)."""
 
 from __future__ import annotations
 

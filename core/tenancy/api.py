@@ -7,8 +7,9 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, ServiceUnavailableException
 from litestar.params import FromPath
 
+from core.tenancy.context import TenantContext
 from core.tenancy.schemas import TenantMeta
-from core.tenancy.service import TenantContext, TenantRegistry
+from core.tenancy.service import TenantRegistry
 
 
 async def resolve_tenant(request: Request, tenant_slug: FromPath[str]) -> TenantContext:
@@ -20,7 +21,8 @@ async def resolve_tenant(request: Request, tenant_slug: FromPath[str]) -> Tenant
             raise ServiceUnavailableException(f"该学分银行暂时无法提供服务：{registry.broken[tenant_slug]}")
         raise NotFoundException(f"未找到学分银行 {tenant_slug}")
     if not tenant.active:
-        raise ServiceUnavailableException(f"{tenant.name}已暂停服务")
+        message = registry.messages.get(tenant.slug)
+        raise ServiceUnavailableException(f"{tenant.name}已暂停服务" + (f"：{message}" if message else ""))
     return tenant
 
 

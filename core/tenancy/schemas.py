@@ -71,6 +71,8 @@ class TenantPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     branding: Branding | None = None
     contact: Contact | None = None
     status: Status | None = None
+    # What the tenant's users are told while it is suspended (pages and API); "" = a standard text.
+    status_message: Annotated[str, msgspec.Meta(max_length=500)] | None = None
 
 
 class TenantOut(msgspec.Struct, kw_only=True):
@@ -81,6 +83,7 @@ class TenantOut(msgspec.Struct, kw_only=True):
     branding: Branding
     contact: Contact
     status: str
+    status_message: str = ""
     base_url: str = ""
     source: str
     error: str | None = None  # set when the tenant cannot be served (broken plugin)

@@ -1,5 +1,5 @@
-"""Tenants: syncing ``tenants/`` files, creating and changing tenants, and the registry that
-resolves a request's tenant.
+"""Tenants: creating and changing them, and the registry that resolves a request's tenant.
+Seeding them from the ``tenants/`` files is ``core/seeding.py``, above the domains it seeds.
 
 No HTTP here. A tenant whose plugin is missing or broken is *broken*: it is kept out of the
 registry (its requests answer 503 with the reason) while every other tenant is served.
@@ -9,22 +9,15 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import msgspec
 
-from core.audit import chain as audit_chain
-from core.catalog import service as catalog
 from core.db import one
 from core.errors import DomainError
-from core.hierarchy import service as hierarchy
 from core.plugins import PluginError, PluginRegistry, ProvinceHooks
 from core.province import Contact
-from core.rules import service as rules
-from core.tenancy.files import TenantFileError, read_seed_rows, read_tenant_file, tenant_file_paths
+from core.tenancy.context import TenantContext
 from core.tenancy.schemas import Branding, TenantCreate, TenantMeta, TenantOut, TenantPatch
 from core.tenancy.tables import Tenant
 
@@ -33,43 +26,6 @@ log = logging.getLogger("creditbank.tenancy")
 
 class TenantError(DomainError):
     """A tenant request that cannot be honoured."""
-
-
-@dataclass(frozen=True)
-class TenantContext:
-    """A loaded, servable tenant: its row, its plugin's hooks, and its cached meta document."""
-
-    id: int
-    slug: str
-    name: str
-    plugin: str
-    hosts: tuple[str, ...]
-    branding: Branding
-    contact: Contact
-    status: str
-    hooks: ProvinceHooks
-    meta_json: bytes = field(repr=False)
-    base_url: str = ""  # as configured; "" = the platform's
-
-    @property
-    def active(self) -> bool:
-        return self.status == "active"
-
-    def origin(self, platform_base_url: str) -> str:
-        """Where the tenant is reached from outside: its own base URL, else the platform's."""
-        return (self.base_url or platform_base_url).rstrip("/")
-
-    def site(self, platform_base_url: str) -> str:
-        """The tenant's absolute address (``{origin}/t/{slug}``): what proofs name as issuer
-        and every absolute link starts with. Never taken from a request's Host header."""
-        return f"{self.origin(platform_base_url)}/t/{self.slug}"
-
-    @property
-    def host_names(self) -> set[str]:
-        names = {h.split(":", 1)[0] for h in self.hosts}
-        if self.base_url:
-            names.add(urlsplit(self.base_url).hostname or "")
-        return names - {""}
 
 
 def _decode(value, type_):
@@ -119,11 +75,14 @@ class TenantRegistry:
         self.by_host: dict[str, str] = {}
         self.host_names: frozenset[str] = frozenset()
         self.broken: dict[str, str] = {}
+        self.messages: dict[str, str] = {}  # slug → what a suspended tenant tells its users
         self._loaded_at = float("-inf")
 
     async def reload(self) -> None:
-        by_slug, by_host, broken = {}, {}, {}
+        by_slug, by_host, broken, messages = {}, {}, {}, {}
         for row in await Tenant.select().order_by(Tenant.slug):
+            if row.get("status_message"):
+                messages[row["slug"]] = row["status_message"]
             try:
                 ctx = build_context(row, self.plugins.hooks(row["plugin"]))
             except PluginError as exc:
@@ -133,7 +92,7 @@ class TenantRegistry:
             by_slug[ctx.slug] = ctx
             by_host.update({host: ctx.slug for host in ctx.hosts})
         self.host_names = frozenset(name for ctx in by_slug.values() for name in ctx.host_names)
-        self.by_slug, self.by_host, self.broken = by_slug, by_host, broken
+        self.by_slug, self.by_host, self.broken, self.messages = by_slug, by_host, broken, messages
         self._loaded_at = time.monotonic()
 
     async def _refresh_if_stale(self, force: bool = False) -> None:
@@ -159,48 +118,7 @@ class TenantRegistry:
 
 
 # ---------------------------------------------------------------------------------------------
-# Tenant files
-
-
-@dataclass
-class SyncResult:
-    file: Path
-    slug: str | None
-    ok: bool
-    message: str
-    units_added: int = 0
-
-
-async def sync_tenant_files(folder: Path, plugins: PluginRegistry) -> list[SyncResult]:
-    """Create or update one tenant per file of ``folder`` and seed its org units.
-
-    Each file is its own transaction: a broken file is reported and skipped, the others land.
-    The tenant's ``status`` is never touched by a sync (suspension is an operator's act).
-    """
-    results = []
-    for path in tenant_file_paths(folder):
-        try:
-            spec = read_tenant_file(path)
-            hooks = plugins.hooks(spec.plugin)
-            hooks.load_all()
-            units = read_seed_rows(folder, spec.seed.org_units)
-            entries = [catalog.entry_from_row(row, n) for n, row in enumerate(read_seed_rows(folder, spec.seed.catalog), 2)]
-            async with Tenant._meta.db.transaction():
-                tenant_id = await _upsert_tenant(spec, source="file")
-                added = await hierarchy.seed_units(tenant_id, units, hooks.org_levels)
-                await catalog.upsert_entries(tenant_id, hooks, entries)
-                await rules.seed_rules(tenant_id, read_seed_rows(folder, spec.seed.rules))
-        except TenantFileError as exc:
-            results.append(SyncResult(path, None, False, str(exc)))
-            log.error("%s", exc)
-            continue
-        except (PluginError, DomainError) as exc:
-            message = f"租户文件 {path}：{exc}"
-            results.append(SyncResult(path, None, False, message))
-            log.error("%s", message)
-            continue
-        results.append(SyncResult(path, spec.slug, True, "已同步", added))
-    return results
+# Writing tenants (from files: core/seeding.py; from the platform API: below)
 
 
 async def _check_hosts_free(hosts: list[str], slug: str) -> None:
@@ -213,7 +131,9 @@ async def _check_hosts_free(hosts: list[str], slug: str) -> None:
                               extra={"field": "hosts"})
 
 
-async def _upsert_tenant(spec, source: str) -> int:
+async def upsert_tenant(spec, source: str) -> int:
+    """Create the tenant of ``spec`` (a tenant file or an API request) or update it in place;
+    its id. Its status is never touched here."""
     await _check_hosts_free(spec.hosts, spec.slug)
     now = datetime.now(UTC)
     values = {
@@ -248,6 +168,7 @@ def _out(row: dict, broken: dict[str, str]) -> TenantOut:
         branding=_decode(row["branding"], Branding),
         contact=_decode(row["contact"], Contact | None) or Contact(),
         status=row["status"],
+        status_message=row.get("status_message") or "",
         source=row["source"],
         error=broken.get(row["slug"]),
         base_url=row.get("base_url") or "",
@@ -264,10 +185,8 @@ async def get_tenant(slug: str, registry: TenantRegistry) -> TenantOut | None:
     return _out(row, registry.broken) if row else None
 
 
-async def create_tenant(data: TenantCreate, registry: TenantRegistry, *, actor_id: int | None = None,
-                        client: str = "") -> TenantOut:
-    """A new tenant, served at once by this worker (and by others within the registry TTL);
-    the platform administrator ``actor_id``'s act is in the platform's audit chain."""
+async def create_tenant(data: TenantCreate, registry: TenantRegistry) -> TenantOut:
+    """A new tenant, served at once by this worker (and by others within the registry TTL)."""
     try:
         registry.plugins.hooks(data.plugin).load_all()
     except PluginError as exc:
@@ -275,15 +194,14 @@ async def create_tenant(data: TenantCreate, registry: TenantRegistry, *, actor_i
     async with Tenant._meta.db.transaction():
         if await Tenant.exists().where(Tenant.slug == data.slug):
             raise TenantError(f"租户 {data.slug} 已存在", 409, extra={"field": "slug"})
-        tenant_id = await _upsert_tenant(data, source="api")
-        await audit_chain.record(None, "tenant.create", f"tenant:{tenant_id}", actor_kind="platform", actor_id=actor_id,
-                                 changes={"slug": data.slug, "plugin": data.plugin}, client=client)
+        # A credit bank created on the platform shows its own contacts only (set on the console),
+        # never its plugin's: those are the plugin's own province's phone numbers.
+        await upsert_tenant(msgspec.structs.replace(data, contact=data.contact or Contact()), source="api")
     await registry.reload()
     return one(await get_tenant(data.slug, registry))
 
 
-async def update_tenant(slug: str, patch: TenantPatch, registry: TenantRegistry, *, actor_id: int | None = None,
-                        client: str = "") -> TenantOut | None:
+async def update_tenant(slug: str, patch: TenantPatch, registry: TenantRegistry) -> TenantOut | None:
     row = await Tenant.select(Tenant.id).where(Tenant.slug == slug).first()
     if row is None:
         return None
@@ -301,11 +219,8 @@ async def update_tenant(slug: str, patch: TenantPatch, registry: TenantRegistry,
         values[Tenant.contact] = msgspec.json.encode(patch.contact).decode()
     if patch.status is not None:
         values[Tenant.status] = patch.status
-    async with Tenant._meta.db.transaction():
-        await Tenant.update(values).where(Tenant.id == row["id"])
-        action = {"suspended": "tenant.suspend", "active": "tenant.resume"}.get(patch.status or "", "tenant.update")
-        await audit_chain.record(None, action, f"tenant:{row['id']}", actor_kind="platform", actor_id=actor_id,
-                                 changes={k: v for k, v in msgspec.structs.asdict(patch).items() if v is not None
-                                          and k in ("name", "hosts", "base_url", "status")}, client=client)
+    if patch.status_message is not None:
+        values[Tenant.status_message] = patch.status_message.strip()
+    await Tenant.update(values).where(Tenant.id == row["id"])
     await registry.reload()
     return await get_tenant(slug, registry)

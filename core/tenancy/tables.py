@@ -15,6 +15,8 @@ class Tenant(Table, tablename="tenant"):
     branding = JSON(default={})
     contact = JSON(default={})
     status = Varchar(length=16, default="active")  # active | suspended
+    # Shown to the tenant's users (pages and API) while it is suspended; "" = a standard text.
+    status_message = Varchar(length=500, default="")
     source = Varchar(length=16, default="api")  # file (tenants/) | api (platform admin)
     created_at = Timestamptz()
     updated_at = Timestamptz()

@@ -1,7 +1,8 @@
-"""The portal: server-rendered, tenant-branded pages (jinja2) over the same services as the API.
+"""The page toolkit: what every server-rendered, tenant-branded page (jinja2) shares — template
+and CSRF configuration, the viewer of a request (``Portal``), rendering, redirects, form data
+and error pages, branding, host and client-address helpers.
 
-This package holds what every page shares — template and CSRF configuration, the viewer of a
-request, branding, form handling and error pages, the login page. The pages themselves live
-with their domains (``core/<domain>/pages.py`` and ``core/<domain>/templates/``) and are
-collected in ``core.web.routes``.
+It imports no domain (only tenancy's context and security's principal): the pages live with
+the highest domain they need (``core/<domain>/*pages.py`` and ``core/<domain>/templates/``),
+import this toolkit, and are collected in ``core.routes``. See docs/architecture.md.
 """

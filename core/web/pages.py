@@ -1,19 +1,17 @@
-"""The pages every tenant shares: home, login, logout; and how errors reach a browser."""
+"""The page toolkit's request side: form data (``FormData``) and how errors reach a browser.
+The home, login and logout pages are ``core.accounts.login_pages``."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency
+from litestar import Request, Response
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, PermissionDeniedException
-from litestar.params import Body, FromQuery
-from litestar.response import Redirect, Template
+from litestar.params import Body
+from litestar.response import Redirect
 
-from core.accounts.api import client_address
-from core.accounts.login import login as log_in
 from core.errors import (
     DATABASE_UNAVAILABLE,
     RETRY_AFTER_SECONDS,
@@ -22,62 +20,37 @@ from core.errors import (
     internal_error_handler,
     public_detail,
 )
-from core.security.tokens import revoke_token
 from core.web.branding import palette
 from core.web.csrf import session_cookie
-from core.web.portal import LoginRequired, Portal, page, safe_next
+from core.web.portal import LoginRequired, Portal, page
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-
-
-class PortalHomeController(Controller):
-    tags = ["portal"]
-    include_in_schema = False
-
-    @get("/")
-    async def home(self, portal: NamedDependency[Portal]) -> Template:
-        return page("web/home.html", portal, registration=portal.tenant.hooks.registration_policy)
-
-    @get("/login")
-    async def login_form(self, portal: NamedDependency[Portal], next: FromQuery[str | None] = None) -> Template:
-        return page("web/login.html", portal, form={"next": safe_next(portal, next) or ""})
-
-    @post("/login", status_code=200)
-    async def login(self, request: Request, portal: NamedDependency[Portal], data: FormData) -> Response:
-        identifier = str(data.get("username", "")).strip()
-        form = {"username": identifier, "next": safe_next(portal, data.get("next")) or ""}
-        if not identifier or not data.get("password"):
-            errors = {"username": "请输入用户名"} if not identifier else {}
-            if not data.get("password"):
-                errors["password"] = "请输入密码"
-            return page("web/login.html", portal, status=400, form=form, errors=errors)
-        app_state = request.app.state
-        try:
-            result = await log_in(portal.tenant, app_state.pii, identifier, str(data["password"]),
-                                  client=client_address(request), limiter=app_state.login_limiter,
-                                  token_hours=app_state.settings.token_hours)
-        except DomainError as exc:
-            return page("web/login.html", portal, status=exc.status, form=form, errors={"_form": str(exc)})
-        default = "staff/reviews" if result.account.kind == "staff" else "me"
-        response = Redirect(path=form["next"] or portal.url(default), status_code=303)
-        # Secure as the configured base URL says (behind a TLS proxy the request itself is http).
-        response.set_cookie(session_cookie(portal.tenant.slug), result.access_token, httponly=True, samesite="lax",
-                            path="/", secure=app_state.settings.https, max_age=app_state.settings.token_hours * 3600)
-        return response
-
-    @post("/logout", status_code=303)
-    async def logout(self, request: Request, portal: NamedDependency[Portal]) -> Redirect:
-        token = request.cookies.get(session_cookie(portal.tenant.slug))
-        if token:
-            await revoke_token(token)
-        response = Redirect(path=portal.url("login") + "?done=" + quote("您已退出登录"), status_code=303)
-        response.delete_cookie(session_cookie(portal.tenant.slug), path="/")
-        return response
 
 
 def _tenant_of(request: Request):
     parts = request.scope["path"].split("/")  # /t/{slug}/… (host names were rewritten to it)
     return request.app.state.tenants.by_slug.get(parts[2]) if len(parts) > 2 and parts[1] == "t" else None
+
+
+def error_status(request: Request, exc: Exception) -> tuple[int, str]:
+    """The status and the Chinese sentence an error page shows, for the portal and the national
+    console alike: a service's own message, an expired form, a missing page, an oversized upload,
+    the database away (503), anything else a logged 500."""
+    if isinstance(exc, DomainError):
+        return exc.status, str(exc)
+    if isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
+        return 403, "页面已过期或来源不明，请返回上一页刷新后重新提交"
+    if isinstance(exc, NotFoundException):
+        return 404, exc.detail if exc.detail and exc.detail != "Not Found" else "没有找到您要的页面或记录"
+    if isinstance(exc, HTTPException) and exc.status_code == 413:
+        # Litestar stops an oversized body before any handler sees it.
+        return 413, f"文件过大：单个文件不能超过 {request.app.state.settings.max_upload_mb} MB，请压缩后重新上传"
+    if isinstance(exc, HTTPException):
+        return exc.status_code, public_detail(exc)
+    if database_outage(request, exc):
+        return 503, DATABASE_UNAVAILABLE
+    internal_error_handler(request, exc)  # logs it
+    return 500, "服务器内部错误，请稍后再试"
 
 
 def page_error_handler(request: Request, exc: Exception) -> Response:
@@ -91,28 +64,16 @@ def page_error_handler(request: Request, exc: Exception) -> Response:
         response = Redirect(path=f"/t/{tenant.slug}/login?next={quote(target)}", status_code=303)
         response.delete_cookie(session_cookie(tenant.slug), path="/")  # this tenant's only
         return response
-    if isinstance(exc, DomainError):
-        status, message = exc.status, str(exc)
-    elif isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
-        status, message = 403, "页面已过期或来源不明，请返回上一页刷新后重新提交"
-    elif isinstance(exc, NotFoundException):
-        status, message = 404, "没有找到您要的页面或记录"
-    elif isinstance(exc, HTTPException) and exc.status_code == 413:
-        # Litestar stops an oversized body before any handler sees it.
-        limit = request.app.state.settings.max_upload_mb
-        status, message = 413, f"文件过大：单个文件不能超过 {limit} MB，请压缩后重新上传"
-    elif isinstance(exc, HTTPException):
-        status, message = exc.status_code, public_detail(exc)
-    elif database_outage(request, exc):
-        status, message = 503, DATABASE_UNAVAILABLE
-    else:
-        internal_error_handler(request, exc)  # logs it
-        status, message = 500, "服务器内部错误，请稍后再试"
+    status, message = error_status(request, exc)
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {}
     if tenant is None:
         return Response(content=message, status_code=status, media_type="text/plain; charset=utf-8", headers=headers)
     portal = Portal(request=request, tenant=tenant, viewer=None, palette=palette(tenant.branding, tenant.name),
                     base=f"/t/{tenant.slug}")
-    response = page("web/error.html", portal, status=status, message=message)
+    from core.web.error_viewer import ViewerPage
+
+    shown = page("web/error.html", portal, status=status, message=message)
+    # The header of whoever is logged in: looked up as the page is sent (handlers are synchronous).
+    response = ViewerPage(template_name=shown.template_name, context=shown.context, status_code=status)
     response.headers.update(headers)
     return response

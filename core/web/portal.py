@@ -12,9 +12,10 @@ from litestar import Request
 from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 
-from core.accounts.login import Principal, principal_for_token
 from core.errors import DomainError
-from core.tenancy.service import TenantContext
+from core.security import permissions
+from core.security.principal import Principal, principal_for_token
+from core.tenancy.context import TenantContext
 from core.web.branding import Palette, palette
 from core.web.csrf import session_cookie
 
@@ -29,6 +30,14 @@ class FormError(DomainError):
 
     def __init__(self, field_name: str, message: str) -> None:
         super().__init__(message, 400, extra={"field": field_name})
+
+    @classmethod
+    def of(cls, errors: dict[str, str]) -> FormError:
+        """Several fields at once (``errors_of`` shows each beside its field)."""
+        first, message = next(iter(errors.items()))
+        error = cls(first, message)
+        error.extra = {"field": first, "fields": errors}
+        return error
 
 
 @dataclass(frozen=True)
@@ -65,11 +74,13 @@ class Portal:
             raise DomainError("此页面供学习者使用", 403)
         return viewer
 
-    def require_staff(self, *roles: str) -> Principal:
-        viewer = self.require()
-        if viewer.kind != "staff" or (roles and not viewer.has_role(*roles)):
-            raise DomainError("您没有使用此页面的权限", 403)
-        return viewer
+    def require_staff(self, action: permissions.Action = "staff") -> Principal:
+        """The viewer, when they may take ``action`` (``core.security.permissions``; by default:
+        use the staff workbench at all); else the login page (anonymous) or a 403 page."""
+        return permissions.require(self.require(), action)
+
+    def may(self, action: permissions.Action, unit_path: str | None = None) -> bool:
+        return permissions.may(self.viewer, action, unit_path)
 
     def url(self, path: str = "") -> str:
         return f"{self.base}/{path.lstrip('/')}" if path else f"{self.base}/"
@@ -83,18 +94,22 @@ class Portal:
         elif self.viewer.kind == "learner":
             items = [("me", "我的信息"), ("me/achievements/new", "成果添加"), ("me/recognition", "认定成果申请"),
                      ("me/conversion", "转换成果申请"), ("me/applications", "进度查询"), ("me/proofs", "学习成果证明"),
+                     ("me/record", "我的学习档案"),
                      ("rules", "转换规则"), ("faq", "常见问题")]
         else:
             # Only what the viewer's roles open: a link that ends in 403 is a broken promise.
-            admin = self.viewer.has_role("tenant_admin", "unit_admin")
+            admin = self.may("accounts.manage")
             items = [("staff/reviews", "审核")]
             if admin:
                 items += [("staff/learners", "学习者"), ("staff/units", "组织机构")]
-            if self.viewer.has_role("tenant_admin"):
+            if self.may("imports.run"):
                 items.append(("staff/imports", "导入"))
             items += [("staff/catalog", "名录"), ("staff/rules", "规则")]
             if admin:
-                items += [("staff/reports", "统计"), ("staff/notifications", "发送记录")]
+                items.append(("staff/reports", "统计"))
+            if self.may("notifications.log"):
+                items.append(("staff/notifications", "发送记录"))
+            if self.may("audit.read"):
                 items.append(("staff/audit", "审计日志"))
         return [MenuItem(self.url(path), label) for path, label in items]
 
@@ -134,19 +149,27 @@ def errors_of(exc: DomainError) -> dict[str, str]:
 
 
 def read_form(data: dict[str, Any], type_: type[msgspec.Struct], **overrides: Any) -> Any:
-    """Turn a posted form into ``type_``: empty fields count as absent, numbers are parsed;
-    a field that cannot be read raises ``FormError`` naming it."""
+    """Turn a posted form into ``type_``: empty fields count as absent, numbers are parsed.
+    Every field that cannot be read is named at once (``FormError`` with a message per field):
+    each is checked against its own declared type, not found by reading msgspec's message."""
     values = {k: v for k, v in data.items() if not k.startswith("_") and v not in ("", None)}
     values.update(overrides)
+    errors: dict[str, str] = {}
+    for spec in msgspec.structs.fields(type_):
+        if spec.encode_name not in values:
+            if spec.required:
+                errors[spec.name] = "此项为必填项"
+            continue
+        try:
+            msgspec.convert(values[spec.encode_name], spec.type, strict=False)
+        except msgspec.ValidationError:
+            errors[spec.name] = "格式不正确"
+    if errors:
+        raise FormError.of(errors)
     try:
         return msgspec.convert(values, type_, strict=False)
-    except msgspec.ValidationError as exc:
-        message = str(exc)
-        name = message.rsplit("`$.", 1)[-1].rstrip("`").split("[")[0].split(".")[0] if "`$." in message else "_form"
-        if message.startswith("Object missing required field"):
-            name = message.split("`")[1]
-            raise FormError(name, "此项为必填项") from None
-        raise FormError(name, "格式不正确") from None
+    except msgspec.ValidationError:  # a rule across fields (a struct's own checks)
+        raise FormError("_form", "填写的内容不符合要求，请检查后重新提交") from None
 
 
 def safe_next(portal: Portal, target: str | None) -> str | None:

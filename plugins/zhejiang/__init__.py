@@ -20,6 +20,7 @@ from core.province import (
     ProvinceInfo,
     RegistrationPolicy,
     ReviewChain,
+    ReviewPolicy,
     Taxonomy,
     TenantDefaults,
     UsernameScheme,
@@ -71,6 +72,10 @@ class ZhejiangPlugin:
     @hookimpl
     def review_chain(self, kind: str, category: str, subtype: str) -> ReviewChain | None:
         return reviews.review_chain(kind, category, subtype)
+
+    @hookimpl
+    def review_policy(self) -> ReviewPolicy:
+        return reviews.POLICY
 
     @hookimpl
     def wording(self) -> Wording:

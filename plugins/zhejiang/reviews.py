@@ -19,7 +19,7 @@ recognition chain; the chain is there for the hand-typed ones, social training a
 
 from __future__ import annotations
 
-from core.province import OpinionFormat, RefusalReason, ReviewChain, ReviewStep
+from core.province import OpinionFormat, RefusalReason, ReviewChain, ReviewPolicy, ReviewStep
 from plugins.zhejiang.taxonomy import TAXONOMY
 
 _COLON = r"\s*[:：]\s*"
@@ -110,3 +110,9 @@ def review_chain(kind: str, category: str, subtype: str) -> ReviewChain | None:
     if kind == "conversion":
         return CONVERSION if sub.conversion == "rule" else None
     return None  # performance_conversion, store_review: not offered in Zhejiang
+
+
+# An outcome an acceptance point collects (信息采集: 社会培训成果 entered or imported at the
+# window) goes to recognition at once: the acceptance point that took the originals reviews it
+# first and its parent unit re-reviews (“审核并提交相应的上级机构复审”); the rest is core's default.
+POLICY = ReviewPolicy(collected_recognition="submit")

@@ -211,6 +211,7 @@ SOCIAL_TRAINING = Subtype(
         _typed(
             "acceptance_point",
             "采集受理点",
+            type="unit",
             help="采集本条培训成果信息的受理点（一般为培训单位所设受理点）",
         ),
         _description(),

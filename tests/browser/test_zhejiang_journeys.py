@@ -116,7 +116,7 @@ async def test_window_opening_then_recognition_on_a_phone_reviewed_twice(live_se
     await learner.get_by_label("培训学时").fill("二十四")
     await learner.get_by_label("培训开始日期").fill("2020-04-01")
     await learner.get_by_label("培训结束日期").fill("2020-04-20")
-    await learner.get_by_label("采集受理点").fill(POINT)
+    await learner.get_by_label("采集受理点").select_option(label=f"{POINT}（ZJ-S57-A01）")
     await learner.get_by_role("button", name="提交", exact=True).click()
     await expect(learner.locator("#e-training_hours")).to_be_visible()
     await expect(learner.get_by_label("培训名称")).to_have_value(TRAINING)  # kept

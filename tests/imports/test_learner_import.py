@@ -414,7 +414,7 @@ def _cli_env(home: Path) -> dict[str, str]:
 def _cli() -> click.Group:
     """``creditbank`` with ``import learners`` mounted, whether or not core.cli mounts it yet."""
     from core.cli import main
-    from core.imports.cli import learners
+    from core.import_cli import learners
 
     group = click.Group("creditbank", commands=dict(main.commands))
     existing = main.commands.get("import")
@@ -514,5 +514,5 @@ def test_the_command_module_imports_on_its_own():
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-c", "import core.imports.cli, core.cli"], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", "import core.import_cli, core.cli"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

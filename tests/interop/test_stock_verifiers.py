@@ -155,3 +155,30 @@ async def test_a_tampered_proof_fails_the_stock_verifier(app, live_server, tmp_p
     assert any(p.startswith("eddsa-rdfc-2022") for p in result["problems"]), result
     assert any(p.startswith("eddsa-jcs-2022") for p in result["problems"]), result
     assert not any(p.startswith("outcome") for p in result["problems"]), result  # keys resolved; only the changed credential fails
+
+
+async def test_the_outcome_credentials_of_a_learners_record_verify_with_digital_bazaar(app, live_server, tmp_path):  # noqa: F811
+    """我的学习档案: the CLR and each outcome credential in it (with its own status entry, the
+    list resolved from the live server) verify with the stock libraries, both cryptosuites; an
+    outcome its issuer no longer recognises reads revoked to them."""
+    from tests.certificates.records import zhejiang_cet
+
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    from asgi_lifespan import LifespanManager
+
+    async with LifespanManager(app), httpx.AsyncClient(transport=transport, base_url=live_server.url) as client:
+        learner, _, _ = await zhejiang_cet(client)
+        course = await add_from_catalog(client, "zhejiang", learner, "会计")
+        record = (await client.get("/t/zhejiang/api/v1/me/record", headers=learner)).json()
+        # The learner deletes the second outcome: Zhejiang no longer vouches for it, its bit reads revoked.
+        assert (await client.delete(f"/t/zhejiang/api/v1/me/achievements/{course['id']}", headers=learner)).status_code == 204
+    inner = record["credentialSubject"]["verifiableCredential"]
+    assert len(inner) == 2 and all(c["credentialStatus"]["statusListCredential"].startswith(live_server.url) for c in inner)
+    cases = [{"name": "record", "document": record, "expect": "valid"},
+             {"name": "outcome-1", "document": inner[0], "expect": "valid"},
+             {"name": "outcome-2", "document": inner[1], "expect": "revoked"}]
+    results = run_verifier(tmp_path, cases)
+    assert [r["name"] for r in results] == ["record", "outcome-1", "outcome-2"]
+    for result in results:
+        assert result["ok"], result
+    assert results[0]["outcomes"] == 2

@@ -51,7 +51,8 @@ async def test_report_page_shows_the_figures_chart_and_exports(client, world, br
     for cells, line in zip(rows, [*api["rows"], api["own"], api["unassigned"], api["total"]]):
         assert cells[0].startswith(line["name"])
         assert int(cells[1]) == line["learners"] and int(cells[2]) == line["achievements"]
-        assert int(cells[-1]) == line["overdue"]
+        assert int(cells[-3]) == line["overdue"]
+        assert int(cells[-2]) == line["collected"] and int(cells[-1]) == line["collected_recognized"]
     assert rows[-1][0] == "合计" and "（本级）" in rows[-3][0]
 
     svg = re.search(r"<svg.*?</svg>", html, re.S).group(0)

@@ -17,7 +17,7 @@ from core.hierarchy.service import create_unit
 from core.hierarchy.tables import OrgUnit
 from core.reviews.engine import ResolvedChain, ResolvedStep, resolve_chain, step_due_at
 from core.reviews.tables import Application
-from core.tenancy.service import TenantContext
+from core.tenancy.context import TenantContext
 
 _serial = itertools.count(1)
 

@@ -74,6 +74,17 @@ async def world(client: httpx.AsyncClient) -> dict:
     appeal_file = (await client.post(f"{G}/me/appeals/{appeal['id']}/files", headers=owner,
                                      files={"file": ("复核材料.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")})).json()
     key = (await client.get(f"{G}/proof-keys")).json()["items"][0]
+    platform = {"Authorization": f"Bearer {await platform_token(client)}"}
+    trusted = (await client.post("/api/v1/platform/tenants/guangdong/trust", headers=platform,
+                                 json={"issuer_tenant": "zhejiang"})).json()  # Guangdong accepts Zhejiang's records
+    # An outcome the owner's teaching point collected for them at its window, disputed (异议).
+    collected = await client.post(f"{G}/admin/learners/{me['id']}/achievements", headers=point, json={
+        "category": "other", "subtype": "training", "fields": {
+            "training_name": "越权测试培训", "training_provider": "某培训机构", "provider_code": "BOLA01",
+            "certificate_no": "BOLA-0001", "obtained_on": "2020-01-01"}})
+    assert collected.status_code == 201, collected.text
+    dispute = (await client.post(f"{G}/me/achievements/{collected.json()['id']}/dispute", headers=owner,
+                                 json={"grounds": "请核对"})).json()
     objects = {
         "achievement_id": str(outcome["id"]),
         "evidence_id": str(outcome["evidence"][0]["id"]),
@@ -91,6 +102,9 @@ async def world(client: httpx.AsyncClient) -> dict:
         "file_id": str(appeal_file["id"]),
         "multibase": key["id"].split("#")[-1],
         "list_id": "1",
+        "trust_id": str(trusted["id"]),
+        "dispute_id": str(dispute["id"]),
+        "kind": "catalog",  # an import kind (POST /api/v1/platform/tenants/{slug}/imports/{kind})
     }
     callers = {
         "anonymous": {},
@@ -99,7 +113,6 @@ async def world(client: httpx.AsyncClient) -> dict:
         "committee": await staff_headers(client, "guangdong", "GD", "committee", username="committee-bola"),
         "other_tenant_admin": await staff_headers(client, "national_ouc", "OUC", "tenant_admin", username="ouc-bola"),
     }
-    platform = {"Authorization": f"Bearer {await platform_token(client)}"}
     return {"objects": objects, "callers": callers, "owner": owner, "centre": centre, "platform": platform}
 
 
@@ -122,6 +135,10 @@ BODIES = {
     f"POST {T}/org/units/{{code}}/staff": {"real_name": "越权测试", "role": "unit_admin", "phone": "13800000099"},
     f"POST {T}/reviews/{{application_id}}/decision": {"step": "initial", "decision": "approve", "opinion": INITIAL},
     f"POST {T}/admin/proofs/{{code}}/revoke": {"reason": "越权撤销"},
+    f"POST {T}/admin/disputes/{{dispute_id}}/decision": {"decision": "dismiss", "opinion": "越权处理"},
+    f"POST {T}/admin/learners/{{account_id}}/achievements": {"category": "other", "subtype": "training", "fields": {
+        "training_name": "越权采集", "training_provider": "某机构", "provider_code": "X2", "certificate_no": "BOLA-0002",
+        "obtained_on": "2020-01-01"}},
     f"PATCH {T}/rules/{{rule_id}}": {"description": "越权修改"},
     f"PUT {T}/admin/templates/{{event}}/{{channel}}": {"body": "越权模板"},
     f"POST {T}/admin/templates/{{event}}/{{channel}}/preview": {"body": "预览"},

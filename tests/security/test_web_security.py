@@ -263,7 +263,8 @@ async def test_https_base_url_sends_hsts_and_secure_cookies(settings, plugins, s
 
 
 async def test_evidence_names_are_cleaned_and_files_served_safely(client):
-    from core.storage.files import clean_filename, disposition
+    from core.storage.files import clean_filename
+    from core.web.downloads import content_disposition, stored_file_disposition
 
     learner = await guangdong_learner(client)
     added = (await client.post(f"{GA}/me/achievements", headers=learner, json={
@@ -282,9 +283,12 @@ async def test_evidence_names_are_cleaned_and_files_served_safely(client):
     assert clean_filename("....", "evidence.pdf") == "evidence.pdf"
     long = clean_filename("成绩单" * 100 + ".pdf", "x")
     assert len(long) <= 120 and long.endswith(".pdf") and long.startswith("成绩单")
-    assert disposition("text/html", "a.html").startswith("attachment;")
-    assert disposition("image/svg+xml", "a.svg").startswith("attachment;")
-    assert disposition("application/pdf", "a.pdf").startswith("inline;")
+    assert stored_file_disposition("text/html", "a.html").startswith("attachment;")
+    assert stored_file_disposition("image/svg+xml", "a.svg").startswith("attachment;")
+    assert stored_file_disposition("application/pdf", "a.pdf").startswith("inline;")
+    # Every download names the file twice: an ASCII fallback, and the real name (RFC 5987).
+    assert content_disposition('成绩单 "2026".pdf') == (
+        "attachment; filename=\"___ _2026_.pdf\"; filename*=UTF-8''%E6%88%90%E7%BB%A9%E5%8D%95%20%222026%22.pdf")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from html import unescape
 from tests.accounts.helpers import make_id, staff_headers
 from tests.achievements.test_achievements import JPG, PNG, catalog_entry, guangdong_learner
 from tests.reviews.test_provinces_reviews import STORE_OPINION, TYPED, fields_for, ouc_learner
-from tests.web.helpers import field_error, form_error, input_value, portal_login, submit
+from tests.web.helpers import field_error, form_error, input_value, portal_login, selected_option, submit
 
 G = "/t/guangdong"
 API = "/t/guangdong/api/v1"
@@ -147,7 +147,7 @@ async def test_performance_outcome_recognition_and_its_conversion(client):
     unchosen = await submit(client, f"{G}/me/recognition", f"{G}/me/recognition",
                             {"idempotency_key": key, "unit_code": "GD-GOU-TP02"})
     assert unchosen.status_code == 400 and field_error(unchosen.text, "achievement_id") == "请选择成果"
-    assert input_value(unchosen.text, "unit_code") == "GD-GOU-TP02"
+    assert selected_option(unchosen.text, "unit_code") == "GD-GOU-TP02"  # the unit picker kept the choice
     nowhere = await submit(client, f"{G}/me/recognition", f"{G}/me/recognition",
                            {"idempotency_key": key, "achievement_id": outcome, "unit_code": "NO-SUCH"})
     assert nowhere.status_code == 400 and field_error(nowhere.text, "unit_code") == "服务点 NO-SUCH 不存在"

@@ -68,5 +68,26 @@
     if (box && (status === "pending" || status === "running")) { followJob(box); }
     document.querySelectorAll("select[data-autosubmit]").forEach(autoSubmit);
     document.querySelectorAll("input[data-colour-for]").forEach(pairColour);
+    document.querySelectorAll("[data-preview-for]").forEach(livePreview);
   });
+
+  // The platform's tenant page: the header and footer preview follows the branding form as it is typed.
+  function livePreview(section) {
+    var form = document.getElementById(section.getAttribute("data-preview-for"));
+    var box = section.querySelector(".preview-site");
+    if (!form || !box) { return; }
+    var slug = section.getAttribute("data-slug"), site = section.getAttribute("data-site"), name = section.getAttribute("data-name");
+    function val(n) { var el = form.elements[n]; return el ? el.value.trim() : ""; }
+    function set(key, text) { var el = box.querySelector('[data-preview="' + key + '"]'); if (el) { el.textContent = text; } }
+    function update() {
+      set("logo_text", val("logo_text") || val("short_name") || val("name") || name);
+      set("name", val("name") || name);
+      set("footer", val("footer") || val("name") || name);
+      set("base_url", (val("base_url").replace(/\/+$/, "") || site) + "/t/" + slug);
+      [["primary_color", "--brand"], ["accent_color", "--accent"]].forEach(function (pair) {
+        if (/^#[0-9a-fA-F]{6}$/.test(val(pair[0]))) { box.style.setProperty(pair[1], val(pair[0])); }
+      });
+    }
+    form.addEventListener("input", update);
+  }
 })();

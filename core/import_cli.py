@@ -1,7 +1,8 @@
 """``creditbank import learners --tenant T FILE``: the learner import from the command line.
 
 The command is mounted under the ``import`` group of ``core.cli``; it runs the same service as
-the HTTP upload, with a progress bar and a report of the rejected rows.
+the HTTP upload, with a progress bar and a report of the rejected rows. A top-level module (it
+looks up ``core.cli.with_database``), beside ``core/cli.py``, above the imports package.
 """
 
 from __future__ import annotations

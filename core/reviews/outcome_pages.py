@@ -1,7 +1,8 @@
 """The learner's outcome pages: 我的信息 (profile, status counts, the outcomes table), 成果添加
 (category and sub-type, the catalog picker, the taxonomy's fields) and one outcome's page (its
 fields, evidence upload and download, its applications, deletion) — over the same services as
-``/api/v1/me/achievements``."""
+``/api/v1/me/achievements``. It lives in reviews, the highest package it shows (an outcome's
+applications, whether it may be deleted)."""
 
 from __future__ import annotations
 
@@ -18,16 +19,19 @@ from litestar.response import Template
 from core.accounts.service import account_out
 from core.accounts.tables import Account
 from core.achievements import service
-from core.achievements.api import file_response
+from core.achievements.collection import DisputeIn, open_dispute
 from core.achievements.schemas import SOURCE_LABELS, STATUS_LABELS, AchievementIn, AchievementOut
 from core.catalog.fields import check_value
 from core.catalog.pages import catalog_picker, query_int
 from core.db import one
 from core.errors import DomainError
+from core.hierarchy.unit_picker import unit_options
 from core.ids import PathId
 from core.province import Category, Evidence, Field, Subtype, Taxonomy
+from core.reviews.reactions import deletion_refusal
 from core.reviews.service import DECISION_LABELS, KIND_LABELS, my_applications
 from core.reviews.service import STATUS_LABELS as APPLICATION_STATUS_LABELS
+from core.web.downloads import file_response
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, redirect
 
@@ -87,7 +91,8 @@ async def _fields_page(portal: Portal, cat: Category, sub: Subtype, *, manual: b
     return page("achievements/new_fields.html", portal, status=status, form=form or {}, errors=errors or {},
                 category=cat, sub=sub, manual=manual, picker=picker, fields=[field_view(f) for f in sub.fields],
                 evidence_types="、".join(types), manual_url=f"{here}?{urlencode({**keep, 'manual': 1})}",
-                catalog_url=f"{here}?{urlencode(keep)}")
+                catalog_url=f"{here}?{urlencode(keep)}",
+                unit_options=await unit_options(portal.tenant.id) if any(f.type == "unit" for f in sub.fields) else None)
 
 
 async def _detail_page(portal: Portal, outcome: AchievementOut, *, status: int = 200, form: dict | None = None,
@@ -116,7 +121,7 @@ async def _detail_page(portal: Portal, outcome: AchievementOut, *, status: int =
         can_pick_target=sub is not None and sub.conversion == "catalog_pick",
         review_note=sub.description if sub else "", status_labels=STATUS_LABELS, source_labels=SOURCE_LABELS,
         kind_labels=KIND_LABELS, application_labels=APPLICATION_STATUS_LABELS, applications=applications,
-        decision_labels=DECISION_LABELS, kept=await service.deletion_refusal(
+        decision_labels=DECISION_LABELS, kept=await deletion_refusal(
             portal.tenant, {"id": outcome.id, "source": outcome.source, "status": outcome.status}),
     )
 
@@ -232,6 +237,21 @@ class MyOutcomePages(Controller):
         learner = portal.require_learner()
         row = await service.evidence_for_owner(portal.tenant, learner.id, achievement_id, evidence_id)
         return await file_response(request.app.state.storage, row)
+
+    @post("/achievements/{achievement_id:int}/dispute", status_code=200)
+    async def dispute(self, portal: NamedDependency[Portal], achievement_id: PathId, data: FormData) -> Response:
+        """An objection to an outcome a window collected (core.achievements.collection)."""
+        learner = portal.require_learner()
+        grounds = str(data.get("grounds") or "")[:2000]
+        try:
+            await open_dispute(portal.tenant, learner.id, achievement_id, DisputeIn(grounds=grounds))
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            outcome = await service.get_achievement(portal.tenant, learner.id, achievement_id)
+            return await _detail_page(portal, outcome, status=exc.status, errors=errors_of(exc),
+                                      form={"grounds": grounds})
+        return redirect(portal, f"me/achievements/{achievement_id}", done="异议已提交，由采集单位核实处理")
 
     @post("/achievements/{achievement_id:int}/delete", status_code=200)
     async def delete(self, request: Request, portal: NamedDependency[Portal], achievement_id: PathId) -> Response:

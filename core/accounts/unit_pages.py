@@ -1,6 +1,7 @@
 """Organisation pages for admins: the tree below their unit (children, breadcrumbs), adding a
 unit below one they administer, and allocating an admin account to a unit below their own
-(the invitee sets a password with the code sent to them, on the activation page)."""
+(the invitee sets a password with the code sent to them, on the activation page). In accounts,
+the highest package they need (the units' staff)."""
 
 from __future__ import annotations
 
@@ -11,15 +12,17 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
 from core.accounts import staff
-from core.accounts.login import Principal
 from core.accounts.schemas import StaffInvite
 from core.errors import DomainError
 from core.hierarchy import service
 from core.hierarchy.schemas import OrgUnitDetail, OrgUnitIn
+from core.security.permissions import ACTIONS
+from core.security.principal import Principal
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, read_form, redirect
+from core.web.security import site_link
 
-ADMIN_ROLES = ("tenant_admin", "unit_admin")
+ADMIN_ROLES = ACTIONS["accounts.manage"]
 STAFF_STATUS = {"invited": "待激活", "active": "正常", "disabled": "已停用"}
 
 
@@ -67,7 +70,7 @@ class StaffUnitPages(Controller):
     @get("/")
     async def units(self, portal: NamedDependency[Portal]) -> Response:
         """The units the viewer administers; with one, straight to it."""
-        viewer = portal.require_staff(*ADMIN_ROLES)
+        viewer = portal.require_staff("accounts.manage")
         codes = list(dict.fromkeys(g.unit_code for g in viewer.grants if g.role in ADMIN_ROLES))
         if len(codes) == 1:
             return redirect(portal, f"staff/units/{codes[0]}")
@@ -77,13 +80,13 @@ class StaffUnitPages(Controller):
     @get("/{code:str}")
     async def unit(self, portal: NamedDependency[Portal], code: FromPath[str],
                    cursor: Annotated[str | None, QueryParameter(max_length=64)] = None) -> Response:
-        viewer = portal.require_staff(*ADMIN_ROLES)
+        viewer = portal.require_staff("accounts.manage")
         return await _unit_page(portal, viewer, code, cursor)
 
     @post("/{code:str}/children", status_code=200)
     async def add_unit(self, portal: NamedDependency[Portal], code: FromPath[str], data: FormData) -> Response:
         """A unit below ``code``, by an admin of ``code`` (or above)."""
-        viewer = portal.require_staff(*ADMIN_ROLES)
+        viewer = portal.require_staff("accounts.manage")
         form = {k: str(v).strip() for k, v in data.items() if not k.startswith("_")}
         try:
             # The invitation form on the same page has a phone too: this one is unit_phone.
@@ -104,11 +107,11 @@ class StaffUnitPages(Controller):
     async def invite(self, request: Request, portal: NamedDependency[Portal], code: FromPath[str],
                      data: FormData) -> Response:
         """An admin account for ``code``; the invitee gets an activation code, never a password."""
-        viewer = portal.require_staff(*ADMIN_ROLES)
+        viewer = portal.require_staff("accounts.manage")
         form = {k: str(v).strip() for k, v in data.items() if not k.startswith("_")}
         try:
             invite = read_form(form, StaffInvite)
-            login_url = portal.tenant.site(request.app.state.settings.base_url) + "/login"
+            login_url = site_link(request, portal.tenant, "/login")
             invited = await staff.invite_staff(portal.tenant, request.app.state.pii, viewer, code, invite, login_url)
         except DomainError as exc:
             if exc.status == 404:

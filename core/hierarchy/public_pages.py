@@ -1,5 +1,6 @@
 """The tenant's public pages: FAQ and contact details, the qualifications framework, and the
-service network as a directory (where is my nearest service point)."""
+service network as a directory (where is my nearest service point); and the platform's list of
+hosted banks. In hierarchy, the highest package they show (tenancy stays a bottom layer)."""
 
 from __future__ import annotations
 
