@@ -66,8 +66,8 @@ async def record(admin: PlatformAdminRef, action: str, slug: str, detail: str = 
     """An entry of the platform's audit (``audit_entry`` with a ``platform.`` action), also seen in
     the tenant's own log."""
     row = await Tenant.select(Tenant.id).where(Tenant.slug == slug).first()
-    await audit(row["id"] if row else None, None, action, f"tenant:{slug}",
-                f"平台管理员 {admin.username}" + (f"：{detail}" if detail else ""), client)
+    await audit(row["id"] if row else None, admin.id, action, f"tenant:{slug}",
+                f"平台管理员 {admin.username}" + (f"：{detail}" if detail else ""), client, actor_kind="platform")
 
 
 def status_change(status: str | None) -> str | None:

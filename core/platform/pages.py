@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import quote
+from typing import Annotated, Any, Literal
+from urllib.parse import quote, urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
@@ -20,10 +20,13 @@ from litestar.exceptions import (
     NotFoundException,
     ValidationException,
 )
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
+from core.clock import utcnow
 from core.errors import RETRY_AFTER_SECONDS, DomainError
+from core.ids import Cursor
+from core.platform import audit as trail
 from core.platform import service
 from core.reviews.service import STATUS_LABELS
 from core.security.tokens import revoke_token
@@ -246,7 +249,6 @@ class PlatformPages(Controller):
                              tenant=tenant, shown=shown, site=request.app.state.settings.base_url.rstrip("/"), **context)
 
 
-PLATFORM_PAGES = [PlatformLoginPages, PlatformPages]
 
 
 def platform_error_handler(request: Request, exc: Exception) -> Response:
@@ -269,3 +271,59 @@ def platform_error_handler(request: Request, exc: Exception) -> Response:
 PLATFORM_ERRORS = {PlatformLoginRequired: platform_error_handler, DomainError: platform_error_handler,
                    ValidationException: platform_error_handler, HTTPException: platform_error_handler,
                    Exception: platform_error_handler}
+
+
+AuditText = Annotated[str | None, QueryParameter(max_length=128)]
+
+
+class PlatformAuditPages(Controller):
+    """审计日志 in the national console: every tenant's chain and the platform's own."""
+
+    path = "/audit"
+    include_in_schema = False
+    dependencies = {"admin": Provide(provide_platform_admin)}
+
+    @staticmethod
+    def _filters(values: dict) -> tuple[dict, trail.PlatformAuditFilter]:
+        form = {k: (v or "").strip() for k, v in values.items()}
+        return form, trail.PlatformAuditFilter(
+            tenant=form["tenant"] or None, actor=form["actor"] or None, action=form["action"] or None,
+            target=form["target"] or None, date_from=form["from"] or None, date_to=form["to"] or None)
+
+    @get("/")
+    async def log(self, request: Request, admin: NamedDependency[PlatformViewer], tenant: AuditText = None,
+                  actor: AuditText = None, action: AuditText = None, target: AuditText = None,
+                  date_from: Annotated[str | None, QueryParameter(name="from", max_length=10)] = None,
+                  date_to: Annotated[str | None, QueryParameter(name="to", max_length=10)] = None,
+                  cursor: Cursor = None) -> Template:
+        form, filters = self._filters({"tenant": tenant, "actor": actor, "action": action, "target": target,
+                                       "from": date_from, "to": date_to})
+        chosen = {k: v for k, v in form.items() if v}
+        context: dict[str, Any] = {"form": form, "tenants": await tenancy.list_tenants(request.app.state.tenants)}
+        try:
+            found = await trail.platform_log(filters, cursor=int(cursor) if cursor else None, limit=50)
+        except DomainError as exc:
+            if exc.status != 400:
+                raise
+            return platform_page("platform/audit.html", request, admin, status=400, items=[], errors=errors_of(exc),
+                                 **context)
+        return platform_page(
+            "platform/audit.html", request, admin, items=found.items, **context,
+            next_url=f"{HOME}/audit?{urlencode({**chosen, 'cursor': found.next_cursor})}" if found.next_cursor else None,
+            exports=[(label, f"{HOME}/audit/export?{urlencode({**chosen, 'format': fmt})}")
+                     for label, fmt in (("CSV", "csv"), ("JSON Lines（可离线校验）", "jsonl"))])
+
+    @get("/export")
+    async def export(self, request: Request, admin: NamedDependency[PlatformViewer], tenant: AuditText = None,
+                     actor: AuditText = None, action: AuditText = None, target: AuditText = None,
+                     date_from: Annotated[str | None, QueryParameter(name="from", max_length=10)] = None,
+                     date_to: Annotated[str | None, QueryParameter(name="to", max_length=10)] = None,
+                     fmt: Annotated[Literal["csv", "jsonl"], QueryParameter(name="format")] = "csv") -> Response:
+        _, filters = self._filters({"tenant": tenant, "actor": actor, "action": action, "target": target,
+                                    "from": date_from, "to": date_to})
+        content = await trail.export(admin.id, filters, fmt, client_address(request))
+        return trail.download(content, "text/csv; charset=utf-8" if fmt == "csv" else "application/jsonl; charset=utf-8",
+                        f"审计日志-全平台-{utcnow():%Y%m%d}.{fmt}")
+
+
+PLATFORM_PAGES = [PlatformLoginPages, PlatformPages, PlatformAuditPages]

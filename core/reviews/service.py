@@ -329,6 +329,8 @@ async def _create(tenant: TenantContext, learner_id: int, learner_name: str, kin
         tenant_id=tenant.id, application_id=application.id, step=0, step_name="submit", decision="submit",
         actor_id=learner_id, actor_name=learner_name, materials="[]", created_at=now))
     await counted(tenant.id, "application", [application.id])  # the unit report's counters
+    await audit(tenant.id, learner_id, "application.submit", f"application:{application.id}", actor_kind="learner",
+                changes={"kind": kind, "achievement_id": achievement_id, "status": "submitted"})
     return application.id
 
 
@@ -382,6 +384,8 @@ async def withdraw(tenant: TenantContext, learner_id: int, application_id: int) 
         await ReviewRecord.insert(ReviewRecord(tenant_id=tenant.id, application_id=row["id"], step=0,
                                                step_name="withdraw", decision="withdraw", actor_id=learner_id,
                                                actor_name=learner["real_name"], materials="[]", created_at=now))
+        await audit(tenant.id, learner_id, "application.withdraw", f"application:{row['id']}", actor_kind="learner",
+                    changes={"status": [row["status"], "withdrawn"]})
         if row["kind"] in ("recognition", "store_review") and row["achievement_id"]:
             await Achievement.update({Achievement.status: "unapplied", Achievement.updated_at: now}).where(
                 Achievement.id == row["achievement_id"], Achievement.status == "applied")

@@ -36,6 +36,11 @@ OTHER_TABLES = {
                           "distributed by request_key",
     "audit_entry": "tenant_id is null for the platform's own entries: those move to the coordinator-local "
                    "platform log and tenant_id becomes NOT NULL in the distribution migration",
+    "audit_head": "one row per audit chain; chain is the tenant's id (0: the platform's own log): distributed "
+                  "by chain, colocated with the tenant's rows",
+    "audit_checkpoint": "signed heads of an audit chain, keyed by chain (the tenant's id): distributed by chain",
+    "audit_archive": "archive records of an audit chain, keyed by chain (the tenant's id): distributed by chain",
+    "audit_key": "the platform's audit signing keys, a few rows: a reference table",
     "key_check": "one row, the fingerprint of the platform's secret key: a reference table",
 }
 # Unique without tenant_id, on purpose. Each is a random or tenant-prefixed value unique across
