@@ -56,14 +56,15 @@ class RuleController(Controller):
     async def search(
         self, tenant: NamedDependency[TenantContext], q: Annotated[str | None, QueryParameter(max_length=100)] = None,
         catalog_entry_id: QueryId = None,
+        target_catalog_entry_id: QueryId = None,
         target_entry_id: QueryId = None,
         cursor: Cursor = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
     ) -> RulePage:
-        """``catalog_entry_id``: rules taking that entry as a source; ``target_entry_id``: rules
-        that give it (要获得某课程的学分，可以用哪些成果？)."""
+        """``catalog_entry_id``: rules taking that entry as a source; ``target_catalog_entry_id``
+        (API.md's name; ``target_entry_id`` too): rules that give it (要获得某课程的学分，可以用哪些成果？)."""
         return await service.search_rules(tenant.id, q=q, catalog_entry_id=catalog_entry_id, cursor=cursor, limit=limit,
-                                          target_entry_id=target_entry_id)
+                                          target_entry_id=target_catalog_entry_id or target_entry_id)
 
     @get("/{rule_id:int}", opt={"public_read": True})
     async def one(self, tenant: NamedDependency[TenantContext], rule_id: PathId) -> RuleOut:

@@ -124,6 +124,13 @@ def evaluate(terms: Terms, holdings: list[Holding], ledger: Ledger, names: dict[
     return cond.evaluate(terms, holdings, ledger, today=today or date.today(), names=names, labels={}, defaults=defaults)
 
 
+def explain(out: RuleOut, explanation: ExplanationOut) -> None:
+    """Set ``out``'s explanation, and its verdict in the contract's words."""
+    out.explanation = explanation
+    out.rule_id, out.verdict = out.id, explanation.status
+    out.reasons = explanation.missing if explanation.status == "missing" else explanation.because
+
+
 def _out(e: Explanation) -> ExplanationOut:
     return ExplanationOut(status=e.status, because=e.because, missing=e.missing)
 
@@ -171,10 +178,10 @@ async def _explained(tenant_id: int, hooks, learner_id: int, ids: list[int], *, 
     outs = await _outs(tenant_id, rows)
     for out in outs:
         if out.id == converted_by:
-            out.explanation = ExplanationOut(status="used", because=["该成果由此规则转换取得"])
+            explain(out, ExplanationOut(status="used", because=["该成果由此规则转换取得"]))
         else:
-            out.explanation = _out(evaluate(terms[out.id], holdings + (extra or []), ledger, names, defaults))
-        out.used = out.explanation.status == "used"
+            explain(out, _out(evaluate(terms[out.id], holdings + (extra or []), ledger, names, defaults)))
+        out.used = out.verdict == "used"
     return outs
 
 
@@ -221,7 +228,7 @@ async def what_if(tenant_id: int, hooks, learner_id: int, entry_ids: list[int]) 
     opens: list[RuleOut] = []
     missing: list[RuleOut] = []
     for out in await _outs(tenant_id, rows):
-        out.explanation = _out(verdicts[out.id])
+        explain(out, _out(verdicts[out.id]))
         out.used = False
         (opens if verdicts[out.id].status == "applies" else missing).append(out)
     return opens, missing

@@ -86,6 +86,11 @@ class RuleOut(msgspec.Struct, kw_only=True):
     any_n: int = 0
     used: bool | None = None  # set when listed for one achievement
     explanation: Explanation | None = None  # set with ``explain=1``
+    # The same verdict as API.md names it: ``{rule_id, version, verdict, reasons}`` (the reasons
+    # it applies, or what is missing).
+    rule_id: int | None = None
+    verdict: Literal["applies", "missing", "used"] | None = None
+    reasons: list[str] = []
 
 
 class Explanation(msgspec.Struct, kw_only=True):

@@ -55,6 +55,9 @@ async def test_a_two_source_rule_with_a_score_threshold_explains_what_is_missing
     assert first["explanation"]["status"] == "missing"
     assert "还需：公司概论" in first["explanation"]["missing"]
     assert "成绩须 ≥ 70，您的成绩为 65" in first["explanation"]["missing"]
+    # The same verdict in API.md's words: {rule_id, version, verdict, reasons}.
+    assert (first["rule_id"], first["version"], first["verdict"]) == (body["id"], 1, "missing")
+    assert first["reasons"] == first["explanation"]["missing"]
     listed = (await client.get(f"{G}/me/achievements", headers=w["learner"])).json()["items"][0]
     plain = await client.get(f"{G}/me/achievements/{held['id']}/rules", headers=w["learner"])
     assert body["id"] in [r["id"] for r in plain.json()]  # the plain list still shares a source
@@ -147,6 +150,8 @@ async def test_window_and_what_if_and_the_reverse_search(client):
 
     by_target = (await client.get(f"{G}/rules", params={"target_entry_id": w["target"]["id"]})).json()["items"]
     assert {window["id"], pair["id"]} <= {r["id"] for r in by_target}
+    contract = (await client.get(f"{G}/rules", params={"target_catalog_entry_id": w["target"]["id"]})).json()["items"]
+    assert [r["id"] for r in contract] == [r["id"] for r in by_target]  # API.md's name for the same question
     assert all(r["target"]["entry"]["id"] == w["target"]["id"] for r in by_target)
 
 
