@@ -91,7 +91,7 @@ async def test_the_first_admin_is_invited_with_a_code_never_a_password_and_activ
                               headers=admin_headers)
     assert empty.status_code == 409 and "请先导入组织机构" in empty.json()["detail"]
     await client.post(f"{PA}/tenants/sichuan/defaults", json={"code": "SC"}, headers=admin_headers)
-    invited = await client.post(f"{PA}/tenants/sichuan/invitations", headers=admin_headers,
+    invited = await client.post(f"{PA}/tenants/sichuan/admins", headers=admin_headers,  # API.md's path
                                 json={"real_name": "蒲晓", "phone": "13800001111", "username": "scadmin"})
     assert invited.status_code == 201, invited.text
     assert invited.json()["status"] == "invited" and invited.json()["sent_to"] == "138****1111"
