@@ -72,7 +72,7 @@ def page_error_handler(request: Request, exc: Exception) -> Response:
                     base=f"/t/{tenant.slug}")
     from core.web.error_viewer import ViewerPage
 
-    shown = page("web/error.html", portal, status=status, message=message)
+    shown = page("web/error.html", portal, status=status, message=message, code=status)
     # The header of whoever is logged in: looked up as the page is sent (handlers are synchronous).
     response = ViewerPage(template_name=shown.template_name, context=shown.context, status_code=status)
     response.headers.update(headers)
