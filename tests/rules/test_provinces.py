@@ -56,3 +56,100 @@ async def test_zhejiang_grade_threshold_what_if_impact_and_an_edit_in_flight(cli
     assert (await client.patch(f"{Z}/rules/{rule_id}", headers=centre, json=stricter)).json()["version"] == 3
     mine = (await client.get(f"{Z}/me/applications/{applied.json()['id']}", headers=learner)).json()
     assert (mine["rule_version"], mine["status"]) == (2, "submitted")
+
+
+N = "/t/national_ouc/api/v1"
+CONVERSION_OPINION = "审核意见：同意。符合已发布的转换规则，出具学习成果认证证明。"
+
+
+async def _store(client, tenant: str, learner: dict, reviewer: dict, entry: dict, fields: dict) -> dict:
+    """Seed 001 part 二: the learner picks the certificate (“选择证书”), types the other items and
+    clicks “提交审批”; the certification centre reviews the stored outcome before it converts."""
+    T = f"/t/{tenant}/api/v1"
+    added = await client.post(f"{T}/me/achievements", headers=learner, json={
+        "category": entry["category"], "subtype": entry["subtype"], "catalog_entry_id": entry["id"], "fields": fields})
+    assert added.status_code == 201, added.text
+    assert added.json()["status"] == "applied"
+    store = next(a for a in (await client.get(f"{T}/me/applications", headers=learner)).json()["items"]
+                 if a["achievement_id"] == added.json()["id"] and a["kind"] == "store_review")
+    return {**added.json(), "store_application": store["id"]}
+
+
+async def _approve_store(client, tenant: str, reviewer: dict, outcome: dict) -> None:
+    decided = await client.post(f"/t/{tenant}/api/v1/reviews/{outcome['store_application']}/decision", headers=reviewer,
+                                json={"step": "store_review", "decision": "approve",
+                                      "opinion": "审核意见：同意。证书信息与扫描件一致，予以存储。"})
+    assert decided.status_code == 200 and decided.json()["status"] == "approved", decided.text
+
+
+async def _explain(client, tenant: str, learner: dict, achievement_id: int, rule_id: int) -> dict:
+    response = await client.get(f"/t/{tenant}/api/v1/me/achievements/{achievement_id}/rules", params={"explain": 1},
+                                headers=learner)
+    assert response.status_code == 200, response.text
+    return next(r for r in response.json() if r["id"] == rule_id)["explanation"]
+
+
+async def test_national_ouc_score_threshold_what_if_impact_an_edit_in_flight_and_the_proof(client):
+    """Seed 001 Q4: the learner looks the rule up in the published list (转换规则名录), applies to
+    the local certification centre (学习成果认证中心), which reviews the application and issues a
+    学习成果认证证明. Here the rule takes two outcomes — a CET-4 score report (its typed 成绩) and
+    the 管理英语1 course-completion certificate — for 管理英语3."""
+    from tests.reviews.test_provinces_reviews import ouc_learner
+
+    admin = await staff_headers(client, "national_ouc", "OUC", "tenant_admin", username="ouc-rules-admin")
+    centre = await staff_headers(client, "national_ouc", "OUC-GS", "unit_admin", username="ouc-rules-gs")
+    learner = await ouc_learner(client, "national_ouc", admin, "OUC-GS", "ouc-rules@example.com")
+    cet4 = await entry(client, "全国大学英语四级考试成绩报告单", tenant="national_ouc")
+    english1 = await entry(client, "管理英语1课程结业证书", tenant="national_ouc")
+    target = await entry(client, "管理英语3", "行政管理(2020春)(本)", tenant="national_ouc")
+    rule = await client.post(f"{N}/rules", headers=admin, json={
+        "name": "大学英语四级与管理英语1合转管理英语3", "sources": [cet4["id"], english1["id"]], "target": target["id"],
+        "credits": 4, "conditions": {"thresholds": [{"entry": cet4["id"], "field": "成绩", "value": 425}]}})
+    assert rule.status_code == 201, rule.text
+    rule_id = rule.json()["id"]
+    assert "全国大学英语四级考试成绩报告单：成绩 ≥ 425" in rule.json()["conditions"]
+    listed = (await client.get(f"{N}/rules", params={"target_entry_id": target["id"]})).json()["items"]
+    assert rule_id in [r["id"] for r in listed]  # 查询已发布学习成果转换规则名录
+
+    held = await _store(client, "national_ouc", learner, centre, cet4, {
+        "certificate_no": "CET4-2019-001", "exam_date": "2019-06-15", "obtained_on": "2019-08-20", "score": "410"})
+    waiting = await _explain(client, "national_ouc", learner, held["id"], rule_id)
+    assert waiting["status"] == "missing"
+    assert "您的成果“全国大学英语四级考试成绩报告单”尚在审核中，审核通过后方可用于转换" in waiting["missing"]
+    assert "还需：全国大学英语四级考试成绩报告单" not in " ".join(waiting["missing"])
+    await _approve_store(client, "national_ouc", centre, held)
+    explained = await _explain(client, "national_ouc", learner, held["id"], rule_id)
+    assert explained["missing"] == ["还需：管理英语1课程结业证书", "成绩须 ≥ 425，您的成绩为 410"]
+
+    relax = {"conditions": {"thresholds": [{"entry": cet4["id"], "field": "score", "value": 400}]}}
+    preview = (await client.post(f"{N}/rules/impact", headers=admin, json={"rule_id": rule_id, "patch": relax})).json()
+    assert (preview["learners_gaining"], preview["pending"]) == (0, [])  # still short of the course certificate
+    edited = await client.patch(f"{N}/rules/{rule_id}", headers=admin, json={**relax, "note": "四级 400 分即可"})
+    assert edited.status_code == 200 and edited.json()["version"] == 2, edited.text
+
+    what_if = (await client.post(f"{N}/me/what-if", headers=learner, json={"catalog_entry_ids": [english1["id"]]})).json()
+    assert rule_id in [r["id"] for r in what_if["opens"]]
+    course = await _store(client, "national_ouc", learner, centre, english1, {
+        "certificate_no": "OUC-KC-2020-01", "obtained_on": "2020-01-10", "score": "合格"})
+    await _approve_store(client, "national_ouc", centre, course)
+    applied = await client.post(f"{N}/me/applications", headers=learner, json={
+        "kind": "conversion", "achievement_id": held["id"], "rule_id": rule_id})
+    assert applied.status_code == 201, applied.text
+    assert applied.json()["rule_version"] == 2
+
+    stricter = {"conditions": {"thresholds": [{"entry": cet4["id"], "field": "score", "value": 500}]}}
+    preview = (await client.post(f"{N}/rules/impact", headers=admin, json={"rule_id": rule_id, "patch": stricter})).json()
+    assert [(p["application_id"], p["version"]) for p in preview["pending"]] == [(applied.json()["id"], 2)]
+    assert (await client.patch(f"{N}/rules/{rule_id}", headers=admin, json=stricter)).json()["version"] == 3
+    mine = (await client.get(f"{N}/me/applications/{applied.json()['id']}", headers=learner)).json()
+    assert (mine["rule_version"], mine["status"]) == (2, "submitted")
+
+    # The centre decides under the version the application was made under, and issues the proof.
+    queue = (await client.get(f"{N}/reviews", headers=centre)).json()["items"]
+    assert applied.json()["id"] in [i["id"] for i in queue]
+    approved = await client.post(f"{N}/reviews/{applied.json()['id']}/decision", headers=centre, json={
+        "step": "conversion_review", "decision": "approve", "opinion": CONVERSION_OPINION})
+    assert approved.status_code == 200, approved.text
+    body = approved.json()
+    assert (body["status"], body["rule_version"], body["target_achievement_id"]) == ("approved", 2, None)
+    assert body["proof_code"]
