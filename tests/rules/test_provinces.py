@@ -153,3 +153,78 @@ async def test_national_ouc_score_threshold_what_if_impact_an_edit_in_flight_and
     body = approved.json()
     assert (body["status"], body["rule_version"], body["target_achievement_id"]) == ("approved", 2, None)
     assert body["proof_code"]
+
+
+GS = "/t/gansu/api/v1"
+
+
+async def test_gansu_grade_and_skill_score_what_if_impact_an_edit_in_flight_reviewed_by_the_provincial_school(client):
+    """Gansu runs on the national platform: the same walk, its own catalog, and the provincial
+    school (省校学习成果认证中心) as the centre that reviews both the stored outcomes and the
+    conversion; a branch school only guides. The rule takes an agricultural qualification — its
+    等级 from the catalog (四级/中级工) and its typed 操作技能考核成绩 — together with the 甘肃省情
+    course certificate, for 中药材栽培技术."""
+    from tests.reviews.test_provinces_reviews import ouc_learner
+
+    school = await staff_headers(client, "gansu", "GS", "tenant_admin", username="gs-rules-school")
+    academic_office = await staff_headers(client, "gansu", "GS", "unit_admin", username="gs-rules-jiaowu")
+    branch = await staff_headers(client, "gansu", "GS-LZ", "unit_admin", username="gs-rules-lz")
+    learner = await ouc_learner(client, "gansu", school, "GS-LZ", "gansu-rules@example.com")
+    farmer = await entry(client, "农艺工国家职业资格证书（四级）", tenant="gansu")
+    province = await entry(client, "甘肃省情课程结业证书", tenant="gansu")
+    target = await entry(client, "中药材栽培技术", "农业经济管理(2019秋)(专)", tenant="gansu")
+    rule = await client.post(f"{GS}/rules", headers=school, json={
+        "name": "农艺工与甘肃省情合转中药材栽培技术", "sources": [farmer["id"], province["id"]], "target": target["id"],
+        "credits": 3, "conditions": {"thresholds": [
+            {"entry": farmer["id"], "field": "等级", "op": "<=", "value": 4},
+            {"entry": farmer["id"], "field": "操作技能考核成绩", "value": 75}]}})
+    assert rule.status_code == 201, rule.text
+    rule_id = rule.json()["id"]
+    assert rule.json()["conditions"] == ["农艺工国家职业资格证书（四级）：等级 ≤ 4",
+                                         "农艺工国家职业资格证书（四级）：操作技能考核成绩 ≥ 75"]
+
+    held = await _store(client, "gansu", learner, academic_office, farmer, {
+        "certificate_no": "GS-NY-2019-07", "obtained_on": "2019-07-01", "theory_score": "82", "skill_score": "70"})
+    assert held["fields"]["grade"] == "四级/中级工"
+    waiting = await _explain(client, "gansu", learner, held["id"], rule_id)
+    assert "您的成果“农艺工国家职业资格证书（四级）”尚在审核中，审核通过后方可用于转换" in waiting["missing"]
+    assert (await client.get(f"{GS}/reviews", headers=branch)).json()["items"] == []
+    await _approve_store(client, "gansu", academic_office, held)
+    explained = await _explain(client, "gansu", learner, held["id"], rule_id)
+    assert explained["missing"] == ["还需：甘肃省情课程结业证书", "操作技能考核成绩须 ≥ 75，您的操作技能考核成绩为 70"]
+    assert "等级 4，满足 ≤ 4" in explained["because"]
+
+    relax = {"conditions": {"thresholds": [{"entry": farmer["id"], "field": "grade", "op": "<=", "value": 4},
+                                           {"entry": farmer["id"], "field": "skill_score", "value": 60}]}}
+    preview = (await client.post(f"{GS}/rules/impact", headers=school, json={"rule_id": rule_id, "patch": relax})).json()
+    assert (preview["learners_gaining"], preview["pending"]) == (0, [])  # still short of the course certificate
+    edited = await client.patch(f"{GS}/rules/{rule_id}", headers=school, json={**relax, "note": "技能考核 60 分即可"})
+    assert edited.status_code == 200 and edited.json()["version"] == 2, edited.text
+
+    what_if = (await client.post(f"{GS}/me/what-if", headers=learner, json={"catalog_entry_ids": [province["id"]]})).json()
+    assert rule_id in [r["id"] for r in what_if["opens"]]
+    course = await _store(client, "gansu", learner, academic_office, province, {
+        "certificate_no": "GS-KC-2019-11", "obtained_on": "2019-12-20", "score": "88"})
+    await _approve_store(client, "gansu", academic_office, course)
+    assert (await _explain(client, "gansu", learner, held["id"], rule_id))["status"] == "applies"
+    applied = await client.post(f"{GS}/me/applications", headers=learner, json={
+        "kind": "conversion", "achievement_id": held["id"], "rule_id": rule_id})
+    assert applied.status_code == 201, applied.text
+    assert applied.json()["rule_version"] == 2
+
+    stricter = {"conditions": {"thresholds": [{"entry": farmer["id"], "field": "grade", "op": "<=", "value": 3}]}}
+    preview = (await client.post(f"{GS}/rules/impact", headers=school, json={"rule_id": rule_id, "patch": stricter})).json()
+    assert [(p["application_id"], p["version"]) for p in preview["pending"]] == [(applied.json()["id"], 2)]
+    assert (await client.patch(f"{GS}/rules/{rule_id}", headers=school, json=stricter)).json()["version"] == 3
+    mine = (await client.get(f"{GS}/me/applications/{applied.json()['id']}", headers=learner)).json()
+    assert (mine["rule_version"], mine["status"]) == (2, "submitted")
+
+    assert (await client.get(f"{GS}/reviews", headers=branch)).json()["items"] == []  # the branch only guides
+    queue = (await client.get(f"{GS}/reviews", headers=academic_office)).json()["items"]
+    assert [i["id"] for i in queue] == [applied.json()["id"]]
+    approved = await client.post(f"{GS}/reviews/{applied.json()['id']}/decision", headers=academic_office, json={
+        "step": "conversion_review", "decision": "approve", "opinion": CONVERSION_OPINION})
+    assert approved.status_code == 200, approved.text
+    body = approved.json()
+    assert (body["status"], body["rule_version"], body["target_achievement_id"]) == ("approved", 2, None)
+    assert body["proof_code"]
