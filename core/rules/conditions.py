@@ -206,10 +206,13 @@ def evaluate(terms: Terms, holdings: list[Holding], ledger: Ledger, *, today: da
         if outcome is None:
             continue  # the source itself is missing: said above
         label = t.label or labels.get((t.entry, t.field), t.field)
-        got = number_in(outcome.value(t.field))
+        raw = outcome.value(t.field)
+        got = number_in(raw)
         need = f"{label}须 {'≥' if t.op == '>=' else '≤'} {_fmt(t.value)}"
-        if got is None:
+        if got is None and (raw is None or not str(raw).strip()):
             missing.append(f"{need}，您的成果“{names.get(t.entry, str(t.entry))}”未填写{label}")
+        elif got is None:  # filled in as words (合格、优秀): nothing to compare
+            missing.append(f"{need}，您的{label}为“{str(raw).strip()}”，其中没有可比较的数值，无法判断是否满足")
         elif (got >= t.value) if t.op == ">=" else (got <= t.value):
             because.append(f"{label} {_fmt(got)}，满足 {'≥' if t.op == '>=' else '≤'} {_fmt(t.value)}")
         else:

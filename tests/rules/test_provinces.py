@@ -228,3 +228,27 @@ async def test_gansu_grade_and_skill_score_what_if_impact_an_edit_in_flight_revi
     body = approved.json()
     assert (body["status"], body["rule_version"], body["target_achievement_id"]) == ("approved", 2, None)
     assert body["proof_code"]
+
+
+async def test_national_ouc_a_score_written_as_a_grade_is_explained_not_called_missing(client):
+    """The national taxonomy lets 成绩 be “百分制分数或等级，如 85、合格”: a 成绩 ≥ 60 threshold
+    cannot read “合格” as a number, and the learner, who did fill it in, is told that (not
+    that the score is missing)."""
+    from tests.reviews.test_provinces_reviews import ouc_learner
+
+    admin = await staff_headers(client, "national_ouc", "OUC", "tenant_admin", username="ouc-grade-admin")
+    centre = await staff_headers(client, "national_ouc", "OUC-GS", "unit_admin", username="ouc-grade-gs")
+    learner = await ouc_learner(client, "national_ouc", admin, "OUC-GS", "ouc-grade@example.com")
+    certificate = await entry(client, "计算机应用基础课程结业证书", tenant="national_ouc")
+    target = await entry(client, "计算机应用基础", "行政管理(2020春)(专)", tenant="national_ouc")
+    rule = (await client.post(f"{N}/rules", headers=admin, json={
+        "name": "计算机应用基础结业证书（60分以上）转计算机应用基础", "sources": [certificate["id"]], "target": target["id"],
+        "credits": 4, "conditions": {"thresholds": [{"entry": certificate["id"], "field": "成绩", "value": 60}]}})).json()
+    held = await _store(client, "national_ouc", learner, centre, certificate, {
+        "certificate_no": "OUC-KC-2020-02", "obtained_on": "2020-01-10", "score": "合格"})
+    await _approve_store(client, "national_ouc", centre, held)
+    explained = await _explain(client, "national_ouc", learner, held["id"], rule["id"])
+    assert explained["missing"] == ["成绩须 ≥ 60，您的成绩为“合格”，其中没有可比较的数值，无法判断是否满足"]
+    refused = await client.post(f"{N}/me/applications", headers=learner, json={
+        "kind": "conversion", "achievement_id": held["id"], "rule_id": rule["id"]})
+    assert refused.status_code == 409 and "没有可比较的数值" in refused.json()["detail"]
