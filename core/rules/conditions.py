@@ -89,6 +89,7 @@ class Holding(msgspec.Struct, kw_only=True):
     obtained_at: date | None
     fields: dict | str  # the outcome's field values; JSON text until a threshold reads one
     hypothetical: bool = False
+    pending: bool = False  # stored but still under review: held, not yet usable
 
     def value(self, name: str) -> object:
         if isinstance(self.fields, str):
@@ -162,8 +163,12 @@ def evaluate(terms: Terms, holdings: list[Holding], ledger: Ledger, *, today: da
     if terms.rule_id in ledger.used_rules:
         return Explanation(status="used", because=["您已用此规则申请转换"])
     by_entry: dict[int, list[Holding]] = {}
+    in_review: set[int] = set()
     for h in holdings:
-        by_entry.setdefault(h.entry, []).append(h)
+        if h.pending:
+            in_review.add(h.entry)
+        else:
+            by_entry.setdefault(h.entry, []).append(h)
     because: list[str] = []
     missing: list[str] = []
     chosen: list[Holding] = []
@@ -174,9 +179,12 @@ def evaluate(terms: Terms, holdings: list[Holding], ledger: Ledger, *, today: da
     def usable(entry: int) -> list[Holding]:
         return [h for h in by_entry.get(entry, []) if h.achievement_id == 0 or h.achievement_id not in used_here]
 
-    lacking = [e for e in terms.all_of() if not by_entry.get(e)]
+    lacking = [e for e in terms.all_of() if not by_entry.get(e) and e not in in_review]
     if lacking:
         missing.append("还需：" + "、".join(names.get(e, str(e)) for e in lacking))
+    for e in terms.all_of():
+        if not by_entry.get(e) and e in in_review:
+            missing.append(f"您的成果“{names.get(e, str(e))}”尚在审核中，审核通过后方可用于转换")
     for e in terms.all_of():
         if by_entry.get(e):
             if not usable(e):
@@ -198,10 +206,13 @@ def evaluate(terms: Terms, holdings: list[Holding], ledger: Ledger, *, today: da
         if outcome is None:
             continue  # the source itself is missing: said above
         label = t.label or labels.get((t.entry, t.field), t.field)
-        got = number_in(outcome.value(t.field))
+        raw = outcome.value(t.field)
+        got = number_in(raw)
         need = f"{label}须 {'≥' if t.op == '>=' else '≤'} {_fmt(t.value)}"
-        if got is None:
+        if got is None and (raw is None or not str(raw).strip()):
             missing.append(f"{need}，您的成果“{names.get(t.entry, str(t.entry))}”未填写{label}")
+        elif got is None:  # filled in as words (合格、优秀): nothing to compare
+            missing.append(f"{need}，您的{label}为“{str(raw).strip()}”，其中没有可比较的数值，无法判断是否满足")
         elif (got >= t.value) if t.op == ">=" else (got <= t.value):
             because.append(f"{label} {_fmt(got)}，满足 {'≥' if t.op == '>=' else '≤'} {_fmt(t.value)}")
         else:

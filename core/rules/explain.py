@@ -21,6 +21,7 @@ from core.rules.service import LIVE, _outs, rules_for_entries
 from core.rules.tables import Rule
 
 HELD = ("catalog", "recognized")  # outcomes a rule can take
+IN_REVIEW = "applied"  # held but still under review (a stored outcome reviewed on store): said so, not "还需"
 
 
 def defaults_of(hooks) -> cond.Defaults:
@@ -81,9 +82,9 @@ async def learner_state(tenant_id: int, learner_ids: list[int]) -> dict[int, tup
         return {}
     ids = sorted(set(learner_ids))
     rows = await db.fetch(
-        Rule, "SELECT id, learner_id, catalog_entry_id, obtained_at, fields FROM achievement "
+        Rule, "SELECT id, learner_id, catalog_entry_id, obtained_at, fields, status FROM achievement "
               f"WHERE tenant_id = $1 AND learner_id IN ({_in(2, ids)}) AND catalog_entry_id IS NOT NULL "
-              f"AND status IN ({_in(2 + len(ids), list(HELD))})", tenant_id, *ids, *HELD)
+              f"AND status IN ({_in(2 + len(ids), [*HELD, IN_REVIEW])})", tenant_id, *ids, *HELD, IN_REVIEW)
     apps = await db.fetch(
         Rule, "SELECT a.learner_id, a.achievement_id, a.rule_id, a.created_at, r.credits, e.project_name "
               "FROM application a JOIN conversion_rule r ON r.tenant_id = a.tenant_id AND r.id = a.rule_id "
@@ -94,9 +95,11 @@ async def learner_state(tenant_id: int, learner_ids: list[int]) -> dict[int, tup
     for r in rows:
         holdings, ledger = state[r["learner_id"]]
         fields = r["fields"]
+        pending = r["status"] == IN_REVIEW
         holdings.append(Holding(achievement_id=r["id"], entry=r["catalog_entry_id"], obtained_at=_day(r["obtained_at"]),
-                                fields=fields if isinstance(fields, str) else dict(fields or {})))
-        ledger.held_targets.add(r["catalog_entry_id"])
+                                fields=fields if isinstance(fields, str) else dict(fields or {}), pending=pending))
+        if not pending:
+            ledger.held_targets.add(r["catalog_entry_id"])
     for a in apps:
         _, ledger = state[a["learner_id"]]
         program = a["project_name"] or ""
