@@ -50,6 +50,10 @@ async def test_a_double_click_submits_the_login_once(live_server, desktop):
     await desktop.goto(f"{live_server.url}/t/guangdong/login")
     await desktop.get_by_label("用户名 / 证件号码 / 邮箱").fill("nobody")
     await desktop.get_by_label("密码").fill("whatever")
-    await desktop.get_by_role("button", name="登录").dblclick()
+    # Wait for the answer to the POST, then for the page it shows: "networkidle" alone may be
+    # reached before the click's request starts (the page was idle already).
+    async with desktop.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/login")):
+        await desktop.get_by_role("button", name="登录").dblclick()
+    await desktop.wait_for_load_state("load")
     await desktop.wait_for_load_state("networkidle")
     assert len([r for r in requests if r.url.endswith("/login")]) == 1
