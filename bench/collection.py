@@ -315,6 +315,7 @@ async def main() -> None:
     args = parser.parse_args()
     if args.smoke:
         args.import_rows, args.outcomes, args.pending, args.rounds = 500, 3_000, 100, 2
+    args.outcomes = max(args.outcomes, args.pending * 11)  # each application names an outcome of its own
     plugins = PluginRegistry.discover()
     started = time.perf_counter()
     print(f"information-collection benchmark — Zhejiang, import {args.import_rows:,} rows, report over "

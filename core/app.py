@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from litestar import Litestar, Request, Response, Router, get
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.types import Receive, Scope, Send
 
@@ -67,6 +68,7 @@ from core.tenancy.api import resolve_tenant, tenant_meta
 from core.tenancy.service import TenantRegistry
 from core.web.config import template_config
 from core.web.csrf import SessionCSRFMiddleware
+from core.web.error_viewer import unknown_address_handler
 from core.web.security import (
     configured_hosts,
     hostname,
@@ -170,6 +172,7 @@ def app_state(settings: Settings, registry: TenantRegistry, engine) -> dict:
         "storage": storage_from_url(settings.storage_url),
         "database_watch": DatabaseWatch(engine),
         "jobs": set(),  # background import tasks, kept referenced until they finish
+        "outside_transport": None,  # httpx transport for outside did:web issuers (None: the network)
     }
 
 
@@ -268,7 +271,8 @@ def create_app(
         template_config=template_config(),
         state=State(app_state(settings, registry, engine)),
         lifespan=[lifespan],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS,  # type: ignore[dict-item]
+                            HTTPException: unknown_address_handler(EXCEPTION_HANDLERS[HTTPException])},
         middleware=[NulByteMiddleware(max_body_size), IdempotencyMiddleware(), SessionCSRFMiddleware(),
                     *_replica_middleware(settings)],
         logging_config=None,  # the process configures logging (creditbank serve), not the app

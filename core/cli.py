@@ -12,10 +12,12 @@ from pathlib import Path
 
 import click
 
-from core import db, startup, wiring
+from core import cli_words, db, startup, wiring
 from core.errors import DomainError
 from core.plugins import PluginRegistry
 from core.settings import Settings, SettingsError
+
+cli_words.install()
 
 
 def _run(work: Callable[[Settings, PluginRegistry], Awaitable[int | None]]) -> None:
@@ -220,6 +222,28 @@ async def load_tenant(plugins: PluginRegistry, slug: str):
         reason = registry.broken.get(slug, "不存在（先运行 creditbank tenants sync）")
         raise click.ClickException(f"租户 {slug} {reason}")
     return tenant
+
+
+@main.group(help="组织机构（各级单位）。")
+def units() -> None:
+    pass
+
+
+@units.command("list", help="按树形列出租户的全部单位：编码、层级、名称（单位编码用于开户、分配工作人员和导入）。")
+@click.option("--tenant", required=True, help="租户 slug")
+@with_database
+async def units_list(settings: Settings, plugins: PluginRegistry, tenant: str) -> None:
+    from core.hierarchy.service import whole_tree
+
+    context = await load_tenant(plugins, tenant)
+    tree = await whole_tree(context.id, context.hooks.org_levels)
+    if not tree:
+        click.echo(f"{context.name} 尚无单位：在平台控制台导入组织机构，或运行 creditbank tenants sync")
+        return
+    click.echo("单位编码（缩进表示上下级）    名称（层级）")
+    for depth, unit in tree:
+        click.echo(f"{'  ' * depth + unit.code:<28}{unit.name}（{unit.level_label}）")
+    click.echo(f"共 {len(tree)} 个单位")
 
 
 @main.command(help="投递通知发件箱（生产环境作为独立进程运行；可同时运行多个）。")

@@ -28,7 +28,6 @@ from core.notifications.rendering import render_text
 from core.plugins import PluginError, ProvinceHooks
 from core.province import ROLES, ReviewChain
 
-APPLICATION_KINDS = ("recognition", "conversion", "performance_conversion", "certificate", "store_review")
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -171,12 +170,8 @@ def check_accounts(hooks: ProvinceHooks) -> Iterator[Problem]:
 
 
 def _chains(hooks: ProvinceHooks) -> Iterator[tuple[str, str, ReviewChain | None]]:
-    yield "certificate", "", hooks.review_chain("certificate")
-    for cat in hooks.taxonomy.categories:
-        for sub in cat.subtypes:
-            for kind in APPLICATION_KINDS:
-                if kind != "certificate":
-                    yield kind, f"{cat.code}/{sub.code}", hooks.review_chain(kind, cat.code, sub.code)
+    for kind, category, subtype, chain in hooks.chains:
+        yield kind, f"{category}/{subtype}" if category else "", chain
 
 
 def check_review_chains(hooks: ProvinceHooks) -> Iterator[Problem]:

@@ -47,7 +47,8 @@ def tenant_defaults() -> TenantDefaults:
     """About text, terms of service, FAQ and contact details a new tenant starts with.
 
     Called when a tenant is loaded. First result wins. The tenant file's ``contact`` section,
-    where present, replaces the contact details returned here.
+    where present, replaces the contact details returned here; a tenant created on the platform
+    never shows them (it starts with none, set on the console).
     """
 
 

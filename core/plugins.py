@@ -18,6 +18,7 @@ import pluggy
 from core import hookspecs
 from core.defaults import CoreDefaults
 from core.province import (
+    APPLICATION_KINDS,
     ROLE_LABELS,
     DeliveryError,
     FrameworkLevel,
@@ -138,6 +139,16 @@ class ProvinceHooks:
         return self._call(
             "review_chain", ReviewChain | None, kind=kind, category=category, subtype=subtype
         )
+
+    @functools.cached_property
+    def chains(self) -> list[tuple[str, str, str, ReviewChain | None]]:
+        """Every chain the province defines, as ``(kind, category, subtype, chain)``: each kind
+        for each sub-type of the taxonomy, and the certificate chain (for none). Plugin data
+        does not change while the process runs, so it is asked once."""
+        pairs = [(c.code, s.code) for c in self.taxonomy.categories for s in c.subtypes]
+        return [(kind, category, subtype, self.review_chain(kind, category, subtype))
+                for kind in APPLICATION_KINDS
+                for category, subtype in (pairs if kind != "certificate" else [("", "")])]
 
     @functools.cached_property
     def notification_templates(self) -> dict[tuple[str, str], NotificationTemplate]:

@@ -7,7 +7,7 @@ plugin that returns the wrong shape fails loudly with the hook's name in the mes
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 import msgspec
 
@@ -106,6 +106,19 @@ class Taxonomy(Struct):
                         return sub
         return None
 
+    def labels(self, category: str, subtype: str) -> tuple[str, str]:
+        """The category's and the sub-type's labels; a code the taxonomy lacks stands for itself
+        (an outcome stored under a sub-type the province has since dropped)."""
+        for cat in self.categories:
+            if cat.code == category:
+                return cat.label, next((s.label for s in cat.subtypes if s.code == subtype), subtype)
+        return category, subtype
+
+    def picks_targets(self) -> bool:
+        """Whether any sub-type converts by the learner picking a target from the catalog
+        (业绩类成果转换申请): where none does, the province offers no such application."""
+        return any(sub.conversion == "catalog_pick" for cat in self.categories for sub in cat.subtypes)
+
 
 class OrgLevel(Struct):
     """A level of the organisation tree; ``rank`` 0 is the top, children rank higher.
@@ -149,6 +162,11 @@ class UsernameScheme(Struct):
     imported_hint: str = ""
     login_by: list[LoginIdentifier] = msgspec.field(default_factory=lambda: ["username"])
 
+
+# The kinds of application a learner makes, in the order their work flows (a stored outcome is
+# reviewed, recognised, converted, then proven): what ``review_chain`` is asked for.
+ApplicationKind = Literal["store_review", "recognition", "conversion", "performance_conversion", "certificate"]
+APPLICATION_KINDS: tuple[str, ...] = get_args(ApplicationKind)
 
 Channel = Literal["sms", "email"]
 

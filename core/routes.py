@@ -15,6 +15,7 @@ from core.accounts.pages import ActivationPages, PasswordPages
 from core.accounts.registration_pages import RegistrationPages
 from core.accounts.staff_pages import StaffLearnerPages
 from core.accounts.unit_pages import StaffUnitPages
+from core.achievements.collection_pages import CollectionPages
 from core.catalog.staff_pages import CatalogStaffPages
 from core.certificates.api import IssuerDocuments
 from core.certificates.learner_pages import LearnerProofPages
@@ -46,6 +47,7 @@ TENANT_PAGES += [ProofPages, LearnerProofPages, IssuerDocuments, LearnerRecordPa
 TENANT_PAGES += [MyOutcomePages, LearnerApplicationPages]
 TENANT_PAGES += [ReportPages]
 TENANT_PAGES += [StaffAuditPages, LearnerPrivacyPages]
+TENANT_PAGES += [CollectionPages]
 
 # ValidationException is named as well: the app's JSON handler for it would win over HTTPException here.
 PAGE_ERRORS = {LoginRequired: page_error_handler, DomainError: page_error_handler, ValidationException: page_error_handler,

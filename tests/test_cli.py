@@ -110,3 +110,28 @@ def test_every_command_is_quiet_and_the_tenant_list_has_a_header(home):
     assert "piccolo" not in listed.output and "INFO" not in listed.output, listed.output
     header = listed.output.splitlines()[0]
     assert header.split()[:3] == ["租户", "插件", "状态"], header
+
+
+def test_units_list_prints_the_tree_where_unit_codes_come_from(home):
+    runner = CliRunner()
+    assert runner.invoke(main, ["tenants", "sync"], env=_env(home)).exit_code == 0
+    listed = runner.invoke(main, ["units", "list", "--tenant", "zhejiang"], env=_env(home))
+    assert listed.exit_code == 0, listed.output
+    lines = listed.output.splitlines()
+    assert lines[1].startswith("ZJ ") and "浙江省终身教育学分银行（省中心）" in lines[1]
+    branch = next(i for i, line in enumerate(lines) if line.startswith("  ZJ-B01 "))
+    assert lines[branch + 1].startswith("    ZJ-S")  # a sub-centre, indented under its branch
+    assert lines[-1] == "共 104 个单位"
+    missing = runner.invoke(main, ["units", "list", "--tenant", "atlantis"], env=_env(home))
+    assert missing.exit_code == 1 and "错误：租户 atlantis 不存在" in missing.output
+
+
+def test_the_command_line_speaks_chinese_when_it_is_used_wrongly(home):
+    runner = CliRunner()
+    unknown = runner.invoke(main, ["nosuch"], env=_env(home))
+    assert unknown.exit_code == 2 and "错误：没有命令 'nosuch'" in unknown.output and "用法：" in unknown.output
+    missing = runner.invoke(main, ["units", "list"], env=_env(home))
+    assert "错误：缺少选项 '--tenant'" in missing.output
+    wrong = runner.invoke(main, ["staff", "create", "--tenant", "x", "--unit", "y", "--role", "boss", "--username", "u",
+                                 "--password", "p"], env=_env(home))
+    assert "'--role' 的取值无效" in wrong.output and "Error" not in wrong.output

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
@@ -22,13 +21,17 @@ from core.accounts.schemas import (
     ActivationLookup,
     CodeRequest,
     CodeSent,
+    DisableIn,
     FullIdNumber,
+    IdScanOut,
     LoginIn,
     LoginOut,
     PasswordChange,
     PasswordReset,
+    RevealIn,
     StaffInvite,
     StaffInvited,
+    VerifyIn,
     WindowOpening,
 )
 from core.accounts.tables import Account
@@ -41,20 +44,7 @@ from core.security.principal import Principal
 from core.security.tokens import revoke_token
 from core.storage.uploads import single_file
 from core.tenancy.context import TenantContext
-from core.web.security import client_address
-
-
-class VerifyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    username: str
-    code: str
-
-
-class IdScanOut(msgspec.Struct):
-    id_scan: str
-
-
-class RevealIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    reason: Annotated[str, msgspec.Meta(max_length=500)]
+from core.web.security import client_address, site_link
 
 
 class AuthController(Controller):
@@ -175,10 +165,6 @@ class AdminLearnersController(Controller):
         return await staff.reveal_id_number(tenant, pii, actor, account_id, data.reason, client_address(request))
 
 
-class DisableIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    reason: Annotated[str, msgspec.Meta(max_length=500)]
-
-
 class AdminAccountsController(Controller):
     path = "/admin/accounts"
     tags = ["staff"]
@@ -203,5 +189,5 @@ class UnitStaffController(Controller):
     @post("/", summary="为下级单位分配管理员账号（受邀者用激活码设置密码）")
     async def invite(self, request: Request, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                      pii: NamedDependency[PiiProtector], code: FromPath[str], data: JSONBody[StaffInvite]) -> StaffInvited:
-        login_url = tenant.site(request.app.state.settings.base_url) + "/login"
+        login_url = site_link(request, tenant, "/login")
         return await staff.invite_staff(tenant, pii, actor, code, data, login_url)

@@ -136,3 +136,20 @@ AccountPage = Page[AccountOut]
 class FullIdNumber(msgspec.Struct):
     id_number: str
     audit_id: int
+
+
+class VerifyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    username: str
+    code: str
+
+
+class IdScanOut(msgspec.Struct):
+    id_scan: str
+
+
+class RevealIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    reason: Annotated[str, msgspec.Meta(max_length=500)]
+
+
+class DisableIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    reason: Annotated[str, msgspec.Meta(max_length=500)]

@@ -20,6 +20,7 @@ from core.security.permissions import ACTIONS
 from core.security.principal import Principal
 from core.web.pages import FormData
 from core.web.portal import Portal, errors_of, page, read_form, redirect
+from core.web.security import site_link
 
 ADMIN_ROLES = ACTIONS["accounts.manage"]
 STAFF_STATUS = {"invited": "待激活", "active": "正常", "disabled": "已停用"}
@@ -110,7 +111,7 @@ class StaffUnitPages(Controller):
         form = {k: str(v).strip() for k, v in data.items() if not k.startswith("_")}
         try:
             invite = read_form(form, StaffInvite)
-            login_url = portal.tenant.site(request.app.state.settings.base_url) + "/login"
+            login_url = site_link(request, portal.tenant, "/login")
             invited = await staff.invite_staff(portal.tenant, request.app.state.pii, viewer, code, invite, login_url)
         except DomainError as exc:
             if exc.status == 404:

@@ -5,27 +5,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, QueryParameter
 
 from core.achievements import collection
 from core.achievements.collection import CollectIn, DisputeDecisionIn, DisputeIn
-from core.achievements.schemas import AchievementOut, DisputeOut
+from core.achievements.schemas import AchievementOut, DisputeOut, DisputePage
 from core.ids import Cursor, PathId
 from core.security.auth import provide_learner, provide_principal, provide_staff
 from core.security.principal import Principal
 from core.tenancy.context import TenantContext
-
-
-class DisputePage(msgspec.Struct):
-    items: list[DisputeOut]
-    next_cursor: str | None
-
-
-def login_url(request: Request, tenant: TenantContext) -> str:
-    return tenant.site(request.app.state.settings.base_url) + "/login"
+from core.web.security import site_link
 
 
 class CollectionController(Controller):
@@ -38,7 +29,7 @@ class CollectionController(Controller):
     async def collect(self, request: Request, tenant: NamedDependency[TenantContext],
                       actor: NamedDependency[Principal], account_id: PathId,
                       data: JSONBody[CollectIn]) -> AchievementOut:
-        return await collection.collect(tenant, actor, account_id, data, login_url(request, tenant))
+        return await collection.collect(tenant, actor, account_id, data, site_link(request, tenant, "/login"))
 
     @get("/disputes", summary="学习者对本单位及下级单位采集成果提出的异议（最新在前）")
     async def disputes(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],

@@ -90,3 +90,6 @@ class Summary(msgspec.Struct):
 class DuplicateClaim(msgspec.Struct):
     certificate_no: str
     achievements: list[dict[str, Any]]  # [{id, learner_id, learner_name (masked), name, status}]
+
+
+DisputePage = Page[DisputeOut]

@@ -18,6 +18,7 @@ from core.security.auth import provide_learner, provide_principal, provide_staff
 from core.security.principal import Principal
 from core.tenancy.context import TenantContext
 from core.web.downloads import download
+from core.web.security import site_link
 
 # A proof of 50 outcomes is some 30 kB; a larger body is not one of ours, and canonicalizing it
 # would cost a public endpoint time for nothing.
@@ -28,7 +29,7 @@ def tenant_base(request: Request, tenant: TenantContext) -> str:
     """The tenant's address (``https://host[:port]/t/{slug}``), the one source of every absolute
     URL a proof names: its did:web DID and key ids, status list, our context, verify links —
     from its configured base URL, never from the Host header (a forged one would be signed in)."""
-    return tenant.site(request.app.state.settings.base_url)
+    return site_link(request, tenant)
 
 
 def _json(document: dict, media_type: str = "application/json") -> Response[bytes]:

@@ -23,7 +23,6 @@ from core.certificates.schemas import ConversionOut, HolderOut, OutcomeOut
 from core.certificates.tables import Proof
 from core.db import one
 from core.events import ApplicationDecided, ApplicationDeciding, ProofIssued, publish
-from core.province import Taxonomy
 from core.reviews.engine import ResolvedChain
 from core.reviews.proof_requests import USABLE
 from core.reviews.tables import Application, ProofRequestItem
@@ -51,13 +50,6 @@ def normalize_code(text: str) -> str | None:
 
 # ---------------------------------------------------------------------------------------------
 # What a proof lists
-
-
-def _labels(taxonomy: Taxonomy, category: str, subtype: str) -> tuple[str, str]:
-    for cat in taxonomy.categories:
-        if cat.code == category:
-            return cat.label, next((s.label for s in cat.subtypes if s.code == subtype), subtype)
-    return category, subtype
 
 
 def _fields(value) -> dict:
@@ -103,7 +95,7 @@ async def _outcomes(tenant: TenantContext, learner_id: int, ids: list[int]) -> t
     for i in ids:
         row = rows[i]
         fields = _fields(row["fields"])
-        category, subtype = _labels(tenant.hooks.taxonomy, row["category"], row["subtype"])
+        category, subtype = tenant.hooks.taxonomy.labels(row["category"], row["subtype"])
         rule = rules.get(row["rule_id"])
         credits = _float(fields.get("credits"))
         if credits is None and rule and row["source"] == "converted":

@@ -74,8 +74,10 @@ class LearnerRecordPages(Controller):
                 document = msgspec.json.decode(body)
             except msgspec.DecodeError as exc:
                 raise ProofError("文件不是 JSON 格式的学习档案", 400, extra={"field": "file"}) from exc
-            result = await record_import.import_record(portal.tenant, learner.id, document,
-                                                       request.app.state.settings.base_url, request.app.state.tenants)
+            state = request.app.state
+            result = await record_import.import_record(portal.tenant, learner.id, document, state.settings.base_url,
+                                                       state.tenants, pii=state.pii,
+                                                       transport=state.get("outside_transport"))
         except DomainError as exc:
             extra = exc.extra if isinstance(exc.extra, dict) else {}
             errors = errors_of(exc)

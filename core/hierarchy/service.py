@@ -90,6 +90,13 @@ async def list_units(
     return page_of(rows, limit, [_out(row, by_code) for row in rows[:limit]], key="code")
 
 
+async def whole_tree(tenant_id: int, levels: Sequence[OrgLevel]) -> list[tuple[int, OrgUnitOut]]:
+    """Every unit of the tenant in tree order (each after its parent), with its depth (roots 0)."""
+    rows = await OrgUnit.raw(_SELECT + " ORDER BY u.path", tenant_id)
+    by_code = {lvl.code: lvl for lvl in levels}
+    return [(row["path"].count("/") - 2, _out(row, by_code)) for row in rows]  # "/ZJ/ZJ-B01/" is depth 1
+
+
 async def _unit_row(tenant_id: int, code: str) -> dict | None:
     rows = await OrgUnit.raw(_SELECT + " AND u.code = {}", tenant_id, code)
     return rows[0] if rows else None

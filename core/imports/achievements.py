@@ -39,6 +39,7 @@ from core.notifications.service import template_for
 from core.reviews.engine import ResolvedChain, resolve_chain, step_due_at
 from core.security.pii import PiiProtector
 from core.tenancy.context import TenantContext
+from core.workdays import due_at
 
 BATCH_ROWS = 5_000
 
@@ -87,6 +88,12 @@ class _Checked(msgspec.Struct):
     obtained: date | None
     institution: str
     certificate_no: str
+
+
+class _Plan(msgspec.Struct):
+    kind: str  # store_review | recognition
+    chain: ResolvedChain
+    due: datetime | None  # a store review keeps the date promised when the outcome is stored
 
 
 class _Rows:
@@ -229,17 +236,28 @@ class _Writer:
         self.login_url = login_url
         self.root = unit["parent_id"] is None
         self.submit = tenant.hooks.review_policy.collected_recognition == "submit"
-        self.chains: dict[tuple[str, str], ResolvedChain | None] = {}
+        self.plans: dict[tuple[str, str], _Plan | None] = {}
         self.templates: dict[str, tuple[str, str]] = {}
         self.batch = 0
         self.postgres = Achievement._meta.db.engine_type == "postgres"
 
-    async def _chain(self, category: str, subtype: str) -> ResolvedChain | None:
-        if (category, subtype) not in self.chains:
-            chain = self.tenant.hooks.review_chain("recognition", category, subtype)
-            self.chains[(category, subtype)] = (await resolve_chain(self.tenant.id, chain, self.unit)
-                                                if chain is not None and chain.steps else None)
-        return self.chains[(category, subtype)]
+    async def _plan(self, category: str, subtype: str) -> _Plan | None:
+        """Which review a collected outcome of the sub-type opens as it lands, as a single entry
+        does (``core.achievements.service.add_achievement``): the store review of a sub-type
+        reviewed on storing, else the recognition where the province submits collected
+        outcomes; routed through the collecting unit. None: it waits, unapplied."""
+        if (category, subtype) not in self.plans:
+            sub = self.tenant.hooks.taxonomy.subtype(category, subtype)
+            kind = "store_review" if sub is not None and sub.recognition == "review_on_store" else \
+                "recognition" if self.submit else None
+            chain = self.tenant.hooks.review_chain(kind, category, subtype) if kind else None
+            plan = None
+            if kind and chain is not None and chain.steps:
+                now = utcnow()
+                due = due_at(now, sub.review_days or 10) if kind == "store_review" and sub else None
+                plan = _Plan(kind, await resolve_chain(self.tenant.id, chain, self.unit), due)
+            self.plans[(category, subtype)] = plan
+        return self.plans[(category, subtype)]
 
     async def _learners(self, hashes: list[str]) -> dict[str, dict]:
         found: dict[str, dict] = {}
@@ -270,7 +288,7 @@ class _Writer:
         if not rows:
             return 0, refused
         learners = await self._learners(sorted(set(hashes)))
-        tenant, now = self.tenant, utcnow()
+        now = utcnow()
         records: list[tuple] = []
         seen: set[str] = set()
         for row, digest in zip(rows, hashes):
@@ -285,11 +303,8 @@ class _Writer:
             if key in seen:
                 continue  # the same outcome twice in the file: once is enough (counted as skipped)
             seen.add(key)
-            chain = await self._chain(row.category, row.subtype) if self.submit else None
-            sub = tenant.hooks.taxonomy.subtype(row.category, row.subtype)
-            status = "applied" if chain is not None and sub is not None and sub.recognition != "catalog_auto" \
-                else "unapplied"
-            records.append((learner, row, key, status, chain if status == "applied" else None))
+            plan = await self._plan(row.category, row.subtype)
+            records.append((learner, row, key, "applied" if plan else "unapplied", plan))
         if not records:
             return 0, refused
         async with Achievement._meta.db.transaction():
@@ -328,8 +343,9 @@ class _Writer:
 
     async def _outcomes(self, records: list[tuple], now: datetime) -> dict[str, int]:
         rows = [(learner["id"], row.category, row.subtype, row.name, row.institution,
-                 msgspec.json.encode(row.values).decode(), row.obtained, status, row.certificate_no, key)
-                for learner, row, key, status, _ in records]
+                 msgspec.json.encode(row.values).decode(), row.obtained, status, row.certificate_no, key,
+                 plan.due if plan else None)
+                for learner, row, key, status, plan in records]
         found = await self._insert("achievement", _ACHIEVEMENT_COLUMNS, rows, "id, collected_key",
                                    "ON CONFLICT (tenant_id, collected_key) DO NOTHING", {
                                        "tenant_id": self.tenant.id, "source": "self", "created_at": now,
@@ -342,19 +358,20 @@ class _Writer:
     async def _applications(self, records: list[tuple], landed: dict[str, int], now: datetime) -> None:
         if not records:
             return
-        by_chain: dict[int, tuple[ResolvedChain, list[tuple]]] = {}
-        for learner, _, key, _, chain in records:
-            by_chain.setdefault(id(chain), (chain, []))[1].append((learner["id"], landed[key]))
+        by_plan: dict[int, tuple[_Plan, list[tuple]]] = {}
+        for learner, _, key, _, plan in records:
+            by_plan.setdefault(id(plan), (plan, []))[1].append((learner["id"], landed[key]))
         names = {learner["id"]: learner["real_name"] for learner, *_ in records}
-        for chain, pairs in by_chain.values():
+        for plan, pairs in by_plan.values():
+            chain = plan.chain
             first = chain.steps[0]
             made = await self._insert("application", ("learner_id", "achievement_id"), pairs,
                                       "id, learner_id", constants={
-                                          "tenant_id": self.tenant.id, "kind": "recognition", "status": "submitted",
+                                          "tenant_id": self.tenant.id, "kind": plan.kind, "status": "submitted",
                                           "chain": msgspec.json.encode(chain).decode(), "current_step": 0,
                                           "step_role": first.role, "step_unit_id": first.unit_id, "created_at": now,
                                           "updated_at": now, "step_started_at": now,
-                                          "step_due_at": step_due_at(first, now)})
+                                          "step_due_at": plan.due or step_due_at(first, now)})
             await counted(self.tenant.id, "application", [r["id"] for r in made])
             await self._insert("review_record", ("application_id", "actor_id", "actor_name"), [
                 (r["id"], r["learner_id"], names.get(r["learner_id"], "")) for r in made], "id", constants={
@@ -392,7 +409,7 @@ class _Writer:
 
 # The values that vary per row; the rest are sent once per statement (``_insert``'s constants).
 _ACHIEVEMENT_COLUMNS = ("learner_id", "category", "subtype", "name", "institution", "fields", "obtained_at", "status",
-                        "certificate_no", "collected_key")
+                        "certificate_no", "collected_key", "review_due_at")
 _NOTICE_COLUMNS = ("channel", "recipient", "subject", "body", "dedupe_key", "account_id")
 _PG_TYPES = {
     "tenant_id": "integer", "learner_id": "integer", "category": "varchar", "subtype": "varchar", "name": "varchar",
@@ -404,6 +421,6 @@ _PG_TYPES = {
     "step_due_at": "timestamptz", "application_id": "integer", "step": "integer", "step_name": "varchar",
     "decision": "varchar", "opinion": "text", "actor_id": "integer", "actor_name": "varchar", "materials": "json",
     "event": "varchar", "channel": "varchar", "recipient": "varchar", "subject": "varchar", "body": "text",
-    "dedupe_key": "varchar", "attempts": "integer", "last_error": "varchar", "delivered_via": "varchar",
+    "dedupe_key": "varchar", "review_due_at": "timestamptz", "attempts": "integer", "last_error": "varchar", "delivered_via": "varchar",
     "next_attempt_at": "timestamptz", "claim_token": "varchar", "account_id": "integer",
 }

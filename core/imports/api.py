@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +23,7 @@ from core.imports.catalog_rules import import_catalog, import_rules
 from core.imports.jobs import SealedUpload, heartbeat, job_upload_path, new_upload_path
 from core.imports.learners import create_job, import_learners
 from core.imports.reader import ImportFileError, XlsxLimits, check_xlsx_package, file_kind
+from core.imports.schemas import JobCreated, JobOut, RowErrorOut
 from core.imports.units import import_units
 from core.security.auth import provide_principal, provide_staff
 from core.security.permissions import guard, may, require
@@ -31,34 +31,10 @@ from core.security.principal import Principal
 from core.storage.files import clean_filename
 from core.storage.uploads import single_file
 from core.tenancy.context import TenantContext
+from core.web.security import site_link
 
 log = logging.getLogger("creditbank.imports")
 MAX_IMPORT_BYTES = 512 * 1024 * 1024
-
-
-class JobCreated(msgspec.Struct):
-    job_id: int
-
-
-class RowErrorOut(msgspec.Struct):
-    row: int
-    message: str
-
-
-class JobOut(msgspec.Struct, kw_only=True):
-    job_id: int
-    kind: str
-    filename: str
-    status: str
-    total: int
-    done: int
-    failed: int
-    created: int
-    message: str
-    errors: list[RowErrorOut]
-    created_at: datetime
-    finished_at: datetime | None
-    created_by: int | None = None
 
 
 RUN = [guard("imports.run")]  # the centre imports learners, units, the catalog and rules
@@ -168,7 +144,7 @@ async def start_import(request: Request, tenant: TenantContext, actor: Principal
     if kind == "achievements":  # by the staff of the collecting unit, not only the centre
         unit_code = form.get("unit_code")
         unit = await collecting_unit(tenant, actor, unit_code if isinstance(unit_code, str) and unit_code else None)
-        pii, site = request.app.state.pii, tenant.site(request.app.state.settings.base_url)
+        pii, site = request.app.state.pii, site_link(request, tenant)
         return await _start(request, tenant, actor, form, kind, limits, lambda path, name, job: import_achievements(
             tenant=tenant, unit=unit, staff_id=actor.id, pii=pii, path=path, filename=name, job_id=job,
             login_url=site + "/login", xlsx_limits=limits), require_admin=False)

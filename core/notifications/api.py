@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import msgspec
 from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from core.ids import Cursor, PathId
 from core.notifications import templates
+from core.notifications.schemas import TemplateIn
 from core.notifications.service import NotificationOut, NotificationPage, delivery_log, requeue
 from core.notifications.templates import Rendered, TemplateOut
 from core.security.auth import provide_principal, provide_staff
@@ -40,11 +40,6 @@ class DeliveryLogController(Controller):
     async def requeue(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                       notification_id: PathId) -> NotificationOut:
         return await requeue(tenant.id, actor.id, actor.grants, notification_id)
-
-
-class TemplateIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    subject: Annotated[str, msgspec.Meta(max_length=300)] = ""
-    body: Annotated[str, msgspec.Meta(max_length=2000)]
 
 
 class TemplateController(Controller):

@@ -15,7 +15,8 @@ from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 
 from core.accounts.schemas import StaffInvited
 from core.ids import PathId
-from core.imports.api import KINDS, MAX_IMPORT_BYTES, JobCreated, JobOut, read_job, start_import
+from core.imports.api import KINDS, MAX_IMPORT_BYTES, read_job, start_import
+from core.imports.schemas import JobCreated, JobOut
 from core.platform import figures, onboarding
 from core.platform.api import require_platform_admin
 from core.platform.tables import PlatformAdmin

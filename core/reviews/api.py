@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
@@ -24,9 +23,9 @@ from core.reviews.schemas import (
     ApplicationPage,
     ClaimOut,
     DecisionIn,
-    DuplicateOut,
     MaterialOut,
     QueueCounts,
+    ReviewDetail,
     ReviewPage,
 )
 from core.security.auth import provide_learner, provide_principal, provide_staff
@@ -34,21 +33,9 @@ from core.security.principal import Principal
 from core.storage.uploads import single_file
 from core.tenancy.context import TenantContext
 from core.web.downloads import file_response
-from core.web.security import client_address
+from core.web.security import client_address, site_link
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
-
-
-class ReviewDetail(msgspec.Struct, kw_only=True):
-    application: ApplicationOut
-    learner: dict
-    duplicates: list[DuplicateOut] = []  # outcomes that may be the same one (same certificate number, entered twice)
-
-
-def login_url(request: Request, tenant: TenantContext) -> str:
-    """The tenant's login page as messages link it: from its base URL, never the Host header
-    (a proof issued with the decision names ``tenant_base``, this minus ``/login``)."""
-    return tenant.site(request.app.state.settings.base_url) + "/login"
 
 
 class MyApplicationsController(Controller):
@@ -177,7 +164,7 @@ class ReviewController(Controller):
     @post("/{application_id:int}/decision", status_code=200, summary="审核决定：step 须为当前环节，意见须符合本环节格式")
     async def decide(self, request: Request, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
                      application_id: PathId, data: JSONBody[DecisionIn]) -> ApplicationOut:
-        return await service.decide(tenant, actor, application_id, data, login_url(request, tenant))
+        return await service.decide(tenant, actor, application_id, data, site_link(request, tenant, "/login"))
 
 
 class StaffEvidenceController(Controller):

@@ -89,7 +89,7 @@ def decode_chain(value) -> ResolvedChain:
 def may_decide(actor: Principal, step: ResolvedStep) -> bool:
     """Whether ``actor`` holds the step's role at the step's unit (or anywhere, for a
     tenant-wide step)."""
-    return any(g.role == step.role and (step.unit_id is None or g.unit_id == step.unit_id) for g in actor.grants)
+    return actor.holds(step.role, unit_id=step.unit_id)
 
 
 # The decision an opinion states in words (…意见：同意 / 意见：不同意…), where it states one.

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
 from litestar.params import Body
 from litestar.response import Template
 
@@ -110,7 +111,8 @@ async def _conversion_page(portal: Portal, learner: Principal, achievement_id: i
         rules = await rules_for_achievement(tenant.id, {"id": chosen.id, "catalog_entry_id": chosen.catalog_entry_id})
     return page("reviews/learner_conversion.html", portal, status=status, errors=errors or {},
                 form=form or _form({}, achievement_id=str(achievement_id or "")), candidates=candidates,
-                chosen=chosen, rules=rules, unit_options=await unit_options(tenant.id), **LABELS)
+                chosen=chosen, rules=rules, unit_options=await unit_options(tenant.id),
+                picks_targets=tenant.hooks.taxonomy.picks_targets(), **LABELS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -122,6 +124,8 @@ async def _performance_page(portal: Portal, learner: Principal, achievement_id: 
                             target_id: int | None = None) -> Template:
     tenant = portal.tenant
     taxonomy = tenant.hooks.taxonomy
+    if not taxonomy.picks_targets():
+        raise NotFoundException("本学分银行不办理此类申请")
 
     def picks_target(a: AchievementOut) -> bool:
         sub = taxonomy.subtype(a.category, a.subtype)

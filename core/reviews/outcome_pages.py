@@ -19,6 +19,7 @@ from litestar.response import Template
 from core.accounts.service import account_out
 from core.accounts.tables import Account
 from core.achievements import service
+from core.achievements.collection import DisputeIn, open_dispute
 from core.achievements.schemas import SOURCE_LABELS, STATUS_LABELS, AchievementIn, AchievementOut
 from core.catalog.fields import check_value
 from core.catalog.pages import catalog_picker, query_int
@@ -236,6 +237,21 @@ class MyOutcomePages(Controller):
         learner = portal.require_learner()
         row = await service.evidence_for_owner(portal.tenant, learner.id, achievement_id, evidence_id)
         return await file_response(request.app.state.storage, row)
+
+    @post("/achievements/{achievement_id:int}/dispute", status_code=200)
+    async def dispute(self, portal: NamedDependency[Portal], achievement_id: PathId, data: FormData) -> Response:
+        """An objection to an outcome a window collected (core.achievements.collection)."""
+        learner = portal.require_learner()
+        grounds = str(data.get("grounds") or "")[:2000]
+        try:
+            await open_dispute(portal.tenant, learner.id, achievement_id, DisputeIn(grounds=grounds))
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            outcome = await service.get_achievement(portal.tenant, learner.id, achievement_id)
+            return await _detail_page(portal, outcome, status=exc.status, errors=errors_of(exc),
+                                      form={"grounds": grounds})
+        return redirect(portal, f"me/achievements/{achievement_id}", done="异议已提交，由采集单位核实处理")
 
     @post("/achievements/{achievement_id:int}/delete", status_code=200)
     async def delete(self, request: Request, portal: NamedDependency[Portal], achievement_id: PathId) -> Response:

@@ -7,8 +7,9 @@ import msgspec
 
 from core.ids import Id
 from core.paging import Page
+from core.province import ApplicationKind
 
-Kind = Literal["recognition", "conversion", "performance_conversion", "certificate", "store_review"]
+Kind = ApplicationKind
 
 
 class ApplicationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -188,3 +189,9 @@ class AppealOut(msgspec.Struct, kw_only=True):
     files: list[AppealFileOut] = []
     learner_name: str = ""
     kind_label: str = ""
+
+
+class ReviewDetail(msgspec.Struct, kw_only=True):
+    application: ApplicationOut
+    learner: dict
+    duplicates: list[DuplicateOut] = []  # outcomes that may be the same one (same certificate number, entered twice)

@@ -66,6 +66,8 @@ KIND_LABELS = {"recognition": "认定", "conversion": "转换", "performance_con
 STATUSES = ("submitted", "in_review", "approved", "rejected", "withdrawn")
 STATUS_LABELS = {"submitted": "已提交", "in_review": "审核中", "approved": "已通过", "rejected": "未通过",
                  "withdrawn": "已撤回"}
+# Reviewers read the same statuses as their work: what waits for them is 待审核.
+REVIEWER_STATUS_LABELS = {**STATUS_LABELS, "submitted": "待审核", "approved": "审核通过", "rejected": "审核不通过"}
 DECISION_LABELS = {"submit": "提交申请", "approve": "同意", "reject": "不同意", "withdraw": "撤回申请"}
 
 
@@ -637,11 +639,7 @@ async def _review_items(tenant: TenantContext, rows: list[dict]) -> list[ReviewI
         chain = decode_chain(r["chain"])
         step = chain.steps[r["current_step"]] if r["status"] in OPEN else None
         a = achievements.get(r["achievement_id"], {})
-        category_label = subtype_label = ""
-        for cat in tenant.hooks.taxonomy.categories:
-            if cat.code == a.get("category"):
-                category_label = cat.label
-                subtype_label = next((s.label for s in cat.subtypes if s.code == a.get("subtype")), "")
+        category_label, subtype_label = tenant.hooks.taxonomy.labels(a["category"], a["subtype"]) if a else ("", "")
         rule = rules.get(r["rule_id"])
         learner = learners.get(r["learner_id"], {})
         items.append(ReviewItem(

@@ -4,7 +4,6 @@ application with everything the reviewer checks and the decision form of its cur
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -33,15 +32,11 @@ from core.security.principal import Principal
 from core.web.downloads import file_response
 from core.web.pages import FormData
 from core.web.portal import FormError, Portal, errors_of, page, read_form, redirect
-from core.web.security import client_address
+from core.web.security import client_address, site_link
 
 PAGE_SIZE = 20
-STATUS_LABELS = {"submitted": "待审核", "in_review": "审核中", "approved": "审核通过", "rejected": "审核不通过",
-                 "withdrawn": "已撤回"}
-DECISION_LABELS = {"submit": "提交申请", "approve": "同意", "reject": "不同意", "withdraw": "撤回"}
 _DEFAULT_MATERIALS = ReviewStep(name="", label="", role="").materials_label
 # Tabs follow a learner's path: an outcome is stored, recognised, converted, then proven.
-FLOW_ORDER = ("store_review", "recognition", "conversion", "performance_conversion", "certificate")
 
 
 @dataclass(frozen=True)
@@ -53,23 +48,13 @@ class Tab:
     label: str
 
 
-_chain_steps: weakref.WeakKeyDictionary[ProvinceHooks, list[tuple[str, ReviewStep]]] = weakref.WeakKeyDictionary()
-
-
 def chain_steps(hooks: ProvinceHooks) -> list[tuple[str, ReviewStep]]:
-    """Every (kind, step) the province's chains contain, each once, by kind then chain order.
-    Chains are asked for every sub-type of the taxonomy (and for none, as certificates are);
-    plugin data does not change while the process runs, so the answer is kept."""
-    if hooks not in _chain_steps:
-        pairs = [(c.code, s.code) for c in hooks.taxonomy.categories for s in c.subtypes]
-        found: dict[tuple[str, str], ReviewStep] = {}
-        for kind in sorted(service.KIND_LABELS, key=lambda k: FLOW_ORDER.index(k) if k in FLOW_ORDER else len(FLOW_ORDER)):
-            for category, subtype in pairs + ([("", "")] if kind == "certificate" else []):
-                chain = hooks.review_chain(kind, category, subtype)
-                for step in chain.steps if chain else []:
-                    found.setdefault((kind, step.name), step)
-        _chain_steps[hooks] = [(kind, step) for (kind, _), step in found.items()]
-    return _chain_steps[hooks]
+    """Every (kind, step) the province's chains contain, each once, by kind then chain order."""
+    found: dict[tuple[str, str], ReviewStep] = {}
+    for kind, _, _, chain in hooks.chains:
+        for step in chain.steps if chain else []:
+            found.setdefault((kind, step.name), step)
+    return [(kind, step) for (kind, _), step in found.items()]
 
 
 async def grant_units(portal: Portal, viewer: Principal) -> dict[str, OrgUnitOut]:
@@ -122,12 +107,6 @@ def opinion_prefill(fmt: OpinionFormat | None, unit: str, reviewer: str) -> str:
     return opinion_example(fmt, unit, reviewer, "approve")
 
 
-def may_decide(viewer: Principal, step: StepOut) -> bool:
-    """Whether the form is worth showing: the viewer holds the step's role at its unit (the
-    service decides for certain when the form is posted)."""
-    return any(g.role == step.role and (step.unit_code is None or g.unit_code == step.unit_code) for g in viewer.grants)
-
-
 def _fields(hooks: ProvinceHooks, achievement) -> list[tuple[str, str]]:
     sub = hooks.taxonomy.subtype(achievement.category, achievement.subtype)
     labels = {f.name: f.label for f in sub.fields} if sub else {}
@@ -168,7 +147,8 @@ async def detail_context(portal: Portal, viewer: Principal, application_id: int)
     listed = [a for a in [await _achievement(portal, learner["id"], i)
                           for i in getattr(application, "achievement_ids", []) or []] if a]
     step = next((s for s in application.steps if s.name == application.current_step), None)
-    decider = step is not None and may_decide(viewer, step)
+    # Whether the form is worth showing (the service decides for certain when it is posted).
+    decider = step is not None and viewer.holds(step.role, unit_code=step.unit_code)
     kind_label = service.KIND_LABELS.get(application.kind, application.kind)
     definition = None
     if step is not None:
@@ -191,7 +171,7 @@ async def detail_context(portal: Portal, viewer: Principal, application_id: int)
         "materials_name": (f"{step.label}材料" if step.materials_label == _DEFAULT_MATERIALS else step.materials_label)
         if step else "",
         "kind_label": kind_label,
-        "status_labels": STATUS_LABELS, "decision_labels": DECISION_LABELS,
+        "status_labels": service.REVIEWER_STATUS_LABELS, "decision_labels": service.DECISION_LABELS,
         "duplicates": await duplicates_of(portal.tenant, application.achievement_id),
         "refusal_reasons": [(r.code, r.label) for r in definition.refusal_reasons] if definition else [],
     }
@@ -244,7 +224,7 @@ class StaffReviewPages(Controller):
                     appeals_count=len(await appeals.queue(portal.tenant, viewer, "pending")), now=utcnow(),
                     items=result.items if result else [],
                     next_url=next_url, form={"name": name or ""}, queue_url=lambda **p: _queue_url(portal, **p),
-                    kind_labels=service.KIND_LABELS, status_labels=STATUS_LABELS)
+                    kind_labels=service.KIND_LABELS, status_labels=service.REVIEWER_STATUS_LABELS)
 
     @get("/{application_id:int}")
     async def detail(self, portal: NamedDependency[Portal], application_id: PathId) -> Response:
@@ -265,7 +245,7 @@ class StaffReviewPages(Controller):
                 raise DomainError(problems.get("decision", "请选择“同意”或“不同意”"), 400,
                                   extra={"field": "decision", "fields": problems})
             decision = read_form(data, DecisionIn)
-            login_url = portal.tenant.site(request.app.state.settings.base_url) + "/login"
+            login_url = site_link(request, portal.tenant, "/login")
             decided = await service.decide(portal.tenant, viewer, application_id, decision, login_url)
         except DomainError as exc:
             if exc.status == 404:
@@ -277,7 +257,7 @@ class StaffReviewPages(Controller):
             if "materials" in errors:
                 errors["file"] = errors.pop("materials")
             return page("reviews/staff_review.html", portal, status=exc.status, form=form, errors=errors, **context)
-        outcome = STATUS_LABELS.get(decided.status, "") if decided.status in ("approved", "rejected") else "已进入下一环节"
+        outcome = service.REVIEWER_STATUS_LABELS.get(decided.status, "") if decided.status in ("approved", "rejected") else "已进入下一环节"
         return redirect(portal, "staff/reviews?" + urlencode({"kind": decided.kind, "step": decision.step}),
                         done=f"审核成功（申请 {decided.id}：{outcome}）")
 

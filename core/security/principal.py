@@ -45,6 +45,12 @@ class Principal:
     def has_role(self, *roles: str) -> bool:
         return any(g.role in roles for g in self.grants)
 
+    def holds(self, role: str, *, unit_id: int | None = None, unit_code: str | None = None) -> bool:
+        """Whether the principal holds ``role`` at the unit named by id or code — or anywhere,
+        when neither is given (a step of the whole tenant). What a review step asks."""
+        return any(g.role == role and (unit_id is None or g.unit_id == unit_id)
+                   and (unit_code is None or g.unit_code == unit_code) for g in self.grants)
+
     def covers(self, unit_path: str | None, *roles: str) -> bool:
         """Whether a grant of one of ``roles`` covers the unit at ``unit_path`` (its own unit
         or any below it). A tenant admin covers every unit, and accounts with no unit."""

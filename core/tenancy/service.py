@@ -39,8 +39,7 @@ def build_context(row: dict, hooks: ProvinceHooks) -> TenantContext:
     """Load the plugin's data for a tenant row; raises ``PluginError`` if the plugin is broken."""
     hooks.load_all()
     branding = _decode(row["branding"], Branding)
-    # The tenant's own contacts only: a plugin's (another credit bank's phone numbers) never stand in.
-    contact = _decode(row["contact"], Contact | None) or Contact()
+    contact = _decode(row["contact"], Contact | None) or hooks.tenant_defaults.contact
     meta = TenantMeta(
         slug=row["slug"], name=row["name"], plugin=row["plugin"], branding=branding, contact=contact,
         taxonomy=hooks.taxonomy, registration=hooks.registration_policy, username=hooks.username_scheme,
@@ -195,7 +194,9 @@ async def create_tenant(data: TenantCreate, registry: TenantRegistry) -> TenantO
     async with Tenant._meta.db.transaction():
         if await Tenant.exists().where(Tenant.slug == data.slug):
             raise TenantError(f"租户 {data.slug} 已存在", 409, extra={"field": "slug"})
-        await upsert_tenant(data, source="api")
+        # A credit bank created on the platform shows its own contacts only (set on the console),
+        # never its plugin's: those are the plugin's own province's phone numbers.
+        await upsert_tenant(msgspec.structs.replace(data, contact=data.contact or Contact()), source="api")
     await registry.reload()
     return one(await get_tenant(data.slug, registry))
 

@@ -65,6 +65,10 @@ def page_error_handler(request: Request, exc: Exception) -> Response:
         return Response(content=message, status_code=status, media_type="text/plain; charset=utf-8", headers=headers)
     portal = Portal(request=request, tenant=tenant, viewer=None, palette=palette(tenant.branding, tenant.name),
                     base=f"/t/{tenant.slug}")
-    response = page("web/error.html", portal, status=status, message=message)
+    from core.web.error_viewer import ViewerPage
+
+    shown = page("web/error.html", portal, status=status, message=message)
+    # The header of whoever is logged in: looked up as the page is sent (handlers are synchronous).
+    response = ViewerPage(template_name=shown.template_name, context=shown.context, status_code=status)
     response.headers.update(headers)
     return response

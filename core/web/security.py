@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 from litestar import Request
 from litestar.types import Message, Scope, Send
 
+from core.tenancy.context import TenantContext
+
 NONCE_KEY = "creditbank.csp_nonce"  # where a request's CSP nonce lives in the ASGI scope
 
 
@@ -85,6 +87,12 @@ def client_address(request: Request) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Host names
+
+
+def site_link(request: Request, tenant: TenantContext, path: str = "") -> str:
+    """An absolute link into ``tenant``'s site (``path`` such as ``/login``), built from its
+    configured base URL — never from the request's Host header, which a client chooses."""
+    return tenant.site(request.app.state.settings.base_url) + path
 
 
 def hostname(host_header: str) -> str:

@@ -86,6 +86,16 @@ SMS = [
         "现报送督办：{{ login_url }}",
     ),
     _sms(
+        "achievement.collected",
+        "{{ real_name }}，{{ unit_name }}已为您录入{% if count > 1 %}{{ count }}条学习成果（如“{{ achievement }}”）{% else %}学习成果“{{ achievement }}”{% endif %}，"
+        "请登录 {{ login_url }} 核对，如有不符可在成果详情中提出异议。",
+    ),
+    _sms(
+        "dispute.decided",
+        "{{ real_name }}，您对“{{ achievement }}”提出的异议，{{ unit_name }}{% if upheld %}经核实已将该成果作废{% else %}经核实维持原录入{% endif %}。"
+        "处理意见：{{ opinion }}",
+    ),
+    _sms(
         "appeal.decided",
         "{{ real_name }}，您的申诉{% if overturned %}已改判，申请将重新审核{% else %}经复核维持原审核结果{% endif %}。"
         "处理意见：{{ opinion }}",

@@ -5,7 +5,7 @@ conversion end to end (application → initial review → final review → targe
 from __future__ import annotations
 
 from core.certificates.record_tables import ExternalOutcome
-from tests.accounts.helpers import staff_headers
+from tests.accounts.helpers import make_id, staff_headers
 from tests.certificates.records import CET, EXAM_CENTRE, guangdong_account, platform, trust, zhejiang_cet
 from tests.reviews.test_guangdong_reviews import COMMITTEE_OPINION, TP_OPINION
 
@@ -76,3 +76,26 @@ async def test_a_zhejiang_record_imported_into_guangdong_is_converted_end_to_end
     assert (target["name"], target["source"], target["institution"]) == ("学位外语", "converted", "广东开放大学")
     still = (await client.get(f"{Z}/me/achievements/{cet['id']}", headers=zj)).json()
     assert still["status"] == "catalog"  # the Zhejiang outcome stays where it was
+
+
+async def test_the_same_record_imported_twice_at_once_makes_one_outcome(client):
+    import asyncio
+
+    zj, account, _ = await zhejiang_cet(client)
+    record = (await client.get(f"{Z}/me/record", headers=zj)).json()
+    gd = await guangdong_account(client, account["id_number"])
+    await trust(client, await platform(client), "guangdong", "zhejiang")
+    both = await asyncio.gather(*(client.post(f"{G}/me/imports/record", headers=gd, json=record) for _ in range(2)))
+    assert sorted(r.status_code for r in both) in ([201, 201], [201, 409]), [r.text for r in both]
+    assert await ExternalOutcome.count() == 1
+    listed = (await client.get(f"{G}/me/achievements", headers=gd)).json()["items"]
+    assert [a["source"] for a in listed] == ["external"]
+
+
+async def test_a_record_needs_a_recognised_outcome_and_a_learner(client):
+    gd = await guangdong_account(client, make_id("440106", "19800101"))
+    empty = await client.get(f"{G}/me/record", headers=gd)
+    assert empty.status_code == 409 and "还没有已认定的学习成果" in empty.json()["detail"]
+    staff = await staff_headers(client, "guangdong", "GD", "tenant_admin", username="gd-record-staff")
+    assert (await client.get(f"{G}/me/record", headers=staff)).status_code == 403
+    assert (await client.get(f"{G}/me/record")).status_code == 401

@@ -84,3 +84,26 @@ async def test_only_staff_who_collect_may_import_outcomes(client):
     refused = await client.post(f"{T}/admin/imports/achievements", headers=committee,
                                 files={"file": ("a.csv", HEADER.encode(), "text/csv")})
     assert refused.status_code == 403
+
+
+async def test_national_ouc_outcomes_collected_in_bulk_go_to_their_store_review(client):
+    """A province that reviews every stored outcome (national OUC, review_on_store): a collected
+    outcome opens its store review as it lands, with the promised date, not a recognition."""
+    from tests.accounts.helpers import make_id
+
+    centre = await staff_headers(client, "national_ouc", "OUC", "tenant_admin", username="ouc-centre-bulk")
+    beijing = await staff_headers(client, "national_ouc", "OUC-BJ", "unit_admin", username="ouc-bj-bulk")
+    id_number = make_id("110105", "19850505")
+    learners = f"姓名,证件号码,所属单位\n陈北京,{id_number},OUC-BJ\n".encode()
+    assert (await run_import(client, "national_ouc", "learners", learners, centre))["created"] == 1
+    content = ("证件号码,成果大类,成果小类,证书名称,颁证院校,层次,学习形式,专业,证书编号,毕业日期\n"
+               f"{id_number},academic,graduation_certificate,毕业证书,北京开放大学,本科,开放教育,会计学,"
+               "BJ20190001,2019-07-01\n").encode()
+    job = await run_import(client, "national_ouc", "achievements", content, beijing)
+    assert (job["status"], job["created"], job["failed"]) == ("done", 1, 0), job
+    row = await Achievement.select(Achievement.id, Achievement.status, Achievement.review_due_at).where(
+        Achievement.collected_key.is_not_null()).first()
+    assert row["status"] == "applied" and row["review_due_at"] is not None
+    app = await Application.select(Application.kind, Application.step_due_at).where(
+        Application.achievement_id == row["id"]).first()
+    assert app["kind"] == "store_review" and app["step_due_at"] == row["review_due_at"]

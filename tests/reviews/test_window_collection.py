@@ -92,3 +92,45 @@ async def test_an_outcome_the_learner_entered_cannot_be_disputed(client):
     assert own["collected_by"] is None
     refused = await client.post(f"{T}/me/achievements/{own['id']}/dispute", headers=learner, json={"grounds": "x"})
     assert refused.status_code == 409
+
+
+async def test_the_window_and_the_learner_in_the_portal(client):
+    import httpx
+
+    from tests.web.helpers import portal_login, submit, table_rows
+
+    _, account = await zhejiang_learner(client, "ZJ-S01", "李六")
+    await staff_headers(client, "zhejiang", "ZJ-S01", "unit_admin", username="s01-portal")
+    base = str(client.base_url)
+    async with httpx.AsyncClient(transport=client._transport, base_url=base) as staff, \
+            httpx.AsyncClient(transport=client._transport, base_url=base) as learner:
+        await portal_login(staff, "zhejiang", "s01-portal", "Staff-pass-2026")
+        learner_page = await staff.get(f"/t/zhejiang/staff/learners/{account['id']}")
+        assert 'id="collect-link"' in learner_page.text
+        form_url = f"/t/zhejiang/staff/collect/{account['id']}?kind=social_training/social_training"
+        form = await staff.get(form_url)
+        assert form.status_code == 200 and "培训学时" in form.text
+        fields = {**TRAINING["fields"], "kind": "social_training/social_training"}
+        bad = await submit(staff, form_url, f"/t/zhejiang/staff/collect/{account['id']}",
+                           {**fields, "training_hours": "很多"})
+        assert bad.status_code == 400 and "培训学时" in bad.text
+        done = await submit(staff, form_url, f"/t/zhejiang/staff/collect/{account['id']}", fields)
+        assert done.status_code == 303, done.text
+
+        await portal_login(learner, "zhejiang", account["id_number"], "Learner-2026")
+        outcome = (await Achievement.select(Achievement.id).where(Achievement.learner_id == account["id"]).first())["id"]
+        detail_url = f"/t/zhejiang/me/achievements/{outcome}"
+        detail = await learner.get(detail_url)
+        assert "由浙江学分银行杭州市上城区分中心采集录入" in detail.text
+        disputed = await submit(learner, detail_url, f"{detail_url}/dispute", {"grounds": "学时有误，应为 8 学时"})
+        assert disputed.status_code == 303, disputed.text
+
+        listing = await staff.get("/t/zhejiang/staff/disputes")
+        (row,) = table_rows(listing.text, "disputes")
+        assert row[0] == "李**" and "学时有误" in row[3]
+        dispute_id = (await client.get(f"{T}/admin/disputes", headers=await staff_headers(
+            client, "zhejiang", "ZJ-S01", "unit_admin", username="s01-portal-api"))).json()["items"][0]["id"]
+        decided = await submit(staff, "/t/zhejiang/staff/disputes", f"/t/zhejiang/staff/disputes/{dispute_id}",
+                               {"decision": "dismiss", "opinion": "经核对签到表，学时无误"})
+        assert decided.status_code == 303, decided.text
+        assert "维持原录入" in (await learner.get(detail_url)).text

@@ -104,6 +104,7 @@ async def world(client: httpx.AsyncClient) -> dict:
         "list_id": "1",
         "trust_id": str(trusted["id"]),
         "dispute_id": str(dispute["id"]),
+        "kind": "catalog",  # an import kind (POST /api/v1/platform/tenants/{slug}/imports/{kind})
     }
     callers = {
         "anonymous": {},

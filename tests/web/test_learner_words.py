@@ -44,3 +44,22 @@ async def test_the_staff_learner_page_reads_the_import_in_words_and_a_finished_i
     assert "import_job" not in shown and "import_row" not in shown and "导入批次" in shown
     finished = await client.get(f"/t/guangdong/staff/imports/{job['job_id']}", params={"done": "文件已上传，正在导入"})
     assert "正在导入" not in finished.text, finished.status_code
+
+
+async def test_a_province_without_performance_conversion_never_names_it(client):
+    """Zhejiang converts by rule only: its learners see no 业绩类 tab, hint or page; Guangdong's do."""
+    from tests.certificates.helpers import zhejiang_learner
+
+    _, account = await zhejiang_learner(client, "ZJ-S01")
+    await portal_login(client, "zhejiang", account["id_number"], "Learner-2026")
+    conversion = await client.get("/t/zhejiang/me/conversion")
+    recognition = await client.get("/t/zhejiang/me/recognition")
+    assert conversion.status_code == recognition.status_code == 200
+    assert "业绩类" not in conversion.text and "业绩类" not in recognition.text
+    missing = await client.get("/t/zhejiang/me/performance")
+    assert missing.status_code == 404 and "业绩类" not in missing.text  # the branded page of an unknown address
+
+    await guangdong_learner(client)
+    await portal_login(client, "guangdong", "mingyaoxing", "gd2020pass")
+    assert "业绩类成果转换申请" in (await client.get("/t/guangdong/me/conversion")).text
+    assert (await client.get("/t/guangdong/me/performance")).status_code == 200

@@ -27,3 +27,20 @@ async def test_a_reloaded_post_only_step_returns_to_its_start(client):
                         ("password/reset/confirm", "password/reset")):
         again = await client.get(f"/t/guangdong/{path}", follow_redirects=False)
         assert again.status_code in (302, 303) and again.headers["location"] == f"/t/guangdong/{start}", path
+
+
+async def test_error_pages_show_the_header_of_whoever_is_logged_in(client):
+    """Issue 16 item 3: an unknown address and a refused page keep the logged-in header."""
+    from core.accounts.staff import create_staff
+    from tests.accounts.helpers import STAFF_PASSWORD
+    from tests.web.helpers import portal_login
+
+    await create_staff(await client._transport.app.state.tenants.get("guangdong"), "GD", "tenant_admin", "gdadmin",
+                       STAFF_PASSWORD, real_name="明耀星")
+    html = {"Accept": "text/html"}
+    anonymous = await client.get("/t/guangdong/no-such-page", headers=html)
+    assert 'class="who"' not in anonymous.text
+    await portal_login(client, "guangdong", "gdadmin", STAFF_PASSWORD)
+    for path in ("/t/guangdong/no-such-page", "/t/guangdong/me/achievements/999999"):
+        lost = await client.get(path, headers=html)
+        assert lost.status_code in (403, 404) and "明耀星" in lost.text and ">退出</button>" in lost.text, path
