@@ -197,7 +197,9 @@ async def measure(settings: Settings, plugins: PluginRegistry, world: dict, roun
         ("api", "GET /admin/reports/units?unit=ZJ (httpx, in-process)"),
         ("service", "  core.reports.service.unit_report() alone"),
         ("period", "GET …/units?unit=ZJ&from=…&to=… (about two years, days at both ends)"),
-        ("counters", "  the counters' statement alone, direct (asyncpg)"),
+        ("period_counters", "  its counters' statement alone, direct (asyncpg)"),
+        ("period_overdue", "  its live overdue count alone, direct (asyncpg)"),
+        ("counters", "the counters' statement alone (no period), direct (asyncpg)"),
         ("sql", "baseline: the scan it replaced, five aggregate statements direct (asyncpg, at once)"),
         *((key, f"    {label} alone") for key, label in ALONE.items()),
     )}
@@ -214,8 +216,10 @@ async def measure(settings: Settings, plugins: PluginRegistry, world: dict, roun
 
         reading = counters.figures_statement(tenant.id, None, None, None)
         local = NOW.astimezone(counters.LOCAL_TIME).date()
-        period = {"unit": "ZJ", "from": (local - timedelta(days=700)).isoformat(),
-                  "to": (local - timedelta(days=5)).isoformat()}
+        start, end = local - timedelta(days=700), local - timedelta(days=5)
+        period = {"unit": "ZJ", "from": start.isoformat(), "to": end.isoformat()}
+        period_reading = counters.figures_statement(tenant.id, start, end, None)
+        period_overdue = service.overdue_statements(tenant, scope, NOW, start, end)[0]
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
         try:
             async with httpx.AsyncClient(transport=transport, base_url="http://bench.local") as client:
@@ -240,6 +244,8 @@ async def measure(settings: Settings, plugins: PluginRegistry, world: dict, roun
 
                 calls = {"api": api, "service": lambda: service.unit_report(tenant, principal, "ZJ"),
                          "period": api_period,
+                         "period_counters": lambda: direct[0].fetch(dollars(period_reading[0]), *period_reading[1]),
+                         "period_overdue": lambda: direct[1].fetch(dollars(period_overdue[0]), *period_overdue[1]),
                          "counters": lambda: direct[0].fetch(dollars(reading[0]), *reading[1]), "sql": sql,
                          **{key: run(k) for k, key in enumerate(ALONE)}}
                 # The same totals every way (and warm caches, prepared statements, the pool).

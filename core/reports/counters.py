@@ -234,12 +234,24 @@ async def figures(tenant_id: int, start: date | None, end: date | None, unit_ids
 # Rebuild and check
 
 
+# The grouped statements hash a million accounts and up to a million groups: with PostgreSQL's
+# default work_mem (4 MB) both spill to disk in batches. For the rebuild's and the check's own
+# transaction only.
+WORK_MEM = "256MB"
+
+
+async def _roomy(pg: bool) -> None:
+    if pg:
+        await UnitCounter.raw(f"SET LOCAL work_mem = '{WORK_MEM}'")
+
+
 async def rebuild(tenant_id: int) -> int:
     """Recompute the tenant's counters from the rows, in one transaction: day rows by one
     grouped ``INSERT … SELECT`` per measure, month rows summed from them. Returns the outcomes
     counted."""
     pg = _pg()
     async with UnitCounter._meta.db.transaction():
+        await _roomy(pg)
         await UnitCounter.raw("DELETE FROM unit_counter WHERE tenant_id = {}", tenant_id)
         for measure in _SOURCES:
             sql, args = _grouped(measure, tenant_id, pg, "d")
@@ -282,12 +294,17 @@ async def check(tenant_id: int) -> list[Difference]:
     (month rows); every difference, in key order."""
     pg = _pg()
     live: dict[tuple, int] = {}
-    for measure in _SOURCES:
-        sql, args = _grouped(measure, tenant_id, pg, "d")
-        for r in await UnitCounter.raw(sql, *args):
-            live[_key(r)] = int(r["n"])
-    stored = {_key(r): int(r["n"]) for r in await UnitCounter.raw(
-        "SELECT span, day, unit_id, measure, k1, k2, n FROM unit_counter WHERE tenant_id = {} AND n <> 0", tenant_id)}
+    async with UnitCounter._meta.db.transaction():  # read-only: for work_mem, and one snapshot on PostgreSQL
+        if pg:  # first in the transaction: every count below sees the same rows
+            await UnitCounter.raw("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        await _roomy(pg)
+        for measure in _SOURCES:
+            sql, args = _grouped(measure, tenant_id, pg, "d")
+            for r in await UnitCounter.raw(sql, *args):
+                live[_key(r)] = int(r["n"])
+        stored_rows = await UnitCounter.raw(
+            "SELECT span, day, unit_id, measure, k1, k2, n FROM unit_counter WHERE tenant_id = {} AND n <> 0", tenant_id)
+    stored = {_key(r): int(r["n"]) for r in stored_rows}
     for (_span, day, unit, measure, k1, k2), n in list(live.items()):
         month = ("m", day[:8] + "01", unit, measure, k1, k2)
         live[month] = live.get(month, 0) + n
