@@ -1,7 +1,9 @@
-"""The service-network report of the Zhejiang centre over a million outcomes: the API
-in-process, the service alone, and the report's own aggregate SQL run directly, in one run.
+"""The service-network report of the Zhejiang centre over millions of outcomes, read from the
+per-unit, per-period counters (core/reports/counters.py), against the scan it replaced, in one
+run: the API in-process, the service alone, the counters' statement and the old aggregate SQL
+run directly; and the counters' rebuild from the rows, timed.
 
-    .venv/bin/python bench/report_units.py [--outcomes 1000000] [--rounds 15]
+    .venv/bin/python bench/report_units.py [--outcomes 20000000] [--rounds 15]
         [--dsn postgresql://postgres@127.0.0.1:5432/postgres]
 
 Data (PostgreSQL, loaded with COPY into a throw-away database): the Zhejiang tenant as its
@@ -12,15 +14,24 @@ third of them 社会培训成果, created over two years; applications are recog
 platform's own ``resolve_chain`` (acceptance → parent re-review), a quarter of them open and
 made in the last 40 days, so some are overdue.
 
+Counters: after the COPY, ``counters.rebuild`` (grouped ``INSERT … SELECT`` per measure, month
+rows summed from day rows) is timed and printed as outcomes/s; ``counters.check`` then compares
+every counter row with live counts (and is timed too: it is a scan).
+
 Measured, alternating so drift hits all alike:
   API      ``GET /t/zhejiang/api/v1/admin/reports/units?unit=ZJ`` through httpx in-process
-           (token, principal, scope, both aggregates, JSON);
+           (token, principal, scope, the counters, the live overdue count, JSON);
+  API, a period  the same for a period of about two years with days at both ends
+           (month rows and day rows);
   service  ``core.reports.service.unit_report`` alone;
-  SQL      the five aggregate statements the service issues (``figures_statements``: learners,
-           outcomes, applications, outcomes by collecting unit; ``overdue_statements``), run at once on five plain asyncpg
-           connections, as the service runs them.
-Printed: p50 / p95 of each, and the ratio SQL p50 / API p50. Figures are printed, never
-asserted; the database is dropped at the end.
+  counters the counters' statement alone, direct (asyncpg);
+  scan     the baseline: the five aggregate statements the report ran before the counters
+           (``figures_statements``: learners, outcomes, applications, outcomes by collecting
+           unit; ``overdue_statements``), run at once on five plain asyncpg connections.
+The report's totals are checked against the scan's before measuring. Printed: p50 / p95 of
+each, the speed-up scan p50 / API p50, and the targets (report p95 <= 200 ms at 20,000,000
+outcomes, rebuild >= 200,000 outcomes/s). Figures are printed, never asserted; the database
+is dropped at the end.
 """
 
 from __future__ import annotations
@@ -113,24 +124,26 @@ async def build(settings: Settings, plugins: PluginRegistry, outcomes: int) -> d
         await grant(bulk, tenant_id, staff, "tenant_admin", by_level["center"][0]["id"])
 
         first = await bulk.next_id("achievement")
-        rows, owners = [], []
-        for k in range(outcomes):
-            learner = rnd.randrange(learners_n)
-            category, subtype, _ = weighted(rnd, MIX)
-            created = NOW - timedelta(seconds=rnd.randrange(730 * 86400))
-            city, topic = rnd.choice(CITIES), rnd.choice(COURSE_TOPICS)
-            name = f"{city}{topic}{'培训' if category == 'social_training' else '学习成果'}"
-            provider = f"{city}社区学院"
-            fields = json.dumps({"training_name": name, "training_provider": provider,
-                                 "training_hours": rnd.randrange(8, 80),
-                                 "start_date": f"{created:%Y-%m-%d}", "end_date": f"{created:%Y-%m-%d}",
-                                 "completion_certificate_no": f"ZJ{rnd.randrange(10**10):010d}",
-                                 "description": f"{provider}组织的{topic}课程，考核合格。"}, ensure_ascii=False)
-            status = "unapplied" if category in ("social_training", "informal") else "catalog"
-            rows.append((first + k, tenant_id, learners[learner], category, subtype, None, name, provider, fields, None,
-                         status, "self", "", None, None, None, created, created))
-            owners.append(learner)
-        await bulk.load("achievement", ACHIEVEMENT_COLUMNS, rows, rebuild_indexes=True)
+        owners: list[int] = []
+
+        def outcome_rows():  # generated as they are written: millions of rows never sit in memory at once
+            for k in range(outcomes):
+                learner = rnd.randrange(learners_n)
+                category, subtype, _ = weighted(rnd, MIX)
+                created = NOW - timedelta(seconds=rnd.randrange(730 * 86400))
+                city, topic = rnd.choice(CITIES), rnd.choice(COURSE_TOPICS)
+                name = f"{city}{topic}{'培训' if category == 'social_training' else '学习成果'}"
+                provider = f"{city}社区学院"
+                fields = json.dumps({"training_name": name, "training_provider": provider,
+                                     "training_hours": rnd.randrange(8, 80),
+                                     "start_date": f"{created:%Y-%m-%d}", "end_date": f"{created:%Y-%m-%d}",
+                                     "completion_certificate_no": f"ZJ{rnd.randrange(10**10):010d}",
+                                     "description": f"{provider}组织的{topic}课程，考核合格。"}, ensure_ascii=False)
+                status = "unapplied" if category in ("social_training", "informal") else "catalog"
+                owners.append(learner)
+                yield (first + k, tenant_id, learners[learner], category, subtype, None, name, provider, fields, None,
+                       status, "self", "", None, None, None, created, created)
+        await bulk.load("achievement", ACHIEVEMENT_COLUMNS, outcome_rows(), rebuild_indexes=True)
 
         first_app = await bulk.next_id("application")
         apps = []
@@ -150,7 +163,23 @@ async def build(settings: Settings, plugins: PluginRegistry, outcomes: int) -> d
         raise SystemExit(f"the Zhejiang seed has {len(units)} units, the target names 104")
     print(f"  data: {len(units)} units, {learners_n:,} learners, {outcomes:,} outcomes, {len(apps):,} applications; "
           f"{time.perf_counter() - started:.0f} s")
-    return {"tenant_id": tenant_id, "staff": staff}
+    from core.reports import counters
+
+    async with db.connected(engine):
+        begun = time.perf_counter()
+        counted = await counters.rebuild(tenant_id)
+        rebuild_s = time.perf_counter() - begun
+        rows = (await counters.UnitCounter.raw("SELECT COUNT(*) AS n FROM unit_counter"))[0]["n"]
+        await counters.UnitCounter.raw("ANALYZE unit_counter")
+        begun = time.perf_counter()
+        differences = await counters.check(tenant_id)
+        check_s = time.perf_counter() - begun
+    assert counted == outcomes, (counted, outcomes)
+    print(f"  counters: rebuilt in {rebuild_s:.1f} s, {counted / rebuild_s:,.0f} outcomes/s ({rows:,} counter rows); "
+          f"check {check_s:.1f} s: {'equal to live counts' if not differences else differences[0]}")
+    if differences:
+        raise SystemExit(f"counters differ from live counts: {differences[0]}")
+    return {"tenant_id": tenant_id, "staff": staff, "rebuild_rate": counted / rebuild_s}
 
 
 def dollars(sql: str) -> str:
@@ -167,7 +196,9 @@ async def measure(settings: Settings, plugins: PluginRegistry, world: dict, roun
     out = {key: Series(label) for key, label in (
         ("api", "GET /admin/reports/units?unit=ZJ (httpx, in-process)"),
         ("service", "  core.reports.service.unit_report() alone"),
-        ("sql", "  its five aggregate statements, direct (asyncpg, at once)"),
+        ("period", "GET …/units?unit=ZJ&from=…&to=… (about two years, days at both ends)"),
+        ("counters", "  the counters' statement alone, direct (asyncpg)"),
+        ("sql", "baseline: the scan it replaced, five aggregate statements direct (asyncpg, at once)"),
         *((key, f"    {label} alone") for key, label in ALONE.items()),
     )}
     async with LifespanManager(app):
@@ -179,6 +210,12 @@ async def measure(settings: Settings, plugins: PluginRegistry, world: dict, roun
         assert band is None  # Zhejiang's steps all take the default ten working days
         statements = [*service.figures_statements(tenant, scope, None, None), counted]
         direct = [await asyncpg.connect(settings.database_url) for _ in statements]
+        from core.reports import counters
+
+        reading = counters.figures_statement(tenant.id, None, None, None)
+        local = NOW.astimezone(counters.LOCAL_TIME).date()
+        period = {"unit": "ZJ", "from": (local - timedelta(days=700)).isoformat(),
+                  "to": (local - timedelta(days=5)).isoformat()}
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
         try:
             async with httpx.AsyncClient(transport=transport, base_url="http://bench.local") as client:
@@ -195,7 +232,15 @@ async def measure(settings: Settings, plugins: PluginRegistry, world: dict, roun
                 async def sql() -> list:
                     return await asyncio.gather(*(run(k)() for k in range(len(statements))))
 
-                calls = {"api": api, "service": lambda: service.unit_report(tenant, principal, "ZJ"), "sql": sql,
+                async def api_period() -> dict:
+                    r = await client.get(f"/t/{TENANT}/api/v1/admin/reports/units", params=period,
+                                         headers={"Authorization": f"Bearer {token}"})
+                    assert r.status_code == 200, r.text
+                    return r.json()
+
+                calls = {"api": api, "service": lambda: service.unit_report(tenant, principal, "ZJ"),
+                         "period": api_period,
+                         "counters": lambda: direct[0].fetch(dollars(reading[0]), *reading[1]), "sql": sql,
                          **{key: run(k) for k, key in enumerate(ALONE)}}
                 # The same totals every way (and warm caches, prepared statements, the pool).
                 report = await api()
@@ -241,13 +286,16 @@ async def main() -> None:
             load_after = os.getloadavg()[0]
     for series in results.values():
         print(series.line())
-    api, sql = results["api"], results["sql"]
-    print(ratio_line("ratio: SQL p50 / API p50", sql, api, "target >= 0.5"))
-    # The targets are stated for 1,000,000 outcomes: a smaller run prints figures, not verdicts.
-    at_size = args.outcomes >= 1_000_000
-    judged = verdict if at_size else (lambda ok: "not judged: below the target's 1,000,000 outcomes")
-    print(f"  {'API p95 <= 1 s':<58} {api.p95:7.1f} ms: {judged(api.p95 <= 1000)}")
-    print(f"  {'ratio >= 0.5':<58} {sql.p50 / api.p50:7.2f}: {judged(sql.p50 / api.p50 >= 0.5)}")
+    api, sql, period = results["api"], results["sql"], results["period"]
+    print(ratio_line("speed-up: scan p50 / API p50 (reading counters)", sql, api))
+    # The report's target is stated for 20,000,000 outcomes, the rebuild's rate from 1,000,000
+    # on: a smaller run prints figures, not verdicts.
+    big = verdict if args.outcomes >= 20_000_000 else (lambda ok: "not judged: below the target's 20,000,000 outcomes")
+    rated = verdict if args.outcomes >= 1_000_000 else (lambda ok: "not judged: below 1,000,000 outcomes")
+    print(f"  {'API p95 <= 200 ms':<58} {api.p95:7.1f} ms: {big(api.p95 <= 200)}")
+    print(f"  {'API, a period, p95 <= 200 ms':<58} {period.p95:7.1f} ms: {big(period.p95 <= 200)}")
+    rate = world["rebuild_rate"]
+    print(f"  {'rebuild >= 200,000 outcomes/s':<58} {rate:9,.0f}: {rated(rate >= 200_000)}")
     print(f"  machine load (1-minute average, {os.cpu_count()} cores) before / after measuring: "
           f"{load_before:.1f} / {load_after:.1f}")
     print(f"\ntotal {time.perf_counter() - started:.0f} s")

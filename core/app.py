@@ -62,7 +62,7 @@ from core.reviews.api import (
     StaffEvidenceController,
 )
 from core.routes import portal_routers
-from core.rules.api import RuleController
+from core.rules.api import RuleController, WhatIfController
 from core.security.limits import rate_limiter
 from core.security.pii import PiiProtector
 from core.settings import Settings
@@ -257,7 +257,7 @@ def create_app(
             tenant_meta, OrgUnitController, AuthController, MeController, AdminLearnersController, AdminAccountsController,
             UnitStaffController, DeliveryLogController, TemplateController, ImportController, CatalogController,
             MyAchievementsController, StaffEvidenceController, StaffIntegrityController, RuleController,
-            AchievementRulesController,
+            AchievementRulesController, WhatIfController,
             MyApplicationsController, MyAppealsController, ReviewController, AppealReviewController, ReportController,
             VerifyController, ProofKeysController, StatusListController, MyProofsController, AdminProofsController,
             AuditController, MyAccessLogController, MyRecordController, CollectionController, MyDisputesController,

@@ -308,6 +308,55 @@ async def reviews_remind(settings: Settings, plugins: PluginRegistry, tenant: st
         click.echo(f"{loaded.slug}：督办 {done.escalated} 件，提醒 {done.digests} 人")
 
 
+@main.group(help="统计报表：按单位、按时段的计数器。")
+def reports() -> None:
+    pass
+
+
+async def _report_tenants(plugins: PluginRegistry, tenant: str | None) -> list:
+    from core.tenancy.service import TenantRegistry
+
+    if tenant:
+        return [await load_tenant(plugins, tenant)]
+    registry = TenantRegistry(plugins)
+    await registry.reload()
+    return sorted(registry.by_slug.values(), key=lambda t: t.slug)
+
+
+@reports.command("rebuild", help="按现有数据重新计算单位统计报表的计数器（学习者、成果、申请）。")
+@click.option("--tenant", default=None, help="租户 slug（默认全部租户）")
+@with_database
+async def reports_rebuild(settings: Settings, plugins: PluginRegistry, tenant: str | None) -> None:
+    import time
+
+    from core.reports import counters
+
+    for loaded in await _report_tenants(plugins, tenant):
+        started = time.perf_counter()
+        outcomes = await counters.rebuild(loaded.id)
+        seconds = time.perf_counter() - started
+        click.echo(f"{loaded.slug}：已重新计算，成果 {outcomes} 条，用时 {seconds:.1f} 秒"
+                   + (f"（每秒 {outcomes / seconds:,.0f} 条）" if outcomes and seconds > 0 else ""))
+
+
+@reports.command("check", help="核对计数器与实际数据是否一致；不一致时列出第一处差异并以状态 1 退出。")
+@click.option("--tenant", default=None, help="租户 slug（默认全部租户）")
+@with_database
+async def reports_check(settings: Settings, plugins: PluginRegistry, tenant: str | None) -> int:
+    from core.reports import counters
+
+    status = 0
+    for loaded in await _report_tenants(plugins, tenant):
+        differences = await counters.check(loaded.id)
+        if differences:
+            click.echo(f"{loaded.slug}：计数器与实际数据不一致（{len(differences)} 处），第一处：{differences[0]}"
+                       "；请运行 creditbank reports rebuild", err=True)
+            status = 1
+        else:
+            click.echo(f"{loaded.slug}：计数器与实际数据一致")
+    return status
+
+
 @main.group(help="审计日志：签名检查点、校验哈希链、校验导出文件、归档（docs/audit.md）。")
 def audit() -> None:
     pass

@@ -105,15 +105,6 @@ class OutcomeVoided(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
-class RuleTermsChanging(Event):
-    """Staff are about to change a rule's credits or ratio (rules). A handler that knows the
-    rule is already used (reviews: an application names it) raises, and the rule stays."""
-
-    action: ClassVar[str] = "rule.change_terms"
-    target_table: ClassVar[str] = "rule"
-
-
-@dataclass(frozen=True, kw_only=True)
 class ApplicationDeciding(Event):
     """A reviewer's decision passed its checks and is about to be written (reviews), *before*
     its transaction: what a handler prepares here must not race inside it (certificates makes
@@ -176,6 +167,31 @@ class NotificationRequested(Event):
     recipient: str
     dedupe_key: str
     context: dict = field(repr=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CountedRows(Event):
+    """Rows the unit report counts (``table``: ``account``, ``achievement`` or ``application``)
+    were written or are about to change, inside the change's transaction: ``sign`` +1 after an
+    insert or an update (count them as they are now), -1 before an update or a delete (take
+    back what they counted). reports keeps its per-unit, per-day counters from it; an update
+    publishes both. ``ids``: the rows' ids, one event for a whole batch. The target is the
+    counters (``target_id`` None); ``table`` and ``ids`` name the rows counted."""
+
+    action: ClassVar[str] = "report.count"
+    target_table: ClassVar[str] = "unit_counter"
+
+    table: str
+    ids: tuple[int, ...]
+    sign: int = 1
+
+
+async def counted(tenant_id: int, table: str, ids: list[int] | tuple[int, ...], sign: int = 1,
+                  tenant: Any = None) -> None:
+    """Publish a ``CountedRows`` (by the system: a count follows a change, it makes none)."""
+    if ids:
+        await publish(tenant, CountedRows(tenant_id=tenant_id, actor=SYSTEM, target_id=None, table=table,
+                                          ids=tuple(ids), sign=sign))
 
 
 # ---------------------------------------------------------------------------------------------

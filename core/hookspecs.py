@@ -23,6 +23,7 @@ from core.province import (
     RegistrationPolicy,
     ReviewChain,
     ReviewPolicy,
+    RuleDefaults,
     Taxonomy,
     TenantDefaults,
     UsernameScheme,
@@ -125,6 +126,16 @@ def review_policy() -> ReviewPolicy:
 
     Called by the daily reminder run (``creditbank reviews remind``). First result wins; core's
     default reminds two working days ahead and escalates after three overdue.
+    """
+
+
+@hookspec(firstresult=True)
+def rule_defaults() -> RuleDefaults:
+    """Credit caps per target programme and per year, and whether a source outcome is used once
+    per programme, for conversion rules that do not set them (``core.province.RuleDefaults``).
+
+    Called when rules are matched to a learner's outcomes, explained, or previewed before a
+    change. First result wins; core's default sets no limit, so rules mean what they say.
     """
 
 

@@ -91,7 +91,7 @@ async def audit(tenant_id: int | None, actor_id: int | None, action: str, target
 
 # The domain events the trail subscribes to (core.wiring registers ``on_domain_event`` for each,
 # after every other handler: a handler that refuses the change rolls the event back with it).
-AUDITED_EVENTS = (events.OutcomeStored, events.OutcomeDeleting, events.OutcomeVoided, events.RuleTermsChanging,
+AUDITED_EVENTS = (events.OutcomeStored, events.OutcomeDeleting, events.OutcomeVoided,
                   events.ApplicationDecided, events.ProofIssued)
 _EVENT_BASE = {"tenant_id", "actor", "target_id", "result"}
 

@@ -39,6 +39,7 @@ from core.accounts.usernames import username_is
 from core.clock import utcnow
 from core.db import one
 from core.errors import DomainError
+from core.events import counted
 from core.hierarchy.tables import OrgUnit
 from core.security.password_policy import check_password
 from core.security.passwords import hash_password_async, verify_password_async
@@ -395,6 +396,7 @@ async def register(tenant: TenantContext, pii: PiiProtector, form: dict, storage
         if code_id is not None:
             await codes.consume_code(code_id)
         await account.save()
+        await counted(tenant.id, "account", [account.id])  # the unit report's counters
         if status == "registered":
             channel = policy.verify[0]
             await codes.send_code(

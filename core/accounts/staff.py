@@ -38,7 +38,7 @@ from core.accounts.usernames import is_protected, username_is
 from core.accounts.usernames import protect as protect_username
 from core.clock import utcnow
 from core.db import one
-from core.events import notify
+from core.events import counted, notify
 from core.hierarchy.tables import OrgUnit
 from core.paging import keyset
 from core.security.password_policy import check_password
@@ -210,6 +210,7 @@ async def open_at_window(tenant: TenantContext, pii: PiiProtector, actor: Princi
     channel, target = ("sms", phone) if phone else ("email", email)
     async with db().transaction():
         await account.save()
+        await counted(tenant.id, "account", [account.id])  # the unit report's counters
         await codes.send_code(tenant, pii, purpose="activation", channel=channel, target=target,
                               event="account.opened", context={"real_name": data.real_name, "username": username,
                                                                "unit_name": unit["name"], "activate_url": activate_url},

@@ -27,7 +27,7 @@ from core.catalog.fields import field_error
 from core.clock import utcnow
 from core.db import one
 from core.errors import DomainError
-from core.events import SYSTEM, OutcomeVoided, notify, publish
+from core.events import SYSTEM, OutcomeVoided, counted, notify, publish
 from core.hierarchy.tables import OrgUnit
 from core.ids import Id
 from core.security.principal import Principal
@@ -314,5 +314,7 @@ async def _void(tenant: TenantContext, actor: Principal, achievement_id: int, un
     await publish(tenant, OutcomeVoided(tenant_id=tenant.id, actor=actor.as_actor(), target_id=achievement_id,
                                         result="upheld", actor_name=actor.real_name, unit_name=unit_name,
                                         opinion=opinion, voided_at=now))
+    await counted(tenant.id, "achievement", [achievement_id], -1)  # recognized no more: the report counts it
     await Achievement.update({Achievement.status: "rejected", Achievement.updated_at: now}).where(
         Achievement.tenant_id == tenant.id, Achievement.id == achievement_id)
+    await counted(tenant.id, "achievement", [achievement_id])

@@ -34,6 +34,7 @@ from core.certificates.service import TenantResolver
 from core.certificates.verify import KeyInfo, Report, Resolver, check_credential
 from core.clock import utcnow
 from core.db import one
+from core.events import counted
 from core.security.pii import PiiProtector
 from core.tenancy.context import TenantContext
 from core.tenancy.service import TenantRegistry
@@ -413,6 +414,7 @@ async def _store(tenant: TenantContext, learner_id: int, document: dict, inner: 
                 fields=fields, obtained_at=_day(achievement.get("obtainedOn")), status="recognized", source="external",
                 certificate_no=certificate_no, created_at=now, updated_at=now)).returning(Achievement.id)
             achievement_id = rows[0]["id"]
+            await counted(tenant.id, "achievement", [achievement_id])  # the unit report's counters
             await ExternalOutcome.insert(ExternalOutcome(
                 tenant_id=tenant.id, learner_id=learner_id, achievement_id=achievement_id, issuer_did=did[:300],
                 issuer_name=source.accepted.name[:200],

@@ -31,6 +31,7 @@ from core.achievements.service import outcome_values
 from core.achievements.tables import Achievement
 from core.clock import utcnow
 from core.errors import DomainError
+from core.events import counted
 from core.imports.learners import MAX_STORED_ERRORS, ImportSummary, RowError
 from core.imports.reader import Column, ImportFileError, XlsxLimits, open_table
 from core.notifications.rendering import render_text
@@ -350,6 +351,8 @@ class _Writer:
                                        "tenant_id": self.tenant.id, "source": "self", "created_at": now,
                                        "updated_at": now, "collected_by_unit_id": self.unit["id"],
                                        "collected_by_staff_id": self.staff_id})
+        # the unit report's counters: one grouped statement for the batch
+        await counted(self.tenant.id, "achievement", [r["id"] for r in found])
         return {r["collected_key"]: r["id"] for r in found}
 
     async def _applications(self, records: list[tuple], landed: dict[str, int], now: datetime) -> None:
@@ -362,13 +365,29 @@ class _Writer:
         for plan, pairs in by_plan.values():
             chain = plan.chain
             first = chain.steps[0]
-            made = await self._insert("application", ("learner_id", "achievement_id"), pairs,
-                                      "id, learner_id", constants={
-                                          "tenant_id": self.tenant.id, "kind": plan.kind, "status": "submitted",
-                                          "chain": msgspec.json.encode(chain).decode(), "current_step": 0,
-                                          "step_role": first.role, "step_unit_id": first.unit_id, "created_at": now,
-                                          "updated_at": now, "step_started_at": now,
-                                          "step_due_at": plan.due or step_due_at(first, now)})
+            constants = {"tenant_id": self.tenant.id, "kind": plan.kind, "status": "submitted",
+                         "chain": msgspec.json.encode(chain).decode(), "current_step": 0, "step_role": first.role,
+                         "step_unit_id": first.unit_id, "created_at": now, "updated_at": now, "step_started_at": now,
+                         "step_due_at": plan.due or step_due_at(first, now)}
+            if self.postgres:  # the applications and their submission records in one statement
+                fixed = ", ".join(f"{{}}::{_PG_TYPES[c]}" for c in constants)
+                made = await Achievement.raw(
+                    f"WITH made AS (INSERT INTO application ({', '.join(constants)}, learner_id, achievement_id) "
+                    f"SELECT {fixed}, u.* FROM unnest({{}}::integer[], {{}}::integer[]) AS u "
+                    "RETURNING id, learner_id, achievement_id), "
+                    "submitted AS (INSERT INTO review_record (tenant_id, application_id, step, step_name, decision, "
+                    "opinion, actor_id, actor_name, materials, created_at) "
+                    "SELECT {}, m.id, 0, 'submit', 'submit', '', m.learner_id, n.name, '[]'::json, {}::timestamptz "
+                    "FROM made m JOIN unnest({}::integer[], {}::varchar[]) AS n(achievement_id, name) "
+                    "ON n.achievement_id = m.achievement_id) "
+                    "SELECT id FROM made",
+                    *constants.values(), [p[0] for p in pairs], [p[1] for p in pairs], self.tenant.id, now,
+                    [p[1] for p in pairs], [names.get(p[0], "") for p in pairs])
+                await counted(self.tenant.id, "application", [r["id"] for r in made])
+                continue
+            made = await self._insert("application", ("learner_id", "achievement_id"), pairs, "id, learner_id",
+                                      constants=constants)
+            await counted(self.tenant.id, "application", [r["id"] for r in made])
             await self._insert("review_record", ("application_id", "actor_id", "actor_name"), [
                 (r["id"], r["learner_id"], names.get(r["learner_id"], "")) for r in made], "id", constants={
                     "tenant_id": self.tenant.id, "step": 0, "step_name": "submit", "decision": "submit",

@@ -61,6 +61,7 @@ from core.clock import utcnow
 from core.hierarchy.tables import OrgUnit
 from core.imports.reader import Column, ImportFileError, TableReader, XlsxLimits, open_table
 from core.plugins import ProvinceHooks
+from core.reports import counters
 from core.security.pii import PiiProtector
 
 log = logging.getLogger("creditbank.imports")
@@ -630,17 +631,25 @@ class _PostgresLane:
                     async with conn.transaction():  # a savepoint
                         await conn.copy_records_to_table("account", records=self._accounts(records, now),
                                                          columns=_ACCOUNT_COLUMNS)
+                    await self._count(conn, [r[12] for r in records], now)
                     return _Outcome(len(records))
                 except asyncpg.UniqueViolationError:
                     pass
             await conn.copy_records_to_table(_STAGE, records=records, columns=_STAGE_COLUMNS, schema_name="pg_temp")
-            status = await conn.execute(_PG_MERGE, self.tenant_id, self.job_id, now)
-            outcome = _Outcome(int(status.rsplit(" ", 1)[1]))
+            landed = [r["unit_id"] for r in await conn.fetch(_PG_MERGE, self.tenant_id, self.job_id, now)]
+            await self._count(conn, landed, now)
+            outcome = _Outcome(len(landed))
             if outcome.landed < len(records):
                 for row in await conn.fetch(_PG_NOT_LANDED, self.tenant_id, str(self.job_id)):
                     outcome.not_landed[row["row_no"]] = _reason(row["found"], row["import_job"], row["import_row"], self.job_id)
         self.direct = not outcome.not_landed
         return outcome
+
+    async def _count(self, conn, unit_ids: list[int | None], now: datetime) -> None:
+        """The unit report's counters for the learners that landed: one statement per batch."""
+        if unit_ids:
+            rows = counters.batch_rows(self.tenant_id, "learners", now, ((u, "", "") for u in unit_ids))
+            await conn.execute(counters.UPSERT_ARRAYS_PG, *counters.as_arrays(rows))
 
     def _accounts(self, records: list[tuple], now: datetime) -> list[tuple]:
         tenant_id, job_id = self.tenant_id, self.job_id
@@ -660,6 +669,7 @@ SELECT $1, 'learner', s.username, s.username_hash, 'imported', s.real_name, s.id
     json_build_object('import_job', $2::integer, 'import_row', s.row_no), s.unit_id, 'import', 0, $3, $3
 FROM pg_temp.{_STAGE} s
 ON CONFLICT DO NOTHING
+RETURNING unit_id
 """
 
 # The staged rows whose account is not the one they created; a.id is null when nothing has
@@ -751,7 +761,8 @@ class _SQLiteWriter(_Writer):
 
     def _write(self, records: list[tuple]) -> _Outcome:
         conn = self.conn
-        now = str(utcnow())
+        moment = utcnow()
+        now = str(moment)
         tenant_id, job_id = self.tenant_id, self.job_id
         rows = [
             (tenant_id, r[1], r[13], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10].isoformat(), r[11],
@@ -764,6 +775,12 @@ class _SQLiteWriter(_Writer):
             outcome = _Outcome(landed)
             if landed < len(records):
                 self._classify(records, outcome)
+            if landed:  # the unit report's counters: one grouped statement for the batch
+                units = [u for (u,) in conn.execute(
+                    "SELECT unit_id FROM account WHERE tenant_id = ? AND created_at = ?"
+                    " AND json_extract(profile, '$.import_job') = ?", (tenant_id, now, job_id))]
+                conn.executemany(counters.UPSERT_ROW_SQLITE, counters.as_sqlite(
+                    counters.batch_rows(tenant_id, "learners", moment, ((u, "", "") for u in units))))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 import msgspec
+import msgspec.toml
 
 from core.accounts.audit import ACTION_LABELS, audit
 from core.accounts.schemas import StaffInvite, StaffInvited
@@ -160,23 +161,14 @@ async def invite_first_admin(tenant: TenantContext, pii: PiiProtector, unit_code
 # Export: what a tenant is, as a folder (tenant file + CSVs) that ``tenants load`` re-creates
 
 
-def _toml_value(value) -> str:
-    # A JSON string is a TOML basic string (the same escapes); lists of strings likewise.
-    if isinstance(value, list):
-        return "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=False)
-
-
 def tenant_file_text(tenant: TenantOut) -> str:
-    lines = [f"slug = {_toml_value(tenant.slug)}", f"name = {_toml_value(tenant.name)}",
-             f"plugin = {_toml_value(tenant.plugin)}", f"hosts = {_toml_value(tenant.hosts)}"]
+    """The tenant file ``tenants load`` reads back (``core.tenancy.files``), seed files beside it."""
+    document: dict = {"slug": tenant.slug, "name": tenant.name, "plugin": tenant.plugin, "hosts": tenant.hosts}
     if tenant.base_url:
-        lines.append(f"base_url = {_toml_value(tenant.base_url)}")
-    lines += ["", "[branding]", *(f"{k} = {_toml_value(v)}" for k, v in msgspec.structs.asdict(tenant.branding).items())]
-    lines += ["", "[contact]", *(f"{k} = {_toml_value(v)}" for k, v in msgspec.structs.asdict(tenant.contact).items())]
-    lines += ["", "[seed]", f'org_units = "{tenant.slug}/org_units.csv"', f'catalog = "{tenant.slug}/catalog.csv"',
-              f'rules = "{tenant.slug}/rules.csv"']
-    return "\n".join(lines) + "\n"
+        document["base_url"] = tenant.base_url
+    document |= {"branding": msgspec.structs.asdict(tenant.branding), "contact": msgspec.structs.asdict(tenant.contact),
+                 "seed": {name: f"{tenant.slug}/{name}.csv" for name in ("org_units", "catalog", "rules")}}
+    return msgspec.toml.encode(document).decode()
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list]) -> int:

@@ -1,8 +1,10 @@
 """Reports on a tenant's service network for its staff: figures per child unit of a unit, and
 the reviews that have outrun their deadline.
 
-Every figure comes from a few set-based aggregate statements over the unit's subtree (the
-materialized ``path``), grouped by unit; rolling units up into their child of the reported
+Learners, outcomes and applications are read from the per-unit, per-period counters
+(core/reports/counters.py, kept in the transaction of every change); overdue reviews, which
+depend on the clock, from one live aggregate over the open applications of the unit's subtree
+(the materialized ``path``), grouped by unit. Rolling units up into their child of the reported
 unit happens here, over at most a few hundred groups. Learners, outcomes and applications
 count where the learner belongs (``account.unit_id``); an overdue review counts at the unit
 that must decide its current step (``application.step_unit_id``), and a step any holder of
@@ -26,6 +28,7 @@ from core.clock import aware, utcnow
 from core.errors import DomainError
 from core.hierarchy.tables import OrgUnit
 from core.ids import in_range
+from core.reports import counters
 from core.reports.schemas import (
     CategoryColumn,
     OverdueCount,
@@ -201,8 +204,9 @@ def _columns(tenant: TenantContext, seen: Iterable[tuple[str, str]]) -> list[Cat
 def figures_statements(tenant: TenantContext, scope: Scope, start: date | None,
                        end: date | None) -> list[tuple[str, list]]:
     """Learners; outcomes by category and sub-type; applications by status: one statement
-    each, per unit of the subtree, all with rows of ``(measure, unit_id, k1, k2, n)``. They
-    are run at once, each free to use PostgreSQL's parallel workers."""
+    each, per unit of the subtree, all with rows of ``(measure, unit_id, k1, k2, n)``: the scan
+    the report made before it read the counters, kept as what they must equal (tests, the
+    benchmark's baseline)."""
     join, join_args = scope.subtree_join("acc.unit_id")
     statements = []
     for select, where, created, group in (
@@ -225,7 +229,7 @@ def figures_statements(tenant: TenantContext, scope: Scope, start: date | None,
 def collected_statement(tenant: TenantContext, scope: Scope, start: date | None, end: date | None) -> tuple[str, list]:
     """Outcomes by the unit that collected them (信息采集), by category and whether recognized:
     rows of ``('collected', unit_id, category, recognized, n)``, read from the partial index
-    ``achievement_collected_unit`` where it serves."""
+    ``achievement_collected_status`` alone where it serves."""
     join, join_args = scope.subtree_join("a.collected_by_unit_id")
     between, between_args = _created_between("a.created_at", start, end)
     return ("SELECT 'collected' AS measure, a.collected_by_unit_id AS unit_id, a.category AS k1,"
@@ -243,10 +247,11 @@ async def unit_report(tenant: TenantContext, actor: Principal, unit_code: str | 
     start, end = parse_range(date_from, date_to)
     scope = await report_scope(tenant, actor, unit_code)
     now = now or utcnow()
-    *parts, overdue = await asyncio.gather(
-        *(Achievement.raw(sql, *args) for sql, args in figures_statements(tenant, scope, start, end)),
+    # Learners, outcomes and applications from the counters (core/reports/counters.py: the
+    # same figures as ``figures_statements`` would scan for); overdue reviews live.
+    figures, overdue = await asyncio.gather(
+        counters.figures(tenant.id, start, end, None if scope.root else list(scope.units)),
         overdue_counts(tenant, scope, now, start, end))
-    figures = [row for part in parts for row in part]
 
     columns = _columns(tenant, ((r["k1"], r["k2"]) for r in figures if r["measure"] in ("achievements", "collected")))
     subtype_keys = [f"{c.code}/{s.code}" for c in tenant.hooks.taxonomy.categories for s in c.subtypes]

@@ -15,7 +15,7 @@ from core.achievements.tables import Achievement
 from core.clock import aware, utcnow
 from core.db import is_unique_violation, one
 from core.errors import DomainError
-from core.events import notify
+from core.events import counted, notify
 from core.hierarchy.tables import OrgUnit
 from core.reviews.engine import decode_chain, step_due_at
 from core.reviews.schemas import AppealFileOut, AppealOut, ApplicationOut
@@ -227,6 +227,7 @@ async def decide(tenant: TenantContext, actor: Principal, appeal_id: int, decisi
 async def _resume(tenant: TenantContext, actor: Principal, application: dict, chain, index: int, step,
                   opinion: str, now: datetime) -> None:
     """Back to the refused step: open again, due in its working days, the outcome applied again."""
+    await counted(tenant.id, "application", [application["id"]], -1)  # its status moves: counted again below
     try:
         reopened = await Application.update({
             Application.status: "submitted" if index == 0 else "in_review", Application.current_step: index,
@@ -240,6 +241,7 @@ async def _resume(tenant: TenantContext, actor: Principal, application: dict, ch
         raise
     if not reopened:
         raise AppealError("申请状态已变化，不能改判", 409)
+    await counted(tenant.id, "application", [application["id"]])
     if application["kind"] in ("recognition", "store_review") and application["achievement_id"]:
         await Achievement.update({Achievement.status: "applied", Achievement.updated_at: now}).where(
             Achievement.id == application["achievement_id"], Achievement.status == "rejected")

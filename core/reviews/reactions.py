@@ -5,8 +5,6 @@
 - ``OutcomeDeleting`` (achievements): refused while an application or a proof rests on the
   outcome (``deletion_refusal``, which the outcome pages also call to say why beforehand).
 - ``OutcomeVoided`` (achievements: a dispute upheld): its open applications are withdrawn.
-- ``RuleTermsChanging`` (rules): a rule's credits and ratio are frozen once an application
-  names it.
 - ``ProofIssued`` (certificates): the learner is told, with the proof's code.
 """
 
@@ -15,10 +13,9 @@ from __future__ import annotations
 from core.accounts.tables import Account
 from core.achievements.service import AchievementError
 from core.achievements.tables import Achievement
-from core.events import OutcomeDeleting, OutcomeStored, OutcomeVoided, ProofIssued, RuleTermsChanging
+from core.events import OutcomeDeleting, OutcomeStored, OutcomeVoided, ProofIssued, counted
 from core.reviews.service import OPEN, open_collected_recognition, open_store_review, proof_issued_notice
 from core.reviews.tables import Application, ProofRequestItem, ReviewRecord
-from core.rules.service import RuleError
 from core.tenancy.context import TenantContext
 
 
@@ -67,12 +64,6 @@ async def on_outcome_stored(tenant: TenantContext, event: OutcomeStored) -> None
         await open_store_review(tenant, event.learner_id, achievement_id, event.category, event.subtype)
 
 
-async def on_rule_terms_changing(tenant: TenantContext | None, event: RuleTermsChanging) -> None:
-    """``RuleTermsChanging`` → 409 once an application names the rule."""
-    if await Application.exists().where(Application.tenant_id == event.tenant_id, Application.rule_id == event.target_id):
-        raise RuleError("规则已被使用，不能修改学分或转换比例；请停用后发布新规则", 409)
-
-
 async def on_proof_issued(tenant: TenantContext, event: ProofIssued) -> None:
     """``ProofIssued`` → the learner's ``proof.issued`` notification, in the decision's
     transaction."""
@@ -81,10 +72,18 @@ async def on_proof_issued(tenant: TenantContext, event: ProofIssued) -> None:
 
 async def on_outcome_voided(tenant: TenantContext, event: OutcomeVoided) -> None:
     """``OutcomeVoided`` → every open application on the outcome withdrawn, with a record."""
+    # Locked until the transaction ends, so that what is taken back from the report's counters
+    # is what the update below changes (SQLite: this transaction already holds the write lock).
+    lock = " FOR UPDATE" if Application._meta.db.engine_type == "postgres" else ""
+    open_ = [r["id"] for r in await Application.raw(
+        "SELECT id FROM application WHERE tenant_id = {} AND achievement_id = {}"
+        " AND status IN ('submitted', 'in_review')" + lock, tenant.id, event.target_id)]
+    await counted(tenant.id, "application", open_, -1)  # their status moves: counted again below
     withdrawn = await Application.update({Application.status: "withdrawn", Application.updated_at: event.voided_at,
                                           Application.decided_at: event.voided_at, Application.claimed_by: None}).where(
-        Application.tenant_id == tenant.id, Application.achievement_id == event.target_id,
+        Application.tenant_id == tenant.id, Application.id.is_in(open_ or [0]),
         Application.status.is_in(list(OPEN))).returning(Application.id, Application.current_step)
+    await counted(tenant.id, "application", open_)
     for app in withdrawn:
         await ReviewRecord.insert(ReviewRecord(
             tenant_id=tenant.id, application_id=app["id"], step=app["current_step"], step_name="dispute",

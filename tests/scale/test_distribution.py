@@ -90,7 +90,10 @@ async def _schema() -> dict[str, dict]:
             tables[row["tab"]]["fks"].append((",".join(row["cols"]), row["ref"]))
         return tables
     names = [r["name"] for r in await db.fetch(
-        Tenant, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        Tenant, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                # SQLite's FTS5 catalog index and its shadow tables: an index of catalog_entry
+                # that PostgreSQL does not have (core/catalog/fts.py), not tables of their own.
+                "AND name NOT LIKE 'catalog_entry_fts%'")]
     for name in names:
         info = tables[name] = {"columns": {}, "unique": [], "fks": []}
         for col in await db.fetch(Tenant, f"PRAGMA table_info({name})"):
