@@ -168,6 +168,12 @@ async def build(settings: Settings, plugins: PluginRegistry, import_rows: int, o
                                         first_a + (k % max(outcomes, 1)), None, None, status, chain, created, rnd))
         await bulk.load("application", APPLICATION_COLUMNS, apps, rebuild_indexes=True)
         await bulk.analyze()
+    # the report reads counters: the COPYed rows are counted as the platform would have
+    from core.reports import counters
+
+    async with db.connected(engine):
+        await counters.rebuild(tenant_id)
+        await counters.UnitCounter.raw("ANALYZE unit_counter")
     print(f"  data: {len(units)} units, {import_rows:,} learners to import for, {learners_n:,} learners and "
           f"{outcomes:,} collected outcomes, {len(apps):,} applications ({pending:,} pending at {branch['name']}); "
           f"{time.perf_counter() - started:.0f} s")
