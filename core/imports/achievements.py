@@ -7,8 +7,10 @@ the first 1,000 rejected rows with their reasons), the same sealed uploads and h
 (``core.imports.jobs``), the same streaming reader. Each batch of ``BATCH_ROWS`` rows is
 checked in Python — the learner looked up by the keyed hash of the ID number, in the
 collecting unit's subtree or refused with the reason, every value checked against the
-sub-type's fields by the same function single entries go through
-(``core.achievements.service.outcome_values``) — and written in one transaction as a few
+sub-type's fields: by a check built once per sub-type that normalises them as
+``core.catalog.fields.check_value`` does, and any row it would refuse by the same function
+single entries go through (``core.achievements.service.outcome_values``), for the same
+message — and written in one transaction as a few
 set-based statements: the outcomes (``ON CONFLICT DO NOTHING`` on the per-tenant re-run key,
 so the same file imported again adds nothing), where the province sends collected outcomes to
 recognition at once their applications and submission records, and one notice per learner. A
