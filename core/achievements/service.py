@@ -111,7 +111,14 @@ def outcome_values(sub: Subtype, given: dict, name: str | None, obtained_at: dat
         raise field_error(unknown[0], f"字段 {'、'.join(unknown)} 不属于“{sub.label}”")
     values = {f.name: check_value(f, given.get(f.name)) for f in sub.fields}
     values = {k: v for k, v in values.items() if v is not None}
+    return outcome_finish(sub, values, name, obtained_at, entry)
 
+
+def outcome_finish(sub: Subtype, values: dict, name: str | None, obtained_at: date | None,
+                   entry: dict | None = None) -> tuple[dict, str, date | None, str, str]:
+    """The rest of ``outcome_values`` once ``values`` (checked, empty ones left out) are known:
+    the name, date, institution and certificate number drawn from them (the bulk import checks
+    the values of a plain row faster, then finishes here)."""
     name = (name or "").strip() or (entry["name"] if entry else "") or next(
         (str(values[f]) for f in _NAME_FIELDS if values.get(f)), "")
     if not name:

@@ -7,8 +7,10 @@ the first 1,000 rejected rows with their reasons), the same sealed uploads and h
 (``core.imports.jobs``), the same streaming reader. Each batch of ``BATCH_ROWS`` rows is
 checked in Python — the learner looked up by the keyed hash of the ID number, in the
 collecting unit's subtree or refused with the reason, every value checked against the
-sub-type's fields by the same function single entries go through
-(``core.achievements.service.outcome_values``) — and written in one transaction as a few
+sub-type's fields: by a check built once per sub-type that normalises them as
+``core.catalog.fields.check_value`` does, and any row it would refuse by the same function
+single entries go through (``core.achievements.service.outcome_values``), for the same
+message — and written in one transaction as a few
 set-based statements: the outcomes (``ON CONFLICT DO NOTHING`` on the per-tenant re-run key,
 so the same file imported again adds nothing), where the province sends collected outcomes to
 recognition at once their applications and submission records, and one notice per learner. A
@@ -18,6 +20,7 @@ row is written whole or not at all; a bad row never stops the job.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -27,7 +30,7 @@ import msgspec
 from core.accounts.identity import IdentityError, mask_id_numbers_in, validate_id_number
 from core.accounts.tables import ImportJob
 from core.achievements.collection import collected_key, in_subtree
-from core.achievements.service import outcome_values
+from core.achievements.service import outcome_finish, outcome_values
 from core.achievements.tables import Achievement
 from core.clock import utcnow
 from core.errors import DomainError
@@ -36,6 +39,7 @@ from core.imports.learners import MAX_STORED_ERRORS, ImportSummary, RowError
 from core.imports.reader import Column, ImportFileError, XlsxLimits, open_table
 from core.notifications.rendering import render_text
 from core.notifications.service import template_for
+from core.province import Subtype
 from core.reviews.engine import ResolvedChain, resolve_chain, step_due_at
 from core.security.pii import PiiProtector
 from core.tenancy.context import TenantContext
@@ -71,6 +75,8 @@ def achievement_columns(tenant: TenantContext) -> list[Column]:
 
 
 def _text(value: object) -> str:
+    if type(value) is str:
+        return value.strip()
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):
@@ -96,6 +102,49 @@ class _Plan(msgspec.Struct):
     due: datetime | None  # a store review keeps the date promised when the outcome is stored
 
 
+_FastCheck = Callable[[dict, date], "dict | None"]
+_INTEGER = re.compile(r"-?\d+")
+
+
+def _fast_check(sub: Subtype) -> _FastCheck:
+    """A check of a row's values (``given``: the sub-type's non-empty, stripped texts) against
+    ``sub``'s fields, built once per sub-type: the values exactly as
+    ``core.catalog.fields.check_value`` normalises them, or None at the first value it would
+    refuse, and the row then goes through ``outcome_values`` for its message."""
+    plan = [(f.name, f.type, f.required, frozenset(f.options) if f.type == "select" and f.options else None,
+             2000 if f.type == "textarea" else 200) for f in sub.fields]
+
+    def check(given: dict, today: date) -> dict | None:
+        values: dict = {}
+        for name, kind, required, options, limit in plan:
+            text = given.get(name)
+            if text is None:
+                if required:
+                    return None
+                continue
+            try:
+                if kind == "date":
+                    day = date.fromisoformat(text.replace("/", "-")[:10])
+                    if day > today:
+                        return None
+                    values[name] = day.isoformat()
+                elif kind == "integer":
+                    if _INTEGER.fullmatch(text) is None:
+                        return None
+                    values[name] = int(text)
+                elif kind == "number":
+                    values[name] = float(text)
+                elif (options is not None and text not in options) or len(text) > limit:
+                    return None
+                else:
+                    values[name] = text
+            except ValueError:
+                return None
+        return values
+
+    return check
+
+
 class _Rows:
     """Checks rows against the taxonomy (no database)."""
 
@@ -109,10 +158,21 @@ class _Rows:
             for sub in cat.subtypes:
                 for key in (sub.code, sub.label):
                     self.codes.setdefault(key, (cat.code, sub.code))
+        self.indexed = [(i, f) for i, f in enumerate(fields) if f is not None]
+        self.subtypes: dict[tuple[str, str], tuple[Subtype, frozenset[str], _FastCheck]] = {}
+
+    def _subtype(self, category: str, subtype: str) -> tuple[Subtype, frozenset[str], _FastCheck]:
+        """The sub-type, its field names and its precomputed value check (once per sub-type)."""
+        found = self.subtypes.get((category, subtype))
+        if found is None:
+            sub = self.taxonomy.subtype(category, subtype)
+            assert sub is not None
+            found = self.subtypes[(category, subtype)] = (sub, frozenset(f.name for f in sub.fields), _fast_check(sub))
+        return found
 
     def check(self, number: int, cells: list) -> _Checked | str:
-        raw = {f: cells[i] for i, f in enumerate(self.fields) if f is not None and i < len(cells)}
-        text = {k: _text(v) for k, v in raw.items()}
+        width = len(cells)
+        text = {f: _text(cells[i]) for i, f in self.indexed if i < width}
         try:
             idn = validate_id_number(text.get("id_number", ""))
         except IdentityError as exc:
@@ -131,9 +191,7 @@ class _Rows:
                 return f"成果分类“{text.get('category', '')}/{given_sub}”不存在（应为本学分银行的成果大类、小类）"
             found = cat_sub
         category, subtype = found
-        sub = self.taxonomy.subtype(category, subtype)
-        assert sub is not None
-        known = {f.name for f in sub.fields}
+        sub, known, fast = self._subtype(category, subtype)
         given = {k: v for k, v in text.items() if k in known and v != ""}
         obtained = None
         if text.get("obtained_at"):
@@ -142,7 +200,10 @@ class _Rows:
             except ValueError:
                 return "取得时间格式不正确（应为 YYYY-MM-DD）"
         try:
-            values, name, obtained, institution, certificate_no = outcome_values(sub, given, text.get("name"), obtained)
+            plain = fast(given, date.today())
+            values, name, obtained, institution, certificate_no = (
+                outcome_values(sub, given, text.get("name"), obtained) if plain is None
+                else outcome_finish(sub, plain, text.get("name"), obtained))
         except DomainError as exc:
             label = next((f.label for f in sub.fields if f.name == (exc.extra or {}).get("field")), "")
             return f"{label}：{exc}" if label and label not in str(exc) else str(exc)
