@@ -151,6 +151,7 @@ class AuditEvent(msgspec.Struct, kw_only=True):
     chain: int = 0
     chain_seq: int | None = None
     hash: str = ""
+    prev_hash: str = ""  # the hash of the event before it in its chain (API.md's field)
 
 
 AuditPage = Page[AuditEvent]
@@ -212,7 +213,7 @@ async def audit_log(tenant_id: int, viewer: Principal, filters: AuditFilter, *, 
     if start and end and start > end:
         raise AuditError("结束日期不能早于开始日期", 400, extra={"field": "to"})
     sql = ("SELECT e.id, e.created_at, e.action, e.target, e.detail, e.client, e.actor_kind, e.actor_role, "
-           "e.actor_unit, e.result, e.changes, e.chain, e.chain_seq, e.entry_hash, "
+           "e.actor_unit, e.result, e.changes, e.chain, e.chain_seq, e.entry_hash, e.prev_hash, "
            "a.username AS actor_username, a.real_name AS actor_name, au.name AS actor_unit, "
            "s.real_name AS target_name, s.username AS target_username, s.id_number_masked AS target_masked "
            "FROM audit_entry e "
@@ -261,7 +262,8 @@ async def audit_log(tenant_id: int, viewer: Principal, filters: AuditFilter, *, 
 def _chained(r: dict) -> dict:
     return {"result": "ok" if r["result"] in ("done", "", None) else r["result"], "actor_kind": r["actor_kind"] or "",
             "actor_role": r["actor_role"] or "", "changes": r["changes"] or "", "chain": r["chain"] or 0,
-            "chain_seq": r["chain_seq"], "hash": r["entry_hash"] or ""}
+            "chain_seq": r["chain_seq"], "hash": r["entry_hash"] or "",
+            "prev_hash": r["prev_hash"] or ""}
 
 
 def _moment(value) -> datetime:

@@ -113,7 +113,7 @@ class PlatformController(Controller):
                      "、".join(changed), client_address(request))
         return tenant
 
-    @get("/audit/trail", summary="全平台审计日志（哈希链）：各租户的哈希链和平台自身的操作（format=csv|jsonl 导出，jsonl 附签名检查点，可离线校验）")
+    @get(["/audit", "/audit/trail"], summary="全平台审计日志（哈希链）：各租户的哈希链和平台自身的操作（format=csv|jsonl 导出，jsonl 附签名检查点，可离线校验）")
     async def audit_log(
         self, request: Request, admin_id: NamedDependency[int],
         tenant: Annotated[str | None, QueryParameter(max_length=64, description="租户 slug；platform 为平台自身")] = None,

@@ -21,6 +21,7 @@ from core.accounts.identity import mask_id_numbers_in
 from core.audit import export as chain_export
 from core.clock import aware
 from core.errors import DomainError
+from core.paging import Page, page_of
 from core.platform.tables import PlatformAdmin
 from core.tabular import csv_bytes
 
@@ -71,11 +72,10 @@ class PlatformAuditEvent(msgspec.Struct, kw_only=True):
     chain: int
     chain_seq: int | None
     hash: str
+    prev_hash: str = ""  # the hash of the event before it in its chain (API.md's field)
 
 
-class PlatformAuditPage(msgspec.Struct, kw_only=True):
-    items: list[PlatformAuditEvent]
-    next_cursor: str | None = None
+PlatformAuditPage = Page[PlatformAuditEvent]
 
 
 def _day(field: str, text: str | None) -> datetime | None:
@@ -134,9 +134,9 @@ async def platform_log(filters: PlatformAuditFilter, *, cursor: int | None, limi
         actor_unit=r["actor_unit"] or "", action=r["action"],
         action_label=PLATFORM_LABELS.get(r["action"]) or ACTION_LABELS.get(r["action"], r["action"]),
         target=r["target"], reason=r["detail"] or "", result="ok" if r["result"] in ("done", "") else r["result"],
-        client=r["client"] or "", chain=r["chain"], chain_seq=r["chain_seq"], hash=r["entry_hash"] or "",
+        client=r["client"] or "", chain=r["chain"], chain_seq=r["chain_seq"], hash=r["entry_hash"] or "", prev_hash=r["prev_hash"] or "",
     ) for r in rows[:limit]]
-    return PlatformAuditPage(items=items, next_cursor=str(items[-1].seq) if len(rows) > limit else None)
+    return page_of(rows, limit, items)
 
 
 async def export(admin_id: int, filters: PlatformAuditFilter, fmt: str, client: str) -> bytes:

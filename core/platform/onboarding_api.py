@@ -112,7 +112,7 @@ class PlatformOnboardingController(Controller):
                                                    request.app.state.settings.base_url, await admin_ref(admin_id),
                                                    client_address(request))
 
-    @get("/audit", summary="平台操作记录（最新在前）")
+    @get("/actions", summary="平台操作记录（最新在前）：平台管理员对各租户做了什么（全平台审计日志见 /audit）")
     async def audit(self, admin_id: NamedDependency[int], tenant: FromQuery[str | None] = None) -> list[onboarding.PlatformAuditEntry]:
         return await onboarding.platform_audit(slug=tenant)
 

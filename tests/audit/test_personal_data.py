@@ -19,7 +19,7 @@ async def test_a_learner_downloads_everything_held_about_them(client):
     learner, account = await zhejiang_learner(client)
     reviewer = await staff_headers(client, "zhejiang", "ZJ-S01", "unit_admin", username="s01-pd")
     await reveal(client, reviewer, account["id"], "核对学习者身份")
-    response = await client.get(f"{Z}/me/personal-data", headers=learner)
+    response = await client.get(f"{Z}/me/export", headers=learner)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/zip" and "attachment" in response.headers["content-disposition"]
     archive = zipfile.ZipFile(io.BytesIO(response.content))

@@ -16,7 +16,7 @@ P = "/api/v1/platform"
 
 
 async def trail(client, headers: dict, **params):
-    return await client.get(f"{P}/audit/trail", headers=headers, params=params)
+    return await client.get(f"{P}/audit", headers=headers, params=params)  # API.md's path (also …/audit/trail)
 
 
 async def test_platform_admins_see_every_chain_and_their_own_acts(client, admin_headers, settings, tmp_path):
@@ -35,6 +35,9 @@ async def test_platform_admins_see_every_chain_and_their_own_acts(client, admin_
     assert (created["actor"], created["actor_kind"], created["action_label"]) == ("national", "platform", "平台：新建租户")
     assert created["tenant"] == suspended["tenant"] == "shanghai"  # in the new tenant's own chain
     assert login["tenant"] == "" and login["actor"] == "national"  # logins are the platform's own chain
+    # API.md's fields, and each event of the platform's chain links to the one before it.
+    assert {"seq", "at", "actor", "action", "target", "result", "client", "hash", "prev_hash"} <= set(refused)
+    assert refused["prev_hash"] == login["hash"]
     zhejiang = (await trail(client, admin_headers, tenant="zhejiang")).json()["items"]
     assert {e["tenant"] for e in zhejiang} == {"zhejiang"}
     assert {"learner.open_at_window", "learner.reveal_id_number"} <= {e["action"] for e in zhejiang}

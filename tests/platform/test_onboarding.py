@@ -137,7 +137,7 @@ async def test_suspension_tells_users_why_in_chinese_and_resume_reopens(client, 
     resumed = await client.post(f"{PA}/tenants/sichuan/status", headers=admin_headers, json={"status": "active"})
     assert resumed.json()["status_message"] == ""
     assert (await client.get("/t/sichuan/api/v1/meta")).status_code == 200
-    log = (await client.get(f"{PA}/audit", params={"tenant": "sichuan"}, headers=admin_headers)).json()
+    log = (await client.get(f"{PA}/actions", params={"tenant": "sichuan"}, headers=admin_headers)).json()
     assert [e["action"] for e in log] == ["platform.tenant.resume", "platform.tenant.suspend", "platform.tenant.create"]
     assert log[1]["detail"] == "平台管理员 national：系统升级，预计 12 月 6 日恢复"
 
