@@ -431,9 +431,12 @@ async def load_catalog(bulk: Bulk, tenant_id: int, entries: Sequence[Entry]) -> 
     """Write ``entries`` for the tenant; returns their ids in order."""
     start = await bulk.next_id("catalog_entry")
     ids = list(range(start, start + len(entries)))
-    await bulk.load("catalog_entry", CATALOG_COLUMNS, (
+    from core.catalog.fts import grams
+
+    sqlite = bulk.kind == "sqlite"  # its FTS5 index finds two-character words through search_grams
+    await bulk.load("catalog_entry", (*CATALOG_COLUMNS, "search_grams"), (
         (i, tenant_id, e.category, e.subtype, e.project_name, e.name, e.institution, e.fields, None, e.search_text,
-         True, NOW - timedelta(minutes=len(entries) - k))
+         True, NOW - timedelta(minutes=len(entries) - k), grams(e.search_text) if sqlite else "")
         for k, (i, e) in enumerate(zip(ids, entries))), rebuild_indexes=True)
     return ids
 

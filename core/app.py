@@ -28,6 +28,8 @@ from core.accounts.throttle import throttles
 from core.achievements.api import AchievementRulesController, MyAchievementsController, StaffIntegrityController
 from core.achievements.collection_api import CollectionController, MyDisputesController
 from core.api_contract import document_errors
+from core.audit import signing as audit_signing
+from core.audit.context import AuditClientMiddleware
 from core.catalog.api import CatalogController
 from core.certificates import keys as proof_keys
 from core.certificates.api import (
@@ -49,6 +51,7 @@ from core.platform.api import PlatformAuthController, PlatformController
 from core.platform.onboarding_api import PlatformOnboardingController
 from core.platform.trust_api import TrustController
 from core.plugins import PluginRegistry
+from core.privacy.api import MyDataController
 from core.readiness import Readiness, readiness_of
 from core.reports.api import ReportController
 from core.reviews.api import (
@@ -59,7 +62,7 @@ from core.reviews.api import (
     StaffEvidenceController,
 )
 from core.routes import portal_routers
-from core.rules.api import RuleController
+from core.rules.api import RuleController, WhatIfController
 from core.security.limits import rate_limiter
 from core.security.pii import PiiProtector
 from core.settings import Settings
@@ -75,6 +78,7 @@ from core.web.security import (
     new_nonce,
     refuse_host,
     require_api_media_type,
+    scope_client,
     with_security_headers,
 )
 
@@ -201,6 +205,7 @@ def create_app(
     engine = db.make_engine(settings)
     db.bind(engine)
     proof_keys.bind(settings.secret_key)
+    audit_signing.bind(settings.secret_key)
     registry = TenantRegistry(plugins)
 
     async def start_up() -> None:
@@ -252,10 +257,11 @@ def create_app(
             tenant_meta, OrgUnitController, AuthController, MeController, AdminLearnersController, AdminAccountsController,
             UnitStaffController, DeliveryLogController, TemplateController, ImportController, CatalogController,
             MyAchievementsController, StaffEvidenceController, StaffIntegrityController, RuleController,
-            AchievementRulesController,
+            AchievementRulesController, WhatIfController,
             MyApplicationsController, MyAppealsController, ReviewController, AppealReviewController, ReportController,
             VerifyController, ProofKeysController, StatusListController, MyProofsController, AdminProofsController,
             AuditController, MyAccessLogController, MyRecordController, CollectionController, MyDisputesController,
+            MyDataController,
         ],
         dependencies={"tenant": Provide(resolve_tenant)},
         before_request=require_api_media_type,
@@ -273,7 +279,8 @@ def create_app(
         lifespan=[lifespan],
         exception_handlers={**EXCEPTION_HANDLERS,  # type: ignore[dict-item]
                             HTTPException: unknown_address_handler(EXCEPTION_HANDLERS[HTTPException])},
-        middleware=[NulByteMiddleware(max_body_size), IdempotencyMiddleware(), SessionCSRFMiddleware(),
+        middleware=[AuditClientMiddleware(lambda scope: scope_client(scope, settings.trusted_proxies)),
+                    NulByteMiddleware(max_body_size), IdempotencyMiddleware(), SessionCSRFMiddleware(),
                     *_replica_middleware(settings)],
         logging_config=None,  # the process configures logging (creditbank serve), not the app
         request_max_body_size=max_body_size,

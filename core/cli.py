@@ -357,6 +357,99 @@ async def reports_check(settings: Settings, plugins: PluginRegistry, tenant: str
     return status
 
 
+@main.group(help="审计日志：签名检查点、校验哈希链、校验导出文件、归档（docs/audit.md）。")
+def audit() -> None:
+    pass
+
+
+async def _audit_chains(plugins: PluginRegistry, tenant: str | None) -> list[int]:
+    from core.audit.verify import chains
+
+    if tenant == "platform":
+        return [0]
+    if tenant:
+        return [(await load_tenant(plugins, tenant)).id]
+    return await chains()
+
+
+@audit.command("checkpoint", help="为每条哈希链的当前链头签名（至少每天运行一次，例如由 cron 调度）。")
+@with_database
+async def audit_checkpoint(settings: Settings, plugins: PluginRegistry) -> None:
+    from core.audit.signing import AuditSigner
+
+    for row in await AuditSigner(settings.secret_key).checkpoint_all():
+        click.echo(f"链 {row['chain']}：第 {row['seq']} 条 {row['hash'][:16]}… 已签名（密钥 {row['key_id']}）")
+
+
+@audit.command("verify", help="重新计算哈希链并核对检查点和归档，指出第一条被修改、插入或缺失的事件。")
+@click.option("--tenant", default=None, help="租户 slug，或 platform（平台自身的事件）；默认全部")
+@click.option("--no-archive-files", is_flag=True, help="不读取存储中的归档文件（只核对归档记录）")
+@with_database
+async def audit_verify(settings: Settings, plugins: PluginRegistry, tenant: str | None, no_archive_files: bool) -> int:
+    from core.audit import archive
+    from core.audit.verify import verify_chain
+    from core.storage import storage_from_url
+
+    check = None if no_archive_files else archive.FileCheck(storage_from_url(settings.storage_url))
+    broken = 0
+    for chain in await _audit_chains(plugins, tenant):
+        report = await verify_chain(chain, check_archive=check)
+        if report.intact:
+            click.echo(f"✓ 链 {chain}：{report.events} 条事件完好（已归档 {report.archived} 条，检查点 {report.checkpoints} 个）")
+        else:
+            broken += 1
+            assert report.problem is not None
+            click.echo(f"✗ 链 {chain}：{report.problem.message}", err=True)
+    return 1 if broken else 0
+
+
+@audit.command("verify-export", help="离线校验审计日志导出文件（JSON Lines）：只需导出文件和平台公钥，不连接数据库。")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--public-key", "key_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="平台审计公钥（PEM，creditbank audit public-key 输出）")
+def audit_verify_export(file: Path, key_file: Path) -> None:
+    from core.audit import offline
+
+    report = offline.verify_file(file, key_file)
+    if not report.intact:
+        raise click.ClickException(report.message)
+    click.echo(f"✓ {report.message}")
+
+
+@audit.command("public-key", help="输出平台审计签名公钥（PEM），交给外部审计方用于离线校验。")
+@with_database
+async def audit_public_key(settings: Settings, plugins: PluginRegistry) -> None:
+    from core.audit.signing import AuditSigner, active_public_key, public_pem
+
+    click.echo(public_pem(await active_public_key(AuditSigner(settings.secret_key))), nl=False)
+
+
+@audit.command("archive", help="把超过在线保留期（CREDITBANK_AUDIT_RETENTION_DAYS，至少 180 天）的事件签名归档到存储后移出数据库。")
+@click.option("--now", "at", default=None, help="按此时间计算保留期（ISO 8601，用于演练）；默认当前时间")
+@with_database
+async def audit_archive(settings: Settings, plugins: PluginRegistry, at: str | None) -> None:
+    from datetime import datetime
+
+    from core.audit import archive
+    from core.audit.signing import AuditSigner
+    from core.clock import aware
+    from core.storage import storage_from_url
+
+    try:
+        now = aware(datetime.fromisoformat(at)) if at else None
+    except ValueError:
+        raise click.ClickException(f"--now 的时间格式应为 ISO 8601（如 2026-12-03T09:00+08:00），收到“{at}”") from None
+    try:
+        done = await archive.archive_all(AuditSigner(settings.secret_key), storage_from_url(settings.storage_url),
+                                         settings.audit_retention_days, now)
+    except archive.ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for row in done:
+        click.echo(f"链 {row['chain']}：第 {row['from_seq']}–{row['to_seq']} 条已归档到 {row['storage_key']}")
+    if not done:
+        click.echo("没有超过保留期的事件")
+
+
 @main.group(help="省份插件：生成新插件、检查插件是否符合约定。")
 def plugin() -> None:
     pass

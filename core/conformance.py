@@ -249,6 +249,16 @@ def check_wording(hooks: ProvinceHooks) -> Iterator[Problem]:
         yield Problem("wording", "proof_issuer（出具证明的机构）不能为空")
 
 
+def check_rule_defaults(hooks: ProvinceHooks) -> Iterator[Problem]:
+    defaults = hooks.rule_defaults
+    for name, value in (("program_credit_cap", defaults.program_credit_cap), ("year_credit_cap", defaults.year_credit_cap)):
+        if value is not None and value < 0:
+            yield Problem("rule_defaults", f"{name}（学分上限）不能为负数")
+    if (defaults.program_credit_cap is not None and defaults.year_credit_cap is not None
+            and defaults.year_credit_cap > defaults.program_credit_cap):
+        yield Problem("rule_defaults", "year_credit_cap（每年学分上限）不能大于 program_credit_cap（专业学分上限）")
+
+
 def check_send_sms(hooks: ProvinceHooks) -> Iterator[Problem]:
     # Never called here (it is the one hook that does I/O); the sender runs it in a worker
     # thread, where an ``async def`` would hand back a coroutine that never runs: a lost SMS
@@ -273,6 +283,7 @@ CHECKS: dict[str, Check] = {
     "review_policy": check_review_policy,
     "notification_templates": check_notification_templates,
     "wording": check_wording,
+    "rule_defaults": check_rule_defaults,
     "send_sms": check_send_sms,
 }
 # The hooks each check covers: together, every hook in ``core/hookspecs.py`` (a meta-test
@@ -288,6 +299,7 @@ COVERS: dict[str, tuple[str, ...]] = {
     "review_policy": ("review_policy",),
     "notification_templates": ("notification_templates",),
     "wording": ("wording",),
+    "rule_defaults": ("rule_defaults",),
     "send_sms": ("send_sms",),
 }
 
@@ -350,6 +362,9 @@ class PluginConformance:
 
     def test_wording(self) -> None:
         self._assert("wording")
+
+    def test_rule_defaults(self) -> None:
+        self._assert("rule_defaults")
 
     def test_send_sms(self) -> None:
         self._assert("send_sms")

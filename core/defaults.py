@@ -16,6 +16,7 @@ from core.province import (
     RegistrationPolicy,
     ReviewChain,
     ReviewPolicy,
+    RuleDefaults,
     TenantDefaults,
     UsernameScheme,
     Wording,
@@ -65,6 +66,10 @@ class CoreDefaults:
     @hookimpl
     def wording(self) -> Wording:
         return Wording()
+
+    @hookimpl
+    def rule_defaults(self) -> RuleDefaults:
+        return RuleDefaults()
 
     @hookimpl
     def notification_templates(self) -> list[NotificationTemplate]:

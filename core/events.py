@@ -105,15 +105,6 @@ class OutcomeVoided(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
-class RuleTermsChanging(Event):
-    """Staff are about to change a rule's credits or ratio (rules). A handler that knows the
-    rule is already used (reviews: an application names it) raises, and the rule stays."""
-
-    action: ClassVar[str] = "rule.change_terms"
-    target_table: ClassVar[str] = "rule"
-
-
-@dataclass(frozen=True, kw_only=True)
 class ApplicationDeciding(Event):
     """A reviewer's decision passed its checks and is about to be written (reviews), *before*
     its transaction: what a handler prepares here must not race inside it (certificates makes

@@ -23,6 +23,7 @@ from core.province import (
     RegistrationPolicy,
     ReviewChain,
     ReviewPolicy,
+    RuleDefaults,
     Taxonomy,
     TenantDefaults,
     UsernameScheme,
@@ -58,7 +59,8 @@ def achievement_taxonomy() -> Taxonomy:
 
     Called when a tenant is loaded and whenever an achievement is added or checked. First
     result wins. Category and sub-type codes are stable identifiers stored with every
-    achievement: never rename one that is in use.
+    achievement: never rename one that is in use. A field of type ``unit`` holds the code of
+    one of the tenant's units (pages offer the unit picker; core checks the unit exists).
     """
 
 
@@ -124,6 +126,16 @@ def review_policy() -> ReviewPolicy:
 
     Called by the daily reminder run (``creditbank reviews remind``). First result wins; core's
     default reminds two working days ahead and escalates after three overdue.
+    """
+
+
+@hookspec(firstresult=True)
+def rule_defaults() -> RuleDefaults:
+    """Credit caps per target programme and per year, and whether a source outcome is used once
+    per programme, for conversion rules that do not set them (``core.province.RuleDefaults``).
+
+    Called when rules are matched to a learner's outcomes, explained, or previewed before a
+    change. First result wins; core's default sets no limit, so rules mean what they say.
     """
 
 

@@ -13,6 +13,7 @@ APPS = [
     "core.platform.piccolo_app",
     "core.security.piccolo_app",
     "core.accounts.piccolo_app",
+    "core.audit.piccolo_app",
     "core.notifications.piccolo_app",
     "core.catalog.piccolo_app",
     "core.achievements.piccolo_app",

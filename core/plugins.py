@@ -29,6 +29,7 @@ from core.province import (
     RegistrationPolicy,
     ReviewChain,
     ReviewPolicy,
+    RuleDefaults,
     Taxonomy,
     TenantDefaults,
     UsernameScheme,
@@ -130,6 +131,10 @@ class ProvinceHooks:
         return self._call("review_policy", ReviewPolicy)
 
     @functools.cached_property
+    def rule_defaults(self) -> RuleDefaults:
+        return self._call("rule_defaults", RuleDefaults)
+
+    @functools.cached_property
     def wording(self) -> Wording:
         """The province's words, every role labelled (core's label where it gives none)."""
         value = self._call("wording", Wording)
@@ -185,7 +190,7 @@ class ProvinceHooks:
         """Call every argument-free hook once, so a broken plugin fails when its tenant is
         loaded rather than in the middle of a learner's request."""
         for name in ("info", "tenant_defaults", "taxonomy", "org_levels", "framework_levels",
-                     "username_scheme", "registration_policy", "password_policy", "wording"):
+                     "username_scheme", "registration_policy", "password_policy", "wording", "rule_defaults"):
             getattr(self, name)
 
 

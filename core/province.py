@@ -315,6 +315,19 @@ class TenantDefaults(Struct):
     contact: Contact = msgspec.field(default_factory=Contact)
 
 
+class RuleDefaults(Struct):
+    """What a conversion rule that says nothing about them is held to in this province.
+
+    ``program_credit_cap``: credits a learner may convert into one target programme (项目/专业)
+    in all; ``year_credit_cap``: in one calendar year; ``source_once_per_program``: one source
+    outcome may be used once per target programme. None / False: no such limit. A rule's own
+    conditions override each of them."""
+
+    program_credit_cap: float | None = None
+    year_credit_cap: float | None = None
+    source_once_per_program: bool = False
+
+
 class Wording(Struct):
     """The province's own words for core's notions, shown on pages.
 

@@ -28,11 +28,12 @@ from core.notifications.pages import NotificationPages
 from core.platform.onboarding_pages import ONBOARDING_PAGES
 from core.platform.pages import PLATFORM_ERRORS, PLATFORM_PAGES
 from core.platform.trust_pages import TrustPages
+from core.privacy.api import MyDataPages
 from core.reports.pages import ReportPages
 from core.reviews.learner_pages import LearnerApplicationPages
 from core.reviews.outcome_pages import MyOutcomePages
 from core.reviews.staff_pages import StaffReviewPages
-from core.rules.pages import RuleSearchPages
+from core.rules.pages import RuleSearchPages, WhatIfPages
 from core.rules.staff_pages import RuleStaffPages
 from core.tenancy.api import resolve_tenant
 from core.web.config import STATIC_DIR
@@ -42,11 +43,11 @@ from core.web.portal import LoginRequired, provide_portal
 # Each domain adds its page controllers here (one line each).
 TENANT_PAGES: list = [PortalHomeController, StaffReviewPages, StaffLearnerPages, StaffUnitPages]
 TENANT_PAGES += [ImportPages, CatalogStaffPages, RuleStaffPages, NotificationPages]
-TENANT_PAGES += [ActivationPages, PasswordPages, RegistrationPages, PublicPages, RuleSearchPages]
+TENANT_PAGES += [ActivationPages, PasswordPages, RegistrationPages, PublicPages, RuleSearchPages, WhatIfPages]
 TENANT_PAGES += [ProofPages, LearnerProofPages, IssuerDocuments, LearnerRecordPages]
 TENANT_PAGES += [MyOutcomePages, LearnerApplicationPages]
 TENANT_PAGES += [ReportPages]
-TENANT_PAGES += [StaffAuditPages, LearnerPrivacyPages]
+TENANT_PAGES += [StaffAuditPages, LearnerPrivacyPages, MyDataPages]
 TENANT_PAGES += [CollectionPages]
 
 # ValidationException is named as well: the app's JSON handler for it would win over HTTPException here.

@@ -51,7 +51,7 @@ async def sync_tenant_files(folder: Path, plugins: PluginRegistry) -> list[SyncR
                 tenant_id = await upsert_tenant(spec, source="file")
                 added = await hierarchy.seed_units(tenant_id, units, hooks.org_levels)
                 await catalog.upsert_entries(tenant_id, hooks, entries)
-                await rules.seed_rules(tenant_id, read_seed_rows(folder, spec.seed.rules))
+                await rules.seed_rules(tenant_id, read_seed_rows(folder, spec.seed.rules), hooks)
         except TenantFileError as exc:
             results.append(SyncResult(path, None, False, str(exc)))
             log.error("%s", exc)

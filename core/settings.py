@@ -48,6 +48,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     xlsx_max_ratio: int = 100
     # An import job whose heartbeat is older than this is taken for dead (its process died).
     job_stale_seconds: int = 120
+    # Audit events stay online this many days (at least 180: Cybersecurity Law Art. 21), then
+    # ``creditbank audit archive`` moves them to storage as signed files.
+    audit_retention_days: int = 180
     # Where the platform is reached from outside: every absolute link (proofs, QR codes, SMS and
     # e-mail links) is built from it or from a tenant's own base_url, never from the Host header.
     base_url: str = "http://127.0.0.1:8000"
@@ -97,6 +100,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             sender_retry_hours=_int(env, "CREDITBANK_SENDER_RETRY_HOURS", 24),
             sender=_sender_mode(env, database_url),
             job_stale_seconds=max(_int(env, "CREDITBANK_JOB_STALE_SECONDS", 120), 1),
+            audit_retention_days=_retention(env),
             base_url=base_url_setting(env.get("CREDITBANK_BASE_URL") or "http://127.0.0.1:8000", "CREDITBANK_BASE_URL"),
             allowed_hosts=_hosts(env.get("CREDITBANK_ALLOWED_HOSTS") or ""),
             trusted_proxies=_networks(env.get("CREDITBANK_TRUSTED_PROXIES") or ""),
@@ -136,6 +140,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise SettingsError(f"{name} 应为整数：{value!r}") from None
+
+
+def _retention(env: Mapping[str, str]) -> int:
+    days = _int(env, "CREDITBANK_AUDIT_RETENTION_DAYS", 180)
+    if days < 180:
+        raise SettingsError(f"CREDITBANK_AUDIT_RETENTION_DAYS 至少为 180（网络安全法要求日志留存不少于六个月），收到 {days}")
+    return days
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:

@@ -9,6 +9,7 @@ from anywhere reacts the same way. The table of events is in docs/architecture.m
 from __future__ import annotations
 
 from core import events
+from core.accounts import audit
 from core.certificates import issuing
 from core.notifications import service as notifications
 from core.reports import counters
@@ -20,7 +21,6 @@ def install() -> None:
     events.subscribe(events.OutcomeStored, reactions.on_outcome_stored)
     events.subscribe(events.OutcomeDeleting, reactions.on_outcome_deleting)
     events.subscribe(events.OutcomeVoided, reactions.on_outcome_voided)
-    events.subscribe(events.RuleTermsChanging, reactions.on_rule_terms_changing)
     events.subscribe(events.ApplicationDeciding, issuing.on_application_deciding)
     events.subscribe(events.ApplicationDecided, issuing.on_application_decided)
     events.subscribe(events.ProofIssued, reactions.on_proof_issued)
@@ -29,3 +29,5 @@ def install() -> None:
     events.subscribe(events.OutcomeStored, counters.on_outcome_stored)
     events.subscribe(events.OutcomeDeleting, counters.on_outcome_deleting)
     events.subscribe(events.CountedRows, counters.on_counted_rows)
+    for event_type in audit.AUDITED_EVENTS:  # last: after a handler that may refuse the change
+        events.subscribe(event_type, audit.on_domain_event)

@@ -16,6 +16,7 @@ from litestar import Litestar
 
 from core import db, wiring
 from core.app import create_app
+from core.audit import guard
 from core.plugins import PluginRegistry
 from core.settings import PROJECT_HOME, Settings
 
@@ -108,8 +109,13 @@ async def _empty_tables(engine) -> None:
     if engine.engine_type == "postgres":
         await engine.run_ddl(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
     else:
+        # The audit tables refuse DELETE (core.audit.guard): their triggers go for the while.
+        for trigger in guard.SQLITE_NAMES:
+            await engine.run_ddl(f"DROP TRIGGER IF EXISTS {trigger}")
         for name in reversed(tables):  # children first: SQLite checks the foreign keys
             await engine.run_ddl(f"DELETE FROM {name}")
+        for statement in guard.SQLITE:
+            await engine.run_ddl(statement)
 
 
 @pytest.fixture(autouse=True)

@@ -76,3 +76,34 @@ async def test_catalog_and_rules_imports_report_bad_rows_and_land_good_ones(clie
     assert (rules_job["created"], rules_job["failed"]) == (1, 1) and "不存在" in rules_job["errors"][0]["message"]
     found = (await client.get(f"{T}/rules", params={"q": "基础会计转"})).json()["items"]
     assert found and found[0]["sources"][0]["name"] == "基础会计"
+
+
+async def test_search_answers_the_same_through_the_sqlite_index_for_every_word_length(client):
+    """On SQLite the FTS5 trigram index (and its two-character grams) narrows the rows; the
+    answers are those of a plain substring match, for 1-, 2-, 3- and 4-character words, words
+    with LIKE's wildcards or FTS5's quotes in them, and entries added or renamed later."""
+    admin = await staff_headers(client, "guangdong", "GD", "tenant_admin")
+    everything = []
+    cursor = None
+    while True:
+        page = (await client.get(f"{T}/catalog", params={"limit": 100, **({"cursor": cursor} if cursor else {})})).json()
+        everything += page["items"]
+        if not (cursor := page["next_cursor"]):
+            break
+
+    def expected(q: str) -> list[int]:
+        text = {e["id"]: " ".join((e["project_name"], e["name"], e["institution"])).lower() for e in everything}
+        return sorted(i for i, t in text.items() if all(w.lower() in t for w in q.split()))
+
+    for q in ("英", "英语", "四级", "公司概", "公司概况", "开放 会计", "CET", "cet 四级", '"英', "%", "学_", "不存在的词"):
+        found = (await client.get(f"{T}/catalog", params={"q": q, "limit": 100})).json()["items"]
+        assert sorted(e["id"] for e in found) == expected(q)[:100], q
+    body = {"category": "academic", "subtype": "course", "project_name": "护理(2021秋)(专)", "name": "护理学基础",
+            "institution": "广东开放大学", "fields": {"achievement_name": "护理学基础", "school_name": "广东开放大学",
+                                                   "course_name": "护理学基础", "course_code": "40001", "major": "护理",
+                                                   "level": "专科", "credits": "3"}}
+    added = (await client.post(f"{T}/catalog", json=body, headers=admin)).json()
+    everything.append(added)
+    for q in ("护理", "理学基", "护理 基础"):
+        found = (await client.get(f"{T}/catalog", params={"q": q, "limit": 100})).json()["items"]
+        assert added["id"] in [e["id"] for e in found] and sorted(e["id"] for e in found) == expected(q), q

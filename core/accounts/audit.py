@@ -9,6 +9,7 @@ what a staff member types as a reason is masked before it is stored.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -16,9 +17,12 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from core import events
 from core.accounts.identity import IdentityError, mask_id_numbers_in, validate_id_number
 from core.accounts.tables import Account, AuditEntry, StaffRole
-from core.clock import aware, utcnow
+from core.audit import chain
+from core.audit import export as chain_export
+from core.clock import aware
 from core.errors import DomainError
 from core.paging import Page, page_of
 from core.security.permissions import ACTIONS, require
@@ -36,12 +40,22 @@ ACTION_LABELS = {
     "staff.invite": "分配工作人员账号",
     "staff.create": "创建工作人员账号",
     "audit.export": "导出审计日志",
+    # The national console's acts on a tenant (core.platform.onboarding), in the tenant's log too.
+    "platform.tenant.create": "平台：新建租户",
+    "platform.tenant.update": "平台：修改名称、域名与品牌",
+    "platform.tenant.contact": "平台：修改联系方式",
+    "platform.tenant.suspend": "平台：暂停服务",
+    "platform.tenant.resume": "平台：恢复服务",
+    "platform.tenant.defaults": "平台：按插件默认设置建立单位",
+    "platform.tenant.import": "平台：导入数据",
+    "platform.tenant.invite": "平台：邀请租户管理员",
 }
 # What a learner is shown: staff reads of their personal data, not the admin work around them.
 LEARNER_VISIBLE = ("learner.reveal_id_number", "learner.view_id_scan", "evidence.view", "review_material.view")
 EXPORT_LIMIT = 20_000
+SECRET_KEYS = ("password", "secret", "token", "code", "id_number", "private", "url")
 CSV_HEADER = ["序号", "时间", "操作人", "操作人姓名", "操作人单位", "操作", "对象", "对象姓名", "对象证件号码（脱敏）",
-              "原因或说明", "结果", "客户端地址"]
+              "原因或说明", "结果", "客户端地址", "链序号", "事件哈希"]
 _SUBJECT = re.compile(r"account:(\d+)")
 
 
@@ -50,14 +64,60 @@ class AuditError(DomainError):
 
 
 async def audit(tenant_id: int | None, actor_id: int | None, action: str, target: str = "", detail: str = "",
-                client: str = "") -> int:
+                client: str = "", *, actor_kind: str | None = None, role: str = "", unit: str = "",
+                result: str = "done", changes: dict | None = None) -> int:
+    """Append an event to the tenant's chain (core.audit.chain), in the caller's transaction
+    if there is one. ``target`` is ``table:id``; ``actor_kind`` learner | staff | platform |
+    system (default: staff when there is an actor, else system — a staff actor's role and unit
+    are looked up when not given); ``result`` done | refused (why goes in ``detail``);
+    ``changes`` a small dict of what changed, stored masked. The event's row id."""
     # A reason typed by staff may quote the ID number it is about: the log keeps it masked.
     subject = _SUBJECT.fullmatch(target)
-    entry = AuditEntry(tenant_id=tenant_id, actor_id=actor_id, action=action, target=mask_id_numbers_in(target)[:128],
-                       subject_id=int(subject.group(1)) if subject else None,
-                       detail=mask_id_numbers_in(detail)[:500], client=client[:64], created_at=utcnow())
-    await entry.save()
-    return entry.id
+    kind = actor_kind or ("staff" if actor_id else "system")
+    if kind == "staff" and actor_id and not role and tenant_id:
+        grants = await StaffRole.raw(
+            "SELECT r.role, u.code FROM staff_role r JOIN org_unit u ON u.id = r.unit_id AND u.tenant_id = r.tenant_id "
+            "WHERE r.tenant_id = {} AND r.account_id = {} ORDER BY r.id LIMIT 1", tenant_id, actor_id)
+        if grants:
+            role, unit = grants[0]["role"], unit or grants[0]["code"] or ""
+    table, _, number = target.partition(":")
+    return await chain.append({
+        "tenant_id": tenant_id, "actor_id": actor_id, "action": action, "target": mask_id_numbers_in(target)[:128],
+        "subject_id": int(subject.group(1)) if subject else None, "detail": mask_id_numbers_in(detail)[:500],
+        "client": client[:64], "actor_kind": kind, "actor_role": role[:32], "actor_unit": unit[:64],
+        "target_table": table[:32] if number.isdigit() else "", "target_id": int(number) if number.isdigit() else None,
+        "result": result, "changes": _changes(changes)})
+
+
+# The domain events the trail subscribes to (core.wiring registers ``on_domain_event`` for each,
+# after every other handler: a handler that refuses the change rolls the event back with it).
+AUDITED_EVENTS = (events.OutcomeStored, events.OutcomeDeleting, events.OutcomeVoided,
+                  events.ApplicationDecided, events.ProofIssued)
+_EVENT_BASE = {"tenant_id", "actor", "target_id", "result"}
+
+
+async def on_domain_event(tenant, event: events.Event) -> None:
+    """Write a domain event to the trail, in the transaction it was published in: its actor,
+    action, target row, result (``refused`` stays refused; any other result, such as a
+    decision, goes into the change digest) and its payload fields (those shown in its repr)."""
+    payload = {f.name: getattr(event, f.name) for f in dataclasses.fields(event)
+               if f.repr and f.name not in _EVENT_BASE}
+    if event.result not in ("ok", "refused"):
+        payload["result"] = event.result
+    target = f"{event.target_table}:{event.target_id}" if event.target_id is not None else event.target_table
+    await audit(event.tenant_id, event.actor.id, event.action, target,
+                actor_kind=event.actor.kind if event.actor.kind in ("learner", "staff", "platform") else "system",
+                result="refused" if event.result == "refused" else "done", changes=payload)
+
+
+def _changes(changes: dict | None) -> str:
+    """What changed, as masked JSON of at most 1,000 characters; values of keys that name a
+    secret are left out."""
+    if not changes:
+        return ""
+    kept = {k: ("***" if any(s in k.lower() for s in SECRET_KEYS) else v) for k, v in changes.items()}
+    text = mask_id_numbers_in(msgspec.json.encode(kept, enc_hook=str).decode())
+    return text if len(text) <= 1000 else text[:997] + "..."
 
 
 # ---------------------------------------------------------------------------------------------
@@ -66,8 +126,8 @@ async def audit(tenant_id: int | None, actor_id: int | None, action: str, target
 
 class AuditEvent(msgspec.Struct, kw_only=True):
     """One entry as admins see it. ``actor`` is the staff member's username (empty for the
-    command line), ``target`` the account concerned (``account:{id}``), whose name and ID
-    number are shown masked; ``result`` is ``ok``: only what was done is written."""
+    command line), ``target`` the row concerned (``account:{id}``, …; an account's name and ID
+    number are shown masked); ``result`` ``ok`` (done) or ``refused`` (why in ``reason``)."""
 
     seq: int
     at: datetime
@@ -83,6 +143,14 @@ class AuditEvent(msgspec.Struct, kw_only=True):
     reason: str
     result: str = "ok"
     client: str
+    # The event's place in its tenant's hash chain (core.audit): check it offline from a
+    # JSON Lines export (``creditbank audit verify-export``).
+    actor_kind: str = ""
+    actor_role: str = ""
+    changes: str = ""
+    chain: int = 0
+    chain_seq: int | None = None
+    hash: str = ""
 
 
 AuditPage = Page[AuditEvent]
@@ -143,13 +211,14 @@ async def audit_log(tenant_id: int, viewer: Principal, filters: AuditFilter, *, 
     start, end = _day("from", filters.date_from), _day("to", filters.date_to)
     if start and end and start > end:
         raise AuditError("结束日期不能早于开始日期", 400, extra={"field": "to"})
-    sql = ("SELECT e.id, e.created_at, e.action, e.target, e.detail, e.client, "
+    sql = ("SELECT e.id, e.created_at, e.action, e.target, e.detail, e.client, e.actor_kind, e.actor_role, "
+           "e.actor_unit, e.result, e.changes, e.chain, e.chain_seq, e.entry_hash, "
            "a.username AS actor_username, a.real_name AS actor_name, au.name AS actor_unit, "
            "s.real_name AS target_name, s.username AS target_username, s.id_number_masked AS target_masked "
            "FROM audit_entry e "
            "LEFT JOIN account s ON s.id = e.subject_id AND s.tenant_id = e.tenant_id "
            "LEFT JOIN org_unit su ON su.id = s.unit_id AND su.tenant_id = e.tenant_id "
-           "LEFT JOIN account a ON a.id = e.actor_id AND a.tenant_id = e.tenant_id "
+           "LEFT JOIN account a ON a.id = e.actor_id AND a.tenant_id = e.tenant_id AND e.actor_kind <> 'platform' "
            "LEFT JOIN org_unit au ON au.id = a.unit_id AND au.tenant_id = e.tenant_id "
            "WHERE e.tenant_id = {}")
     args: list = [tenant_id]
@@ -184,9 +253,15 @@ async def audit_log(tenant_id: int, viewer: Principal, filters: AuditFilter, *, 
         actor_unit=r["actor_unit"] or "", action=r["action"], action_label=ACTION_LABELS.get(r["action"], r["action"]),
         target=r["target"], target_name=r["target_name"] or "",
         target_username=mask_id_numbers_in(r["target_username"] or ""), target_id_number_masked=r["target_masked"] or "",
-        reason=mask_id_numbers_in(r["detail"] or ""), client=r["client"] or "",
+        reason=mask_id_numbers_in(r["detail"] or ""), client=r["client"] or "", **_chained(r),
     ) for r in rows[:limit]]
     return page_of(rows, limit, items)
+
+
+def _chained(r: dict) -> dict:
+    return {"result": "ok" if r["result"] in ("done", "", None) else r["result"], "actor_kind": r["actor_kind"] or "",
+            "actor_role": r["actor_role"] or "", "changes": r["changes"] or "", "chain": r["chain"] or 0,
+            "chain_seq": r["chain_seq"], "hash": r["entry_hash"] or ""}
 
 
 def _moment(value) -> datetime:
@@ -208,16 +283,20 @@ async def _all(tenant_id: int, viewer: Principal, filters: AuditFilter) -> Async
 
 
 async def export(tenant_id: int, viewer: Principal, filters: AuditFilter, fmt: str, client: str) -> bytes:
-    """The entries the filters select, newest first (at most ``EXPORT_LIMIT``), as CSV (through
-    ``csv_bytes``: a reason typed as ``=HYPERLINK(…)`` never runs in a spreadsheet) or JSON
-    lines. The export is itself audited: the log holds names of learners and staff."""
+    """The entries the filters select (at most ``EXPORT_LIMIT``, the newest), as CSV (newest
+    first, through ``csv_bytes``: a reason typed as ``=HYPERLINK(…)`` never runs in a
+    spreadsheet; each row with its chain position and hash) or JSON lines in chain order with
+    the links and the signed checkpoint that let an outside auditor verify it offline
+    (core.audit.export). The export is itself audited: the log holds names of learners and staff."""
     items = [item async for item in _all(tenant_id, viewer, filters)]
     await audit(tenant_id, viewer.id, "audit.export", "", f"{fmt} {len(items)} 条 " + msgspec.json.encode(
         {k: v for k, v in msgspec.structs.asdict(filters).items() if v}).decode(), client)
     if fmt == "jsonl":
-        return b"".join(msgspec.json.encode(item) + b"\n" for item in items)
+        return await chain_export.jsonl(msgspec.to_builtins(items), {
+            "tenant_id": tenant_id, "filters": {k: v for k, v in msgspec.structs.asdict(filters).items() if v}})
     rows = [[i.seq, f"{i.at.astimezone(CHINA):%Y-%m-%d %H:%M:%S}", i.actor, i.actor_name, i.actor_unit, i.action_label,
-             i.target, i.target_name, i.target_id_number_masked, i.reason, "成功" if i.result == "ok" else i.result, i.client]
+             i.target, i.target_name, i.target_id_number_masked, i.reason, "成功" if i.result == "ok" else "拒绝", i.client,
+             i.chain_seq or "", i.hash]
             for i in items]
     if len(items) == EXPORT_LIMIT:
         rows.append(["", "", "", "", "", f"仅导出最新的 {EXPORT_LIMIT} 条，请缩小日期范围后分批导出"])

@@ -109,6 +109,22 @@ class AuditEntry(Table, tablename="audit_entry"):
     detail = Varchar(length=500, default="")
     client = Varchar(length=64, default="")
     created_at = Timestamptz()
+    # Who and what, for 等保 (core.audit): actor kind learner | staff | platform | system, the
+    # role and unit code they acted in; the target row as table + id; done | refused (and why,
+    # in ``detail``); ``changes``, a masked summary of what changed (never an ID number or secret).
+    actor_kind = Varchar(length=16, default="")
+    actor_role = Varchar(length=32, default="")
+    actor_unit = Varchar(length=64, default="")
+    target_table = Varchar(length=32, default="")
+    target_id = Integer(null=True, default=None)
+    result = Varchar(length=16, default="done")
+    changes = Varchar(length=1000, default="")
+    # The tenant's hash chain (core.audit.chain): chain = tenant id (0: the platform's own),
+    # chain_seq its position, prev_hash the hash of the event before it, entry_hash its own.
+    chain = Integer(default=0)
+    chain_seq = Integer(null=True, default=None)
+    prev_hash = Varchar(length=64, default="")
+    entry_hash = Varchar(length=64, default="")
 
 
 class ImportJob(Table, tablename="import_job"):

@@ -22,6 +22,7 @@ from core.achievements.schemas import (
 )
 from core.achievements.tables import Achievement
 from core.ids import Cursor, PathId
+from core.rules import explain as explained
 from core.rules import service as rules
 from core.rules.schemas import RuleOut
 from core.security.auth import provide_learner, provide_principal, provide_staff
@@ -102,11 +103,14 @@ class AchievementRulesController(Controller):
     tags = ["learner"]
     dependencies = {"principal": Provide(provide_principal), "learner": Provide(provide_learner)}
 
-    @get("/", summary="该成果可使用的转换规则（used 表示已使用）")
+    @get("/", summary="该成果可使用的转换规则（used 表示已使用）；explain=1 时列出与其有共同源成果或目标成果的"
+                      "所有规则，并说明适用原因或缺少的条件")
     async def rules(self, tenant: NamedDependency[TenantContext], learner: NamedDependency[Principal],
-                    achievement_id: PathId) -> list[RuleOut]:
+                    achievement_id: PathId, explain: Annotated[int, QueryParameter(ge=0, le=1)] = 0) -> list[RuleOut]:
         row = await Achievement.select().where(Achievement.id == achievement_id, Achievement.tenant_id == tenant.id,
                                                Achievement.learner_id == learner.id).first()
         if row is None:
             raise NotFoundException("未找到该成果")
+        if explain:
+            return await explained.explain_for_achievement(tenant.id, tenant.hooks, learner.id, row)
         return await rules.rules_for_achievement(tenant.id, row)

@@ -11,7 +11,7 @@ from core.paging import Page
 # How pages and proofs name an outcome's status and where it came from.
 STATUS_LABELS = {"catalog": "名录成果", "unapplied": "未申请", "applied": "已申请", "recognized": "已认定",
                  "rejected": "认定未通过"}
-SOURCE_LABELS = {"self": "自助添加", "converted": "转换所得"}
+SOURCE_LABELS = {"self": "自助添加", "converted": "转换所得", "external": "跨行导入"}
 
 
 class AchievementIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -260,7 +260,7 @@ async def list_achievements(tenant: TenantContext, learner_id: int, *, status: s
                                        f"ORDER BY id DESC LIMIT {int(limit) + 1}", *args)
     page = rows[:limit]
     taxonomy = tenant.hooks.taxonomy
-    counts = await rule_counts(tenant.id, page)
+    counts = await rule_counts(tenant.id, page, tenant.hooks)
     items = [achievement_out(r, taxonomy) for r in page]
     await mark_collected(tenant, page, items)
     for item in items:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 import msgspec
 
 from core import db
+from core.catalog import fts
 from core.catalog.fields import check_value, field_error
 from core.catalog.schemas import CatalogEntryIn, CatalogEntryOut, CatalogPage
 from core.catalog.tables import CatalogEntry
@@ -98,13 +99,15 @@ async def upsert_entries(tenant_id: int, hooks: ProvinceHooks, entries: Iterable
         for row in await CatalogEntry.select(CatalogEntry.id, *key_columns).where(CatalogEntry.tenant_id == tenant_id)
     }
     now = utcnow()
+    sqlite = CatalogEntry._meta.db.engine_type == "sqlite"
     new: dict[tuple, CatalogEntry] = {}
     updated = 0
     for raw in entries:
         entry = normalize_entry(hooks, raw)
         key = (entry.category, entry.subtype, entry.project_name, entry.name, entry.institution)
+        text = _search_text(entry)
         values = {"fields": msgspec.json.encode(entry.fields).decode(), "framework_level": entry.framework_level,
-                  "search_text": _search_text(entry), "active": True}
+                  "search_text": text, "search_grams": fts.grams(text) if sqlite else "", "active": True}
         if key in existing:
             await CatalogEntry.update({getattr(CatalogEntry, k): v for k, v in values.items()}).where(
                 CatalogEntry.id == existing[key])
@@ -181,6 +184,9 @@ async def search(tenant_id: int, *, q: str | None = None, category: str | None =
             where.append(f"search_text LIKE {arg(_like(words))} {db.ESCAPE_CLAUSE}")
     if pairs:
         where.append(f"catalog_bigrams(search_text) @> ARRAY[{', '.join(arg(p) for p in pairs)}]::text[]")
+    if not postgres and (expression := fts.match([w.lower() for w in (q or "").split()])):
+        # SQLite: the FTS5 trigram index narrows the rows; the LIKEs above still decide (core/catalog/fts.py).
+        where.append(f"id IN (SELECT rowid FROM {fts.TABLE} WHERE {fts.TABLE} MATCH {arg(expression)})")
     if category:
         where.append(f"category = {arg(category)}")
     if subtype:

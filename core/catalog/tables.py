@@ -21,5 +21,8 @@ class CatalogEntry(Table, tablename="catalog_entry"):
     fields = JSON(default={})
     framework_level = Integer(null=True, default=None)
     search_text = Text(default="")
+    # SQLite only: the two-character substrings of ``search_text`` for its FTS5 index
+    # (core/catalog/fts.py); empty on PostgreSQL, whose bigram index is an expression.
+    search_grams = Text(default="")
     active = Boolean(default=True)
     created_at = Timestamptz()

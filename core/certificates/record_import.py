@@ -229,6 +229,29 @@ def _proof_value(document: dict) -> str:
                  and p.get("cryptosuite") == credential.CRYPTOSUITE), "")
 
 
+def _names_id_number(item: dict) -> bool:
+    subject = item.get("credentialSubject")
+    identifiers = subject.get("identifier") if isinstance(subject, dict) else None
+    return isinstance(identifiers, list) and any(
+        isinstance(i, dict) and i.get("identityType") == "nationalIdentityNumber" for i in identifiers)
+
+
+def kept_credential(item: dict, pii: PiiProtector | None) -> str:
+    """The credential as received, to keep with the outcome. One naming the person by a hash of
+    their ID number (an outside issuer's form: a salted SHA-256 that a search over ID numbers
+    would reverse) is kept encrypted like ID numbers are (``enc:`` + AES-GCM), or without that
+    identifier when there is no key to hand."""
+    text = msgspec.json.encode(item).decode()
+    if not _names_id_number(item):
+        return text
+    if pii is not None:
+        return "enc:" + pii.encrypt(text)
+    subject = dict(item["credentialSubject"])
+    subject["identifier"] = [i for i in subject["identifier"]
+                             if not (isinstance(i, dict) and i.get("identityType") == "nationalIdentityNumber")]
+    return msgspec.json.encode({**item, "credentialSubject": subject}).decode()
+
+
 async def _source(tenant: TenantContext, did: str, base_url: str, registry: TenantRegistry,
                   sources: dict[str, _Source | None], transport: httpx.AsyncBaseTransport | None = None) -> _Source | None:
     if did not in sources:
@@ -292,7 +315,7 @@ async def import_record(tenant: TenantContext, learner_id: int, document: object
         raise _refuse(f"未导入任何成果：学习档案整体未通过查验：{problem}", verdicts)
 
     try:
-        imported = await _store(tenant, learner_id, document, inner, sources)
+        imported = await _store(tenant, learner_id, document, inner, sources, pii)
     except Exception as exc:  # the same file imported twice at once: the unique index keeps one
         if "unique" in str(exc).lower():
             raise ProofError("该学习档案正在导入，请稍后刷新页面查看结果", 409) from exc
@@ -344,7 +367,7 @@ async def _entry_for(tenant_id: int, name: str, institution: str) -> dict | None
 
 
 async def _store(tenant: TenantContext, learner_id: int, document: dict, inner: list[dict],
-                 sources: dict[str, _Source | None]) -> list[ImportedOut]:
+                 sources: dict[str, _Source | None], pii: PiiProtector | None) -> list[ImportedOut]:
     record_id = _text(document.get("id"), 300)
     now = utcnow()
     out: list[ImportedOut] = []
@@ -397,7 +420,7 @@ async def _store(tenant: TenantContext, learner_id: int, document: dict, inner: 
                 issuer_name=source.accepted.name[:200],
                 source_tenant_id=source.accepted.source.id if source.accepted.source else None,
                 credential_id=credential_id, record_id=record_id, proof_value=_proof_value(item),
-                credential=msgspec.json.encode(item).decode(), imported_at=now))
+                credential=kept_credential(item, pii), imported_at=now))
             out.append(ImportedOut(achievement_id=achievement_id, name=name, institution=institution,
                                    catalog_entry_id=entry["id"] if entry else None, credential_id=credential_id))
         new = [o for o in out if not o.already]

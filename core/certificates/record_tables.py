@@ -31,7 +31,8 @@ class ExternalOutcome(Table, tablename="external_outcome"):
     """An outcome a learner imported from another credit bank's signed record, verified on
     import: the achievement it became in this tenant, and where it came from — the issuer's
     DID (and the platform tenant, when it is one), the credential's id, its proof value and
-    the credential exactly as received."""
+    the credential exactly as received (encrypted, ``enc:…``, when it names the person by a
+    hash of their ID number: ``record_import.kept_credential``)."""
 
     id: Serial  # added by Piccolo; declared for the type checker
 

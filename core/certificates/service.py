@@ -15,6 +15,7 @@ import re
 
 import msgspec
 
+from core.accounts.audit import audit
 from core.certificates import content, credential, identity, status
 from core.certificates.errors import ProofError
 from core.certificates.issuing import normalize_code
@@ -283,11 +284,14 @@ async def revoke(tenant: TenantContext, actor: Principal, code: str, reason: str
     if not reason.strip():
         raise ProofError("请填写撤销原因", 400, extra={"field": "reason"})
     row = await _record(tenant, code)
-    changed = await Proof.update({Proof.status: "revoked", Proof.revoked_reason: reason.strip(),
-                                  Proof.revoked_at: utcnow(), Proof.revoked_by: actor.id}).returning(Proof.id).where(
-        Proof.id == row["id"], Proof.tenant_id == tenant.id, Proof.status == "issued")
-    if not changed:
-        raise ProofError("该证明已撤销", 409)
+    async with Proof._meta.db.transaction():
+        changed = await Proof.update({Proof.status: "revoked", Proof.revoked_reason: reason.strip(),
+                                      Proof.revoked_at: utcnow(), Proof.revoked_by: actor.id}).returning(Proof.id).where(
+            Proof.id == row["id"], Proof.tenant_id == tenant.id, Proof.status == "issued")
+        if not changed:
+            raise ProofError("该证明已撤销", 409)
+        await audit(tenant.id, actor.id, "proof.revoke", f"proof:{row['id']}", reason.strip(),
+                    changes={"status": ["issued", "revoked"]})
     return await verify_code(tenant, row["code"], site)
 
 

@@ -365,13 +365,28 @@ class _Writer:
         for plan, pairs in by_plan.values():
             chain = plan.chain
             first = chain.steps[0]
-            made = await self._insert("application", ("learner_id", "achievement_id"), pairs,
-                                      "id, learner_id", constants={
-                                          "tenant_id": self.tenant.id, "kind": plan.kind, "status": "submitted",
-                                          "chain": msgspec.json.encode(chain).decode(), "current_step": 0,
-                                          "step_role": first.role, "step_unit_id": first.unit_id, "created_at": now,
-                                          "updated_at": now, "step_started_at": now,
-                                          "step_due_at": plan.due or step_due_at(first, now)})
+            constants = {"tenant_id": self.tenant.id, "kind": plan.kind, "status": "submitted",
+                         "chain": msgspec.json.encode(chain).decode(), "current_step": 0, "step_role": first.role,
+                         "step_unit_id": first.unit_id, "created_at": now, "updated_at": now, "step_started_at": now,
+                         "step_due_at": plan.due or step_due_at(first, now)}
+            if self.postgres:  # the applications and their submission records in one statement
+                fixed = ", ".join(f"{{}}::{_PG_TYPES[c]}" for c in constants)
+                made = await Achievement.raw(
+                    f"WITH made AS (INSERT INTO application ({', '.join(constants)}, learner_id, achievement_id) "
+                    f"SELECT {fixed}, u.* FROM unnest({{}}::integer[], {{}}::integer[]) AS u "
+                    "RETURNING id, learner_id, achievement_id), "
+                    "submitted AS (INSERT INTO review_record (tenant_id, application_id, step, step_name, decision, "
+                    "opinion, actor_id, actor_name, materials, created_at) "
+                    "SELECT {}, m.id, 0, 'submit', 'submit', '', m.learner_id, n.name, '[]'::json, {}::timestamptz "
+                    "FROM made m JOIN unnest({}::integer[], {}::varchar[]) AS n(achievement_id, name) "
+                    "ON n.achievement_id = m.achievement_id) "
+                    "SELECT id FROM made",
+                    *constants.values(), [p[0] for p in pairs], [p[1] for p in pairs], self.tenant.id, now,
+                    [p[1] for p in pairs], [names.get(p[0], "") for p in pairs])
+                await counted(self.tenant.id, "application", [r["id"] for r in made])
+                continue
+            made = await self._insert("application", ("learner_id", "achievement_id"), pairs, "id, learner_id",
+                                      constants=constants)
             await counted(self.tenant.id, "application", [r["id"] for r in made])
             await self._insert("review_record", ("application_id", "actor_id", "actor_name"), [
                 (r["id"], r["learner_id"], names.get(r["learner_id"], "")) for r in made], "id", constants={

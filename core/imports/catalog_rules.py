@@ -40,6 +40,13 @@ RULE_COLUMNS = (
     Column("ratio", "转换比例"),
     Column("valid_from", "生效日期"),
     Column("valid_to", "失效日期"),
+    Column("any_of", "任选成果", ("任选",)),
+    Column("thresholds", "成绩条件", ("成绩或等级条件",)),
+    Column("obtained_from", "取得不早于"),
+    Column("within_years", "取得年限"),
+    Column("program_cap", "专业学分上限"),
+    Column("year_cap", "年度学分上限"),
+    Column("once_per_program", "每专业限用一次"),
 )
 
 
@@ -123,6 +130,6 @@ async def import_rules(*, tenant: TenantContext, path: Path, filename: str, job_
     is skipped."""
 
     async def write(number: int, row: dict[str, str]) -> bool:
-        return await rules.add_rule_unless_named(tenant.id, row)
+        return await rules.add_rule_unless_named(tenant.id, row, tenant.hooks)
 
     return await _run(tenant, job_id, path, filename, list(RULE_COLUMNS), write, xlsx_limits)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 import msgspec
 from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException, NotFoundException
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 
+from core.clock import utcnow
+from core.ids import Cursor
+from core.platform import audit as trail
 from core.platform import service
 from core.security.auth import bearer_token
 from core.security.tokens import resolve_token, revoke_token
@@ -107,3 +112,26 @@ class PlatformController(Controller):
         await record(await admin_ref(admin_id), status_change(data.status) or "platform.tenant.update", slug,
                      "、".join(changed), client_address(request))
         return tenant
+
+    @get("/audit/trail", summary="全平台审计日志（哈希链）：各租户的哈希链和平台自身的操作（format=csv|jsonl 导出，jsonl 附签名检查点，可离线校验）")
+    async def audit_log(
+        self, request: Request, admin_id: NamedDependency[int],
+        tenant: Annotated[str | None, QueryParameter(max_length=64, description="租户 slug；platform 为平台自身")] = None,
+        actor: Annotated[str | None, QueryParameter(max_length=128, description="平台管理员或工作人员用户名")] = None,
+        action: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        target: Annotated[str | None, QueryParameter(max_length=128, description="对象，如 tenant:3")] = None,
+        date_from: Annotated[str | None, QueryParameter(name="from", max_length=10, description="开始日期 YYYY-MM-DD（含）")] = None,
+        date_to: Annotated[str | None, QueryParameter(name="to", max_length=10, description="结束日期 YYYY-MM-DD（含）")] = None,
+        cursor: Cursor = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+        fmt: Annotated[Literal["json", "csv", "jsonl"], QueryParameter(name="format")] = "json",
+    ) -> trail.PlatformAuditPage:
+        filters = trail.PlatformAuditFilter(tenant=tenant, actor=actor, action=action, target=target,
+                                            date_from=date_from, date_to=date_to)
+        if fmt == "json":
+            return await trail.platform_log(filters, cursor=int(cursor) if cursor else None, limit=limit)
+        content = await trail.export(admin_id, filters, fmt, client_address(request))
+        name = f"审计日志-全平台-{utcnow():%Y%m%d}.{fmt}"
+        if fmt == "csv":
+            return trail.download(content, "text/csv; charset=utf-8", name)  # type: ignore[return-value]
+        return trail.download(content, "application/jsonl; charset=utf-8", name)  # type: ignore[return-value]

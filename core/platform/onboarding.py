@@ -17,8 +17,9 @@ from datetime import datetime
 from pathlib import Path
 
 import msgspec
+import msgspec.toml
 
-from core.accounts.audit import audit
+from core.accounts.audit import ACTION_LABELS, audit
 from core.accounts.schemas import StaffInvite, StaffInvited
 from core.accounts.staff import invite_staff
 from core.accounts.tables import AuditEntry
@@ -37,16 +38,7 @@ from core.tenancy.schemas import TenantOut, TenantPatch
 from core.tenancy.service import TenantRegistry
 from core.tenancy.tables import Tenant
 
-ACTIONS = {
-    "platform.tenant.create": "新建租户",
-    "platform.tenant.update": "修改名称、域名与品牌",
-    "platform.tenant.contact": "修改联系方式",
-    "platform.tenant.suspend": "暂停服务",
-    "platform.tenant.resume": "恢复服务",
-    "platform.tenant.defaults": "按插件默认设置建立单位",
-    "platform.tenant.import": "导入数据",
-    "platform.tenant.invite": "邀请租户管理员",
-}
+ACTIONS = {k: v.removeprefix("平台：") for k, v in ACTION_LABELS.items() if k.startswith("platform.")}
 UNIT_HEADER = ["code", "level", "name", "parent_code", "host_institution"]
 RULE_HEADER = ["agreement", "name", "description", "sources", "target", "credits", "ratio", "valid_from", "valid_to"]
 
@@ -74,8 +66,8 @@ async def record(admin: PlatformAdminRef, action: str, slug: str, detail: str = 
     """An entry of the platform's audit (``audit_entry`` with a ``platform.`` action), also seen in
     the tenant's own log."""
     row = await Tenant.select(Tenant.id).where(Tenant.slug == slug).first()
-    await audit(row["id"] if row else None, None, action, f"tenant:{slug}",
-                f"平台管理员 {admin.username}" + (f"：{detail}" if detail else ""), client)
+    await audit(row["id"] if row else None, admin.id, action, f"tenant:{slug}",
+                f"平台管理员 {admin.username}" + (f"：{detail}" if detail else ""), client, actor_kind="platform")
 
 
 def status_change(status: str | None) -> str | None:
@@ -169,23 +161,14 @@ async def invite_first_admin(tenant: TenantContext, pii: PiiProtector, unit_code
 # Export: what a tenant is, as a folder (tenant file + CSVs) that ``tenants load`` re-creates
 
 
-def _toml_value(value) -> str:
-    # A JSON string is a TOML basic string (the same escapes); lists of strings likewise.
-    if isinstance(value, list):
-        return "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=False)
-
-
 def tenant_file_text(tenant: TenantOut) -> str:
-    lines = [f"slug = {_toml_value(tenant.slug)}", f"name = {_toml_value(tenant.name)}",
-             f"plugin = {_toml_value(tenant.plugin)}", f"hosts = {_toml_value(tenant.hosts)}"]
+    """The tenant file ``tenants load`` reads back (``core.tenancy.files``), seed files beside it."""
+    document: dict = {"slug": tenant.slug, "name": tenant.name, "plugin": tenant.plugin, "hosts": tenant.hosts}
     if tenant.base_url:
-        lines.append(f"base_url = {_toml_value(tenant.base_url)}")
-    lines += ["", "[branding]", *(f"{k} = {_toml_value(v)}" for k, v in msgspec.structs.asdict(tenant.branding).items())]
-    lines += ["", "[contact]", *(f"{k} = {_toml_value(v)}" for k, v in msgspec.structs.asdict(tenant.contact).items())]
-    lines += ["", "[seed]", f'org_units = "{tenant.slug}/org_units.csv"', f'catalog = "{tenant.slug}/catalog.csv"',
-              f'rules = "{tenant.slug}/rules.csv"']
-    return "\n".join(lines) + "\n"
+        document["base_url"] = tenant.base_url
+    document |= {"branding": msgspec.structs.asdict(tenant.branding), "contact": msgspec.structs.asdict(tenant.contact),
+                 "seed": {name: f"{tenant.slug}/{name}.csv" for name in ("org_units", "catalog", "rules")}}
+    return msgspec.toml.encode(document).decode()
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list]) -> int:

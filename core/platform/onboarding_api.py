@@ -99,7 +99,7 @@ class PlatformOnboardingController(Controller):
             raise NotFoundException("未找到该导入任务")
         return found
 
-    @post("/tenants/{slug:str}/invitations", status_code=201,
+    @post(["/tenants/{slug:str}/admins", "/tenants/{slug:str}/invitations"], status_code=201,  # admins: API.md's name
           summary="邀请租户管理员：激活码经短信或电子邮件发出（不发送密码），在 /t/{slug}/activate 激活")
     async def invite(self, request: Request, admin_id: NamedDependency[int], slug: FromPath[str],
                      data: JSONBody[FirstAdminIn]) -> StaffInvited:

@@ -21,6 +21,7 @@ from litestar.response import Template
 from core.accounts.schemas import StaffInvite
 from core.errors import DomainError
 from core.hierarchy.tables import OrgUnit
+from core.hierarchy.unit_picker import unit_options
 from core.ids import PathId
 from core.imports.api import KINDS, MAX_IMPORT_BYTES, read_job, recent_jobs, start_import
 from core.imports.pages import KIND_LABELS, STATUS_LABELS
@@ -62,7 +63,8 @@ async def onboarding_context(tenant: TenantContext | None, slug: str) -> dict[st
             "kind_labels": KIND_LABELS, "job_status_labels": STATUS_LABELS,
             "import_kinds": [(k, KIND_LABELS[k]) for k in PLATFORM_KINDS],
             "top_level": min(tenant.hooks.org_levels, key=lambda lvl: lvl.rank).label if tenant else "",
-            "log": await onboarding.platform_audit(slug=slug, limit=20)}
+            "log": await onboarding.platform_audit(slug=slug, limit=20),
+            "unit_options": await unit_options(tenant.id) if tenant else []}
 
 
 class OnboardingPages(Controller):
@@ -81,6 +83,12 @@ class OnboardingPages(Controller):
         for typed in forms.values():
             form.update(typed)
         return await PlatformPages._tenant_page(PlatformPages, request, admin, tenant, form, errors, status=status)  # type: ignore[arg-type]
+
+    @get(["/tenants/{slug:str}/contact", "/tenants/{slug:str}/suspension", "/tenants/{slug:str}/defaults",
+          "/tenants/{slug:str}/imports", "/tenants/{slug:str}/invitations", "/tenants/{slug:str}/status"])
+    async def form_step(self, admin: NamedDependency[PlatformViewer], slug: FromPath[str]) -> Response:
+        """A reloaded (or bookmarked) form step: back to the tenant page, where its form is."""
+        return platform_redirect(f"tenants/{slug}")
 
     @post("/tenants/{slug:str}/contact", status_code=200)
     async def contact(self, request: Request, admin: NamedDependency[PlatformViewer], slug: FromPath[str],

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import quote
+from typing import Annotated, Any, Literal
+from urllib.parse import quote, urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
@@ -18,13 +18,15 @@ from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
     NotFoundException,
-    PermissionDeniedException,
     ValidationException,
 )
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
-from core.errors import DomainError, public_detail
+from core.clock import utcnow
+from core.errors import RETRY_AFTER_SECONDS, DomainError
+from core.ids import Cursor
+from core.platform import audit as trail
 from core.platform import service
 from core.reviews.service import STATUS_LABELS
 from core.security.tokens import revoke_token
@@ -32,7 +34,7 @@ from core.tenancy import service as tenancy
 from core.tenancy.schemas import Branding, TenantCreate, TenantOut, TenantPatch
 from core.web.branding import darken_until_readable
 from core.web.csrf import PLATFORM_SESSION_COOKIE
-from core.web.pages import FormData
+from core.web.pages import FormData, error_status
 from core.web.portal import errors_of, read_form
 from core.web.security import client_address
 
@@ -247,7 +249,6 @@ class PlatformPages(Controller):
                              tenant=tenant, shown=shown, site=request.app.state.settings.base_url.rstrip("/"), **context)
 
 
-PLATFORM_PAGES = [PlatformLoginPages, PlatformPages]
 
 
 def platform_error_handler(request: Request, exc: Exception) -> Response:
@@ -260,26 +261,69 @@ def platform_error_handler(request: Request, exc: Exception) -> Response:
         response = Redirect(path=f"{HOME}/login?next={quote(target)}", status_code=303)
         response.delete_cookie(PLATFORM_COOKIE, path=HOME)
         return response
-    if isinstance(exc, DomainError):
-        status, message = exc.status, str(exc)
-    elif isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
-        status, message = 403, "页面已过期或来源不明，请返回上一页刷新后重新提交"
-    elif isinstance(exc, NotFoundException):
-        status, message = 404, str(exc.detail) if exc.detail != "Not Found" else "没有找到您要的页面或记录"
-    elif isinstance(exc, HTTPException):
-        status, message = exc.status_code, public_detail(exc)
-    else:
-        from core.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, database_outage, internal_error_handler
-
-        if database_outage(request, exc):
-            response = Response(content=DATABASE_UNAVAILABLE, status_code=503, media_type="text/plain; charset=utf-8")
-            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-            return response
-        internal_error_handler(request, exc)  # logs it
-        status, message = 500, "服务器内部错误，请稍后再试"
-    return platform_page("platform/error.html", request, None, status=status, message=message)
+    status, message = error_status(request, exc)
+    shown = platform_page("platform/error.html", request, None, status=status, message=message)
+    if status == 503:
+        shown.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return shown
 
 
 PLATFORM_ERRORS = {PlatformLoginRequired: platform_error_handler, DomainError: platform_error_handler,
                    ValidationException: platform_error_handler, HTTPException: platform_error_handler,
                    Exception: platform_error_handler}
+
+
+AuditText = Annotated[str | None, QueryParameter(max_length=128)]
+
+
+class PlatformAuditPages(Controller):
+    """审计日志 in the national console: every tenant's chain and the platform's own."""
+
+    path = "/audit"
+    include_in_schema = False
+    dependencies = {"admin": Provide(provide_platform_admin)}
+
+    @staticmethod
+    def _filters(values: dict) -> tuple[dict, trail.PlatformAuditFilter]:
+        form = {k: (v or "").strip() for k, v in values.items()}
+        return form, trail.PlatformAuditFilter(
+            tenant=form["tenant"] or None, actor=form["actor"] or None, action=form["action"] or None,
+            target=form["target"] or None, date_from=form["from"] or None, date_to=form["to"] or None)
+
+    @get("/")
+    async def log(self, request: Request, admin: NamedDependency[PlatformViewer], tenant: AuditText = None,
+                  actor: AuditText = None, action: AuditText = None, target: AuditText = None,
+                  date_from: Annotated[str | None, QueryParameter(name="from", max_length=10)] = None,
+                  date_to: Annotated[str | None, QueryParameter(name="to", max_length=10)] = None,
+                  cursor: Cursor = None) -> Template:
+        form, filters = self._filters({"tenant": tenant, "actor": actor, "action": action, "target": target,
+                                       "from": date_from, "to": date_to})
+        chosen = {k: v for k, v in form.items() if v}
+        context: dict[str, Any] = {"form": form, "tenants": await tenancy.list_tenants(request.app.state.tenants)}
+        try:
+            found = await trail.platform_log(filters, cursor=int(cursor) if cursor else None, limit=50)
+        except DomainError as exc:
+            if exc.status != 400:
+                raise
+            return platform_page("platform/audit.html", request, admin, status=400, items=[], errors=errors_of(exc),
+                                 **context)
+        return platform_page(
+            "platform/audit.html", request, admin, items=found.items, **context,
+            next_url=f"{HOME}/audit?{urlencode({**chosen, 'cursor': found.next_cursor})}" if found.next_cursor else None,
+            exports=[(label, f"{HOME}/audit/export?{urlencode({**chosen, 'format': fmt})}")
+                     for label, fmt in (("CSV", "csv"), ("JSON Lines（可离线校验）", "jsonl"))])
+
+    @get("/export")
+    async def export(self, request: Request, admin: NamedDependency[PlatformViewer], tenant: AuditText = None,
+                     actor: AuditText = None, action: AuditText = None, target: AuditText = None,
+                     date_from: Annotated[str | None, QueryParameter(name="from", max_length=10)] = None,
+                     date_to: Annotated[str | None, QueryParameter(name="to", max_length=10)] = None,
+                     fmt: Annotated[Literal["csv", "jsonl"], QueryParameter(name="format")] = "csv") -> Response:
+        _, filters = self._filters({"tenant": tenant, "actor": actor, "action": action, "target": target,
+                                    "from": date_from, "to": date_to})
+        content = await trail.export(admin.id, filters, fmt, client_address(request))
+        return trail.download(content, "text/csv; charset=utf-8" if fmt == "csv" else "application/jsonl; charset=utf-8",
+                        f"审计日志-全平台-{utcnow():%Y%m%d}.{fmt}")
+
+
+PLATFORM_PAGES = [PlatformLoginPages, PlatformPages, PlatformAuditPages]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from core.audit import chain as audit_chain
 from core.errors import DomainError
 from core.platform.tables import PlatformAdmin
 from core.security.limits import RateLimiter
@@ -44,10 +45,16 @@ async def login(username: str, password: str, token_hours: int, *, limiter: Rate
     if not (row and ok):
         if limiter:
             await limiter.hit(key)
+        await audit_chain.record(None, "platform.login", "platform_admin:" + str(row["id"]) if row else "",
+                                 actor_kind="platform", actor_id=row["id"] if row else None, result="refused",
+                                 detail="用户名或密码错误", client=client)
         raise PlatformError("用户名或密码错误", 401)
-    await PlatformAdmin.update({PlatformAdmin.last_login_at: datetime.now(UTC)}).where(
-        PlatformAdmin.id == row["id"]
-    )
+    async with PlatformAdmin._meta.db.transaction():
+        await PlatformAdmin.update({PlatformAdmin.last_login_at: datetime.now(UTC)}).where(
+            PlatformAdmin.id == row["id"]
+        )
+        await audit_chain.record(None, "platform.login", f"platform_admin:{row['id']}", actor_kind="platform",
+                                 actor_id=row["id"], client=client)
     return await issue_token("platform", row["id"], None, token_hours)
 
 

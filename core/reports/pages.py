@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from core.hierarchy import service as hierarchy
+from core.hierarchy.unit_picker import staff_scope, unit_options
 from core.reports import chart, export, service, workload
 from core.reports.api import XLSX
 from core.reports.export import period, row_label
@@ -26,6 +27,11 @@ DateTo = Annotated[str | None, QueryParameter(name="to", max_length=10)]
 
 def _query(**params: str | None) -> str:
     return urlencode({k: v for k, v in params.items() if v})
+
+
+async def _units(portal: Portal, viewer) -> list[tuple[str, str]] | None:
+    """The units the report's unit picker lists: those the viewer may report on."""
+    return await unit_options(portal.tenant.id, staff_scope(viewer, service.REPORT_ROLES))
 
 
 class ReportPages(Controller):
@@ -44,7 +50,7 @@ class ReportPages(Controller):
             if exc.status != 400:
                 raise
             return page("reports/units.html", portal, status=400, title="统计", report=None, form=form,
-                        errors=errors_of(exc))
+                        errors=errors_of(exc), unit_options=await _units(portal, viewer))
         form["unit"] = report.unit.code
         dates = {"from": form["from"], "to": form["to"]}
         here = portal.url("staff/reports")
@@ -71,7 +77,8 @@ class ReportPages(Controller):
                                f"{_query(unit=unit_code, measure=shown[0], category=category, **dates)}")],
             measures=[(label, f"{here}?{_query(unit=unit_code, measure=m, category=c, **dates)}", (m, c) == shown)
                       for m, c, label in measures],
-            overdue_url=f"{portal.url('staff/reports/overdue')}?{_query(unit=unit_code, **dates)}")
+            overdue_url=f"{portal.url('staff/reports/overdue')}?{_query(unit=unit_code, **dates)}",
+            unit_options=await _units(portal, viewer))
 
     @get("/export")
     async def export(self, portal: NamedDependency[Portal], unit: Text = None, date_from: DateFrom = None,
@@ -117,7 +124,7 @@ class ReportPages(Controller):
             if exc.status != 400:
                 raise
             return page("reports/workload.html", portal, status=400, title="工作量统计", report=None, form=form,
-                        errors=errors_of(exc))
+                        errors=errors_of(exc), unit_options=await _units(portal, viewer))
         form["unit"] = report.unit.code
         dates = {"from": form["from"], "to": form["to"]}
         api = portal.url("staff/reports/workload/export")  # the portal's own route: the API takes no cookie
@@ -126,7 +133,8 @@ class ReportPages(Controller):
             period=period(report), svg=chart.workload_chart(report, portal.tenant.name),
             exports=[("CSV", f"{api}?{_query(unit=report.unit.code, format='csv', **dates)}"),
                      ("Excel（XLSX）", f"{api}?{_query(unit=report.unit.code, format='xlsx', **dates)}")],
-            units_url=f"{portal.url('staff/reports')}?{_query(unit=report.unit.code, **dates)}")
+            units_url=f"{portal.url('staff/reports')}?{_query(unit=report.unit.code, **dates)}",
+            unit_options=await _units(portal, viewer))
 
     @get("/workload/export")
     async def workload_export(self, portal: NamedDependency[Portal], unit: Text = None, date_from: DateFrom = None,

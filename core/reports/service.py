@@ -229,7 +229,7 @@ def figures_statements(tenant: TenantContext, scope: Scope, start: date | None,
 def collected_statement(tenant: TenantContext, scope: Scope, start: date | None, end: date | None) -> tuple[str, list]:
     """Outcomes by the unit that collected them (信息采集), by category and whether recognized:
     rows of ``('collected', unit_id, category, recognized, n)``, read from the partial index
-    ``achievement_collected_unit`` where it serves."""
+    ``achievement_collected_status`` alone where it serves."""
     join, join_args = scope.subtree_join("a.collected_by_unit_id")
     between, between_args = _created_between("a.created_at", start, end)
     return ("SELECT 'collected' AS measure, a.collected_by_unit_id AS unit_id, a.category AS k1,"

@@ -28,7 +28,7 @@ from core.hierarchy.unit_picker import unit_options
 from core.ids import PathId
 from core.reviews import appeals, service
 from core.reviews.schemas import ApplicationIn, ApplicationOut
-from core.rules.service import rules_for_achievement
+from core.rules.explain import explain_for_achievement
 from core.security.principal import Principal
 from core.tenancy.context import TenantContext
 from core.web.pages import FormData
@@ -108,7 +108,9 @@ async def _conversion_page(portal: Portal, learner: Principal, achievement_id: i
     chosen, rules = None, []
     if achievement_id:
         chosen = await get_achievement(tenant, learner.id, achievement_id)  # 404 unless the learner's own
-        rules = await rules_for_achievement(tenant.id, {"id": chosen.id, "catalog_entry_id": chosen.catalog_entry_id})
+        # Every rule sharing a source or the target, each explained: applies / what is missing / used.
+        rules = await explain_for_achievement(tenant.id, tenant.hooks, learner.id,
+                                              {"id": chosen.id, "catalog_entry_id": chosen.catalog_entry_id})
     return page("reviews/learner_conversion.html", portal, status=status, errors=errors or {},
                 form=form or _form({}, achievement_id=str(achievement_id or "")), candidates=candidates,
                 chosen=chosen, rules=rules, unit_options=await unit_options(tenant.id),

@@ -5,8 +5,6 @@
 - ``OutcomeDeleting`` (achievements): refused while an application or a proof rests on the
   outcome (``deletion_refusal``, which the outcome pages also call to say why beforehand).
 - ``OutcomeVoided`` (achievements: a dispute upheld): its open applications are withdrawn.
-- ``RuleTermsChanging`` (rules): a rule's credits and ratio are frozen once an application
-  names it.
 - ``ProofIssued`` (certificates): the learner is told, with the proof's code.
 """
 
@@ -15,10 +13,9 @@ from __future__ import annotations
 from core.accounts.tables import Account
 from core.achievements.service import AchievementError
 from core.achievements.tables import Achievement
-from core.events import OutcomeDeleting, OutcomeStored, OutcomeVoided, ProofIssued, RuleTermsChanging, counted
+from core.events import OutcomeDeleting, OutcomeStored, OutcomeVoided, ProofIssued, counted
 from core.reviews.service import OPEN, open_collected_recognition, open_store_review, proof_issued_notice
 from core.reviews.tables import Application, ProofRequestItem, ReviewRecord
-from core.rules.service import RuleError
 from core.tenancy.context import TenantContext
 
 
@@ -65,12 +62,6 @@ async def on_outcome_stored(tenant: TenantContext, event: OutcomeStored) -> None
             await Achievement.update({Achievement.status: "unapplied"}).where(Achievement.id == achievement_id)
     elif event.status == "applied":
         await open_store_review(tenant, event.learner_id, achievement_id, event.category, event.subtype)
-
-
-async def on_rule_terms_changing(tenant: TenantContext | None, event: RuleTermsChanging) -> None:
-    """``RuleTermsChanging`` → 409 once an application names the rule."""
-    if await Application.exists().where(Application.tenant_id == event.tenant_id, Application.rule_id == event.target_id):
-        raise RuleError("规则已被使用，不能修改学分或转换比例；请停用后发布新规则", 409)
 
 
 async def on_proof_issued(tenant: TenantContext, event: ProofIssued) -> None:

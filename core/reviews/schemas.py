@@ -84,6 +84,7 @@ class ApplicationOut(msgspec.Struct, kw_only=True):
     proof_code: str | None = None  # the proof an approved certificate (or national OUC conversion) issued
     appeal: AppealOut | None = None  # the learner's appeal against its refusal (learner's views)
     appeal_until: datetime | None = None  # refused and not yet appealed: the appeal is open until then
+    rule_version: int | None = None  # the version of the rule it was submitted (and is decided) under
 
 
 class ReviewItem(msgspec.Struct, kw_only=True):

@@ -50,8 +50,10 @@ from core.reviews.schemas import (
     StepOut,
 )
 from core.reviews.tables import Application, ProofRequestItem, ReviewMaterial, ReviewRecord
+from core.rules import explain as rules_explain
+from core.rules import service as rules_service
 from core.rules.service import LIVE, rules_for_entries
-from core.rules.tables import Rule, RuleSource
+from core.rules.tables import Rule
 from core.security.principal import Principal
 from core.storage import Storage
 from core.storage.files import clean_filename, inspect_file
@@ -109,9 +111,15 @@ async def application_outs(rows: list[dict]) -> list[ApplicationOut]:
     chains = {r["id"]: decode_chain(r["chain"]) for r in rows}
     codes = await proofs.proof_codes([r["id"] for r in rows if r["status"] == "approved"
                                       and issues_proof(r["kind"], chains[r["id"]])])
-    return [_application_out(row, chains[row["id"]], records.get(row["id"], []), materials.get(row["id"], []),
+    outs = [_application_out(row, chains[row["id"]], records.get(row["id"], []), materials.get(row["id"], []),
                              achievements, rules, targets, listed.get(row["id"], []), codes.get(row["id"]))
             for row in rows]
+    # The version of its rule each conversion was submitted (and is decided) under.
+    versions = await rules_service.versions_used(tenant_id, [r["id"] for r in rows if r["rule_id"]])
+    for row, out in zip(rows, outs):
+        if row["rule_id"]:
+            out.rule_version = versions.get(row["id"], 1)
+    return outs
 
 
 async def _names(table, tenant_id: int, ids: set[int | None]) -> dict[int, str]:
@@ -217,13 +225,8 @@ async def _check_conversion(tenant: TenantContext, learner_id: int, achievement:
               ).get(achievement["catalog_entry_id"], [])
     if rule_id not in usable:
         raise ReviewError("该成果不符合此规则的源成果要求，或规则不在有效期内", 400, extra={"field": "rule_id"})
-    # A rule with several sources needs all of them among the learner's usable achievements.
-    sources = {s["catalog_entry_id"] for s in await RuleSource.select(RuleSource.catalog_entry_id).where(RuleSource.rule_id == rule_id)}
-    held = {a["catalog_entry_id"] for a in await Achievement.select(Achievement.catalog_entry_id).where(
-        Achievement.tenant_id == tenant.id, Achievement.learner_id == learner_id,
-        Achievement.status.is_in(["catalog", "recognized"]))}
-    if not sources <= held:
-        raise ReviewError("此规则需要多个源成果，您尚未全部取得", 409)
+    # Every condition of the rule (all sources held, thresholds, dates, caps), by the rules engine.
+    await rules_explain.check_applies(tenant.id, tenant.hooks, learner_id, achievement, rule_id)
     return rule_id, rule["target_entry_id"]
 
 
@@ -280,6 +283,8 @@ async def submit(tenant: TenantContext, learner: Principal, data: ApplicationIn,
     async with db().transaction():
         app_id = await _create(tenant, learner.id, learner_row["real_name"], data.kind, achievement["id"], rule_id,
                                target, resolved, idempotency_key)
+        if rule_id is not None:
+            await rules_service.record_use(tenant.id, app_id, rule_id)  # the version it is decided under
         if data.kind == "recognition":
             await Achievement.update({Achievement.status: "applied", Achievement.updated_at: utcnow()}).where(
                 Achievement.id == achievement["id"])
@@ -324,6 +329,8 @@ async def _create(tenant: TenantContext, learner_id: int, learner_name: str, kin
         tenant_id=tenant.id, application_id=application.id, step=0, step_name="submit", decision="submit",
         actor_id=learner_id, actor_name=learner_name, materials="[]", created_at=now))
     await counted(tenant.id, "application", [application.id])  # the unit report's counters
+    await audit(tenant.id, learner_id, "application.submit", f"application:{application.id}", actor_kind="learner",
+                changes={"kind": kind, "achievement_id": achievement_id, "status": "submitted"})
     return application.id
 
 
@@ -377,6 +384,8 @@ async def withdraw(tenant: TenantContext, learner_id: int, application_id: int) 
         await ReviewRecord.insert(ReviewRecord(tenant_id=tenant.id, application_id=row["id"], step=0,
                                                step_name="withdraw", decision="withdraw", actor_id=learner_id,
                                                actor_name=learner["real_name"], materials="[]", created_at=now))
+        await audit(tenant.id, learner_id, "application.withdraw", f"application:{row['id']}", actor_kind="learner",
+                    changes={"status": [row["status"], "withdrawn"]})
         if row["kind"] in ("recognition", "store_review") and row["achievement_id"]:
             await Achievement.update({Achievement.status: "unapplied", Achievement.updated_at: now}).where(
                 Achievement.id == row["achievement_id"], Achievement.status == "applied")

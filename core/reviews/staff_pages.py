@@ -27,6 +27,7 @@ from core.reviews import appeals, service
 from core.reviews.duplicates import duplicates_of
 from core.reviews.engine import opinion_example
 from core.reviews.schemas import DecisionIn, StepOut
+from core.rules.explain import explain_for_review
 from core.rules.service import get_rule
 from core.security.principal import Principal
 from core.web.downloads import file_response
@@ -159,6 +160,8 @@ async def detail_context(portal: Portal, viewer: Principal, application_id: int)
         "title": f"{step.label if step else kind_label}：{application.achievement_name or kind_label + '申请'}",
         "application": application, "learner": learner, "achievement": main, "listed": listed,
         "rule": await get_rule(portal.tenant.id, application.rule_id) if application.rule_id else None,
+        "rule_explanation": await explain_for_review(portal.tenant.id, hooks, learner["id"], application.rule_id,
+                                                     application.rule_version or 1) if application.rule_id else None,
         "target": await get_entry(portal.tenant.id, application.target_catalog_entry_id)
         if application.target_catalog_entry_id and not application.rule_id else None,
         "step": step, "may_decide": decider, "definition": definition,

@@ -20,7 +20,7 @@ from core.web.csrf import session_cookie
 from core.web.portal import Portal
 
 log = logging.getLogger("creditbank.web")
-LOST = "页面不存在：您访问的地址没有对应的页面，可能是地址输入有误，或页面已经移动。"
+LOST = "您访问的地址没有对应的页面，可能是地址输入有误，或页面已经移动。"
 
 
 class ViewerPage(Template):

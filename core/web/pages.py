@@ -32,6 +32,27 @@ def _tenant_of(request: Request):
     return request.app.state.tenants.by_slug.get(parts[2]) if len(parts) > 2 and parts[1] == "t" else None
 
 
+def error_status(request: Request, exc: Exception) -> tuple[int, str]:
+    """The status and the Chinese sentence an error page shows, for the portal and the national
+    console alike: a service's own message, an expired form, a missing page, an oversized upload,
+    the database away (503), anything else a logged 500."""
+    if isinstance(exc, DomainError):
+        return exc.status, str(exc)
+    if isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
+        return 403, "页面已过期或来源不明，请返回上一页刷新后重新提交"
+    if isinstance(exc, NotFoundException):
+        return 404, exc.detail if exc.detail and exc.detail != "Not Found" else "没有找到您要的页面或记录"
+    if isinstance(exc, HTTPException) and exc.status_code == 413:
+        # Litestar stops an oversized body before any handler sees it.
+        return 413, f"文件过大：单个文件不能超过 {request.app.state.settings.max_upload_mb} MB，请压缩后重新上传"
+    if isinstance(exc, HTTPException):
+        return exc.status_code, public_detail(exc)
+    if database_outage(request, exc):
+        return 503, DATABASE_UNAVAILABLE
+    internal_error_handler(request, exc)  # logs it
+    return 500, "服务器内部错误，请稍后再试"
+
+
 def page_error_handler(request: Request, exc: Exception) -> Response:
     """Errors on pages come back as pages: not logged in (or a session that expired) → the login
     page, remembering the page; anything else → a page with the message and the status."""
@@ -43,23 +64,7 @@ def page_error_handler(request: Request, exc: Exception) -> Response:
         response = Redirect(path=f"/t/{tenant.slug}/login?next={quote(target)}", status_code=303)
         response.delete_cookie(session_cookie(tenant.slug), path="/")  # this tenant's only
         return response
-    if isinstance(exc, DomainError):
-        status, message = exc.status, str(exc)
-    elif isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
-        status, message = 403, "页面已过期或来源不明，请返回上一页刷新后重新提交"
-    elif isinstance(exc, NotFoundException):
-        status, message = 404, "没有找到您要的页面或记录"
-    elif isinstance(exc, HTTPException) and exc.status_code == 413:
-        # Litestar stops an oversized body before any handler sees it.
-        limit = request.app.state.settings.max_upload_mb
-        status, message = 413, f"文件过大：单个文件不能超过 {limit} MB，请压缩后重新上传"
-    elif isinstance(exc, HTTPException):
-        status, message = exc.status_code, public_detail(exc)
-    elif database_outage(request, exc):
-        status, message = 503, DATABASE_UNAVAILABLE
-    else:
-        internal_error_handler(request, exc)  # logs it
-        status, message = 500, "服务器内部错误，请稍后再试"
+    status, message = error_status(request, exc)
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {}
     if tenant is None:
         return Response(content=message, status_code=status, media_type="text/plain; charset=utf-8", headers=headers)
@@ -67,7 +72,7 @@ def page_error_handler(request: Request, exc: Exception) -> Response:
                     base=f"/t/{tenant.slug}")
     from core.web.error_viewer import ViewerPage
 
-    shown = page("web/error.html", portal, status=status, message=message)
+    shown = page("web/error.html", portal, status=status, message=message, code=status)
     # The header of whoever is logged in: looked up as the page is sent (handlers are synchronous).
     response = ViewerPage(template_name=shown.template_name, context=shown.context, status_code=status)
     response.headers.update(headers)

@@ -31,6 +31,14 @@ class FormError(DomainError):
     def __init__(self, field_name: str, message: str) -> None:
         super().__init__(message, 400, extra={"field": field_name})
 
+    @classmethod
+    def of(cls, errors: dict[str, str]) -> FormError:
+        """Several fields at once (``errors_of`` shows each beside its field)."""
+        first, message = next(iter(errors.items()))
+        error = cls(first, message)
+        error.extra = {"field": first, "fields": errors}
+        return error
+
 
 @dataclass(frozen=True)
 class MenuItem:
@@ -141,19 +149,27 @@ def errors_of(exc: DomainError) -> dict[str, str]:
 
 
 def read_form(data: dict[str, Any], type_: type[msgspec.Struct], **overrides: Any) -> Any:
-    """Turn a posted form into ``type_``: empty fields count as absent, numbers are parsed;
-    a field that cannot be read raises ``FormError`` naming it."""
+    """Turn a posted form into ``type_``: empty fields count as absent, numbers are parsed.
+    Every field that cannot be read is named at once (``FormError`` with a message per field):
+    each is checked against its own declared type, not found by reading msgspec's message."""
     values = {k: v for k, v in data.items() if not k.startswith("_") and v not in ("", None)}
     values.update(overrides)
+    errors: dict[str, str] = {}
+    for spec in msgspec.structs.fields(type_):
+        if spec.encode_name not in values:
+            if spec.required:
+                errors[spec.name] = "此项为必填项"
+            continue
+        try:
+            msgspec.convert(values[spec.encode_name], spec.type, strict=False)
+        except msgspec.ValidationError:
+            errors[spec.name] = "格式不正确"
+    if errors:
+        raise FormError.of(errors)
     try:
         return msgspec.convert(values, type_, strict=False)
-    except msgspec.ValidationError as exc:
-        message = str(exc)
-        name = message.rsplit("`$.", 1)[-1].rstrip("`").split("[")[0].split(".")[0] if "`$." in message else "_form"
-        if message.startswith("Object missing required field"):
-            name = message.split("`")[1]
-            raise FormError(name, "此项为必填项") from None
-        raise FormError(name, "格式不正确") from None
+    except msgspec.ValidationError:  # a rule across fields (a struct's own checks)
+        raise FormError("_form", "填写的内容不符合要求，请检查后重新提交") from None
 
 
 def safe_next(portal: Portal, target: str | None) -> str | None:

@@ -177,8 +177,26 @@ async def test_a_new_credit_bank_from_the_console_to_a_recognised_outcome(live_s
     await expect(learner.locator("main")).to_contain_text("已认定")
     await screenshot(learner, "console-onboarding-learner")
 
+    # An address that does not exist: the tenant's own page, still with the learner's header.
+    await learner.goto(f"{t}/no-such-page")
+    await expect(learner.locator("main")).to_contain_text("页面不存在")
+    await expect(learner.locator("header .who")).to_have_text("何川")
+
+    # The console's figures for today: the new bank's learner and outcome, a chart, a CSV.
+    await console.get_by_role("navigation", name="主菜单").get_by_role("link", name="数据统计").click()
+    row = console.locator('#figures tr[data-slug="sichuan"]')
+    await expect(row.locator('[data-figure="learners"]')).to_have_text("1")
+    await expect(row.locator('[data-figure="achievements"]')).to_have_text("1")
+    await expect(console.locator('#figures-chart svg [data-code="sichuan"] rect')).to_have_attribute("data-value", "1")
+    await console.get_by_role("link", name="新增成果").click()
+    await expect(console.locator("#figures-chart")).to_have_attribute("data-measure", "achievements")
+    async with console.expect_download() as download:
+        await console.get_by_role("link", name="下载 CSV").click()
+    assert (await download.value).suggested_filename.startswith("figures-")
+    await screenshot(console, "console-figures")
+
     # Suspended from the console with a message the learner is shown; resumed.
-    await console.reload()
+    await console.goto(f"{base}/platform/tenants/{SLUG}")
     status = console.locator("#tenant-status-form")
     await status.get_by_label("告知用户的说明").fill("系统升级，预计 12 月 6 日恢复")
     console.on("dialog", lambda d: asyncio.ensure_future(d.accept()))

@@ -94,7 +94,7 @@ async def outside(app, client):
     return {"issuer": issuer, "learner": learner, "id_number": id_number}
 
 
-async def test_an_outside_did_web_issuers_record_is_imported_once_trusted(client, outside):
+async def test_an_outside_did_web_issuers_record_is_imported_once_trusted(app, client, outside):
     issuer, learner = outside["issuer"], outside["learner"]
     record = issuer.record(outside["id_number"])
     refused = await client.post(f"{G}/me/imports/record", headers=learner, json=record)
@@ -111,7 +111,9 @@ async def test_an_outside_did_web_issuers_record_is_imported_once_trusted(client
     assert "/.well-known/did.json" in issuer.served and "/api/v1/status-lists/1" in issuer.served
     row = await ExternalOutcome.select().where(ExternalOutcome.achievement_id == outcome["achievement_id"]).first()
     assert (row["issuer_did"], row["source_tenant_id"], row["issuer_name"]) == (DID, None, "Example Badges")
-    assert outside["id_number"] not in row["credential"]
+    assert outside["id_number"] not in row["credential"] and "sha256$" not in row["credential"]  # kept encrypted
+    assert row["credential"].startswith("enc:")
+    assert json.loads(app.state.pii.decrypt(row["credential"][4:]))["id"] == record["credentialSubject"]["verifiableCredential"][0]["id"]
 
 
 async def test_an_outside_issuers_revoked_or_unreadable_status_and_someone_else_refuse(client, outside):

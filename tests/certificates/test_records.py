@@ -99,3 +99,21 @@ async def test_a_record_needs_a_recognised_outcome_and_a_learner(client):
     staff = await staff_headers(client, "guangdong", "GD", "tenant_admin", username="gd-record-staff")
     assert (await client.get(f"{G}/me/record", headers=staff)).status_code == 403
     assert (await client.get(f"{G}/me/record")).status_code == 401
+
+
+async def test_the_record_is_signed_with_the_tenants_current_key_and_still_imports_after_rotation(client):
+    zj, account, _ = await zhejiang_cet(client)
+    before = (await client.get(f"{Z}/me/record", headers=zj)).json()
+    admin = await staff_headers(client, "zhejiang", "ZJ", "tenant_admin", username="zj-rotator")
+    rotated = await client.post(f"{Z}/admin/proof-keys/rotate", headers=admin)
+    assert rotated.status_code == 201, rotated.text
+    after = (await client.get(f"{Z}/me/record", headers=zj)).json()
+    methods = {p["verificationMethod"] for p in after["proof"]}
+    methods |= {p["verificationMethod"] for c in after["credentialSubject"]["verifiableCredential"] for p in c["proof"]}
+    assert methods == {rotated.json()["id"]}
+    assert before["proof"][0]["verificationMethod"] != rotated.json()["id"]
+    gd = await guangdong_account(client, account["id_number"])
+    await trust(client, await platform(client), "guangdong", "zhejiang")
+    # signed before the rotation by the key now retired: still verifies, and imports
+    imported = await client.post(f"{G}/me/imports/record", headers=gd, json=before)
+    assert imported.status_code == 201, imported.text

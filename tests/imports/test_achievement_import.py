@@ -9,7 +9,7 @@ from openpyxl import Workbook
 
 from core.achievements.tables import Achievement
 from core.notifications.tables import Notification
-from core.reviews.tables import Application
+from core.reviews.tables import Application, ReviewRecord
 from tests.accounts.helpers import run_import, staff_headers
 from tests.certificates.helpers import zhejiang_learner
 
@@ -44,9 +44,13 @@ async def test_a_sub_centre_imports_training_records_for_its_learners_only(clien
     assert sorted(r["learner_id"] for r in rows) == sorted([mine["id"], also["id"]])
     assert {r["status"] for r in rows} == {"applied"}
     # Each went to recognition at the window that collected it, and each learner was told once.
-    apps = await Application.select(Application.step_unit_id, Application.kind).where(
+    apps = await Application.select(Application.id, Application.step_unit_id, Application.kind).where(
         Application.learner_id.is_in([mine["id"], also["id"]]))
     assert len(apps) == 2 and {a["kind"] for a in apps} == {"recognition"}
+    records = await ReviewRecord.select(ReviewRecord.decision, ReviewRecord.actor_id, ReviewRecord.actor_name).where(
+        ReviewRecord.application_id.is_in([a["id"] for a in apps]))
+    assert sorted((r["decision"], r["actor_id"], r["actor_name"]) for r in records) == sorted(
+        [("submit", mine["id"], "吴一"), ("submit", also["id"], "吴二")])
     queue = (await client.get(f"{T}/reviews", headers=window)).json()["items"]
     assert len(queue) == 2
     notices = await Notification.select(Notification.account_id).where(Notification.event == "achievement.collected")

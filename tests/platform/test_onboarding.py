@@ -91,7 +91,7 @@ async def test_the_first_admin_is_invited_with_a_code_never_a_password_and_activ
                               headers=admin_headers)
     assert empty.status_code == 409 and "请先导入组织机构" in empty.json()["detail"]
     await client.post(f"{PA}/tenants/sichuan/defaults", json={"code": "SC"}, headers=admin_headers)
-    invited = await client.post(f"{PA}/tenants/sichuan/invitations", headers=admin_headers,
+    invited = await client.post(f"{PA}/tenants/sichuan/admins", headers=admin_headers,  # API.md's path
                                 json={"real_name": "蒲晓", "phone": "13800001111", "username": "scadmin"})
     assert invited.status_code == 201, invited.text
     assert invited.json()["status"] == "invited" and invited.json()["sent_to"] == "138****1111"
@@ -107,6 +107,10 @@ async def test_the_first_admin_is_invited_with_a_code_never_a_password_and_activ
     assert login.status_code == 200
     me = (await client.get("/t/sichuan/api/v1/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"})).json()
     assert [g["role"] for g in me["roles"]] == ["tenant_admin"]
+    log = (await client.get("/t/sichuan/api/v1/admin/audit", headers={
+        "Authorization": f"Bearer {login.json()['access_token']}"})).json()["items"]
+    labels = [e["action_label"] for e in log]
+    assert "平台：邀请租户管理员" in labels and "平台：按插件默认设置建立单位" in labels
 
 
 async def test_contacts_are_the_tenants_own_never_its_plugins(client, admin_headers):
@@ -169,3 +173,29 @@ async def test_export_writes_what_a_tenant_is_and_load_recreates_it(client, admi
     assert meta["contact"]["other"] == ["QQ群：\"123\""]
     rule = (await client.get("/t/sichuan/api/v1/rules")).json()["items"][0]
     assert rule["name"] == "数学互认" and [e["name"] for e in rule["sources"]] == ["高等数学"]
+
+
+async def test_units_come_from_an_xlsx_as_well(client, admin_headers):
+    import io
+
+    from openpyxl import Workbook
+
+    await create_sichuan(client, admin_headers)
+    book = Workbook()
+    sheet = book.active
+    for row in (("*单位编码", "*单位名称", "*层级", "上级单位编码", "依托机构"), ("SC", "四川省中心", "省中心", None, "四川开放大学"),
+                ("SC-B01", "成都分部", "市级分部", "SC", None)):
+        sheet.append(row)
+    content = io.BytesIO()
+    book.save(content)
+    started = await client.post(f"{PA}/tenants/sichuan/imports/units", headers=admin_headers, files={
+        "file": ("单位.xlsx", content.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")})
+    assert started.status_code == 202, started.text
+    for _ in range(200):
+        job = (await client.get(f"{PA}/tenants/sichuan/imports/{started.json()['job_id']}", headers=admin_headers)).json()
+        if job["status"] in ("done", "failed"):
+            break
+        await asyncio.sleep(0.05)
+    assert job["status"] == "done" and job["created"] == 2 and job["failed"] == 0, job
+    top = (await client.get("/t/sichuan/api/v1/org/units/SC")).json()
+    assert top["level"] == "center" and top["host_institution"] == "四川开放大学"

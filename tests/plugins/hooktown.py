@@ -22,6 +22,7 @@ from core.province import (
     RegistrationPolicy,
     ReviewChain,
     ReviewStep,
+    RuleDefaults,
     Subtype,
     Taxonomy,
     TenantDefaults,
@@ -35,6 +36,10 @@ TAXONOMY = Taxonomy(categories=[Category(code="craft", label="手艺成果", sub
     Subtype(code="pottery", label="制陶作品", recognition="apply", conversion="none",
             fields=[Field(name="achievement_name", label="作品名称")],
             evidence=[Evidence(name="photo", label="作品照片", required=False)]),
+    # A catalog sub-type whose outcomes convert by rule (the rule_defaults hook test).
+    Subtype(code="glaze", label="釉料课程", recognition="catalog_auto", conversion="rule",
+            fields=[Field(name="course_name", label="釉料课名", from_catalog=True),
+                    Field(name="kiln_score", label="窑火评分", required=False)]),
 ])])
 UNITS = "code,level,name,parent_code,host_institution\nHT,town,钩子镇学分银行,,\nHT-L1,lane,钩子镇东巷服务点,HT,\n"
 TENANT = f'''slug = "{NAME}"
@@ -109,6 +114,10 @@ class Hooktown:
     def wording(self) -> Wording:
         return Wording(role_labels={"tenant_admin": "镇中心值守人", "committee": "钩子镇评议会成员"},
                        proof_issuer="钩子镇手艺认证所")
+
+    @hookimpl
+    def rule_defaults(self) -> RuleDefaults:
+        return RuleDefaults(program_credit_cap=5, year_credit_cap=2, source_once_per_program=True)
 
     @hookimpl
     def send_sms(self, to: str, text: str, message_key: str) -> bool:

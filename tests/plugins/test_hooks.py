@@ -84,7 +84,7 @@ async def test_hook_tenant_defaults(town):
 
 async def test_hook_achievement_taxonomy(town):
     taxonomy = (await _meta(town))["taxonomy"]
-    assert [(c["code"], [s["code"] for s in c["subtypes"]]) for c in taxonomy["categories"]] == [("craft", ["pottery"])]
+    assert [(c["code"], [s["code"] for s in c["subtypes"]]) for c in taxonomy["categories"]] == [("craft", ["pottery", "glaze"])]
     learner = bearer(await login(town, NAME, (await _register(town))["username"], PASSWORD))
     unknown = await town.post(f"{T}/me/achievements", headers=learner, json={
         "category": "education", "subtype": "course", "fields": {"course_name": "高等数学"}})
@@ -92,6 +92,33 @@ async def test_hook_achievement_taxonomy(town):
     made = await town.post(f"{T}/me/achievements", headers=learner, json={
         "category": "craft", "subtype": "pottery", "fields": {"achievement_name": "青釉茶盏"}})
     assert made.status_code == 201 and made.json()["status"] == "unapplied"  # recognition="apply"
+
+
+async def test_hook_rule_defaults(town):
+    """钩子镇 caps what one programme (and one year) takes and lets a source count once per
+    programme: a rule that says nothing of either is held to them, and the explanation says so."""
+    admin = await _admin(town)
+    entries = []
+    for project, name in (("釉料(初级)", "青釉入门"), ("陶艺(专)", "釉色鉴赏"), ("陶艺(专)", "窑变釉")):
+        made = await town.post(f"{T}/catalog", headers=admin, json={
+            "category": "craft", "subtype": "glaze", "project_name": project, "name": name, "fields": {"course_name": name}})
+        assert made.status_code == 201, made.text
+        entries.append(made.json())
+    source, small, big = entries
+    fits = (await town.post(f"{T}/rules", headers=admin, json={
+        "name": "青釉入门转釉色鉴赏", "sources": [source["id"]], "target": small["id"], "credits": 2})).json()
+    too_big = (await town.post(f"{T}/rules", headers=admin, json={
+        "name": "青釉入门转窑变釉", "sources": [source["id"]], "target": big["id"], "credits": 6})).json()
+    assert "每个专业最多转换 5 学分" not in fits["conditions"]  # the rule itself sets none
+    learner = bearer(await login(town, NAME, (await _register(town))["username"], PASSWORD))
+    held = (await town.post(f"{T}/me/achievements", headers=learner, json={
+        "category": "craft", "subtype": "glaze", "catalog_entry_id": source["id"], "fields": {}})).json()
+    rules = (await town.get(f"{T}/me/achievements/{held['id']}/rules", params={"explain": 1}, headers=learner)).json()
+    verdicts = {r["id"]: r["explanation"] for r in rules}
+    assert verdicts[fits["id"]]["status"] == "applies"
+    assert verdicts[too_big["id"]]["missing"] == [
+        "陶艺(专)可转换学分上限为 5，您已转换 0 学分，此规则 6 学分",
+        "陶艺(专)每年可转换学分上限为 2，您今年已转换 0 学分，此规则 6 学分"]
 
 
 async def test_hook_org_levels(town):

@@ -138,7 +138,9 @@ def test_hook_review_policy():
     from core.province import ReviewPolicy
     from plugins.zhejiang import plugin as zhejiang
 
-    assert ProvinceHooks("zhejiang", zhejiang).review_policy == ReviewPolicy(remind_within_days=2, escalate_after_days=3)
+    # Zhejiang keeps core's thresholds and sends what its windows collect to recognition at once.
+    assert ProvinceHooks("zhejiang", zhejiang).review_policy == ReviewPolicy(
+        remind_within_days=2, escalate_after_days=3, collected_recognition="submit")
 
     class Strict(type(zhejiang)):
         @hookimpl

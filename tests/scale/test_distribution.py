@@ -36,6 +36,11 @@ OTHER_TABLES = {
                           "distributed by request_key",
     "audit_entry": "tenant_id is null for the platform's own entries: those move to the coordinator-local "
                    "platform log and tenant_id becomes NOT NULL in the distribution migration",
+    "audit_head": "one row per audit chain; chain is the tenant's id (0: the platform's own log): distributed "
+                  "by chain, colocated with the tenant's rows",
+    "audit_checkpoint": "signed heads of an audit chain, keyed by chain (the tenant's id): distributed by chain",
+    "audit_archive": "archive records of an audit chain, keyed by chain (the tenant's id): distributed by chain",
+    "audit_key": "the platform's audit signing keys, a few rows: a reference table",
     "key_check": "one row, the fingerprint of the platform's secret key: a reference table",
 }
 # Unique without tenant_id, on purpose. Each is a random or tenant-prefixed value unique across
@@ -85,7 +90,10 @@ async def _schema() -> dict[str, dict]:
             tables[row["tab"]]["fks"].append((",".join(row["cols"]), row["ref"]))
         return tables
     names = [r["name"] for r in await db.fetch(
-        Tenant, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        Tenant, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                # SQLite's FTS5 catalog index and its shadow tables: an index of catalog_entry
+                # that PostgreSQL does not have (core/catalog/fts.py), not tables of their own.
+                "AND name NOT LIKE 'catalog_entry_fts%'")]
     for name in names:
         info = tables[name] = {"columns": {}, "unique": [], "fks": []}
         for col in await db.fetch(Tenant, f"PRAGMA table_info({name})"):

@@ -35,6 +35,7 @@ INITIAL = "教学点：广东理工职业学院人工智能学院 审核人：�
 ALLOWED: dict[str, tuple[set[str], str]] = {
     f"GET {T}/catalog/{{entry_id}}": ({"*"}, "the catalog (名录) is public: learners search it before they have an account"),
     f"GET {T}/rules/{{rule_id}}": ({"*"}, "published conversion rules are public"),
+    f"GET {T}/rules/{{rule_id}}/versions": ({"*"}, "a published rule's history is public (retired rules: administrators only)"),
     f"GET {T}/org/units/{{code}}": ({"*"}, "the service network is a public directory (where is my nearest acceptance point)"),
     f"GET {T}/verify/{{code}}": ({"*"}, "anyone holding a proof's code may verify it (the QR code on the printed proof)"),
     f"GET {T}/proof-keys/{{multibase}}": ({"*"}, "a public key is public: verifiers resolve it (did:web, Multikey)"),

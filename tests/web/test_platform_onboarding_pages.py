@@ -116,3 +116,10 @@ async def test_figures_take_one_query_per_figure_not_one_per_tenant(client, admi
     finally:
         Tenant.raw = raw  # type: ignore[method-assign]
     assert len(calls) == 5 and all("GROUP BY tenant_id" in sql for sql in calls)
+
+
+async def test_reloading_a_console_form_step_returns_to_the_tenant_page(client):
+    await hainan(client)
+    for step in ("contact", "suspension", "defaults", "imports", "invitations", "status"):
+        again = await client.get(f"{T}/{step}")
+        assert again.status_code == 303 and again.headers["location"] == T, step

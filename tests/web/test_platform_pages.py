@@ -7,7 +7,16 @@ import re
 
 from core.platform.service import create_admin
 from tests.conftest import PLATFORM_PASSWORD
-from tests.web.helpers import field_error, form_error, input_value, selected_option, submit, table_rows, textarea_value
+from tests.web.helpers import (
+    csrf_token,
+    field_error,
+    form_error,
+    input_value,
+    selected_option,
+    submit,
+    table_rows,
+    textarea_value,
+)
 
 P = "/platform"
 NEW_TENANT = {"slug": "hainan", "name": "海南省终身学习学分银行", "plugin": "guangdong", "hosts": "hainan.localhost\ncb.hainan.example",
@@ -151,3 +160,14 @@ async def test_platform_forms_need_their_csrf_token(client):
     response = await client.post(f"{P}/tenants", data=NEW_TENANT)
     assert response.status_code == 403 and "页面已过期" in response.text
     assert (await client.get("/t/hainan/")).status_code == 404
+
+
+async def test_an_oversized_upload_to_the_console_gets_its_page_in_chinese(client, settings):
+    """The console answers as the portal does (one error toolkit): a body past the limit is a
+    Chinese 413 page, not Litestar's English JSON."""
+    token = await csrf_token(client, "/platform/login")
+    too_big = b"x" * ((settings.max_upload_mb + 2) * 1024 * 1024)
+    response = await client.post("/platform/login", data={"_csrf_token": token},
+                                 files={"file": ("big.csv", too_big, "text/csv")})
+    assert response.status_code == 413
+    assert f"单个文件不能超过 {settings.max_upload_mb} MB" in response.text and "<html" in response.text

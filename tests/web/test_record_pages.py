@@ -54,3 +54,26 @@ async def test_the_record_is_downloaded_in_zhejiang_and_imported_in_guangdong_on
     rows = table_rows(shown.text, "record-imported")
     assert rows[0][0] == CET and rows[0][2] == "浙江省终身教育学分银行" and "可按转换规则申请转换" in rows[0][4]
     assert [r[0] for r in table_rows(shown.text, "record-outcomes")] == [CET]  # now in Guangdong's own record
+
+
+async def test_an_outcome_guangdongs_catalog_does_not_know_is_imported_and_shown(client):
+    from tests.certificates.helpers import add_from_catalog
+
+    zj, account, _ = await zhejiang_cet(client)
+    course = await add_from_catalog(client, "zhejiang", zj, "会计")
+    record = (await client.get("/t/zhejiang/api/v1/me/record", headers=zj)).json()
+    gd = await guangdong_account(client, account["id_number"])
+    await trust(client, await platform(client), "guangdong", "zhejiang")
+    imported = (await client.post("/t/guangdong/api/v1/me/imports/record", headers=gd, json=record)).json()["imported"]
+    unknown = next(i for i in imported if i["name"] == course["name"])
+    assert unknown["catalog_entry_id"] is None
+    outcome = (await client.get(f"/t/guangdong/api/v1/me/achievements/{unknown['achievement_id']}", headers=gd)).json()
+    assert (outcome["status"], outcome["source"], outcome["category_label"]) == ("recognized", "external", "学历教育")
+    assert outcome["fields"]["source_credit_bank"] == "浙江省终身教育学分银行"
+    await portal_login(client, "guangdong", "xuzhiyuan", "gd2020pass")
+    detail = await client.get(f"/t/guangdong/me/achievements/{unknown['achievement_id']}")
+    assert detail.status_code == 200 and course["name"] in detail.text and "跨行导入" in detail.text
+    page = await client.get("/t/guangdong/me/record")
+    rows = {r[0]: r[4] for r in table_rows(page.text, "record-imported")}
+    assert rows[course["name"]] == "本学分银行名录中没有同名成果" and "可按转换规则申请转换" in rows[CET]
+    assert (await client.get("/t/guangdong/me")).status_code == 200

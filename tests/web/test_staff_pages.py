@@ -358,6 +358,11 @@ async def test_zhejiang_tree_invitation_window_opening_and_two_step_review(clien
     assert taken.status_code == 409 and field_error(taken.text, "code") == "单位编码 ZJ-S01 已存在"
     bad_code = await submit(sub_centre, url, f"{url}/children", {**unit, "code": "义乌 01"})
     assert bad_code.status_code == 400 and field_error(bad_code.text, "code")
+    # Every field that cannot be read is named at once, not the first one only.
+    several = await submit(sub_centre, url, f"{url}/children", {**unit, "code": "义乌 01", "name": "", "level": ""})
+    assert several.status_code == 400
+    assert field_error(several.text, "code") == "格式不正确"
+    assert field_error(several.text, "name") == field_error(several.text, "level") == "此项为必填项"
     created = await submit(sub_centre, url, f"{url}/children", unit)
     assert created.status_code == 303 and created.headers["location"].startswith(f"{Z}/staff/units/ZJ-S57-A01")
     point_page = await sub_centre.get(created.headers["location"])

@@ -69,3 +69,15 @@ async def test_the_social_training_form_shows_the_picker_and_falls_back_to_a_cod
     page = await client.get(url)
     assert 'data-unit-search' not in page.text
     assert re.search(r'<input[^>]*name="acceptance_point"', page.text)
+
+
+async def test_staff_pick_the_reported_unit_among_those_they_may_see(client):
+    from tests.accounts.helpers import staff_headers
+
+    point = await staff_headers(client, "guangdong", "GD-GOU", "unit_admin", username="gou-admin")
+    client.cookies.set("cb_session_guangdong", point["Authorization"].removeprefix("Bearer "))
+    for path in ("staff/reports", "staff/reports/workload"):
+        page = await client.get(f"/t/guangdong/{path}")
+        units = picker(page.text, "unit")
+        assert '<option value="GD-GOU" selected>' in units and "（GD-GOU-TP01）" in units, path
+        assert 'value="GD"' not in units and 'value="GD-TP01"' not in units  # the centre, a point outside: not theirs
