@@ -293,7 +293,7 @@ async def main() -> None:
     for series in results.values():
         print(series.line())
     api, sql, period = results["api"], results["sql"], results["period"]
-    print(ratio_line("speed-up: scan p50 / API p50 (reading counters)", sql, api))
+    print(ratio_line("ratio: scan p50 / API p50 (the speed-up of reading counters)", sql, api))
     # The report's target is stated for 20,000,000 outcomes, the rebuild's rate from 1,000,000
     # on: a smaller run prints figures, not verdicts.
     big = verdict if args.outcomes >= 20_000_000 else (lambda ok: "not judged: below the target's 20,000,000 outcomes")
