@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, Response, get
+from typing import Annotated
+
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody, QueryParameter
 
 from core.clock import utcnow
+from core.ids import Cursor, PathId
+from core.privacy import closure
 from core.privacy.export import personal_data
-from core.security.auth import provide_learner, provide_principal
+from core.security.auth import provide_learner, provide_principal, provide_staff
+from core.security.permissions import guard
 from core.security.principal import Principal
 from core.tenancy.context import TenantContext
 from core.web.downloads import download
@@ -30,6 +36,39 @@ class MyDataController(Controller):
     async def download(self, request: Request, tenant: NamedDependency[TenantContext],
                        learner: NamedDependency[Principal]) -> Response[bytes]:
         return zip_download(await personal_data(tenant, learner, client_address(request)), tenant)
+
+    @post("/closure", status_code=201, summary="申请注销我的账户（工作人员审核；有申请仍在审核中时不能申请，409）")
+    async def ask_closure(self, request: Request, tenant: NamedDependency[TenantContext],
+                          learner: NamedDependency[Principal], data: JSONBody[closure.ClosureIn]) -> closure.ClosureOut:
+        return await closure.request_closure(tenant, learner, data, client_address(request))
+
+    @get("/closure", summary="我的注销申请（最新在前）")
+    async def my_closures(self, tenant: NamedDependency[TenantContext],
+                          learner: NamedDependency[Principal]) -> list[closure.ClosureOut]:
+        return await closure.my_requests(tenant, learner)
+
+
+class AdminClosuresController(Controller):
+    """Staff with ``accounts.manage`` decide the closure requests of learners in their units."""
+
+    path = "/admin/closures"
+    tags = ["staff"]
+    guards = [guard("accounts.manage")]
+    dependencies = {"principal": Provide(provide_principal), "actor": Provide(provide_staff)}
+
+    @get("/", summary="待审核的账户注销申请（本单位及下级单位的学习者）")
+    async def pending(self, tenant: NamedDependency[TenantContext], actor: NamedDependency[Principal],
+                      cursor: Cursor = None,
+                      limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50) -> closure.ClosurePage:
+        return await closure.pending_for_staff(tenant, actor, cursor=int(cursor) if cursor else None, limit=limit)
+
+    @post("/{closure_id:int}/decision", status_code=200,
+          summary="同意（注销账户并删除个人信息）或不同意注销申请（须填写意见）；记入审计日志")
+    async def decide(self, request: Request, tenant: NamedDependency[TenantContext],
+                     actor: NamedDependency[Principal], closure_id: PathId,
+                     data: JSONBody[closure.ClosureDecision]) -> closure.ClosureOut:
+        return await closure.decide(tenant, actor, closure_id, data, storage=request.app.state.storage,
+                                    client=client_address(request))
 
 
 class MyDataPages(Controller):

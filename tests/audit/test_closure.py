@@ -1,0 +1,111 @@
+"""Issue 19, item 5 (account closure, 注销): a learner asks to close their account; not while an
+application of theirs is under review; one open request at a time. An admin whose units cover
+the learner approves it: the account is closed and anonymised in one transaction (no login, no
+name, phone, e-mail or ID number left), the learner is told first, their proof still verifies,
+and the trail holds the request, the decision and the completion. Staff of another subtree or
+tenant see nothing (404)."""
+
+from __future__ import annotations
+
+import httpx
+
+from core.accounts.tables import Account, AuditEntry
+from core.notifications.tables import Notification
+from tests.accounts.helpers import staff_headers
+from tests.achievements.test_achievements import guangdong_learner
+from tests.certificates.helpers import add_from_catalog, apply_for_proof, gd_issued
+
+G = "/t/guangdong/api/v1"
+
+
+async def test_a_learner_closes_their_account_and_their_proof_still_verifies(client, app):
+    gd = (await app.state.tenants.get("guangdong")).id
+    learner = await guangdong_learner(client, "closing01")
+    me = (await client.get(f"{G}/me", headers=learner)).json()
+    decided, centre = await gd_issued(client, learner)
+
+    # Refused while an application is under review, naming it.
+    spare = await add_from_catalog(client, "guangdong", learner, "公司概况")
+    waiting = await apply_for_proof(client, "guangdong", learner, [spare["id"]])
+    refused = await client.post(f"{G}/me/closure", headers=learner, json={"reason": "不再使用"})
+    assert refused.status_code == 409, refused.text
+    assert str(waiting["id"]) in refused.json()["detail"] and "审核中" in refused.json()["detail"]
+    assert (await client.post(f"{G}/me/applications/{waiting['id']}/withdraw", headers=learner)).status_code == 200
+
+    asked = await client.post(f"{G}/me/closure", headers=learner, json={"reason": "不再使用"})
+    assert asked.status_code == 201, asked.text
+    closure = asked.json()
+    assert closure["status"] == "pending" and closure["account_id"] == me["id"]
+    again = await client.post(f"{G}/me/closure", headers=learner, json={})
+    assert again.status_code == 409 and str(closure["id"]) in again.json()["detail"]
+    assert [c["id"] for c in (await client.get(f"{G}/me/closure", headers=learner)).json()] == [closure["id"]]
+
+    # Another subtree's admin and another tenant's admin: nothing there.
+    outside = await staff_headers(client, "guangdong", "GD-GOU-TP01", "unit_admin", username="tp01-closure")
+    other = await staff_headers(client, "national_ouc", "OUC", "tenant_admin", username="ouc-closure")
+    approve = {"decision": "approve", "opinion": "同意注销"}
+    assert (await client.post(f"{G}/admin/closures/{closure['id']}/decision", headers=outside, json=approve)
+            ).status_code == 404
+    assert closure["id"] not in [c["id"] for c in (await client.get(f"{G}/admin/closures", headers=outside)
+                                                   ).json()["items"]]
+    assert (await client.post(f"/t/national_ouc/api/v1/admin/closures/{closure['id']}/decision", headers=other,
+                              json=approve)).status_code == 404
+    assert (await client.post(f"{G}/admin/closures/{closure['id']}/decision", headers=learner, json=approve)
+            ).status_code == 403
+    # A refusal needs a reason.
+    point = await staff_headers(client, "guangdong", "GD-GOU-TP02", "unit_admin", username="tp02-closure")
+    blank = await client.post(f"{G}/admin/closures/{closure['id']}/decision", headers=point,
+                              json={"decision": "refuse", "opinion": " "})
+    assert blank.status_code == 400 and "原因" in blank.text
+
+    pending = (await client.get(f"{G}/admin/closures", headers=point)).json()["items"]
+    assert [(c["id"], c["learner_name"]) for c in pending] == [(closure["id"], "明耀星")]
+    done = await client.post(f"{G}/admin/closures/{closure['id']}/decision", headers=point, json=approve)
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "approved"
+    assert (await client.post(f"{G}/admin/closures/{closure['id']}/decision", headers=point, json=approve)
+            ).status_code == 409
+
+    # Closed: the old token is dead and no login works.
+    assert (await client.get(f"{G}/me", headers=learner)).status_code == 401
+    login = await client.post(f"{G}/auth/login", json={"username": "closing01", "password": "gd2020pass"})
+    assert login.status_code in (401, 403), login.text
+    row = await Account.select().where(Account.id == me["id"]).first()
+    assert row["status"] == "closed" and row["real_name"] == "已注销"
+    assert row["phone"] is None and row["email"] is None and row["address"] == "" and row["region"] == ""
+    assert row["id_number_enc"] is None and row["id_number_hash"] is None and row["id_number_masked"] == ""
+    assert row["password_hash"] is None and row["username"] != "closing01"
+    async with httpx.AsyncClient(transport=client._transport, base_url=str(client.base_url), cookies={
+            "cb_session_guangdong": centre["Authorization"].removeprefix("Bearer ")}) as browser:
+        staff_view = await browser.get(f"/t/guangdong/staff/learners/{me['id']}")
+    assert staff_view.status_code == 200
+    assert "明耀星" not in staff_view.text and me["id_number_masked"] not in staff_view.text
+    assert "closing01@example.com" not in staff_view.text
+
+    # Told before the contact details went (the outbox holds the message to the old address).
+    told = await Notification.select().where(Notification.event == "account.closure_decided").first()
+    assert told["account_id"] == me["id"] and told["recipient"] == "closing01@example.com"
+
+    # The bank's records stay: the proof still verifies.
+    verdict = (await client.get(f"{G}/verify/{decided['proof_code']}")).json()
+    assert verdict["valid"] is True
+
+    trail = await AuditEntry.select().where(AuditEntry.tenant_id == gd, AuditEntry.subject_id == me["id"])
+    actions = [e["action"] for e in trail]
+    assert {"learner.request_closure", "account.closure_decide", "account.close"} <= set(actions), actions
+    request = next(e for e in trail if e["action"] == "learner.request_closure")
+    assert request["actor_kind"] == "learner" and request["detail"] == "不再使用"
+    close = next(e for e in trail if e["action"] == "account.close")
+    assert close["actor_kind"] == "staff" and close["result"] == "done"
+
+
+async def test_a_refused_request_leaves_the_account_as_it_was(client):
+    learner = await guangdong_learner(client, "closing02")
+    closure = (await client.post(f"{G}/me/closure", headers=learner, json={})).json()
+    centre = await staff_headers(client, "guangdong", "GD", "tenant_admin", username="gd-closure-centre")
+    refused = await client.post(f"{G}/admin/closures/{closure['id']}/decision", headers=centre,
+                                json={"decision": "refuse", "opinion": "请先结清档案"})
+    assert refused.status_code == 200 and refused.json()["status"] == "refused"
+    me = await client.get(f"{G}/me", headers=learner)
+    assert me.status_code == 200 and me.json()["real_name"] == "明耀星"
+    assert (await client.post(f"{G}/me/closure", headers=learner, json={})).status_code == 201
