@@ -9,6 +9,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, QueryParameter
 
 from core.clock import utcnow
+from core.errors import DomainError
 from core.ids import Cursor, PathId
 from core.privacy import closure
 from core.privacy.export import personal_data
@@ -17,7 +18,8 @@ from core.security.permissions import guard
 from core.security.principal import Principal
 from core.tenancy.context import TenantContext
 from core.web.downloads import download
-from core.web.portal import Portal
+from core.web.pages import FormData
+from core.web.portal import Portal, errors_of, page, redirect
 from core.web.security import client_address
 
 
@@ -81,3 +83,71 @@ class MyDataPages(Controller):
     async def export(self, request: Request, portal: NamedDependency[Portal]) -> Response[bytes]:
         learner = portal.require_learner()
         return zip_download(await personal_data(portal.tenant, learner, client_address(request)), portal.tenant)
+
+
+class MyClosurePages(Controller):
+    """注销账户 on the portal: the learner's request, with a confirmation."""
+
+    path = "/me/privacy/closure"
+    include_in_schema = False
+
+    @get("/")
+    async def show(self, portal: NamedDependency[Portal]) -> Response:
+        return await _closure_page(portal)
+
+    @post("/", status_code=200)
+    async def ask(self, request: Request, portal: NamedDependency[Portal], data: FormData) -> Response:
+        learner = portal.require_learner()
+        form = {"reason": str(data.get("reason") or "")[:500]}
+        if data.get("confirm") != "yes":
+            return await _closure_page(portal, status=400, form=form,
+                                       errors={"confirm": "请勾选确认后再提交注销申请"})
+        try:
+            await closure.request_closure(portal.tenant, learner, closure.ClosureIn(reason=form["reason"]),
+                                          client_address(request))
+        except DomainError as exc:
+            return await _closure_page(portal, status=exc.status, form=form, errors=errors_of(exc))
+        return redirect(portal, "me/privacy/closure", done="注销申请已提交，请等待审核")
+
+
+async def _closure_page(portal: Portal, *, status: int = 200, **context) -> Response:
+    learner = portal.require_learner()
+    history = await closure.my_requests(portal.tenant, learner)
+    return page("privacy/closure.html", portal, status=status, title="注销账户", history=history,
+                pending=next((c for c in history if c.status == "pending"), None), **context)
+
+
+class StaffClosurePages(Controller):
+    """The pending closure requests of the admin's units, approved or refused in place."""
+
+    path = "/staff/closures"
+    include_in_schema = False
+
+    @get("/")
+    async def pending(self, portal: NamedDependency[Portal], cursor: Cursor = None) -> Response:
+        return await _staff_page(portal, cursor=cursor)
+
+    @post("/{closure_id:int}", status_code=200)
+    async def decide(self, request: Request, portal: NamedDependency[Portal], closure_id: PathId,
+                     data: FormData) -> Response:
+        actor = portal.require_staff("accounts.manage")
+        choice = data.get("decision")
+        if choice not in ("approve", "refuse"):
+            return await _staff_page(portal, status=400, errors={"_form": "请选择同意或不同意"})
+        try:
+            await closure.decide(portal.tenant, actor, closure_id, closure.ClosureDecision(
+                decision=choice, opinion=str(data.get("opinion") or "")[:500]),
+                storage=request.app.state.storage, client=client_address(request))
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            return await _staff_page(portal, status=exc.status, errors={"_form": str(exc)})
+        return redirect(portal, "staff/closures", done="已注销该账户" if choice == "approve" else "已答复该申请")
+
+
+async def _staff_page(portal: Portal, *, cursor: int | None = None, status: int = 200, **context) -> Response:
+    actor = portal.require_staff("accounts.manage")
+    found = await closure.pending_for_staff(portal.tenant, actor, cursor=cursor, limit=50)
+    return page("privacy/staff_closures.html", portal, status=status, title="账户注销申请", items=found.items,
+                next_url=f"{portal.url('staff/closures')}?cursor={found.next_cursor}" if found.next_cursor else None,
+                **context)

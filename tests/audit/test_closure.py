@@ -11,9 +11,10 @@ import httpx
 
 from core.accounts.tables import Account, AuditEntry
 from core.notifications.tables import Notification
-from tests.accounts.helpers import staff_headers
+from tests.accounts.helpers import STAFF_PASSWORD, staff_headers
 from tests.achievements.test_achievements import guangdong_learner
 from tests.certificates.helpers import add_from_catalog, apply_for_proof, gd_issued
+from tests.web.helpers import form_error, portal_login, submit, textarea_value
 
 G = "/t/guangdong/api/v1"
 
@@ -109,3 +110,39 @@ async def test_a_refused_request_leaves_the_account_as_it_was(client):
     me = await client.get(f"{G}/me", headers=learner)
     assert me.status_code == 200 and me.json()["real_name"] == "明耀星"
     assert (await client.post(f"{G}/me/closure", headers=learner, json={})).status_code == 201
+
+
+async def test_the_portal_asks_with_a_confirmation_and_staff_approve_on_their_page(client):
+    learner = await guangdong_learner(client, "closing03")
+    me = (await client.get(f"{G}/me", headers=learner)).json()
+    await staff_headers(client, "guangdong", "GD-GOU-TP02", "unit_admin", username="tp02-closure-page")
+    base = str(client.base_url)
+    async with httpx.AsyncClient(transport=client._transport, base_url=base) as browser, \
+            httpx.AsyncClient(transport=client._transport, base_url=base) as desk:
+        await portal_login(browser, "guangdong", "closing03", "gd2020pass")
+        privacy = await browser.get("/t/guangdong/me/privacy")
+        assert 'href="/t/guangdong/me/privacy/closure"' in privacy.text
+        form = "/t/guangdong/me/privacy/closure"
+        unconfirmed = await submit(browser, form, form, {"reason": "移居海外"})
+        assert unconfirmed.status_code == 400 and "请勾选确认" in unconfirmed.text
+        assert textarea_value(unconfirmed.text, "reason") == "移居海外"  # nothing typed is lost
+        asked = await submit(browser, form, form, {"reason": "移居海外", "confirm": "yes"})
+        assert asked.status_code == 303, asked.text
+        shown = await browser.get(asked.headers["location"])
+        assert "正在审核中" in shown.text and 'id="closure-form"' not in shown.text
+
+        await portal_login(desk, "guangdong", "tp02-closure-page", STAFF_PASSWORD)
+        listing = await desk.get("/t/guangdong/staff/closures")
+        assert listing.status_code == 200 and "移居海外" in listing.text and "明耀星" in listing.text
+        closure_id = (await client.get(f"{G}/me/closure", headers=learner)).json()[0]["id"]
+        blank = await submit(desk, "/t/guangdong/staff/closures", f"/t/guangdong/staff/closures/{closure_id}",
+                             {"decision": "refuse", "opinion": ""})
+        assert blank.status_code == 400 and "原因" in (form_error(blank.text) or "")
+        done = await submit(desk, "/t/guangdong/staff/closures", f"/t/guangdong/staff/closures/{closure_id}",
+                            {"decision": "approve", "opinion": "同意"})
+        assert done.status_code == 303, done.text
+        assert 'id="no-closures"' in (await desk.get(done.headers["location"])).text
+        # The learner's portal session went with the account.
+        assert (await browser.get("/t/guangdong/me/privacy/closure")).status_code in (302, 303, 401)
+    row = await Account.select(Account.status, Account.real_name).where(Account.id == me["id"]).first()
+    assert row == {"status": "closed", "real_name": "已注销"}
