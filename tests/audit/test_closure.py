@@ -109,7 +109,14 @@ async def test_a_refused_request_leaves_the_account_as_it_was(client):
     assert refused.status_code == 200 and refused.json()["status"] == "refused"
     me = await client.get(f"{G}/me", headers=learner)
     assert me.status_code == 200 and me.json()["real_name"] == "明耀星"
-    assert (await client.post(f"{G}/me/closure", headers=learner, json={})).status_code == 201
+    again = (await client.post(f"{G}/me/closure", headers=learner, json={})).json()
+    # An application submitted while the request waits holds the approval back (409 naming it).
+    spare = await add_from_catalog(client, "guangdong", learner, "公司概况")
+    waiting = await apply_for_proof(client, "guangdong", learner, [spare["id"]])
+    held = await client.post(f"{G}/admin/closures/{again['id']}/decision", headers=centre,
+                             json={"decision": "approve", "opinion": "同意"})
+    assert held.status_code == 409 and str(waiting["id"]) in held.json()["detail"]
+    assert (await client.get(f"{G}/me", headers=learner)).status_code == 200
 
 
 async def test_the_portal_asks_with_a_confirmation_and_staff_approve_on_their_page(client):
