@@ -11,8 +11,8 @@ import httpx
 
 from core.accounts.tables import Account, AuditEntry
 from core.notifications.tables import Notification
-from tests.accounts.helpers import STAFF_PASSWORD, staff_headers
-from tests.achievements.test_achievements import guangdong_learner
+from tests.accounts.helpers import STAFF_PASSWORD, bearer, last_code, login, make_id, staff_headers
+from tests.achievements.test_achievements import PNG, guangdong_learner
 from tests.certificates.helpers import add_from_catalog, apply_for_proof, gd_issued
 from tests.web.helpers import form_error, portal_login, submit, textarea_value
 
@@ -153,3 +153,32 @@ async def test_the_portal_asks_with_a_confirmation_and_staff_approve_on_their_pa
         assert (await browser.get("/t/guangdong/me/privacy/closure")).status_code in (302, 303, 401)
     row = await Account.select(Account.status, Account.real_name).where(Account.id == me["id"]).first()
     assert row == {"status": "closed", "real_name": "已注销"}
+
+
+async def test_closing_erases_the_id_scan_file(client, app):
+    T = "/t/national_ouc/api/v1"
+    admin = await staff_headers(client, "national_ouc", "OUC", "tenant_admin", username="ouc-closure-admin")
+    scan = (await client.post(f"{T}/auth/register/id-scan", files={"file": ("id.png", PNG, "image/png")})).json()["id_scan"]
+    registered = await client.post(f"{T}/auth/register", json={
+        "agree_terms": True, "region": "甘肃省", "unit_code": "OUC-GS", "real_name": "林学员", "gender": "女",
+        "ethnicity": "汉族", "id_type": "居民身份证", "id_number": make_id("620102", "19950101"), "birth_date": "1995-01-01",
+        "phone": "13919191918", "email": "closing-scan@example.com", "education_level": "本科",
+        "password": "Ouc-2026-pass", "password_confirm": "Ouc-2026-pass", "id_scan": scan})
+    assert registered.status_code == 201, registered.text
+    account = registered.json()
+    code = await last_code(client, "national_ouc", admin, "closing-scan@example.com")
+    await client.post(f"{T}/auth/verify", json={"username": "closing-scan@example.com", "code": code})
+    assert (await client.post(f"{T}/admin/learners/{account['id']}/review", json={"decision": "approve"},
+                              headers=admin)).status_code == 200
+    learner = bearer(await login(client, "national_ouc", "closing-scan@example.com", "Ouc-2026-pass"))
+    key = (await Account.select(Account.id_scan_key).where(Account.id == account["id"]).first())["id_scan_key"]
+    assert key and await app.state.storage.exists(key)
+    closure = (await client.post(f"{T}/me/closure", headers=learner, json={})).json()
+    done = await client.post(f"{T}/admin/closures/{closure['id']}/decision", headers=admin,
+                             json={"decision": "approve", "opinion": "同意"})
+    assert done.status_code == 200, done.text
+    assert not await app.state.storage.exists(key)
+    row = await Account.select(Account.id_scan_key, Account.profile).where(Account.id == account["id"]).first()
+    assert row["id_scan_key"] is None and row["profile"] in ({}, "{}")  # the plugin's fields (education level) gone
+    close = await AuditEntry.select(AuditEntry.changes).where(AuditEntry.action == "account.close").first()
+    assert '"id_scan_erased":true' in close["changes"]
