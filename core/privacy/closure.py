@@ -116,13 +116,6 @@ async def request_closure(tenant: TenantContext, learner: Principal, data: Closu
     return _out(row.to_dict() | {"id": row.id})
 
 
-async def _scope_paths(actor: Principal) -> list[str] | None:
-    """The unit paths the actor's admin roles cover (None: the whole tenant)."""
-    if actor.has_role("tenant_admin"):
-        return None
-    return [g.unit_path for g in actor.grants if g.role in ACTIONS["accounts.manage"]]
-
-
 async def _learner(tenant: TenantContext, actor: Principal, account_id: int) -> dict:
     account = await Account.select().where(Account.id == account_id, Account.tenant_id == tenant.id,
                                            Account.kind == "learner").first()
@@ -137,14 +130,18 @@ async def pending_for_staff(tenant: TenantContext, actor: Principal, *, cursor: 
                             limit: int = 50) -> ClosurePage:
     """Pending requests of learners in the actor's units, newest first."""
     require(actor, "accounts.manage")
-    query = ClosureRequest.select().where(ClosureRequest.tenant_id == tenant.id, ClosureRequest.status == "pending")
-    paths = await _scope_paths(actor)
-    if paths is not None:
-        units = [u["id"] for u in await OrgUnit.select(OrgUnit.id, OrgUnit.path).where(OrgUnit.tenant_id == tenant.id)
-                 if any(u["path"].startswith(p) for p in paths)]
-        learners = await Account.select(Account.id).where(Account.tenant_id == tenant.id, Account.kind == "learner",
-                                                          Account.unit_id.is_in(units or [0]))
-        query = query.where(ClosureRequest.account_id.is_in([a["id"] for a in learners] or [0]))
+    # Pending requests are few (a tenant's, not a unit's learners): the learners behind them
+    # are read and kept when the actor's units cover them, as ``_learner`` decides one.
+    waiting = await ClosureRequest.select(ClosureRequest.account_id).where(
+        ClosureRequest.tenant_id == tenant.id, ClosureRequest.status == "pending")
+    accounts = await Account.select(Account.id, Account.unit_id).where(
+        Account.tenant_id == tenant.id, Account.kind == "learner",
+        Account.id.is_in([w["account_id"] for w in waiting] or [0]))
+    paths = {u["id"]: u["path"] for u in await OrgUnit.select(OrgUnit.id, OrgUnit.path).where(
+        OrgUnit.tenant_id == tenant.id, OrgUnit.id.is_in([a["unit_id"] for a in accounts if a["unit_id"]] or [0]))}
+    mine = [a["id"] for a in accounts if actor.covers(paths.get(a["unit_id"]), *ACTIONS["accounts.manage"])]
+    query = ClosureRequest.select().where(ClosureRequest.tenant_id == tenant.id, ClosureRequest.status == "pending",
+                                          ClosureRequest.account_id.is_in(mine or [0]))
     found = await keyset(query, ClosureRequest.id, cursor=cursor, limit=limit, out=lambda r: r)
     names = {a["id"]: a for a in await Account.select(Account.id, Account.real_name, Account.username).where(
         Account.tenant_id == tenant.id, Account.id.is_in([r["account_id"] for r in found.items] or [0]))}
