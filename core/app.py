@@ -51,7 +51,7 @@ from core.platform.api import PlatformAuthController, PlatformController
 from core.platform.onboarding_api import PlatformOnboardingController
 from core.platform.trust_api import TrustController
 from core.plugins import PluginRegistry
-from core.privacy.api import MyDataController
+from core.privacy.api import AdminClosuresController, MyDataController
 from core.readiness import Readiness, readiness_of
 from core.reports.api import ReportController
 from core.reviews.api import (
@@ -262,6 +262,7 @@ def create_app(
             VerifyController, ProofKeysController, StatusListController, MyProofsController, AdminProofsController,
             AuditController, MyAccessLogController, MyRecordController, CollectionController, MyDisputesController,
             MyDataController,
+            AdminClosuresController,
         ],
         dependencies={"tenant": Provide(resolve_tenant)},
         before_request=require_api_media_type,

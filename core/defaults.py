@@ -88,6 +88,7 @@ _DEFAULT_TEXTS = {
     "staff.invited": ("{{ tenant_name }}工作人员账户", "{{ real_name }}，您已被设为{{ unit_name }}的工作人员，账号为 {{ username }}。请在 {{ valid_for }}内打开 {{ activate_url }}，用激活码 {{ code }} 设置密码（激活码只能使用一次）。"),
     "account.opened": ("{{ tenant_name }}账户已开立", "{{ real_name }}，{{ unit_name }}已为您开立{{ tenant_name }}账户。请打开 {{ activate_url }}，用验证码 {{ code }}（{{ minutes }} 分钟内有效，过期可在该页面重新获取）设置密码，激活账户。"),
     "account.reviewed": ("{{ tenant_name }}账户审核结果", "{{ real_name }}，您的账户{% if approved %}已审核通过，可以登录使用{% else %}未通过审核：{{ opinion }}{% endif %}。"),
+    "account.closure_decided": ("{{ tenant_name }}账户注销申请结果", "{{ real_name }}，您的账户注销申请{% if approved %}已办理：账户已注销，您的个人信息已删除，已出具的证明仍可查验{% else %}未获同意：{{ opinion }}{% endif %}。"),
     "recognition.decided": ("{{ tenant_name }}成果认定结果", "{{ real_name }}，您申请认定的成果“{{ achievement }}”{% if approved %}已认定{% else %}未通过认定：{{ opinion }}{% endif %}。"),
     "conversion.step_passed": ("{{ tenant_name }}成果转换进度", "您申请的 {{ achievement }} 转换 {{ target }} 已通过{{ step_label }}，进入下一审核环节。"),
     "conversion.approved": ("{{ tenant_name }}成果转换通过", "您申请的 {{ achievement }} 转换 {{ target_institution }} {{ target }} 已审核通过，目标成果已添加到您的学习账户：{{ login_url }}"),

@@ -28,7 +28,7 @@ from core.notifications.pages import NotificationPages
 from core.platform.onboarding_pages import ONBOARDING_PAGES
 from core.platform.pages import PLATFORM_ERRORS, PLATFORM_PAGES
 from core.platform.trust_pages import TrustPages
-from core.privacy.api import MyDataPages
+from core.privacy.api import MyClosurePages, MyDataPages, StaffClosurePages
 from core.reports.pages import ReportPages
 from core.reviews.learner_pages import LearnerApplicationPages
 from core.reviews.outcome_pages import MyOutcomePages
@@ -47,7 +47,7 @@ TENANT_PAGES += [ActivationPages, PasswordPages, RegistrationPages, PublicPages,
 TENANT_PAGES += [ProofPages, LearnerProofPages, IssuerDocuments, LearnerRecordPages]
 TENANT_PAGES += [MyOutcomePages, LearnerApplicationPages]
 TENANT_PAGES += [ReportPages]
-TENANT_PAGES += [StaffAuditPages, LearnerPrivacyPages, MyDataPages]
+TENANT_PAGES += [StaffAuditPages, LearnerPrivacyPages, MyDataPages, MyClosurePages, StaffClosurePages]
 TENANT_PAGES += [CollectionPages]
 
 # ValidationException is named as well: the app's JSON handler for it would win over HTTPException here.

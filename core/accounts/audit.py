@@ -40,6 +40,9 @@ ACTION_LABELS = {
     "staff.invite": "分配工作人员账号",
     "staff.create": "创建工作人员账号",
     "audit.export": "导出审计日志",
+    "learner.request_closure": "申请注销账户",
+    "account.closure_decide": "审核注销申请",
+    "account.close": "注销账户",
     # The national console's acts on a tenant (core.platform.onboarding), in the tenant's log too.
     "platform.tenant.create": "平台：新建租户",
     "platform.tenant.update": "平台：修改名称、域名与品牌",

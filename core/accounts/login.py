@@ -35,6 +35,7 @@ _STATUS_MESSAGES = {
     "pending_review": "账户正在审核中，审核通过后即可登录",
     "rejected": "账户未通过审核，请联系服务点",
     "disabled": "账户已停用，请联系管理员",
+    "closed": "账户已注销",
 }
 
 

@@ -148,3 +148,21 @@ class ImportJob(Table, tablename="import_job"):
     # Refreshed while the job runs; a pending or running job whose heartbeat is older than
     # ``Settings.job_stale_seconds`` lost its process and is failed (core.imports.jobs).
     heartbeat_at = Timestamptz(null=True, default=None)
+
+
+class ClosureRequest(Table, tablename="closure_request"):
+    """A learner's request to close their account (注销, PIPL Art. 47), decided by an admin
+    whose units cover the learner (core.privacy.closure). At most one pending per learner
+    (a partial unique index). On approval the account is closed and anonymised; the row stays
+    as the bank's record of the request (its reason and the decision)."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+
+    tenant_id = ForeignKey(Tenant, null=False)
+    account_id = Integer()
+    status = Varchar(length=16, default="pending")  # pending | approved | refused
+    reason = Varchar(length=500, default="")
+    opinion = Varchar(length=500, default="")
+    decided_by = Integer(null=True, default=None)
+    created_at = Timestamptz()
+    decided_at = Timestamptz(null=True, default=None)

@@ -19,6 +19,7 @@ EVENTS: dict[str, dict] = {
     "account.opened": {**_PERSON, "code": "123456", "minutes": 10, "unit_name": "某受理点",
                        "activate_url": "https://example.org/activate"},
     "account.reviewed": {**_PERSON, "approved": True, "opinion": "资料齐全"},
+    "account.closure_decided": {**_PERSON, "approved": True, "opinion": ""},
     "recognition.decided": {**_PERSON, "achievement": "某成果", "approved": True, "opinion": "同意"},
     "conversion.step_passed": {**_PERSON, "achievement": "某成果", "target": "某课程", "target_institution": "某大学", "step_label": "初审"},
     "conversion.approved": {**_PERSON, "achievement": "某成果", "target": "某课程", "target_institution": "某大学", "login_url": "https://example.org/login"},

@@ -28,6 +28,7 @@ EVENT_LABELS = {
     "staff.invited": "工作人员账户开通",
     "account.opened": "窗口开户通知",
     "account.reviewed": "账户审核结果",
+    "account.closure_decided": "账户注销申请结果",
     "recognition.decided": "成果认定结果",
     "conversion.step_passed": "转换审核通过一步",
     "conversion.approved": "转换申请通过",

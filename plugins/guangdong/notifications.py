@@ -51,6 +51,11 @@ SMS = [
         "{% if approved %}已审核通过，可登录使用。{% else %}审核未通过，意见：{{ opinion }}。{% endif %}",
     ),
     _sms(
+        "account.closure_decided",
+        "{{ real_name }}，您的{{ tenant_name }}账户注销申请"
+        "{% if approved %}已办理，账户已注销，个人信息已删除，已出具的证明仍可查验。{% else %}未获同意，意见：{{ opinion }}。{% endif %}",
+    ),
+    _sms(
         "recognition.decided",
         "您申请认定的 {{ achievement }} 学习成果"
         "{% if approved %}已经认定通过。{% else %}认定未通过，意见：{{ opinion }}。请补充材料后重新提交申请。{% endif %}",

@@ -48,6 +48,11 @@ TEMPLATES = [
         "{% if approved %}已审核通过，可登录使用。{% else %}未通过审核，意见：{{ opinion }}。请携带有效身份证件到受理点办理。{% endif %}",
     ),
     _sms(
+        "account.closure_decided",
+        "{{ real_name }}，您的{{ tenant_name }}账户注销申请"
+        "{% if approved %}已办理，账户已注销，个人信息已删除，已出具的证明仍可查验。{% else %}未获同意，意见：{{ opinion }}。{% endif %}",
+    ),
+    _sms(
         "recognition.decided",
         "{{ real_name }}，您申请认定的学习成果“{{ achievement }}”"
         "{% if approved %}已通过受理点审核和上级机构复审，予以认定。"

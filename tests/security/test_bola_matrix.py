@@ -86,7 +86,12 @@ async def world(client: httpx.AsyncClient) -> dict:
     assert collected.status_code == 201, collected.text
     dispute = (await client.post(f"{G}/me/achievements/{collected.json()['id']}/dispute", headers=owner,
                                  json={"grounds": "请核对"})).json()
+    # A learner of the owner's teaching point with nothing under review asks to close their account.
+    closer = await guangdong_learner(client, "closer0003")
+    closing = await client.post(f"{G}/me/closure", headers=closer, json={"reason": "不再使用"})
+    assert closing.status_code == 201, closing.text
     objects = {
+        "closure_id": str(closing.json()["id"]),
         "achievement_id": str(outcome["id"]),
         "evidence_id": str(outcome["evidence"][0]["id"]),
         "application_id": str(application["id"]),
@@ -140,6 +145,7 @@ BODIES = {
     f"POST {T}/admin/learners/{{account_id}}/achievements": {"category": "other", "subtype": "training", "fields": {
         "training_name": "越权采集", "training_provider": "某机构", "provider_code": "X2", "certificate_no": "BOLA-0002",
         "obtained_on": "2020-01-01"}},
+    f"POST {T}/admin/closures/{{closure_id}}/decision": {"decision": "refuse", "opinion": "越权处理"},
     f"PATCH {T}/rules/{{rule_id}}": {"description": "越权修改"},
     f"PUT {T}/admin/templates/{{event}}/{{channel}}": {"body": "越权模板"},
     f"POST {T}/admin/templates/{{event}}/{{channel}}/preview": {"body": "预览"},
