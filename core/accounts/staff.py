@@ -338,6 +338,8 @@ async def reveal_id_number(tenant: TenantContext, pii: PiiProtector, actor: Prin
     learner = await _learner_in_scope(tenant, actor, account_id)
     if not reason.strip():
         raise _field_error("reason", "请说明查看完整证件号码的原因")
+    if not learner["id_number_enc"]:  # closed (注销: erased) or never given one
+        raise AccountError("该账户没有可查看的证件号码（账户已注销，或开户时未登记证件号码）", 409)
     entry_id = await audit(tenant.id, actor.id, "learner.reveal_id_number", f"account:{account_id}", reason, client)
     return FullIdNumber(id_number=pii.decrypt(learner["id_number_enc"]), audit_id=entry_id)
 
