@@ -37,7 +37,7 @@ def local_midnight(day: date) -> datetime:
 def is_working_day(day: date) -> bool:
     try:
         return chinese_calendar.is_workday(day)
-    except NotImplementedError:
+    except NotImplementedError:  # chinese-calendar's way of saying "a year I have no data for"
         _warn_unknown_year(day.year)
         return day.weekday() < 5
 
